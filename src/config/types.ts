@@ -1,0 +1,190 @@
+/**
+ * The validated, defaulted, deep-frozen configuration every module receives.
+ *
+ * Key names are the ones users write in JSON (EMQX's names for the MQTT-SN
+ * and LwM2M gateways, paho-style names for the upstream client). Durations
+ * are written as strings (`"30s"`, `"10m"`, `"2h"`, `"500ms"`) or numbers of
+ * seconds in the file and are held here as MILLISECONDS.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type Qos = 0 | 1 | 2;
+
+export interface GatewayConfig {
+  readonly log: LogConfig;
+  readonly upstream: UpstreamConfig;
+  readonly mqttsn: MqttSnConfig;
+  readonly lwm2m: Lwm2mConfig;
+}
+
+export interface LogConfig {
+  readonly level: LogLevel;
+}
+
+// ---------------------------------------------------------------- upstream
+
+export type UpstreamMode = 'transparent' | 'aggregating';
+
+export interface UpstreamConfig {
+  /** `transparent`: one broker session per device (default). */
+  readonly mode: UpstreamMode;
+  /** Used only when `client.server` is empty: the in-process aedes broker. */
+  readonly embedded: EmbeddedBrokerConfig;
+  readonly client: UpstreamClientConfig;
+}
+
+export interface EmbeddedBrokerConfig {
+  /** TCP listener of the embedded broker, `host:port`; `""` disables the TCP listener. Default `0.0.0.0:1883`. */
+  readonly bind: string;
+}
+
+/** Paho-style MQTT client options (see the MQTT extension configuration spec). */
+export interface UpstreamClientConfig {
+  /** `""` = no external broker: start the embedded one. Schemes: tcp, mqtt, ssl, tls, tcps, mqtts, ws, wss. */
+  readonly server: string;
+  /** 3 = MQTT 3.1, 4 = MQTT 3.1.1 (default), 5 = MQTT 5. 0 means 4. */
+  readonly protocolVersion: 3 | 4 | 5;
+  readonly basicAuth: { readonly username: string; readonly password: string } | undefined;
+  readonly tlsConfig: UpstreamTlsConfig | undefined;
+  /** Clean session for the gateway's own control connection (default true). Device sessions follow the device. */
+  readonly cleanSession: boolean;
+  readonly store: { readonly type: 'Memory' | 'File'; readonly directoryPrefix: string };
+  readonly connectTimeout: number;
+  readonly keepAlive: number;
+  readonly pingTimeout: number;
+  readonly writeTimeout: number;
+  readonly autoReconnect: boolean;
+  /** Reconnect backoff starts at 1 s and doubles up to this. */
+  readonly maxReconnectInterval: number;
+  /** Messages held per connection while the broker is unreachable. */
+  readonly messageChannelDepth: number;
+  readonly httpHeaders: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface UpstreamTlsConfig {
+  readonly caFilePEM: string | undefined;
+  readonly certFilePEM: string | undefined;
+  readonly keyFilePEM: string | undefined;
+  readonly serverName: string | undefined;
+  readonly insecureSkipVerify: boolean;
+}
+
+// ---------------------------------------------------------------- listeners
+
+export interface UdpListenerConfig {
+  /** `port`, `host:port`, `[v6]:port`. */
+  readonly bind: string;
+  readonly max_connections: number;
+  /** SO_RCVBUF / SO_SNDBUF in bytes. */
+  readonly recbuf: number;
+  readonly sndbuf: number;
+}
+
+/** EMQX shape: `listeners.udp.<name>`. */
+export interface ListenersConfig {
+  readonly udp: Readonly<Record<string, UdpListenerConfig>>;
+}
+
+// ---------------------------------------------------------------- MQTT-SN
+
+export interface PredefinedTopic {
+  /** 1..1024 (ids above 1024 are dynamic, as in EMQX). */
+  readonly id: number;
+  readonly topic: string;
+}
+
+export interface ClientInfoOverride {
+  /** Templates; `${clientid}` is replaced by the device's client id. Empty string = not set. */
+  readonly username: string;
+  readonly password: string;
+  readonly clientid: string;
+}
+
+export interface MqttSnConfig {
+  readonly enable: boolean;
+  readonly gateway_id: number;
+  /** Periodic ADVERTISE. */
+  readonly broadcast: boolean;
+  readonly broadcast_address: string;
+  readonly broadcast_port: number;
+  /** ADVERTISE interval (T_ADV), ms; also the Duration field. */
+  readonly advertise_duration: number;
+  readonly enable_qos3: boolean;
+  readonly predefined: readonly PredefinedTopic[];
+  /** Prepended to every topic upstream, stripped downstream. `${clientid}` allowed. */
+  readonly mountpoint: string;
+  readonly subs_resume: boolean;
+  /** A peer that never completes CONNECT is forgotten after this, ms. */
+  readonly idle_timeout: number;
+  readonly clientinfo_override: ClientInfoOverride;
+  readonly listeners: ListenersConfig;
+  /** T_RETRY, ms. */
+  readonly retry_interval: number;
+  /** N_RETRY. */
+  readonly max_retries: number;
+  /** Downlink QoS 1/2 in-flight window per client. */
+  readonly max_inflight: number;
+  /** Messages buffered per sleeping client; overflow drops the oldest. */
+  readonly sleep_buffer_size: number;
+  /** Largest MQTT-SN message accepted or sent, bytes (<= 65535). */
+  readonly max_message_size: number;
+  /** Keepalive supervision = keepalive x this. */
+  readonly keepalive_multiplier: number;
+  /** How long a clean-session=false session survives a disconnect, ms. */
+  readonly session_expiry: number;
+}
+
+// ---------------------------------------------------------------- LwM2M
+
+export interface TranslatorConfig {
+  readonly topic: string;
+  readonly qos: Qos;
+}
+
+export interface Lwm2mTranslators {
+  readonly command: TranslatorConfig;
+  readonly response: TranslatorConfig;
+  readonly notify: TranslatorConfig;
+  readonly register: TranslatorConfig;
+  readonly update: TranslatorConfig;
+  /** Not in EMQX: de-registration and lifetime expiry events. */
+  readonly deregister: TranslatorConfig;
+}
+
+export type AutoObserve = boolean | readonly string[];
+
+export interface Lwm2mConfig {
+  readonly enable: boolean;
+  readonly xml_dir: string;
+  readonly lifetime_min: number;
+  readonly lifetime_max: number;
+  /** Queue-mode awake window after the device's last message, ms. */
+  readonly qmode_time_window: number;
+  readonly auto_observe: AutoObserve;
+  readonly update_msg_publish_condition: 'always' | 'contains_object_list';
+  /** Default `lwm2m/${endpoint_name}/`; `${endpoint_name}`, `${clientid}`, `${username}`, `${peerhost}`. */
+  readonly mountpoint: string;
+  readonly translators: Lwm2mTranslators;
+  readonly listeners: ListenersConfig;
+  /** A peer that never registers is forgotten after this, ms. */
+  readonly idle_timeout: number;
+  /** Downlink requests in flight per device (EMQX: 1). */
+  readonly max_inflight: number;
+  /** Queued commands per device (queue mode and in-flight backlog). */
+  readonly queue_max_size: number;
+  /** Queued commands older than this are answered with coap_timeout and dropped, ms. */
+  readonly queue_max_age: number;
+  /** Extra time after lifetime before a registration expires, ms. */
+  readonly lifetime_grace: number;
+  readonly coap: CoapTransmissionConfig;
+}
+
+/** RFC 7252 §4.8 transmission parameters. */
+export interface CoapTransmissionConfig {
+  /** ACK_TIMEOUT, ms (default 2000). */
+  readonly ack_timeout: number;
+  /** ACK_RANDOM_FACTOR (default 1.5). */
+  readonly ack_random_factor: number;
+  /** MAX_RETRANSMIT (default 4). */
+  readonly max_retransmit: number;
+}

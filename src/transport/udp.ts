@@ -1,0 +1,122 @@
+import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
+import type { RemoteInfo } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+
+/** Where a datagram came from or goes to. */
+export interface Peer {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Stable map key for a peer: `address|port`. */
+export function peerKey(address: string, port: number): string {
+  return `${address}|${port}`;
+}
+
+export type DatagramHandler = (msg: Buffer, rinfo: RemoteInfo) => void;
+
+export interface BindAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Parses a listener `bind` value: `1884`, `0.0.0.0:1884`, `[::]:1884`, `:::1884`.
+ * Returns undefined when the value is not a valid bind address.
+ */
+export function parseBind(value: string | number): BindAddress | undefined {
+  const text = String(value).trim();
+  const portOf = (s: string): number | undefined => {
+    if (!/^\d{1,5}$/.test(s)) return undefined;
+    const n = Number(s);
+    return n <= 65535 ? n : undefined;
+  };
+  const bare = portOf(text);
+  if (bare !== undefined) return { host: '0.0.0.0', port: bare };
+  const bracket = /^\[([^\]]+)\]:(\d+)$/.exec(text);
+  if (bracket) {
+    const port = portOf(bracket[2] ?? '');
+    return port !== undefined && isIPv6(bracket[1] ?? '') ? { host: bracket[1] as string, port } : undefined;
+  }
+  const idx = text.lastIndexOf(':');
+  if (idx <= 0) return undefined;
+  const host = text.slice(0, idx);
+  const port = portOf(text.slice(idx + 1));
+  if (port === undefined) return undefined;
+  if (host.includes(':') && !isIPv6(host)) return undefined;
+  return { host, port };
+}
+
+export interface UdpEndpointOptions {
+  readonly bind: BindAddress;
+  /** SO_RCVBUF in bytes; bursts of small datagrams need a large one. */
+  readonly recvBufferSize?: number;
+  readonly sendBufferSize?: number;
+}
+
+/**
+ * One bound UDP socket. The receive path is a plain synchronous callback
+ * (no promise or iterator per datagram); sends are fire-and-forget and never
+ * throw into protocol code. dgram-as-promised is used for the lifecycle
+ * (bind/close), the raw socket for the per-datagram path.
+ */
+export class UdpEndpoint {
+  readonly #socket: SocketAsPromised;
+  #closed = false;
+  #sendErrors = 0;
+
+  private constructor(socket: SocketAsPromised) {
+    this.#socket = socket;
+  }
+
+  static async open(options: UdpEndpointOptions, onDatagram: DatagramHandler): Promise<UdpEndpoint> {
+    const type = isIPv6(options.bind.host) ? 'udp6' : 'udp4';
+    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false }, onDatagram);
+    // A socket error after bind (e.g. ICMP-driven on some platforms) must not crash the process.
+    socket.socket.on('error', () => undefined);
+    await socket.bind(options.bind.port, options.bind.host);
+    const endpoint = new UdpEndpoint(socket);
+    endpoint.#tuneBuffers(options);
+    return endpoint;
+  }
+
+  #tuneBuffers(options: UdpEndpointOptions): void {
+    try {
+      if (options.recvBufferSize !== undefined) this.#socket.setRecvBufferSize(options.recvBufferSize);
+      if (options.sendBufferSize !== undefined) this.#socket.setSendBufferSize(options.sendBufferSize);
+    } catch {
+      // The kernel may cap the size (net.core.rmem_max); the socket still works.
+    }
+  }
+
+  get address(): BindAddress {
+    const info = this.#socket.address();
+    return { host: info.address, port: info.port };
+  }
+
+  get sendErrors(): number {
+    return this.#sendErrors;
+  }
+
+  /** The raw node:dgram socket, for libraries that take one (node-coap). */
+  get rawSocket(): import('node:dgram').Socket {
+    return this.#socket.socket;
+  }
+
+  setBroadcast(flag: boolean): void {
+    this.#socket.setBroadcast(flag);
+  }
+
+  send(data: Buffer, port: number, address: string): void {
+    if (this.#closed) return;
+    this.#socket.socket.send(data, port, address, (err) => {
+      if (err) this.#sendErrors += 1;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#socket.close();
+  }
+}
