@@ -1,0 +1,57 @@
+import { parseBind } from '../transport/udp.js';
+import { formatDuration } from './duration.js';
+import type { GatewayConfig, ListenersConfig } from './types.js';
+
+/** Problems that involve more than one key; reported like the others. */
+export interface CrossProblemSink {
+  add(key: string, value: unknown, reason: string): void;
+  /** True when `key` (or something under it) already has a problem: skip checks built on it. */
+  has(key: string): boolean;
+}
+
+export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): void {
+  const { lwm2m, mqttsn, upstream } = config;
+  if (!problems.has('lwm2m.lifetime_min') && !problems.has('lwm2m.lifetime_max') && lwm2m.lifetime_min > lwm2m.lifetime_max) {
+    problems.add('lwm2m.lifetime_min', formatDuration(lwm2m.lifetime_min), `must not exceed lwm2m.lifetime_max (${formatDuration(lwm2m.lifetime_max)})`);
+  }
+  if (upstream.client.store.type === 'File' && upstream.client.store.directoryPrefix.trim() === '') {
+    problems.add('upstream.client.store.directoryPrefix', upstream.client.store.directoryPrefix, 'must not be empty when store.type is "File"');
+  }
+  for (const [name, section] of [['mqttsn', mqttsn], ['lwm2m', lwm2m]] as const) {
+    const key = `${name}.listeners.udp`;
+    if (section.enable && !problems.has(key) && Object.keys(section.listeners.udp).length === 0) {
+      problems.add(key, section.listeners.udp, `needs at least one listener while ${name}.enable is true`);
+    }
+  }
+  checkBindClashes(
+    [
+      ...listenerBinds('mqttsn', mqttsn.enable, mqttsn.listeners),
+      ...listenerBinds('lwm2m', lwm2m.enable, lwm2m.listeners),
+    ],
+    problems,
+  );
+}
+
+interface NamedBind {
+  readonly key: string;
+  readonly bind: string;
+}
+
+function listenerBinds(section: string, enabled: boolean, listeners: ListenersConfig): NamedBind[] {
+  if (!enabled) return [];
+  return Object.entries(listeners.udp).map(([name, listener]) => ({ key: `${section}.listeners.udp.${name}.bind`, bind: listener.bind }));
+}
+
+/** Two UDP listeners on the same host and (non-ephemeral) port cannot both bind. */
+function checkBindClashes(binds: readonly NamedBind[], problems: CrossProblemSink): void {
+  const seen = new Map<string, string>();
+  for (const { key, bind } of binds) {
+    if (problems.has(key)) continue;
+    const parsed = parseBind(bind);
+    if (parsed === undefined || parsed.port === 0) continue;
+    const id = `${parsed.host}|${parsed.port}`;
+    const first = seen.get(id);
+    if (first !== undefined) problems.add(key, bind, `same UDP address as ${first}`);
+    else seen.set(id, key);
+  }
+}

@@ -1,0 +1,216 @@
+import {
+  checkBind,
+  checkIpAddress,
+  checkMountpoint,
+  checkNonEmpty,
+  checkOptionalBind,
+  checkServerUrl,
+  checkTopicName,
+  parseAutoObserve,
+  parseHttpHeaders,
+  parsePredefined,
+} from './field-checks.js';
+import { resolveFromPackageRoot } from './package-root.js';
+import type {
+  BooleanSpec,
+  ByteSizeSpec,
+  ChoiceSpec,
+  DurationSpec,
+  IntegerSpec,
+  MapSpec,
+  NumberSpec,
+  ObjectSpec,
+  Spec,
+  StringSpec,
+} from './spec.js';
+
+/**
+ * The one description of every GatewayConfig key: type, default (as written
+ * in JSON), allowed values and a one-line meaning. `resolve.ts` validates
+ * against it, `docs.ts` renders docs/config.md from it, and
+ * config/gateway.example.json is its default document.
+ */
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const DAY = 24 * 60 * MINUTE;
+/** Node timers overflow above 2^31-1 ms (~24.8 days); no duration may exceed this. */
+export const MAX_DURATION_MS = 24 * DAY;
+
+type Rest<S> = Omit<S, 'kind' | 'default' | 'description'>;
+
+const bool = (def: boolean, description: string): BooleanSpec => ({ kind: 'boolean', default: def, description });
+const int = (def: number, min: number, max: number, description: string): IntegerSpec => ({ kind: 'integer', default: def, min, max, description });
+const num = (def: number, min: number, max: number, description: string): NumberSpec => ({ kind: 'number', default: def, min, max, description });
+const str = (def: string | undefined, description: string, rest: Rest<StringSpec> = {}): StringSpec => ({ kind: 'string', default: def, description, ...rest });
+const oneOf = (def: string, values: readonly string[], description: string): StringSpec => ({ kind: 'string', default: def, oneOf: values, description });
+const dur = (def: string, description: string, min = 0, max = MAX_DURATION_MS): DurationSpec => ({ kind: 'duration', default: def, min, max, description });
+const bytes = (def: number | string, description: string): ByteSizeSpec => ({ kind: 'bytes', default: def, min: 1024, max: 1024 ** 3, description });
+const obj = (description: string, fields: Record<string, Spec>, rest: Pick<ObjectSpec, 'aliases' | 'optional'> = {}): ObjectSpec => ({ kind: 'object', description, fields, ...rest });
+const qos: ChoiceSpec = { kind: 'choice', default: 0, values: [0, 1, 2], description: 'MQTT QoS used when publishing on / subscribing to this topic' };
+
+function listeners(protocol: string, port: number): ObjectSpec {
+  const entry = obj(`one ${protocol} UDP listener`, {
+    bind: str(undefined, 'address to bind: "port", "host:port" or "[ipv6]:port"', { required: true, fromNumber: true, check: checkBind }),
+    max_connections: int(102_400, 1, 10_000_000, 'most peers (sessions) this listener serves at once; further peers are refused'),
+    recbuf: bytes('4MB', 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style'),
+    sndbuf: bytes('4MB', 'socket send buffer (SO_SNDBUF), bytes or "4MB"-style'),
+  });
+  const udp: MapSpec = {
+    kind: 'map',
+    entry,
+    nameLabel: '<name>',
+    default: { default: { bind: `0.0.0.0:${port}`, max_connections: 102_400, recbuf: '4MB', sndbuf: '4MB' } },
+    description: `UDP listeners by name; a map given in the config replaces the default one (e.g. bind only "[::]:${port}")`,
+  };
+  return obj(`${protocol} listeners (EMQX shape)`, { udp });
+}
+
+function translator(topic: string, description: string): ObjectSpec {
+  return obj(description, {
+    topic: str(topic, 'topic, relative to lwm2m.mountpoint', { check: checkTopicName }),
+    qos,
+  });
+}
+
+const log = obj('logging', {
+  level: oneOf('info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'log level (pino); payloads are logged at debug/trace only'),
+});
+
+const upstreamClient = obj('paho-style client options for an external broker', {
+  server: str('', 'broker URL, e.g. "mqtt://broker:1883"; "" starts the embedded broker instead', { check: checkServerUrl }),
+  protocolVersion: {
+    kind: 'choice',
+    default: 4,
+    values: [0, 3, 4, 5],
+    normalize: (v) => (v === 0 ? 4 : v),
+    description: '3 = MQTT 3.1, 4 = MQTT 3.1.1, 5 = MQTT 5; 0 means 4',
+  },
+  basicAuth: obj(
+    'username/password for the broker; absent = none',
+    {
+      username: str('', 'username sent in CONNECT'),
+      password: str('', 'password sent in CONNECT', { secret: true }),
+    },
+    { optional: true, aliases: { passsword: 'password' } },
+  ),
+  tlsConfig: obj(
+    'TLS options for ssl/tls/tcps/mqtts/wss servers; absent = system defaults',
+    {
+      caFilePEM: str(undefined, 'PEM text of the CA certificate(s) that verify the broker'),
+      certFilePEM: str(undefined, 'PEM text of the client certificate'),
+      keyFilePEM: str(undefined, 'PEM text of the client private key', { secret: true }),
+      serverName: str(undefined, 'TLS SNI server name (RFC 6066 §3); default the URL host'),
+      insecureSkipVerify: bool(false, 'do not verify the broker certificate (testing only)'),
+    },
+    { optional: true },
+  ),
+  cleanSession: bool(true, "clean-session flag of the gateway's own control connection (device sessions follow the device)"),
+  store: obj(
+    'where in-flight QoS 1/2 messages are kept',
+    {
+      type: oneOf('Memory', ['Memory', 'File'], 'Memory or File'),
+      directoryPrefix: str('./data/mqtt-store', 'directory for the File store (relative to the working directory)'),
+    },
+    { aliases: { direcotryPrefix: 'directoryPrefix' } },
+  ),
+  connectTimeout: dur('30s', 'how long a broker connection attempt may take; 0 = no limit'),
+  keepAlive: dur('30s', 'MQTT keep alive of gateway connections; 0 = off (MQTT 3.1.1 §3.1.2.10: at most 65535 s)', 0, 65_535 * SECOND),
+  pingTimeout: dur('10s', 'how long to wait for PINGRESP before the connection is considered lost'),
+  writeTimeout: dur('30s', 'how long a publish may wait for the broker; 0 = no limit'),
+  autoReconnect: bool(true, 'reconnect to the broker after a connection loss'),
+  maxReconnectInterval: dur('10m', 'reconnect backoff starts at 1 s and doubles up to this', SECOND),
+  messageChannelDepth: int(100, 0, 1_000_000, 'messages held per connection while the broker is unreachable'),
+  httpHeaders: {
+    kind: 'custom',
+    typeLabel: 'object of string[]',
+    default: {},
+    parse: parseHttpHeaders,
+    description: 'extra HTTP headers for the WebSocket handshake (ws/wss)',
+  },
+}, { aliases: { connectionTime: 'connectTimeout' } });
+
+const upstream = obj('the MQTT broker side', {
+  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = one shared connection'),
+  embedded: obj('the in-process aedes broker, used when upstream.client.server is ""', {
+    bind: str('0.0.0.0:1883', 'TCP listener of the embedded broker, "host:port"; "" = no TCP listener', { check: checkOptionalBind }),
+  }),
+  client: upstreamClient,
+});
+
+const mqttsn = obj('MQTT-SN v1.2 gateway (EMQX gateway.mqttsn keys)', {
+  enable: bool(true, 'run the MQTT-SN gateway'),
+  gateway_id: int(1, 0, 255, 'GwId sent in ADVERTISE and GWINFO (MQTT-SN v1.2 §5.4.2, §5.4.4)'),
+  broadcast: bool(false, 'send ADVERTISE periodically to broadcast_address:broadcast_port'),
+  broadcast_address: str('255.255.255.255', 'destination address of ADVERTISE', { check: checkIpAddress }),
+  broadcast_port: int(1884, 1, 65_535, 'destination UDP port of ADVERTISE'),
+  advertise_duration: dur('15m', 'ADVERTISE interval T_ADV, also its Duration field (MQTT-SN v1.2 §5.4.2: 2 octets of seconds)', SECOND, 65_535 * SECOND),
+  enable_qos3: bool(true, 'accept QoS -1 PUBLISH from clients that are not connected (MQTT-SN v1.2 §6.8)'),
+  predefined: {
+    kind: 'custom',
+    typeLabel: 'list of {id, topic}',
+    default: [],
+    parse: parsePredefined,
+    description: 'predefined topics: ids 1..1024 (unique), topic names without wildcards',
+  },
+  mountpoint: str('', 'prefix added to every topic upstream and stripped downstream; "${clientid}" allowed', { check: checkMountpoint }),
+  subs_resume: bool(false, 'REGISTER the subscribed topics again to a client that resumes its session'),
+  idle_timeout: dur('30s', 'a peer that never completes CONNECT is forgotten after this', 10),
+  clientinfo_override: obj('credentials presented upstream for MQTT-SN clients (MQTT-SN has none); templates, "" = not set', {
+    username: str('', 'username template, e.g. "${clientid}"'),
+    password: str('', 'password template', { secret: true }),
+    clientid: str('', 'client id template'),
+  }),
+  listeners: listeners('MQTT-SN', 1884),
+  retry_interval: dur('10s', 'T_RETRY: wait before retransmitting an unacknowledged message (MQTT-SN v1.2 §6.13)', 10),
+  max_retries: int(4, 0, 100, 'N_RETRY: retransmissions before the client is considered lost (MQTT-SN v1.2 §6.13)'),
+  max_inflight: int(1, 1, 65_535, 'downlink QoS 1/2 messages in flight per client'),
+  sleep_buffer_size: int(1000, 0, 1_000_000, 'messages buffered per sleeping client; overflow drops the oldest (MQTT-SN v1.2 §6.14)'),
+  max_message_size: int(65_535, 16, 65_535, 'largest MQTT-SN message accepted or sent, bytes (MQTT-SN v1.2 §5.2.1)'),
+  keepalive_multiplier: num(1.5, 1, 100, 'a client is lost after keepalive x this without traffic'),
+  session_expiry: dur('2h', 'how long a clean-session=false session survives a disconnect'),
+});
+
+const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
+  enable: bool(true, 'run the LwM2M gateway'),
+  xml_dir: str('xml', 'directory of object definition XML files; relative paths are resolved against the package root', {
+    check: checkNonEmpty,
+    convert: resolveFromPackageRoot,
+  }),
+  lifetime_min: dur('15s', 'smallest registration lifetime accepted (registration lt parameter)', SECOND),
+  lifetime_max: dur('86400s', 'largest registration lifetime accepted; also used for lt=0', SECOND),
+  qmode_time_window: dur('22s', 'queue mode: how long a device stays reachable after its last message'),
+  auto_observe: {
+    kind: 'custom',
+    typeLabel: 'boolean | string[] | string',
+    default: false,
+    parse: parseAutoObserve,
+    description: 'observe after register: true/"on" = every object instance, false/"off" = none, or a list / comma string of paths',
+  },
+  update_msg_publish_condition: oneOf('always', ['always', 'contains_object_list'], 'publish update events always, or only when the Update carries an object list'),
+  mountpoint: str('lwm2m/${endpoint_name}/', 'topic prefix; ${endpoint_name}, ${clientid}, ${username}, ${peerhost} allowed', { check: checkMountpoint }),
+  translators: obj('MQTT topics of the LwM2M gateway (relative to mountpoint)', {
+    command: translator('command', 'downlink commands are received on this topic'),
+    response: translator('response', 'command responses are published here'),
+    notify: translator('response', 'observe notifications are published here'),
+    register: translator('response', 'register events are published here'),
+    update: translator('response', 'update events are published here'),
+    deregister: translator('response', 'de-registration and lifetime-expiry events are published here (not in EMQX)'),
+  }),
+  listeners: listeners('LwM2M', 5683),
+  idle_timeout: dur('30s', 'a peer that never registers is forgotten after this', 10),
+  max_inflight: int(1, 1, 65_535, 'downlink requests in flight per device (EMQX: 1)'),
+  queue_max_size: int(100, 0, 1_000_000, 'queued downlink commands per device (queue mode and in-flight backlog)'),
+  queue_max_age: dur('1h', 'queued commands older than this are answered with coap_timeout and dropped'),
+  lifetime_grace: dur('10s', 'extra time after a registration lifetime before it expires (covers a late Update)'),
+  coap: obj('CoAP transmission parameters (RFC 7252 §4.8)', {
+    ack_timeout: dur('2s', 'ACK_TIMEOUT: initial retransmission timeout of confirmable messages', 10, MINUTE),
+    ack_random_factor: num(1.5, 1, 10, 'ACK_RANDOM_FACTOR (must not be below 1.0)'),
+    max_retransmit: int(4, 0, 20, 'MAX_RETRANSMIT'),
+  }),
+});
+
+export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, upstream, mqttsn, lwm2m });
+
+/** The sections rendered as separate tables in docs/config.md. */
+export const SCHEMA_SECTIONS = ['log', 'upstream', 'mqttsn', 'lwm2m'] as const;
