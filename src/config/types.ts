@@ -49,6 +49,14 @@ export interface UpstreamClientConfig {
   /** Clean session for the gateway's own control connection (default true). Device sessions follow the device. */
   readonly cleanSession: boolean;
   readonly store: { readonly type: 'Memory' | 'File'; readonly directoryPrefix: string };
+  /** Seed option: with cleanSession false, re-send stored (un)subscribes on connect. */
+  readonly resumeSubs: boolean;
+  /** Seed option: in-order delivery per QoS level. Always honoured. */
+  readonly order: boolean;
+  /** Subscribe/unsubscribe timeout, ms; 0 = none. */
+  readonly waitTimeout: number;
+  /** Time a clean disconnect may take to flush, ms. */
+  readonly disconnectQuiesce: number;
   readonly connectTimeout: number;
   readonly keepAlive: number;
   readonly pingTimeout: number;
