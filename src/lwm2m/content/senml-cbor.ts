@@ -1,0 +1,84 @@
+import type { Lwm2mPath } from '../path.js';
+import { contentError } from './content-error.js';
+import { cborContainerHead, cborDouble, cborItem, decodeCbor } from './cbor-primitives.js';
+import { cborToJson } from './cbor.js';
+import type { DecodedValue } from './decoded-value.js';
+import { outRecords, resolveNamedRecords, type NamedRecord } from './senml-records.js';
+import type { JsonValue } from './types.js';
+import type { TypedEntry } from './write-value.js';
+
+/** SenML CBOR labels (RFC 8428 §6 Table 4); LwM2M 1.1 TS §7.4.8 adds the text label "vlo". */
+const LABEL = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, vd: 8, vlo: 'vlo' } as const;
+
+/** SenML CBOR (112): the same records as SenML JSON with integer labels and vd as a byte string. */
+export function decodeSenmlCbor(payload: Buffer, reqPath: Lwm2mPath): DecodedValue[] {
+  const doc = decodeCbor(payload, 'SenML CBOR');
+  if (!Array.isArray(doc)) throw contentError('SenML CBOR: payload is not an array of records');
+  return resolveNamedRecords(doc.map((r, i) => senmlCborRecord(r, i)), reqPath, 'SenML CBOR', true);
+}
+
+function senmlCborRecord(raw: unknown, index: number): NamedRecord {
+  if (!(raw instanceof Map)) throw contentError(`SenML CBOR record ${index} is not a map`);
+  const text = (label: number): string | undefined => {
+    const value: unknown = raw.get(label);
+    if (value !== undefined && typeof value !== 'string') throw contentError(`SenML CBOR record ${index}: label ${label} must be a text string`);
+    return value;
+  };
+  const bt: unknown = raw.get(LABEL.bt);
+  if (bt !== undefined && typeof bt !== 'number' && typeof bt !== 'bigint') throw contentError(`SenML CBOR record ${index}: bt must be a number`);
+  return { bn: text(LABEL.bn), n: text(LABEL.n), value: senmlCborValue(raw, index) };
+}
+
+function senmlCborValue(raw: Map<unknown, unknown>, index: number): JsonValue | undefined {
+  const where = `SenML CBOR record ${index}`;
+  const checks: [number | string, (v: unknown) => boolean, string][] = [
+    [LABEL.v, (v) => typeof v === 'number' || typeof v === 'bigint', 'a number'],
+    [LABEL.vs, (v) => typeof v === 'string', 'a text string'],
+    [LABEL.vb, (v) => typeof v === 'boolean', 'a boolean'],
+    [LABEL.vd, (v) => v instanceof Uint8Array, 'a byte string'],
+    [LABEL.vlo, (v) => typeof v === 'string', 'a text string'],
+  ];
+  for (const [label, ok, what] of checks) {
+    const value: unknown = raw.get(label);
+    if (value === undefined) continue;
+    if (!ok(value)) throw contentError(`${where}: label ${String(label)} must be ${what}`);
+    return cborToJson(value, where);
+  }
+  return undefined;
+}
+
+export function encodeSenmlCbor(basePath: Lwm2mPath, entries: readonly TypedEntry[]): Buffer {
+  const records = outRecords(basePath, entries);
+  const parts: Buffer[] = [cborContainerHead(4, records.length)];
+  for (const r of records) {
+    const pairs: Buffer[] = [];
+    if (r.bn !== undefined) pairs.push(cborItem(LABEL.bn), cborItem(r.bn));
+    if (r.n !== undefined) pairs.push(cborItem(LABEL.n), cborItem(r.n));
+    const value = r.value;
+    switch (value.type) {
+      case 'Integer':
+      case 'Time':
+      case 'Unsigned Integer':
+        pairs.push(cborItem(LABEL.v), cborItem(value.value));
+        break;
+      case 'Float':
+        pairs.push(cborItem(LABEL.v), cborDouble(value.value));
+        break;
+      case 'String':
+      case 'Corelnk':
+        pairs.push(cborItem(LABEL.vs), cborItem(value.value));
+        break;
+      case 'Boolean':
+        pairs.push(cborItem(LABEL.vb), cborItem(value.value));
+        break;
+      case 'Opaque':
+        pairs.push(cborItem(LABEL.vd), cborItem(value.value));
+        break;
+      case 'Objlnk':
+        pairs.push(cborItem(LABEL.vlo), cborItem(`${value.objectId}:${value.instanceId}`));
+        break;
+    }
+    parts.push(cborContainerHead(5, pairs.length / 2), ...pairs);
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,71 @@
+import { formatPath, parsePath, pathDepth, type Lwm2mPath } from '../path.js';
+import { contentError } from './content-error.js';
+import type { DecodedValue } from './decoded-value.js';
+import type { JsonValue } from './types.js';
+import { relativeName } from './write-entries.js';
+import type { TypedEntry, TypedValue } from './write-value.js';
+
+/**
+ * One SenML (RFC 8428) or LwM2M JSON record after format parsing: base name
+ * and name as given, value already in JSON shape (opaque as base64, object
+ * link as "oid:iid"), undefined when the record carries none.
+ */
+export interface NamedRecord {
+  readonly bn?: string | undefined;
+  readonly n?: string | undefined;
+  readonly value: JsonValue | undefined;
+}
+
+/**
+ * Resolves names to paths. SenML: a `bn` applies to its record and every
+ * later one until the next `bn` (RFC 8428 §4.5.1); name = bn + n, and a
+ * record without `n` names bn itself. Without any bn a relative name is
+ * taken relative to the request path. Records without a value -> null.
+ */
+export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lwm2mPath, what: string, inheritBaseName: boolean): DecodedValue[] {
+  let baseName: string | undefined;
+  return records.map((record, index) => {
+    if (record.bn !== undefined || !inheritBaseName) baseName = record.bn;
+    const n = record.n ?? '';
+    let name: string;
+    if (baseName === undefined) {
+      name = n === '' ? formatPath(reqPath) : n.startsWith('/') ? n : `${formatPath(reqPath)}/${n}`;
+    } else {
+      name = baseName + n;
+    }
+    let path: Lwm2mPath;
+    try {
+      path = parsePath(name);
+    } catch (err) {
+      throw contentError(`${what} record ${index}: name "${name}" is not an LwM2M path`, err);
+    }
+    if (pathDepth(path) < 3) throw contentError(`${what} record ${index}: name "${name}" does not name a resource`);
+    return { path, value: record.value === undefined ? null : record.value };
+  });
+}
+
+export interface OutRecord {
+  readonly path: Lwm2mPath;
+  readonly bn?: string;
+  readonly n?: string;
+  readonly value: TypedValue;
+}
+
+/**
+ * Names for an outgoing write: one record naming basePath itself when the
+ * single entry is basePath, else `bn` = basePath + "/" on the first record
+ * and `n` relative to it (LwM2M 1.1 TS §7.4.7 examples).
+ */
+export function outRecords(basePath: Lwm2mPath, entries: readonly TypedEntry[]): OutRecord[] {
+  const base = formatPath(basePath);
+  const only = entries[0];
+  if (entries.length === 1 && only !== undefined && formatPath(only.path) === base) return [{ path: only.path, bn: base, value: only.value }];
+  return entries.map((e, i) => {
+    const n = relativeName(e.path, basePath);
+    return i === 0 ? { path: e.path, bn: `${base}/`, n, value: e.value } : { path: e.path, n, value: e.value };
+  });
+}
+
+export function isRecordObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
