@@ -50,6 +50,22 @@ export function checkTopicName(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * MQTT 3.1.1 §4.7.1: a topic filter. `#` only as the last level on its own,
+ * `+` only as a whole level (EMQX 5 configs use `dn/#` for the command translator).
+ */
+export function checkTopicFilter(value: string): string | undefined {
+  if (value === '') return 'must not be empty';
+  if (value.includes('\u0000')) return 'must not contain NUL';
+  const levels = value.split('/');
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i] as string;
+    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return '"#" must be a whole level and the last one';
+    if (level.includes('+') && level !== '+') return '"+" must be a whole level';
+  }
+  return undefined;
+}
+
 /** A topic prefix: may be empty, never a wildcard. */
 export function checkMountpoint(value: string): string | undefined {
   return /[+#]/.test(value) ? 'must not contain the wildcards "+" or "#"' : undefined;

@@ -6,6 +6,7 @@ import {
   checkOptionalBind,
   checkServerUrl,
   checkTopicName,
+  checkTopicFilter,
   parseAutoObserve,
   parseHttpHeaders,
   parsePredefined,
@@ -66,9 +67,11 @@ function listeners(protocol: string, port: number): ObjectSpec {
   return obj(`${protocol} listeners (EMQX shape)`, { udp });
 }
 
-function translator(topic: string, description: string): ObjectSpec {
+function translator(topic: string, description: string, filter = false): ObjectSpec {
   return obj(description, {
-    topic: str(topic, 'topic, relative to lwm2m.mountpoint', { check: checkTopicName }),
+    topic: filter
+      ? str(topic, 'topic filter, relative to lwm2m.mountpoint; wildcards allowed (EMQX 5: "dn/#")', { check: checkTopicFilter })
+      : str(topic, 'topic, relative to lwm2m.mountpoint', { check: checkTopicName }),
     qos,
   });
 }
@@ -194,7 +197,7 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
   update_msg_publish_condition: oneOf('always', ['always', 'contains_object_list'], 'publish update events always, or only when the Update carries an object list'),
   mountpoint: str('lwm2m/${endpoint_name}/', 'topic prefix; ${endpoint_name}, ${clientid}, ${username}, ${peerhost} allowed', { check: checkMountpoint }),
   translators: obj('MQTT topics of the LwM2M gateway (relative to mountpoint)', {
-    command: translator('command', 'downlink commands are received on this topic'),
+    command: translator('command', 'downlink commands are received on this topic (a filter: the gateway subscribes to it)', true),
     response: translator('response', 'command responses are published here'),
     notify: translator('response', 'observe notifications are published here'),
     register: translator('response', 'register events are published here'),

@@ -388,3 +388,22 @@ describe('resolveConfig: several problems together', () => {
     expect(problems.map((p) => p.key)).toEqual(['lwm2m.lifetime_min']);
   });
 });
+
+describe('lwm2m.translators.command is a topic filter', () => {
+  it('accepts the EMQX 5 "dn/#" command topic', () => {
+    const config = resolveConfig({ lwm2m: { translators: { command: { topic: 'dn/#' } } } });
+    expect(config.lwm2m.translators.command.topic).toBe('dn/#');
+  });
+
+  it('rejects a misplaced wildcard in the command filter, and any wildcard in uplink topics', () => {
+    let caught: unknown;
+    try {
+      resolveConfig({ lwm2m: { translators: { command: { topic: 'dn/#/x' }, response: { topic: 'up/#' } } } });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const keys = (caught as ConfigError).problems.map((p) => p.key);
+    expect(keys).toEqual(expect.arrayContaining(['lwm2m.translators.command.topic', 'lwm2m.translators.response.topic']));
+  });
+});
