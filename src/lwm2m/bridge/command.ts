@@ -1,0 +1,232 @@
+import { GatewayError } from '../../errors.js';
+import type { ResourceType } from '../model/types.js';
+import type { WriteEntry } from '../content/types.js';
+import { formatPath, parsePath, pathDepth, type Lwm2mPath } from '../path.js';
+
+export const COMMAND_TYPES = ['read', 'discover', 'write', 'write-attr', 'execute', 'create', 'delete', 'observe', 'cancel-observe'] as const;
+export type CommandType = (typeof COMMAND_TYPES)[number];
+
+export type JsonObject = Record<string, unknown>;
+
+/** A downlink LwM2M operation, transport-free (LwM2M 1.1 TS §6.3 / §6.4 operations). */
+export type DownlinkOperation =
+  | { readonly kind: 'read'; readonly path: Lwm2mPath }
+  | { readonly kind: 'discover'; readonly path: Lwm2mPath }
+  | { readonly kind: 'observe'; readonly path: Lwm2mPath; readonly cancel: boolean }
+  | { readonly kind: 'delete'; readonly path: Lwm2mPath }
+  | { readonly kind: 'write-attr'; readonly path: Lwm2mPath; readonly attributes: readonly string[] }
+  | { readonly kind: 'execute'; readonly path: Lwm2mPath; readonly args: string }
+  /** replace = PUT, partial update = POST (LwM2M 1.1 TS §6.3.3). */
+  | { readonly kind: 'write'; readonly path: Lwm2mPath; readonly mode: 'replace' | 'update'; readonly entries: readonly WriteEntry[] }
+  | { readonly kind: 'create'; readonly path: Lwm2mPath; readonly entries: readonly WriteEntry[] };
+
+/** A validated command from the command topic. */
+export interface Lwm2mCommand {
+  readonly msgType: CommandType;
+  /** The command's `data`, echoed in `ack` / `coap_timeout` / `coap_reset` answers. */
+  readonly data: JsonObject;
+  /** Every top-level key except msgType and data, echoed in every answer. */
+  readonly echo: JsonObject;
+  /** data.path, else data.basePath, verbatim with any `?query` removed. */
+  readonly reqPath: string;
+  readonly operation: DownlinkOperation;
+  /** Uri-Query options from `path?k=v&...`. */
+  readonly query: readonly string[];
+  /** mheaders.ttl === 0: sent without waiting for the in-flight slot. */
+  readonly immediate: boolean;
+}
+
+/** A command that cannot be carried out: answered with 4.00 and `reason`. */
+export interface RejectedCommand {
+  readonly msgType: string;
+  readonly echo: JsonObject;
+  readonly reqPath: string | undefined;
+  readonly reason: string;
+}
+
+export type ParsedCommand = { readonly ok: true; readonly command: Lwm2mCommand } | { readonly ok: false; readonly rejected: RejectedCommand };
+
+const WRITE_TYPES: readonly ResourceType[] = ['String', 'Integer', 'Unsigned Integer', 'Float', 'Boolean', 'Opaque', 'Time', 'Objlnk', 'Corelnk'];
+const ATTRIBUTES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
+
+class Reject extends GatewayError {
+  constructor(reason: string) {
+    super('GW_ERR_COMMAND', reason);
+  }
+}
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses one command payload (EMQX downlink JSON contract). Never throws. */
+export function parseCommand(payload: Buffer): ParsedCommand {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString('utf8'));
+  } catch {
+    return reject('unknown', {}, undefined, 'payload is not JSON');
+  }
+  if (!isJsonObject(json)) return reject('unknown', {}, undefined, 'command is not a JSON object');
+  const echo: JsonObject = {};
+  for (const [k, v] of Object.entries(json)) if (k !== 'msgType' && k !== 'data') echo[k] = v;
+  const msgType = typeof json.msgType === 'string' ? json.msgType : 'unknown';
+  const data = json.data;
+  const reqPath = isJsonObject(data) ? rawReqPath(data) : undefined;
+  if (typeof json.msgType !== 'string') return reject(msgType, echo, reqPath, 'missing msgType');
+  if (!(COMMAND_TYPES as readonly string[]).includes(msgType)) return reject(msgType, echo, reqPath, `unsupported msgType "${msgType}"`);
+  if (!isJsonObject(data)) return reject(msgType, echo, reqPath, 'missing data object');
+  const mheaders = json.mheaders;
+  const immediate = isJsonObject(mheaders) && mheaders.ttl === 0;
+  try {
+    const built = buildOperation(msgType as CommandType, data, json.encoding === 'hex');
+    return {
+      ok: true,
+      command: { msgType: msgType as CommandType, data, echo, reqPath: reqPath ?? '', operation: built.operation, query: built.query, immediate },
+    };
+  } catch (err) {
+    if (err instanceof GatewayError) return reject(msgType, echo, reqPath, err.message);
+    throw err;
+  }
+}
+
+function reject(msgType: string, echo: JsonObject, reqPath: string | undefined, reason: string): ParsedCommand {
+  return { ok: false, rejected: { msgType, echo, reqPath, reason } };
+}
+
+function rawReqPath(data: JsonObject): string | undefined {
+  const raw = typeof data.path === 'string' ? data.path : typeof data.basePath === 'string' ? data.basePath : undefined;
+  if (raw === undefined) return undefined;
+  const q = raw.indexOf('?');
+  return q === -1 ? raw : raw.slice(0, q);
+}
+
+interface Built {
+  readonly operation: DownlinkOperation;
+  readonly query: readonly string[];
+}
+
+function buildOperation(msgType: CommandType, data: JsonObject, hex: boolean): Built {
+  switch (msgType) {
+    case 'read':
+    case 'discover':
+    case 'delete': {
+      const { path, query } = pathField(data, 'path');
+      return { operation: { kind: msgType, path }, query };
+    }
+    case 'observe':
+    case 'cancel-observe': {
+      const { path, query } = pathField(data, 'path');
+      return { operation: { kind: 'observe', path, cancel: msgType === 'cancel-observe' }, query };
+    }
+    case 'execute': {
+      const { path, query } = pathField(data, 'path');
+      if (pathDepth(path) !== 3) throw new Reject(`execute needs a resource path, got "${formatPath(path)}"`);
+      return { operation: { kind: 'execute', path, args: executeArgs(data.args) }, query };
+    }
+    case 'write-attr': {
+      const { path, query } = pathField(data, 'path');
+      return { operation: { kind: 'write-attr', path, attributes: attributes(data) }, query };
+    }
+    case 'write':
+      return buildWrite(data, hex);
+    case 'create': {
+      const { path, query } = pathField(data, 'basePath');
+      if (pathDepth(path) !== 1) throw new Reject(`create needs an object path such as "/5", got "${formatPath(path)}"`);
+      const content = data.content ?? [];
+      if (!Array.isArray(content)) throw new Reject('content must be a list');
+      return { operation: { kind: 'create', path, entries: entries(path, content, hex) }, query };
+    }
+  }
+}
+
+function buildWrite(data: JsonObject, hex: boolean): Built {
+  if (data.path !== undefined) {
+    const { path, query } = pathField(data, 'path');
+    if (pathDepth(path) < 3) throw new Reject(`single write needs a resource path, got "${formatPath(path)}"`);
+    const entry = writeEntry(path, { type: data.type, value: data.value }, hex);
+    return { operation: { kind: 'write', path, mode: 'replace', entries: [entry] }, query };
+  }
+  const { path, query } = pathField(data, 'basePath');
+  const content = data.content;
+  if (!Array.isArray(content) || content.length === 0) throw new Reject('batch write needs a non-empty content list');
+  // EMQX: basePath with 2 segments -> partial update (POST), 3 or 4 -> replace (PUT).
+  const depth = pathDepth(path);
+  if (depth === 1) throw new Reject(`write needs an object instance or resource basePath, got "${formatPath(path)}"`);
+  return { operation: { kind: 'write', path, mode: depth === 2 ? 'update' : 'replace', entries: entries(path, content, hex) }, query };
+}
+
+function entries(base: Lwm2mPath, content: readonly unknown[], hex: boolean): WriteEntry[] {
+  // Duplicate paths: the last one wins (EMQX behaviour).
+  const byPath = new Map<string, WriteEntry>();
+  for (const item of content) {
+    if (!isJsonObject(item)) throw new Reject('content items must be objects');
+    const path = joinPath(base, item.path);
+    byPath.set(formatPath(path), writeEntry(path, item, hex));
+  }
+  return [...byPath.values()];
+}
+
+function joinPath(base: Lwm2mPath, relative: unknown): Lwm2mPath {
+  if (relative === undefined || relative === null || relative === '') return base;
+  if (typeof relative !== 'string' && typeof relative !== 'number') throw new Reject('content path must be a string');
+  const rel = String(relative).replace(/^\/+/, '');
+  return checkedPath(`${formatPath(base)}/${rel}`);
+}
+
+function writeEntry(path: Lwm2mPath, item: JsonObject, hex: boolean): WriteEntry {
+  const type = item.type;
+  if (typeof type !== 'string' || !(WRITE_TYPES as readonly string[]).includes(type)) {
+    throw new Reject(`${formatPath(path)}: type must be one of ${WRITE_TYPES.join(', ')}`);
+  }
+  if (item.value === undefined || item.value === null) throw new Reject(`${formatPath(path)}: missing value`);
+  const value = hex ? fromHex(path, type as ResourceType, item.value) : item.value;
+  return { path, type: type as ResourceType, value };
+}
+
+/** `encoding: "hex"`: values are hex strings; Opaque becomes base64, other types the decoded text. */
+function fromHex(path: Lwm2mPath, type: ResourceType, value: unknown): unknown {
+  if (typeof value !== 'string' || !/^(?:[0-9a-fA-F]{2})*$/.test(value)) {
+    throw new Reject(`${formatPath(path)}: value is not a hex string`);
+  }
+  const bytes = Buffer.from(value, 'hex');
+  return type === 'Opaque' ? bytes.toString('base64') : bytes.toString('utf8');
+}
+
+function executeArgs(args: unknown): string {
+  // EMQX: missing, null or "undefined" args mean an empty payload.
+  if (args === undefined || args === null || args === 'undefined') return '';
+  if (typeof args === 'string') return args;
+  if (typeof args === 'number' || typeof args === 'boolean') return String(args);
+  throw new Reject('args must be a string');
+}
+
+function attributes(data: JsonObject): string[] {
+  const out: string[] = [];
+  // LwM2M 1.0 TS §5.1.2 (pmin, pmax, gt, lt, st), 1.1 adds epmin, epmax; other keys are ignored, null skipped.
+  for (const name of ATTRIBUTES) {
+    const v = data[name];
+    if (v === undefined || v === null) continue;
+    const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : undefined;
+    if (text === undefined || text === '' || !Number.isFinite(Number(text))) throw new Reject(`${name} must be a number`);
+    out.push(`${name}=${text}`);
+  }
+  return out;
+}
+
+function pathField(data: JsonObject, key: 'path' | 'basePath'): { path: Lwm2mPath; query: string[] } {
+  const raw = data[key];
+  if (typeof raw !== 'string') throw new Reject(`missing ${key}`);
+  const q = raw.indexOf('?');
+  const text = q === -1 ? raw : raw.slice(0, q);
+  const query = q === -1 ? [] : raw.slice(q + 1).split('&').filter((s) => s !== '');
+  return { path: checkedPath(text), query };
+}
+
+function checkedPath(text: string): Lwm2mPath {
+  try {
+    return parsePath(text);
+  } catch (err) {
+    throw new Reject((err as Error).message);
+  }
+}

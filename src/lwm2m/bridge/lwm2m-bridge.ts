@@ -1,0 +1,171 @@
+import type { Lwm2mConfig, Qos } from '../../config/types.js';
+import type { Logger } from '../../log.js';
+import type { UpstreamMessage, UpstreamSession } from '../../upstream/types.js';
+import type { CoapEndpoint } from '../coap/coap-endpoint.js';
+import type { CoapMessage } from '../coap/message.js';
+import { autoObservePaths } from '../downlink/auto-observe.js';
+import { CommandExecutor, internalObserve } from '../downlink/executor.js';
+import { ObservationStore } from '../downlink/observations.js';
+import { DownlinkScheduler } from '../downlink/scheduler.js';
+import type { ModelRegistry } from '../model/types.js';
+import type { RegistrarEvents } from '../registration/registrar.js';
+import type { Registration } from '../registration/registration.js';
+import { deregisterEvent, registerEvent, updateEvent } from '../registration/report.js';
+import type { RegistrationStore } from '../registration/store.js';
+import { rejectedAnswer } from './answers.js';
+import { parseCommand, type JsonObject } from './command.js';
+import { TopicRouter } from './topic-router.js';
+import type { DeviceTopics } from './topics.js';
+
+/**
+ * The MQTT side of the LwM2M gateway: one shared upstream session,
+ * per-device command subscriptions, registration events, command
+ * routing into the per-device scheduler.
+ */
+export class Lwm2mBridge implements RegistrarEvents {
+  readonly #config: Lwm2mConfig;
+  readonly #session: UpstreamSession;
+  readonly #store: RegistrationStore;
+  readonly #models: ModelRegistry;
+  readonly #logger: Logger;
+  readonly #router = new TopicRouter<string>();
+  readonly #observations = new ObservationStore();
+  readonly #executor: CommandExecutor;
+  readonly #scheduler: DownlinkScheduler;
+  #publishErrors = 0;
+
+  constructor(opts: { config: Lwm2mConfig; session: UpstreamSession; store: RegistrationStore; models: ModelRegistry; endpointFor: (reg: Registration) => CoapEndpoint; logger: Logger }) {
+    this.#config = opts.config;
+    this.#session = opts.session;
+    this.#store = opts.store;
+    this.#models = opts.models;
+    this.#logger = opts.logger;
+    const t = opts.config.translators;
+    this.#executor = new CommandExecutor({
+      endpointFor: opts.endpointFor,
+      models: opts.models,
+      observations: this.#observations,
+      logger: opts.logger,
+      responseQos: t.response.qos,
+      notifyQos: t.notify.qos,
+      publish: (topic, qos, message) => this.#publish(topic, qos, message),
+      lookup: (ep) => this.#store.get(ep),
+    });
+    this.#scheduler = new DownlinkScheduler({
+      maxInflight: opts.config.max_inflight,
+      queueMaxSize: opts.config.queue_max_size,
+      queueMaxAge: opts.config.queue_max_age,
+      qmodeTimeWindow: opts.config.qmode_time_window,
+      transmit: (reg, command, release) => this.#executor.transmit(reg, command, release),
+      drop: (reg, command) => this.#executor.drop(reg, command),
+    });
+  }
+
+  get observationCount(): number {
+    return this.#observations.size;
+  }
+
+  // ------------------------------------------------------------ registrar events
+
+  registered(reg: Registration, previousTopics: DeviceTopics | undefined): void {
+    // The device forgot its observations when it registered again (leshan#848: we re-observe below).
+    this.#observations.removeEndpoint(reg.endpoint);
+    void this.#afterRegister(reg, previousTopics);
+  }
+
+  async #afterRegister(reg: Registration, previousTopics: DeviceTopics | undefined): Promise<void> {
+    if (previousTopics !== undefined && previousTopics.command !== reg.topics.command) await this.#unsubscribe(previousTopics.command);
+    // Subscribe before announcing, so a command sent on the register event is not lost.
+    await this.#subscribe(reg);
+    this.#logger.info({ endpoint: reg.endpoint, peer: `${reg.peer.address}:${reg.peer.port}`, lwm2m: reg.lwm2m, lt: reg.lifetime }, 'lwm2m: registered');
+    this.#publish(reg.topics.register, this.#config.translators.register.qos, registerEvent(reg));
+    for (const path of autoObservePaths(this.#config.auto_observe, reg.objects?.objectList ?? [], this.#models)) {
+      this.#scheduler.submit(reg, internalObserve(path));
+    }
+    this.#scheduler.pump(reg);
+  }
+
+  updated(reg: Registration, hadLinks: boolean, previousTopics: DeviceTopics | undefined): void {
+    void (async () => {
+      if (previousTopics !== undefined) {
+        await this.#unsubscribe(previousTopics.command);
+        await this.#subscribe(reg);
+      }
+      if (this.#config.update_msg_publish_condition === 'always' || hadLinks) {
+        this.#publish(reg.topics.update, this.#config.translators.update.qos, updateEvent(reg));
+      }
+      // Queue mode: the Update wakes the device; send what waited (lwm2m.md 2.9).
+      this.#scheduler.pump(reg);
+    })();
+  }
+
+  deregistered(reg: Registration, reason: 'deregister' | 'expired'): void {
+    this.#logger.info({ endpoint: reg.endpoint, reason }, 'lwm2m: deregistered');
+    this.#observations.removeEndpoint(reg.endpoint);
+    this.#scheduler.discard(reg);
+    this.#publish(reg.topics.deregister, this.#config.translators.deregister.qos, deregisterEvent(reg, reason));
+    if (this.#store.get(reg.endpoint) === undefined) void this.#unsubscribe(reg.topics.command);
+  }
+
+  // ------------------------------------------------------------ traffic
+
+  /** Any message from a registered device: it is awake; send what waits once this datagram is answered. */
+  deviceActive(reg: Registration): void {
+    if (reg.queue.length > 0) queueMicrotask(() => this.#scheduler.pump(reg));
+  }
+
+  /** A CoAP response no request waited for: an observe notification, or false (the endpoint RSTs it). */
+  notification(response: CoapMessage): boolean {
+    return this.#executor.notification(response);
+  }
+
+  /** A message from the broker on a device's command filter. */
+  onUpstreamMessage(message: UpstreamMessage): void {
+    const endpoint = this.#router.match(message.topic);
+    const reg = endpoint === undefined ? undefined : this.#store.get(endpoint);
+    if (reg === undefined) {
+      this.#logger.debug({ topic: message.topic }, 'lwm2m: command for no registered device dropped');
+      return;
+    }
+    const parsed = parseCommand(message.payload);
+    if (!parsed.ok) {
+      this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'lwm2m: command rejected');
+      this.#publish(reg.topics.response, this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
+      return;
+    }
+    this.#scheduler.submit(reg, parsed.command);
+  }
+
+  /** Part of the gateway's periodic sweep. */
+  sweep(): void {
+    this.#scheduler.sweep();
+  }
+
+  // ------------------------------------------------------------ broker
+
+  async #subscribe(reg: Registration): Promise<void> {
+    const filter = reg.topics.command;
+    this.#router.add(filter, reg.endpoint);
+    try {
+      await this.#session.subscribe([{ topic: filter, qos: this.#config.translators.command.qos }]);
+    } catch (err) {
+      this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: command subscription failed');
+    }
+  }
+
+  async #unsubscribe(filter: string): Promise<void> {
+    this.#router.delete(filter);
+    try {
+      await this.#session.unsubscribe([filter]);
+    } catch (err) {
+      this.#logger.debug({ filter, err }, 'lwm2m: unsubscribe failed');
+    }
+  }
+
+  #publish(topic: string, qos: Qos, message: JsonObject): void {
+    this.#session.publish({ topic, qos, retain: false, payload: Buffer.from(JSON.stringify(message)) }).catch((err: unknown) => {
+      this.#publishErrors += 1;
+      this.#logger.debug({ topic, err }, 'lwm2m: publish failed');
+    });
+  }
+}

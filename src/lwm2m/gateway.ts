@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { Lwm2mConfig } from '../config/types.js';
+import { formatPeer, type Logger } from '../log.js';
+import { parseBind, UdpEndpoint, type BindAddress, type Peer } from '../transport/udp.js';
+import type { UpstreamConnector, UpstreamSession } from '../upstream/types.js';
+import { GatewayError } from '../errors.js';
+import { Lwm2mBridge } from './bridge/lwm2m-bridge.js';
+import { CoapEndpoint } from './coap/coap-endpoint.js';
+import type { CoapMessage } from './coap/message.js';
+import type { ModelRegistry } from './model/types.js';
+import { handleRdRequest } from './registration/rd-resource.js';
+import { Registrar } from './registration/registrar.js';
+import { RegistrationStore } from './registration/store.js';
+import type { Registration } from './registration/registration.js';
+
+/** Largest Block2-reassembled response body (EMQX blockwise.max_body_size default 4 MB). */
+const MAX_BODY_SIZE = 4 * 1024 * 1024;
+/** Period of the one sweep (registration expiry, queue age). */
+const MAX_SWEEP_INTERVAL_MS = 1000;
+
+export interface Lwm2mGatewayOptions {
+  readonly config: Lwm2mConfig;
+  readonly upstream: UpstreamConnector;
+  readonly models: ModelRegistry;
+  readonly logger: Logger;
+}
+
+/**
+ * LwM2M 1.0/1.1 server and MQTT bridge (EMQX gateway.lwm2m contract):
+ * UDP listeners -> CoAP endpoint -> registration interface and downlink
+ * executor; one shared broker session for all devices; one sweep timer.
+ */
+export class Lwm2mGateway {
+  readonly #udp: UdpEndpoint[];
+  readonly #coap: CoapEndpoint[];
+  readonly #session: UpstreamSession;
+  readonly #sweepTimer: NodeJS.Timeout;
+  readonly #logger: Logger;
+  readonly store: RegistrationStore;
+  #closed = false;
+
+  private constructor(parts: { udp: UdpEndpoint[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore }) {
+    this.#udp = parts.udp;
+    this.#coap = parts.coap;
+    this.#session = parts.session;
+    this.#sweepTimer = parts.sweepTimer;
+    this.#logger = parts.logger;
+    this.store = parts.store;
+  }
+
+  static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
+    const { config, models } = opts;
+    const logger = opts.logger;
+    const binds: { bind: BindAddress; recbuf: number; sndbuf: number }[] = [];
+    for (const [name, listener] of Object.entries(config.listeners.udp)) {
+      const bind = parseBind(listener.bind);
+      if (bind === undefined) throw new GatewayError('GW_ERR_CONFIG', `lwm2m.listeners.udp.${name}.bind: invalid address "${listener.bind}"`);
+      binds.push({ bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
+    }
+    /** The listener each device last registered or updated through: downlinks leave from that port. */
+    const via = new WeakMap<Registration, CoapEndpoint>();
+    const store = new RegistrationStore();
+    let bridge: Lwm2mBridge | undefined;
+    const session = await opts.upstream.open(
+      { clientId: `lwm2m-gateway-${randomBytes(6).toString('hex')}`, cleanSession: true, keepAliveSeconds: 60 },
+      {
+        onMessage: (message) => bridge?.onUpstreamMessage(message),
+        onClose: (reason) => logger.warn({ err: reason }, 'lwm2m: upstream session closed'),
+      },
+    );
+    const registrar = new Registrar({
+      config,
+      store,
+      events: {
+        registered: (reg, prev) => bridge?.registered(reg, prev),
+        updated: (reg, hadLinks, prev) => bridge?.updated(reg, hadLinks, prev),
+        deregistered: (reg, reason) => bridge?.deregistered(reg, reason),
+      },
+    });
+    const udp: UdpEndpoint[] = [];
+    const coap: CoapEndpoint[] = [];
+    try {
+      for (const { bind, recbuf, sndbuf } of binds) {
+        let endpoint: CoapEndpoint | undefined;
+        const socket = await UdpEndpoint.open(
+          { bind, recvBufferSize: recbuf, sendBufferSize: sndbuf },
+          (msg, rinfo) => endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
+        );
+        udp.push(socket);
+        endpoint = new CoapEndpoint({
+          send: (data, port, address) => socket.send(data, port, address),
+          params: {
+            ackTimeoutMs: config.coap.ack_timeout,
+            ackRandomFactor: config.coap.ack_random_factor,
+            maxRetransmit: config.coap.max_retransmit,
+            maxBodySize: MAX_BODY_SIZE,
+          },
+          logger,
+          handlers: {
+            onActivity: (peer: Peer) => {
+              const reg = store.byPeer(peer);
+              if (reg === undefined) return;
+              registrar.touch(reg);
+              bridge?.deviceActive(reg);
+            },
+            onRequest: (msg: CoapMessage, peer: Peer) => {
+              const reply = handleRdRequest(registrar, msg, peer);
+              if (logger.isLevelEnabled('debug')) {
+                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
+              }
+              const reg = store.byPeer(peer);
+              if (reg !== undefined && endpoint !== undefined) via.set(reg, endpoint);
+              return reply;
+            },
+            onUnmatchedResponse: (msg: CoapMessage) => bridge?.notification(msg) ?? false,
+          },
+        });
+        coap.push(endpoint);
+      }
+    } catch (err) {
+      await Promise.all(udp.map((u) => u.close()));
+      await session.end();
+      throw err;
+    }
+    const first = coap[0];
+    if (first === undefined) {
+      await session.end();
+      throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no UDP listener configured');
+    }
+    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => via.get(reg) ?? first, logger });
+    const sweepTimer = setInterval(
+      () => {
+        registrar.sweep();
+        bridge?.sweep();
+        for (const c of coap) c.sweep();
+      },
+      Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
+    );
+    sweepTimer.unref();
+    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store });
+    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
+    return gateway;
+  }
+
+  get addresses(): BindAddress[] {
+    return this.#udp.map((u) => u.address);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweepTimer);
+    await Promise.all(this.#coap.map((c) => c.close()));
+    await Promise.all(this.#udp.map((u) => u.close()));
+    await this.#session.end();
+    this.#logger.info('lwm2m: gateway closed');
+  }
+}

@@ -1,0 +1,46 @@
+import { parseLinkFormat } from '../content/link-format.js';
+
+/** What the Register / Update link payload says (LwM2M 1.1 TS §6.2.1, Transport §6.2.1). */
+export interface ObjectLinks {
+  /** Root of the LwM2M objects: the `rt="oma.lwm2m"` link, else "/". */
+  readonly alternatePath: string;
+  /** Link targets without `<>`, attributes or the alternate path prefix (EMQX `objectList`). */
+  readonly objectList: readonly string[];
+  /** `ct=` of the root link (LwM2M 1.1: content formats the client supports). */
+  readonly contentFormats: readonly number[];
+  /** `ver=` per object id. */
+  readonly versions: ReadonlyMap<number, string>;
+}
+
+/** Parses the link payload; throws GW_ERR_CONTENT on malformed link-format. */
+export function parseObjectLinks(text: string): ObjectLinks {
+  const links = parseLinkFormat(text);
+  const root = links.find((l) => l.attributes.rt === 'oma.lwm2m');
+  const alternatePath = root === undefined ? '/' : normaliseRoot(root.target);
+  const prefix = alternatePath === '/' ? '' : alternatePath;
+  const objectList: string[] = [];
+  const versions = new Map<number, string>();
+  for (const link of links) {
+    if (link === root) continue;
+    const target = prefix !== '' && (link.target === prefix || link.target.startsWith(`${prefix}/`)) ? link.target.slice(prefix.length) : link.target;
+    if (target === '' || target === '/') continue;
+    objectList.push(target);
+    const ver = link.attributes.ver;
+    const oid = /^\/(\d+)$/.exec(target)?.[1];
+    if (typeof ver === 'string' && oid !== undefined) versions.set(Number(oid), ver);
+  }
+  const ct = root?.attributes.ct;
+  const contentFormats = typeof ct === 'string' ? ct.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number) : [];
+  return { alternatePath, objectList, contentFormats, versions };
+}
+
+function normaliseRoot(target: string): string {
+  const t = target.replace(/\/+$/, '');
+  return t === '' ? '/' : t.startsWith('/') ? t : `/${t}`;
+}
+
+/** Uri-Path segments of the alternate path ("/" -> none). */
+export function rootSegments(links: ObjectLinks | undefined): string[] {
+  if (links === undefined || links.alternatePath === '/') return [];
+  return links.alternatePath.slice(1).split('/');
+}

@@ -1,0 +1,92 @@
+/**
+ * Register / Update query parameters (LwM2M 1.1 TS §6.2.1 / §6.2.2,
+ * Transport §6.2.1). Pure: strings in, a value or a reason out.
+ */
+
+/** Versions accepted at Register; "1" as EMQX accepts it. */
+export const ACCEPTED_VERSIONS: readonly string[] = ['1', '1.0', '1.1', '1.2'];
+
+/** LwM2M 1.1 TS §6.2.1: lifetime default 86400 s. */
+export const DEFAULT_LIFETIME_SECONDS = 86_400;
+
+/** Query keys never reported upstream (EMQX changelog fix-17888, plus PSK material). */
+const SENSITIVE = new Set(['password', 'secret', 'private_key', 'access_token', 'psk', 'psk_id', 'token', 'key', 'auth_token', 'passwd']);
+
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE.has(key.toLowerCase());
+}
+
+/** Parsed query: insertion-ordered; valueless parameters (1.1 `Q`) map to "". */
+export type QueryParams = Map<string, string>;
+
+export function parseQuery(options: readonly string[]): QueryParams {
+  const params: QueryParams = new Map();
+  for (const option of options) {
+    if (option === '') continue;
+    const eq = option.indexOf('=');
+    // Values containing '=' keep everything after the first '=' (EMQX drops them).
+    if (eq === -1) params.set(option, '');
+    else params.set(option.slice(0, eq), option.slice(eq + 1));
+  }
+  return params;
+}
+
+export interface RegisterParams {
+  readonly endpoint: string;
+  /** `lt` as sent (or the default), seconds. */
+  readonly lifetime: number;
+  readonly lwm2m: string;
+  /** 1.0 binding (`UQ` = queue) or 1.1 binding letters; default "U". */
+  readonly binding: string;
+  /** 1.0 `b=UQ|SQ|UQS` or 1.1 `Q` (LwM2M 1.1 TS §6.2.1). */
+  readonly queueMode: boolean;
+  readonly query: QueryParams;
+}
+
+export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+
+export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> {
+  const endpoint = query.get('ep');
+  if (endpoint === undefined || endpoint === '') return { ok: false, reason: 'missing endpoint name (ep)' };
+  if (endpoint.includes('/')) return { ok: false, reason: 'endpoint name must not contain "/"' };
+  const lwm2m = query.get('lwm2m');
+  if (lwm2m === undefined) return { ok: false, reason: 'missing LwM2M version (lwm2m)' };
+  if (!ACCEPTED_VERSIONS.includes(lwm2m)) return { ok: false, reason: `unsupported LwM2M version "${lwm2m}" (accepted: 1.0, 1.1, 1.2)` };
+  const lt = checkLifetime(query.get('lt'));
+  if (!lt.ok) return lt;
+  const binding = query.get('b') ?? 'U';
+  if (!/^[UTSNQ]+$/.test(binding)) return { ok: false, reason: `invalid binding "${binding}"` };
+  return {
+    ok: true,
+    value: { endpoint, lifetime: lt.value ?? DEFAULT_LIFETIME_SECONDS, lwm2m, binding, queueMode: isQueueMode(binding, query), query },
+  };
+}
+
+/** Update parameters (LwM2M 1.1 TS §6.2.2): all optional. */
+export function checkUpdateQuery(query: QueryParams): Checked<{ lifetime: number | undefined }> {
+  const lt = checkLifetime(query.get('lt'));
+  if (!lt.ok) return lt;
+  const binding = query.get('b');
+  if (binding !== undefined && !/^[UTSNQ]+$/.test(binding)) return { ok: false, reason: `invalid binding "${binding}"` };
+  return { ok: true, value: { lifetime: lt.value } };
+}
+
+function checkLifetime(text: string | undefined): Checked<number | undefined> {
+  if (text === undefined) return { ok: true, value: undefined };
+  if (!/^\d{1,10}$/.test(text)) return { ok: false, reason: `invalid lifetime (lt) "${text}"` };
+  return { ok: true, value: Number(text) };
+}
+
+/** Queue mode: 1.0 bindings UQ, SQ, UQS (LwM2M 1.0 TS §5.3.1.1) or the 1.1 `Q` parameter. */
+export function isQueueMode(binding: string, query: QueryParams): boolean {
+  return query.has('Q') || binding === 'UQ' || binding === 'SQ' || binding === 'UQS';
+}
+
+/**
+ * Effective lifetime in ms: `lt=0` means lifetime_max (EMQX); otherwise
+ * clamped into [lifetime_min, lifetime_max] (EMQX does not clamp).
+ */
+export function effectiveLifetimeMs(ltSeconds: number, minMs: number, maxMs: number): number {
+  if (ltSeconds === 0) return maxMs;
+  return Math.min(maxMs, Math.max(minMs, ltSeconds * 1000));
+}

@@ -1,0 +1,166 @@
+import type { Lwm2mConfig } from '../../config/types.js';
+import type { Peer } from '../../transport/udp.js';
+import { deviceTopics, renderMountpoint, type DeviceTopics } from '../bridge/topics.js';
+import { parseObjectLinks, type ObjectLinks } from './object-links.js';
+import { checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
+import type { Registration } from './registration.js';
+import type { RegistrationStore } from './store.js';
+
+/** Outcome of a registration interface operation, as a value (no CoAP types). */
+export type RdResult =
+  | { readonly code: '2.01'; readonly location: readonly string[] }
+  | { readonly code: '2.02' | '2.04' }
+  | { readonly code: '4.00' | '4.04'; readonly reason: string };
+
+export interface RegistrarEvents {
+  /** New registration, or a re-registration that replaced one (`previousTopics` then set). */
+  registered(reg: Registration, previousTopics: DeviceTopics | undefined): void;
+  updated(reg: Registration, hadLinks: boolean, previousTopics: DeviceTopics | undefined): void;
+  deregistered(reg: Registration, reason: 'deregister' | 'expired'): void;
+}
+
+type RegistrarConfig = Pick<Lwm2mConfig, 'lifetime_min' | 'lifetime_max' | 'lifetime_grace' | 'mountpoint' | 'translators'>;
+
+/**
+ * The registration interface core (LwM2M 1.1 TS §6.2): Register, Update,
+ * De-register and lifetime expiry. Knows LwM2M, not CoAP.
+ */
+export class Registrar {
+  readonly #config: RegistrarConfig;
+  readonly #store: RegistrationStore;
+  readonly #events: RegistrarEvents;
+  readonly #now: () => number;
+
+  constructor(opts: { config: RegistrarConfig; store: RegistrationStore; events: RegistrarEvents; now?: () => number }) {
+    this.#config = opts.config;
+    this.#store = opts.store;
+    this.#events = opts.events;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  register(queryOptions: readonly string[], payload: Buffer, peer: Peer): RdResult {
+    const checked = checkRegisterQuery(parseQuery(queryOptions));
+    if (!checked.ok) return { code: '4.00', reason: checked.reason };
+    const params = checked.value;
+    const links = this.#links(payload);
+    if (typeof links === 'string') return { code: '4.00', reason: links };
+    const now = this.#now();
+    const username = params.query.get('imei') ?? params.endpoint;
+    const clientId = params.query.get('device_id') ?? params.endpoint;
+    const lifetimeMs = effectiveLifetimeMs(params.lifetime, this.#config.lifetime_min, this.#config.lifetime_max);
+    const topics = this.#topics(params.endpoint, clientId, username, peer);
+    const existing = this.#store.get(params.endpoint);
+    if (existing !== undefined) {
+      // A Register for a known endpoint replaces the old registration (LwM2M 1.1 TS §6.2.1);
+      // its queued downlinks and in-flight bookkeeping carry over.
+      const previousTopics = existing.topics;
+      this.#store.movePeer(existing, peer);
+      Object.assign(existing, {
+        lwm2m: params.lwm2m,
+        lifetime: params.lifetime,
+        lifetimeMs,
+        binding: params.binding,
+        queueMode: params.queueMode,
+        query: params.query,
+        objects: links,
+        topics,
+        registeredAt: now,
+        lastSeen: now,
+        expiresAt: now + lifetimeMs + this.#config.lifetime_grace,
+      });
+      this.#events.registered(existing, previousTopics);
+      return { code: '2.01', location: existing.location };
+    }
+    const reg: Registration = {
+      endpoint: params.endpoint,
+      location: ['rd', params.endpoint],
+      lwm2m: params.lwm2m,
+      lifetime: params.lifetime,
+      lifetimeMs,
+      binding: params.binding,
+      queueMode: params.queueMode,
+      query: params.query,
+      objects: links,
+      peer,
+      clientId,
+      username,
+      topics,
+      registeredAt: now,
+      lastSeen: now,
+      expiresAt: now + lifetimeMs + this.#config.lifetime_grace,
+      inflight: 0,
+      queue: [],
+    };
+    this.#store.add(reg);
+    this.#events.registered(reg, undefined);
+    return { code: '2.01', location: reg.location };
+  }
+
+  update(endpoint: string, queryOptions: readonly string[], payload: Buffer, peer: Peer): RdResult {
+    const reg = this.#store.get(endpoint);
+    if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
+    const query = parseQuery(queryOptions);
+    const checked = checkUpdateQuery(query);
+    if (!checked.ok) return { code: '4.00', reason: checked.reason };
+    const links = this.#links(payload);
+    if (typeof links === 'string') return { code: '4.00', reason: links };
+    for (const [k, v] of query) reg.query.set(k, v);
+    if (checked.value.lifetime !== undefined) {
+      reg.lifetime = checked.value.lifetime;
+      reg.lifetimeMs = effectiveLifetimeMs(reg.lifetime, this.#config.lifetime_min, this.#config.lifetime_max);
+    }
+    const binding = query.get('b');
+    if (binding !== undefined) reg.binding = binding;
+    reg.queueMode = isQueueMode(reg.binding, reg.query);
+    if (links !== undefined) reg.objects = links;
+    let previousTopics: DeviceTopics | undefined;
+    if (peer.address !== reg.peer.address || peer.port !== reg.peer.port) {
+      // NAT rebinding: the Update proves the device now lives at this address.
+      this.#store.movePeer(reg, peer);
+      const topics = this.#topics(reg.endpoint, reg.clientId, reg.username, peer);
+      if (topics.mountpoint !== reg.topics.mountpoint) {
+        previousTopics = reg.topics;
+        reg.topics = topics;
+      }
+    }
+    this.touch(reg);
+    this.#events.updated(reg, links !== undefined, previousTopics);
+    return { code: '2.04' };
+  }
+
+  deregister(endpoint: string): RdResult {
+    const reg = this.#store.get(endpoint);
+    if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
+    this.#store.remove(reg);
+    this.#events.deregistered(reg, 'deregister');
+    return { code: '2.02' };
+  }
+
+  /** Any message from the device restarts its lifetime (as EMQX does). */
+  touch(reg: Registration): void {
+    const now = this.#now();
+    reg.lastSeen = now;
+    reg.expiresAt = now + reg.lifetimeMs + this.#config.lifetime_grace;
+  }
+
+  /** The one expiry sweep: lifetime + lifetime_grace without a message. */
+  sweep(): number {
+    const expired = this.#store.takeExpired(this.#now());
+    for (const reg of expired) this.#events.deregistered(reg, 'expired');
+    return expired.length;
+  }
+
+  #links(payload: Buffer): ObjectLinks | undefined | string {
+    if (payload.length === 0) return undefined;
+    try {
+      return parseObjectLinks(payload.toString('utf8'));
+    } catch (err) {
+      return `invalid link-format payload: ${(err as Error).message}`;
+    }
+  }
+
+  #topics(endpoint: string, clientid: string, username: string, peer: Peer): DeviceTopics {
+    const mountpoint = renderMountpoint(this.#config.mountpoint, { endpoint_name: endpoint, clientid, username, peerhost: peer.address });
+    return deviceTopics(mountpoint, this.#config.translators);
+  }
+}

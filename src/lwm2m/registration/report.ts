@@ -1,0 +1,37 @@
+import type { JsonObject } from '../bridge/command.js';
+import { isSensitiveKey } from './register-query.js';
+import type { Registration } from './registration.js';
+
+/**
+ * `data` of the register / update events (lwm2m.md 2.3): every query
+ * parameter as a string except `lt` (a number), secrets removed, then
+ * `objectList` and `alternatePath` when the device ever sent links.
+ */
+export function registrationData(reg: Registration): JsonObject {
+  const data: JsonObject = {};
+  for (const [key, value] of reg.query) {
+    if (isSensitiveKey(key)) continue;
+    data[key] = key === 'lt' ? Number(value) : value;
+  }
+  data.ep = reg.endpoint;
+  data.lt = reg.lifetime;
+  data.lwm2m = reg.lwm2m;
+  if (reg.objects !== undefined) {
+    data.alternatePath = reg.objects.alternatePath;
+    data.objectList = [...reg.objects.objectList];
+  }
+  return data;
+}
+
+export function registerEvent(reg: Registration): JsonObject {
+  return { msgType: 'register', data: registrationData(reg) };
+}
+
+export function updateEvent(reg: Registration): JsonObject {
+  return { msgType: 'update', data: registrationData(reg) };
+}
+
+/** Not in EMQX: de-registration and lifetime expiry. */
+export function deregisterEvent(reg: Registration, reason: 'deregister' | 'expired'): JsonObject {
+  return { msgType: 'deregister', data: { ep: reg.endpoint, reason } };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DedupCache } from '../../../src/lwm2m/coap/dedup-cache.js';
+import { codeName } from '../../../src/lwm2m/coap/codes.js';
+import { decodeBlock, decodeMessage, encodeBlock, encodeMessage, readUint, uintOption } from '../../../src/lwm2m/coap/message.js';
+
+describe('CoAP message helpers', () => {
+  it('round-trips a request with repeated options in order', () => {
+    const buf = encodeMessage({
+      type: 'CON', code: '0.02', messageId: 0x1234, token: Buffer.from([1, 2, 3]),
+      options: [{ number: 11, value: Buffer.from('rd') }, { number: 15, value: Buffer.from('ep=a') }, { number: 15, value: Buffer.from('lt=5') }, { number: 12, value: uintOption(40) }],
+      payload: Buffer.from('</1/0>'),
+    });
+    const m = decodeMessage(buf);
+    expect(m).toMatchObject({ type: 'CON', code: '0.02', messageId: 0x1234, token: Buffer.from([1, 2, 3]), payload: Buffer.from('</1/0>') });
+    expect(m.options.map((o) => o.number)).toEqual([11, 12, 15, 15]);
+    expect(m.options.filter((o) => o.number === 15).map((o) => o.value.toString())).toEqual(['ep=a', 'lt=5']);
+  });
+
+  it('rejects format errors with GW_ERR_CODEC (RFC 7252 §3)', () => {
+    for (const bad of [[0x40], [0x00, 1, 0, 1], [0x49, 1, 0, 1], [0x44, 1, 0, 1, 9], [0x40, 1, 0, 1, 0xf0]]) {
+      expect(() => decodeMessage(Buffer.from(bad))).toThrow(expect.objectContaining({ code: 'GW_ERR_CODEC' }));
+    }
+  });
+
+  it('encodes uint options minimally and block values (RFC 7959 §2.2)', () => {
+    expect(uintOption(0).length).toBe(0);
+    expect(uintOption(11542)).toEqual(Buffer.from([0x2d, 0x16]));
+    expect(readUint(Buffer.from([0x2d, 0x16]))).toBe(11542);
+    expect(decodeBlock(encodeBlock({ num: 5, more: true, szx: 6 }))).toEqual({ num: 5, more: true, szx: 6 });
+  });
+
+  it('names codes as EMQX', () => {
+    expect(codeName('4.15')).toBe('unsupported_content_format');
+    expect(codeName('2.31')).toBe('continue');
+  });
+
+  it('dedup cache remembers replies until EXCHANGE_LIFETIME, swept in order', () => {
+    const c = new DedupCache(1000);
+    c.remember('a', Buffer.from([1]), 0);
+    c.remember('b', undefined, 500);
+    expect(c.lookup('a', 999)?.reply).toEqual(Buffer.from([1]));
+    expect(c.lookup('b', 999)).toEqual({ expiresAt: 1500, reply: undefined });
+    expect(c.lookup('a', 1000)).toBeUndefined();
+    c.sweep(1200);
+    expect(c.size).toBe(1);
+    c.sweep(1500);
+    expect(c.size).toBe(0);
+  });
+});
