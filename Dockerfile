@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+#
+# MQTT-SN + LwM2M gateway. Build:  docker build -t snlw-gateway .
+# Run (embedded broker, no configuration):
+#   docker run --rm -p 1883:1883/tcp -p 1884:1884/udp -p 5683:5683/udp snlw-gateway
+# With a configuration file: mount a directory holding gateway.json on /app/config
+#   docker run --rm -v "$PWD/my-config:/app/config:ro" -p ... snlw-gateway
+# or point --config elsewhere:  docker run ... snlw-gateway node dist/main.js --config /etc/gw/gateway.json
+# Environment overrides (GATEWAY_UPSTREAM_SERVER, GATEWAY_LOG_LEVEL, ...) work as outside Docker.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------- build
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Dependencies first, so that source changes reuse the cached layer.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---------------------------------------------------------------- runtime
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY xml ./xml
+COPY config ./config
+# data/: the upstream File store (upstream.client.store.directoryPrefix defaults to ./data/mqtt-store).
+RUN mkdir -p /app/data && chown -R node:node /app/data
+# The image's unprivileged user (uid 1000); the code and models stay root-owned, read-only to it.
+USER node
+# 1883/tcp embedded MQTT broker, 1884/udp MQTT-SN, 5683/udp LwM2M (CoAP).
+EXPOSE 1883/tcp 1884/udp 5683/udp
+# config/gateway.json is read when present; mount your configuration directory here.
+VOLUME ["/app/config", "/app/data"]
+# node runs directly (not under npm), so it receives SIGTERM itself and shuts down in order.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/main.js"]

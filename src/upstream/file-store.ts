@@ -1,0 +1,178 @@
+import type { IStore, Packet } from 'mqtt';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+
+type DoneCallback = (error?: Error) => void;
+type PacketCallback = (error?: Error, packet?: Packet) => void;
+
+interface StoredEntry {
+  readonly file: string;
+  packet: Packet;
+}
+
+const FILE_SUFFIX = '.json';
+const SEQUENCE_DIGITS = 12;
+
+/**
+ * An MQTT.js message store that keeps each in-flight packet (outgoing QoS 1/2
+ * PUBLISH, PUBREL; incoming QoS 2 PUBLISH) in its own file, so that after a
+ * gateway restart MQTT.js re-sends them on connect (MQTT 3.1.1 §4.4). The
+ * packets are also held in memory (the store only holds what is in flight,
+ * which the session bounds); files are written atomically (write + rename)
+ * and named by a sequence number so their order survives a restart.
+ */
+export class FileStore implements IStore {
+  readonly #directory: string;
+  /** By message id, in insertion order (Map order), which is the re-send order. */
+  readonly #entries = new Map<number, StoredEntry>();
+  #nextSequence: number;
+  /** Disk operations run one after another, in call order. */
+  #tail: Promise<void> = Promise.resolve();
+
+  private constructor(directory: string, nextSequence: number) {
+    this.#directory = directory;
+    this.#nextSequence = nextSequence;
+  }
+
+  /** Opens (creating if needed) the store in `directory` and loads what a previous run left. */
+  static async open(directory: string): Promise<FileStore> {
+    await mkdir(directory, { recursive: true });
+    const names = (await readdir(directory)).sort();
+    let nextSequence = 1;
+    const loaded: { file: string; packet: Packet }[] = [];
+    for (const name of names) {
+      const path = join(directory, name);
+      if (!name.endsWith(FILE_SUFFIX)) {
+        // A write interrupted by a crash (the rename never happened).
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
+      const sequence = Number.parseInt(name.slice(0, -FILE_SUFFIX.length), 10);
+      if (Number.isFinite(sequence)) nextSequence = Math.max(nextSequence, sequence + 1);
+      const packet = decodePacket(await readFile(path, 'utf8').catch(() => ''));
+      if (packet === undefined) {
+        await unlink(path).catch(() => undefined);
+        continue;
+      }
+      loaded.push({ file: name, packet });
+    }
+    const store = new FileStore(directory, nextSequence);
+    for (const { file, packet } of loaded) {
+      const id = messageIdOf(packet);
+      if (id !== undefined) store.#entries.set(id, { file, packet });
+    }
+    return store;
+  }
+
+  /** Number of packets held. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  put(packet: Packet, cb: DoneCallback): this {
+    const id = messageIdOf(packet);
+    if (id === undefined) {
+      cb(new Error('file store: packet without messageId'));
+      return this;
+    }
+    let entry = this.#entries.get(id);
+    if (entry === undefined) {
+      entry = { file: `${String(this.#nextSequence++).padStart(SEQUENCE_DIGITS, '0')}${FILE_SUFFIX}`, packet };
+      this.#entries.set(id, entry);
+    } else {
+      entry.packet = packet; // PUBREL replaces its PUBLISH, keeping its place in the order
+    }
+    const { file } = entry;
+    const text = encodePacket(packet);
+    this.#enqueue(async () => {
+      const path = join(this.#directory, file);
+      await writeFile(`${path}.tmp`, text);
+      await rename(`${path}.tmp`, path);
+    }, cb);
+    return this;
+  }
+
+  get(packet: Pick<Packet, 'messageId'>, cb: PacketCallback): this {
+    const entry = packet.messageId === undefined ? undefined : this.#entries.get(packet.messageId);
+    if (entry === undefined) cb(new Error('missing packet'));
+    else cb(undefined, entry.packet);
+    return this;
+  }
+
+  del(packet: Pick<Packet, 'messageId'>, cb: PacketCallback): this {
+    const id = packet.messageId;
+    const entry = id === undefined ? undefined : this.#entries.get(id);
+    if (id === undefined || entry === undefined) {
+      cb(new Error('missing packet'));
+      return this;
+    }
+    this.#entries.delete(id);
+    this.#enqueue(
+      () => unlink(join(this.#directory, entry.file)).catch(() => undefined),
+      (error) => cb(error, entry.packet),
+    );
+    return this;
+  }
+
+  /** The held packets in order, already buffered (MQTT.js reads them with `read(1)`). */
+  createStream(): ReturnType<IStore['createStream']> {
+    const stream = new Readable({ objectMode: true, read: () => undefined });
+    for (const entry of this.#entries.values()) stream.push(entry.packet);
+    stream.push(null);
+    return stream as unknown as ReturnType<IStore['createStream']>;
+  }
+
+  /** Waits for pending disk writes. The store stays usable (MQTT.js reuses it after reconnect). */
+  close(cb: DoneCallback): void {
+    this.#tail.then(
+      () => cb(),
+      () => cb(),
+    );
+  }
+
+  #enqueue(operation: () => Promise<unknown>, cb: DoneCallback): void {
+    this.#tail = this.#tail.then(operation).then(
+      () => cb(),
+      (error: unknown) => cb(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+}
+
+/** The store directory of one client: `<prefix>/<client id, escaped to one safe path segment>`. */
+export function storeDirectoryFor(prefix: string, clientId: string): string {
+  const segment = clientId === '' ? '%' : encodeURIComponent(clientId).replace(/\./g, '%2E').replace(/\*/g, '%2A');
+  return join(prefix, segment);
+}
+
+function messageIdOf(packet: Packet): number | undefined {
+  const id = (packet as { messageId?: unknown }).messageId;
+  return typeof id === 'number' ? id : undefined;
+}
+
+function encodePacket(packet: Packet): string {
+  return JSON.stringify(packet, function replacer(this: Record<string, unknown>, key: string, value: unknown) {
+    const raw = this[key];
+    if (Buffer.isBuffer(raw)) return { $base64: raw.toString('base64') };
+    if (raw instanceof Uint8Array) return { $base64: Buffer.from(raw).toString('base64') };
+    return value;
+  });
+}
+
+function decodePacket(text: string): Packet | undefined {
+  try {
+    const value: unknown = JSON.parse(text, (_key, raw: unknown) => {
+      if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+        const b64 = (raw as { $base64?: unknown }).$base64;
+        if (typeof b64 === 'string' && Object.keys(raw).length === 1) return Buffer.from(b64, 'base64');
+      }
+      return raw;
+    });
+    if (value === null || typeof value !== 'object') return undefined;
+    const cmd = (value as { cmd?: unknown }).cmd;
+    if (typeof cmd !== 'string' || messageIdOf(value as Packet) === undefined) return undefined;
+    return value as Packet;
+  } catch {
+    return undefined;
+  }
+}
