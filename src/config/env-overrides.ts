@@ -1,7 +1,8 @@
 import { isPlainObject } from './spec.js';
 
 /** How an environment variable's text becomes a config value. */
-export type EnvValueKind = 'string' | 'boolean' | 'integer' | 'binds';
+/** `choice`: one of a fixed set of words; empty = not set (unlike a free string). */
+export type EnvValueKind = 'string' | 'choice' | 'boolean' | 'integer' | 'binds';
 
 export interface EnvOverride {
   readonly name: string;
@@ -13,13 +14,13 @@ export interface EnvOverride {
 
 /**
  * Environment overrides, applied on top of the file and validated with it.
- * Empty values are ignored for boolean, integer and bind variables; for
+ * Empty values are ignored for choice, boolean, integer and bind variables; for
  * string variables `""` is a value (e.g. GATEWAY_UPSTREAM_SERVER="" selects
  * the embedded broker).
  */
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
-  { name: 'GATEWAY_LOG_LEVEL', key: 'log.level', kind: 'string', description: 'log level' },
-  { name: 'GATEWAY_UPSTREAM_MODE', key: 'upstream.mode', kind: 'string', description: 'transparent or aggregating' },
+  { name: 'GATEWAY_LOG_LEVEL', key: 'log.level', kind: 'choice', description: 'log level' },
+  { name: 'GATEWAY_UPSTREAM_MODE', key: 'upstream.mode', kind: 'choice', description: 'transparent or aggregating' },
   { name: 'GATEWAY_UPSTREAM_SERVER', key: 'upstream.client.server', kind: 'string', description: 'external broker URL ("" = embedded broker)' },
   { name: 'GATEWAY_UPSTREAM_USERNAME', key: 'upstream.client.basicAuth.username', kind: 'string', description: 'broker username' },
   { name: 'GATEWAY_UPSTREAM_PASSWORD', key: 'upstream.client.basicAuth.password', kind: 'string', description: 'broker password' },
@@ -60,6 +61,8 @@ function convert(kind: EnvValueKind, text: string): unknown {
   switch (kind) {
     case 'string':
       return text;
+    case 'choice':
+      return trimmed;
     case 'boolean': {
       const lower = trimmed.toLowerCase();
       if (['true', '1', 'on', 'yes'].includes(lower)) return true;

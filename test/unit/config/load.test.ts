@@ -185,3 +185,11 @@ describe('loadConfig environment overrides', () => {
     expect(problems[0]?.reason).not.toMatch(/environment/);
   });
 });
+
+describe('empty environment variables for fixed-choice keys', () => {
+  it('treats GATEWAY_LOG_LEVEL="" as not set, and still rejects a wrong word', async () => {
+    const config = await loadConfig({ argv: [], env: { GATEWAY_LOG_LEVEL: '' }, cwd: tmpdir() });
+    expect(config.log.level).toBe('info');
+    await expect(loadConfig({ argv: [], env: { GATEWAY_LOG_LEVEL: 'loud' }, cwd: tmpdir() })).rejects.toThrow(/GATEWAY_LOG_LEVEL/);
+  });
+});
