@@ -1,0 +1,34 @@
+import type { MqttSnConfig } from '../config/types.js';
+import type { Logger } from '../log.js';
+import type { UpstreamConnector } from '../upstream/types.js';
+import type { MqttSnPacket } from './codec/types.js';
+import type { Delivery } from './outbound.js';
+import type { SnPeer } from './peer.js';
+import type { Session } from './session.js';
+import type { SessionTable } from './session-table.js';
+import type { MqttSnStats } from './stats.js';
+import type { PredefinedTopics } from './topic-registry.js';
+import type { UpstreamLinks } from './upstream-link.js';
+
+/** What handlers and the delivery pipeline get from the gateway. */
+export interface GatewayContext {
+  readonly config: MqttSnConfig;
+  readonly logger: Logger;
+  readonly stats: MqttSnStats;
+  readonly table: SessionTable;
+  readonly predefined: PredefinedTopics;
+  readonly upstream: UpstreamConnector;
+  readonly delivery: Delivery;
+  readonly links: UpstreamLinks;
+  /** Cached `logger.isLevelEnabled('debug')`: packet logs are built only when wanted. */
+  readonly debug: boolean;
+  now(): number;
+  /** Encodes (encapsulating for forwarder nodes) and sends; false when it exceeds max_message_size. */
+  send(peer: SnPeer, packet: MqttSnPacket): boolean;
+  /** Makes sure the session's next deadline is on the timer wheel. */
+  reschedule(session: Session): void;
+  /** Takes a session off the timer wheel. */
+  unschedule(session: Session): void;
+  /** Handles a packet as if it had just arrived (items left in a session that let go of its peer). */
+  redispatch(peer: SnPeer, packet: MqttSnPacket): void;
+}

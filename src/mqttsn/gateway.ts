@@ -1,0 +1,253 @@
+import type { RemoteInfo } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { MqttSnConfig } from '../config/types.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { formatPeer } from '../log.js';
+import { UdpEndpoint, parseBind, type BindAddress } from '../transport/udp.js';
+import type { UpstreamConnector } from '../upstream/types.js';
+import { MsgType } from './codec/constants.js';
+import { generatePacket, parsePacket } from './codec/index.js';
+import type { MqttSnPacket } from './codec/types.js';
+import type { GatewayContext } from './context.js';
+import { Dispatcher } from './dispatch.js';
+import { createSessionProcessor } from './handlers/index.js';
+import { endSession } from './lifecycle.js';
+import { Delivery } from './outbound.js';
+import { logPacket } from './packet-log.js';
+import { wheelResolutionMs } from './parameters.js';
+import type { SnPeer } from './peer.js';
+import type { Session } from './session.js';
+import { SessionTable } from './session-table.js';
+import { SessionState, isConnected, isHandshake, isTerminal } from './session-state.js';
+import { MqttSnStats } from './stats.js';
+import { nextDeadline, onSessionDeadline } from './supervision.js';
+import { TimerWheel } from './timers.js';
+import { PredefinedTopics } from './topic-registry.js';
+import { UpstreamLinks } from './upstream-link.js';
+
+export interface MqttSnGatewayOptions {
+  readonly config: MqttSnConfig;
+  readonly upstream: UpstreamConnector;
+  readonly logger: Logger;
+}
+
+/** Room for the forwarder encapsulation header (§5.5) on top of max_message_size. */
+const ENCAPSULATION_ALLOWANCE = 255;
+
+/**
+ * The MQTT-SN v1.2 gateway: UDP listeners, discovery (ADVERTISE / GWINFO),
+ * the session table, one timer wheel for every client's deadlines, and the
+ * per-client broker sessions.
+ */
+export class MqttSnGateway implements GatewayContext {
+  readonly config: MqttSnConfig;
+  readonly logger: Logger;
+  readonly stats = new MqttSnStats();
+  readonly table: SessionTable;
+  readonly predefined: PredefinedTopics;
+  readonly upstream: UpstreamConnector;
+  readonly delivery: Delivery;
+  readonly links: UpstreamLinks;
+  readonly debug: boolean;
+  readonly #endpoints: UdpEndpoint[] = [];
+  readonly #wheel: TimerWheel<Session>;
+  readonly #dispatcher: Dispatcher;
+  #advertiseTimer: NodeJS.Timeout | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(options: MqttSnGatewayOptions) {
+    const { config, upstream, logger } = options;
+    this.config = config;
+    this.logger = logger;
+    this.upstream = upstream;
+    this.debug = logger.isLevelEnabled('debug');
+    this.table = new SessionTable(Object.keys(config.listeners.udp).length);
+    this.predefined = new PredefinedTopics(config.predefined);
+    this.delivery = new Delivery(this);
+    this.links = new UpstreamLinks(config, upstream, logger, {
+      onMessage: (session, message) => this.delivery.accept(session, message),
+      onClosed: (session, reason) => this.#onUpstreamClosed(session, reason),
+    });
+    const shortest = Math.min(config.retry_interval, config.idle_timeout, 1000 * config.keepalive_multiplier);
+    this.#wheel = new TimerWheel<Session>(wheelResolutionMs(shortest), (session, now) => onSessionDeadline(this, session, now));
+    const limits = { maxInflight: config.max_inflight, bufferSize: config.sleep_buffer_size };
+    this.#dispatcher = new Dispatcher(this, limits, createSessionProcessor(this));
+  }
+
+  static async start(options: MqttSnGatewayOptions): Promise<MqttSnGateway> {
+    const gateway = new MqttSnGateway(options);
+    await gateway.#listen();
+    return gateway;
+  }
+
+  /** Bound addresses, one per listener (port 0 resolved). */
+  get addresses(): BindAddress[] {
+    return this.#endpoints.map((endpoint) => endpoint.address);
+  }
+
+  /** Connected (or kept) client sessions. */
+  get sessionCount(): number {
+    return this.table.size;
+  }
+
+  now(): number {
+    return Date.now();
+  }
+
+  send(peer: SnPeer, packet: MqttSnPacket): boolean {
+    let data: Buffer;
+    try {
+      data = generatePacket(
+        peer.nodeId === undefined ? packet : { type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: peer.nodeId, message: packet },
+      );
+    } catch (err) {
+      this.stats.dropped += 1;
+      this.logger.debug({ err, type: packet.type }, 'packet could not be encoded');
+      return false;
+    }
+    if (data.length > this.config.max_message_size + (peer.nodeId === undefined ? 0 : ENCAPSULATION_ALLOWANCE)) {
+      this.stats.dropped += 1;
+      if (this.debug) this.logger.debug({ type: packet.type, size: data.length }, 'packet above max_message_size not sent');
+      return false;
+    }
+    const endpoint = this.#endpoints[peer.listener];
+    if (endpoint === undefined) return false;
+    endpoint.send(data, peer.port, peer.address);
+    this.stats.datagramsOut += 1;
+    this.stats.outByType[packet.type] = (this.stats.outByType[packet.type] ?? 0) + 1;
+    if (this.debug) logPacket(this.logger, 'out', peer, packet);
+    return true;
+  }
+
+  reschedule(session: Session): void {
+    const at = nextDeadline(this, session);
+    if (at !== undefined) this.#wheel.schedule(session, at);
+  }
+
+  unschedule(session: Session): void {
+    this.#wheel.cancel(session);
+  }
+
+  redispatch(peer: SnPeer, packet: MqttSnPacket): void {
+    this.#dispatcher.route(peer.listener, peer.address, peer.port, peer.nodeId, packet);
+  }
+
+  /** Stops listening, disconnects every client (DISCONNECT + broker session ended), closes the sockets. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #listen(): Promise<void> {
+    const listeners = Object.entries(this.config.listeners.udp);
+    try {
+      for (const [name, listener] of listeners) {
+        const bind = parseBind(listener.bind);
+        if (bind === undefined) {
+          throw new ConfigError([{ key: `mqttsn.listeners.udp.${name}.bind`, value: listener.bind, reason: 'host:port expected' }]);
+        }
+        const index = this.#endpoints.length;
+        const endpoint = await UdpEndpoint.open(
+          { bind, recvBufferSize: listener.recbuf, sendBufferSize: listener.sndbuf },
+          (msg, rinfo) => this.#onDatagram(index, msg, rinfo),
+        );
+        this.#endpoints.push(endpoint);
+        this.logger.info({ listener: name, address: formatPeer(endpoint.address.host, endpoint.address.port) }, 'MQTT-SN listening');
+      }
+    } catch (err) {
+      await Promise.allSettled(this.#endpoints.map((endpoint) => endpoint.close()));
+      throw err;
+    }
+    this.#wheel.start();
+    if (this.config.broadcast) this.#startAdvertising();
+  }
+
+  #onDatagram(listener: number, msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.#closing !== undefined) return;
+    const stats = this.stats;
+    stats.datagramsIn += 1;
+    const encapsulated = msg.length > 1 && msg[0] !== 0x01 && msg[1] === MsgType.ENCAPSULATED;
+    if (msg.length > this.config.max_message_size + (encapsulated ? ENCAPSULATION_ALLOWANCE : 0)) {
+      stats.oversize += 1;
+      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), size: msg.length }, 'datagram above max_message_size dropped');
+      return;
+    }
+    let packet: MqttSnPacket;
+    try {
+      packet = parsePacket(msg);
+    } catch (err) {
+      stats.malformed += 1;
+      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), err, size: msg.length }, 'malformed datagram dropped');
+      return;
+    }
+    let nodeId: Buffer | undefined;
+    if (packet.type === MsgType.ENCAPSULATED) {
+      nodeId = packet.wirelessNodeId;
+      packet = packet.message;
+    }
+    stats.inByType[packet.type] = (stats.inByType[packet.type] ?? 0) + 1;
+    if (this.debug) logPacket(this.logger, 'in', { address: rinfo.address, port: rinfo.port, nodeId }, packet);
+    try {
+      this.#dispatcher.route(listener, rinfo.address, rinfo.port, nodeId, packet);
+    } catch (err) {
+      this.logger.error({ err }, 'MQTT-SN dispatch failed');
+    }
+  }
+
+  /** §6.1 / §7.2 T_ADV: ADVERTISE every advertise_duration to the configured broadcast address. */
+  #startAdvertising(): void {
+    const duration = Math.min(0xffff, Math.round(this.config.advertise_duration / 1000));
+    const advertise = (): void => {
+      const data = generatePacket({ type: MsgType.ADVERTISE, gwId: this.config.gateway_id, duration });
+      for (const endpoint of this.#endpoints) {
+        if (isIPv6(endpoint.address.host) !== isIPv6(this.config.broadcast_address)) continue;
+        endpoint.send(data, this.config.broadcast_port, this.config.broadcast_address);
+        this.stats.datagramsOut += 1;
+        this.stats.outByType[MsgType.ADVERTISE] = (this.stats.outByType[MsgType.ADVERTISE] ?? 0) + 1;
+      }
+    };
+    for (const endpoint of this.#endpoints) {
+      try {
+        endpoint.setBroadcast(true);
+      } catch (err) {
+        this.logger.warn({ err }, 'could not enable broadcast on the MQTT-SN socket');
+      }
+    }
+    advertise();
+    this.#advertiseTimer = setInterval(advertise, this.config.advertise_duration);
+  }
+
+  #onUpstreamClosed(session: Session, reason: Error | undefined): void {
+    if (isTerminal(session.state)) return;
+    this.logger.info({ clientId: session.clientId, reason: reason?.message }, 'broker ended the MQTT-SN client session');
+    session.upstream = undefined;
+    session.enqueue({
+      type: 'signal',
+      name: 'upstream-closed',
+      run: async (s) => {
+        if (s.attached && s.state !== SessionState.Disconnected) this.send(s.peer, { type: MsgType.DISCONNECT });
+        await endSession(this, s, 'upstream-closed');
+      },
+    });
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#advertiseTimer !== undefined) clearInterval(this.#advertiseTimer);
+    this.#wheel.stop();
+    const sessions = new Set<Session>([...this.table.values(), ...this.table.handshakes()]);
+    const ending: Promise<void>[] = [];
+    for (const session of sessions) {
+      if (session.attached && (isHandshake(session.state) || isConnected(session.state))) {
+        this.send(session.peer, { type: MsgType.DISCONNECT });
+      }
+      this.table.remove(session);
+      session.transition(SessionState.Closed, this.now());
+      ending.push(this.links.end(session));
+    }
+    await Promise.allSettled(ending);
+    await this.links.close();
+    await Promise.allSettled(this.#endpoints.map((endpoint) => endpoint.close()));
+    this.logger.info({ sessions: sessions.size }, 'MQTT-SN gateway stopped');
+  }
+}

@@ -1,0 +1,67 @@
+import type { UpstreamMessage, UpstreamSession } from '../../upstream/types.js';
+import { MsgType, ReturnCode } from '../codec/constants.js';
+import type { Publish } from '../codec/types.js';
+import type { GatewayContext } from '../context.js';
+import { MAX_AWAITING_REL } from '../parameters.js';
+import type { Session } from '../session.js';
+import { rawTopicId, resolvePublishTopic } from './topic-ref.js';
+
+/**
+ * §6.8 PUBLISH from a connected client. QoS -1 is QoS 0 here. QoS 1/2 are
+ * acknowledged only after the broker accepted the message; a QoS 2
+ * duplicate (same MsgId before PUBREL) is answered PUBREC again and not
+ * re-published. Invalid topic ids get PUBACK 0x02 whatever the QoS.
+ */
+export function handlePublish(ctx: GatewayContext, session: Session, packet: Publish): Promise<void> | undefined {
+  const qos = packet.qos === -1 ? 0 : packet.qos;
+  const topicId = rawTopicId(packet.topic);
+  const reject = (returnCode: number): void => {
+    ctx.send(session.peer, { type: MsgType.PUBACK, topicId, msgId: packet.msgId, returnCode });
+  };
+  const resolved = resolvePublishTopic(packet.topic, ctx.predefined, session.registry);
+  if ('returnCode' in resolved) {
+    reject(resolved.returnCode);
+    return undefined;
+  }
+  if (qos === 2 && session.awaitingRel?.has(packet.msgId) === true) {
+    ctx.send(session.peer, { type: MsgType.PUBREC, msgId: packet.msgId });
+    return undefined;
+  }
+  const upstream = session.upstream;
+  if (upstream === undefined || (qos === 2 && (session.awaitingRel?.size ?? 0) >= MAX_AWAITING_REL)) {
+    reject(ReturnCode.CONGESTION);
+    return undefined;
+  }
+  const message: UpstreamMessage = { topic: session.mountpoint + resolved.name, payload: packet.data, qos, retain: packet.retain };
+  if (qos === 0) {
+    // Not awaited: publish order is call order, and the session's next packet need not wait.
+    upstream.publish(message).catch((err: unknown) => {
+      ctx.stats.dropped += 1;
+      ctx.logger.debug({ err, clientId: session.clientId }, 'QoS 0 publish failed');
+    });
+    return undefined;
+  }
+  return publishAcknowledged(ctx, session, packet, message, topicId);
+}
+
+/** QoS 1/2: the device hears PUBACK / PUBREC only once the broker accepted the message. */
+async function publishAcknowledged(ctx: GatewayContext, session: Session, packet: Publish, message: UpstreamMessage, topicId: number): Promise<void> {
+  const upstream = session.upstream as UpstreamSession;
+  const reject = (returnCode: number): void => {
+    ctx.send(session.peer, { type: MsgType.PUBACK, topicId, msgId: packet.msgId, returnCode });
+  };
+  try {
+    await upstream.publish(message);
+  } catch (err) {
+    ctx.logger.debug({ err, clientId: session.clientId }, 'broker did not accept a publish');
+    reject(ReturnCode.CONGESTION);
+    return;
+  }
+  if (message.qos === 1) {
+    ctx.send(session.peer, { type: MsgType.PUBACK, topicId, msgId: packet.msgId, returnCode: ReturnCode.ACCEPTED });
+    return;
+  }
+  session.awaitingRel ??= new Set();
+  session.awaitingRel.add(packet.msgId);
+  ctx.send(session.peer, { type: MsgType.PUBREC, msgId: packet.msgId });
+}

@@ -1,0 +1,44 @@
+import { ReturnCode } from '../codec/constants.js';
+import type { TopicRef } from '../codec/types.js';
+import type { PredefinedTopics, TopicRegistry } from '../topic-registry.js';
+import { hasWildcard } from '../topic-names.js';
+
+export type ResolvedTopic = { readonly name: string } | { readonly returnCode: number };
+
+/**
+ * The topic name a PUBLISH refers to (§6.8): a registered normal id, a
+ * predefined id, or a two-character short name. Lenient as EMQX: an id sent
+ * with the "other" id type is still found. Unknown ids -> 0x02; wildcard
+ * short names and the reserved type -> 0x03.
+ */
+export function resolvePublishTopic(ref: TopicRef, predefined: PredefinedTopics, registry: TopicRegistry | undefined): ResolvedTopic {
+  switch (ref.kind) {
+    case 'normal':
+    case 'predefined': {
+      const first = ref.kind === 'normal' ? registry?.nameOf(ref.id) : predefined.nameOf(ref.id);
+      const name = first ?? (ref.kind === 'normal' ? predefined.nameOf(ref.id) : registry?.nameOf(ref.id));
+      return name === undefined ? { returnCode: ReturnCode.INVALID_TOPIC_ID } : { name };
+    }
+    case 'short':
+      return hasWildcard(ref.name) ? { returnCode: ReturnCode.NOT_SUPPORTED } : { name: ref.name };
+    default:
+      return { returnCode: ReturnCode.NOT_SUPPORTED };
+  }
+}
+
+/** The TopicId field as it appeared on the wire (PUBACK echoes it; a short name's two octets). */
+export function rawTopicId(ref: TopicRef): number {
+  switch (ref.kind) {
+    case 'normal':
+    case 'predefined':
+      return ref.id;
+    case 'short': {
+      const bytes = Buffer.from(ref.name, 'utf8');
+      return bytes.length >= 2 ? bytes.readUInt16BE(0) : 0;
+    }
+    case 'reserved':
+      return ref.raw.length >= 2 ? ref.raw.readUInt16BE(0) : 0;
+    default:
+      return 0;
+  }
+}

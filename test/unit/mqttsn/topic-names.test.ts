@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { fillClientIdTemplate, hasWildcard, isValidTopicFilter, isValidTopicName, stripMountpoint } from '../../../src/mqttsn/topic-names.js';
+
+describe('topic names, filters and templates', () => {
+  it('tells names from filters (MQTT 3.1.1 §4.7)', () => {
+    expect(isValidTopicName('a/b')).toBe(true);
+    expect(isValidTopicName('/$sys/rain')).toBe(true);
+    expect(isValidTopicName('')).toBe(false);
+    expect(isValidTopicName('a/+')).toBe(false);
+    expect(hasWildcard('a/#')).toBe(true);
+    expect(isValidTopicFilter('a/+/c')).toBe(true);
+    expect(isValidTopicFilter('#')).toBe(true);
+    expect(isValidTopicFilter('a/#/c')).toBe(false);
+    expect(isValidTopicFilter('a/b+')).toBe(false);
+    expect(isValidTopicFilter('a#')).toBe(false);
+  });
+
+  it('fills ${clientid} and strips mountpoints', () => {
+    expect(fillClientIdTemplate('mp/${clientid}/${clientid}', 'd1')).toBe('mp/d1/d1');
+    expect(fillClientIdTemplate('plain', 'd1')).toBe('plain');
+    expect(stripMountpoint('mp/', 'mp/x')).toBe('x');
+    expect(stripMountpoint('mp/', 'other/x')).toBeUndefined();
+    expect(stripMountpoint('', 'x')).toBe('x');
+  });
+});
