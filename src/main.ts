@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+/**
+ * Command-line entry: load and validate the configuration, start the
+ * gateway, and shut down in order on SIGINT / SIGTERM.
+ *
+ * Exit codes: 0 normal shutdown, 1 runtime failure, 2 bad configuration.
+ */
+import { parseCliArgs, helpText } from './config/cli.js';
+import { loadConfig } from './config/load.js';
+import { formatConfig } from './config/print-config.js';
+import type { GatewayConfig } from './config/types.js';
+import { ConfigError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import { startGateway, type RunningGateway } from './runtime.js';
+
+const EXIT_RUNTIME_FAILURE = 1;
+const EXIT_BAD_CONFIG = 2;
+/** A shutdown that hangs (a broker that never answers) must not keep the process alive forever. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+async function main(argv: readonly string[]): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    const cli = parseCliArgs(argv);
+    if (cli.help) {
+      process.stdout.write(helpText());
+      return;
+    }
+    config = await loadConfig({ argv, env: process.env });
+    if (cli.printConfig) {
+      process.stdout.write(`${formatConfig(config)}\n`);
+      return;
+    }
+  } catch (err) {
+    reportFatal(err);
+    process.exitCode = err instanceof ConfigError ? EXIT_BAD_CONFIG : EXIT_RUNTIME_FAILURE;
+    return;
+  }
+
+  const logger = createLogger(config.log.level);
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      reportFatal(err);
+      process.exitCode = EXIT_BAD_CONFIG;
+    } else {
+      logger.fatal({ err }, 'gateway failed to start');
+      process.exitCode = EXIT_RUNTIME_FAILURE;
+    }
+    return;
+  }
+  logger.info(
+    {
+      upstream: gateway.upstream.description,
+      mqttsn: gateway.mqttsn?.addresses,
+      lwm2m: gateway.lwm2m?.addresses,
+    },
+    'gateway running',
+  );
+  installShutdown(gateway, logger);
+}
+
+function installShutdown(gateway: RunningGateway, logger: Logger): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting immediately');
+      process.exit(EXIT_RUNTIME_FAILURE);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting');
+      process.exit(EXIT_RUNTIME_FAILURE);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    gateway.close().then(
+      () => {
+        logger.info('stopped');
+        logger.flush();
+        process.exitCode = 0;
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'error during shutdown');
+        logger.flush();
+        process.exitCode = EXIT_RUNTIME_FAILURE;
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+function reportFatal(err: unknown): void {
+  const text = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`snlw-gateway: ${text}\n`);
+}
+
+await main(process.argv.slice(2));

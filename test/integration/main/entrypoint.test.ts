@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MsgType } from '../../../src/mqttsn/codec/constants.js';
+import { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
+import { SnTestClient } from '../../helpers/sn-client.js';
+
+/**
+ * The real entry point (`src/main.ts`) as a child process: what `npm start`
+ * runs, with every port on loopback. Checks startup refusal on bad config,
+ * both protocols reaching the embedded broker, and the ordered SIGTERM
+ * shutdown (devices told, exit 0).
+ */
+
+const MAIN = join(import.meta.dirname, '../../../src/main.ts');
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly output: { stdout: string; stderr: string };
+  readonly exited: Promise<number | null>;
+}
+
+let dir: string | undefined;
+let running: Started | undefined;
+
+afterEach(async () => {
+  if (running !== undefined && running.child.exitCode === null) {
+    running.child.kill('SIGKILL');
+    await running.exited;
+  }
+  running = undefined;
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function launch(args: readonly string[]): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { ...process.env, GATEWAY_LOG_LEVEL: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+async function writeConfig(config: unknown): Promise<string> {
+  dir ??= await mkdtemp(join(tmpdir(), 'gw-main-'));
+  const file = join(dir, 'gateway.json');
+  await writeFile(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function waitFor(predicate: () => boolean, what: string | (() => string), timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('entry point (npm start)', () => {
+  it('refuses a bad config file with one line per problem naming key and reason, exit code 2', async () => {
+    const file = await writeConfig({ mqttsn: { gateway_id: 300, gatway: 1 }, upstream: { client: { server: 'gopher://x' } } });
+    running = launch(['--config', file]);
+    const code = await running.exited;
+    expect(code).toBe(2);
+    const err = running.output.stderr;
+    expect(err).toContain('mqttsn.gateway_id');
+    expect(err).toContain('mqttsn.gatway');
+    expect(err).toContain('upstream.client.server');
+    expect(err).toContain('300');
+  });
+
+  it('refuses an unknown command-line argument with exit code 2', async () => {
+    running = launch(['--no-such-flag']);
+    expect(await running.exited).toBe(2);
+    expect(running.output.stderr).toContain('--no-such-flag');
+  });
+
+  it('runs MQTT-SN and LwM2M against the embedded broker, then shuts down in order on SIGTERM', async () => {
+    const brokerPort = await freeTcpPort();
+    const snPort = await freeUdpPort();
+    const lwPort = await freeUdpPort();
+    const file = await writeConfig({
+      log: { level: 'info' },
+      upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
+      mqttsn: { listeners: { udp: { default: { bind: `127.0.0.1:${snPort}` } } } },
+      lwm2m: { listeners: { udp: { default: { bind: `127.0.0.1:${lwPort}` } } } },
+    });
+    running = launch(['--config', file]);
+    const output = running.output;
+    await waitFor(() => output.stdout.includes("gateway running"), () => `"gateway running" log line (stdout: ${output.stdout}; stderr: ${output.stderr})`);
+
+    let watcher: MqttClient | undefined;
+    let sn: SnTestClient | undefined;
+    let device: Lwm2mTestDevice | undefined;
+    try {
+      watcher = await connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { clientId: 'entry-watcher' });
+      await watcher.subscribeAsync(['entry/sn', 'lwm2m/entry-ep/response'], { qos: 1 });
+      const received: { topic: string; payload: string }[] = [];
+      watcher.on('message', (topic, payload) => received.push({ topic, payload: payload.toString() }));
+
+      // MQTT-SN: connect, register, QoS 1 publish, reaches the broker.
+      sn = await SnTestClient.open(snPort);
+      await sn.connect('entry-sn');
+      const topicId = await sn.register('entry/sn');
+      await sn.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id: topicId }, msgId: 7, data: Buffer.from('from-sn') });
+      const puback = await sn.expect(MsgType.PUBACK);
+      expect(puback.returnCode).toBe(0);
+      expect(puback.msgId).toBe(7);
+
+      // LwM2M: register, the register event reaches the broker.
+      device = await Lwm2mTestDevice.open({ host: '127.0.0.1', port: lwPort });
+      const answer = await device.register('entry-ep', { lt: 300 });
+      expect(answer.code).toBe('2.01');
+
+      await waitFor(() => received.length >= 2, 'both messages at the broker');
+      expect(received).toContainEqual({ topic: 'entry/sn', payload: 'from-sn' });
+      const registerEvent = received.find((m) => m.topic === 'lwm2m/entry-ep/response');
+      expect(JSON.parse(registerEvent?.payload ?? '{}')).toMatchObject({ msgType: 'register', data: { ep: 'entry-ep', lt: 300 } });
+
+      await watcher.endAsync();
+      watcher = undefined;
+
+      // SIGTERM: connected MQTT-SN clients are told (DISCONNECT), the process exits 0.
+      running.child.kill('SIGTERM');
+      const disconnect = await sn.expect(MsgType.DISCONNECT, 5000);
+      expect(disconnect.type).toBe(MsgType.DISCONNECT);
+      expect(await running.exited).toBe(0);
+      expect(output.stdout).toContain('stopped');
+    } finally {
+      await watcher?.endAsync();
+      await sn?.close();
+      await device?.close();
+    }
+  });
+});
