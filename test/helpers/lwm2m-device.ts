@@ -72,6 +72,8 @@ export class Lwm2mTestDevice {
   readonly #pending = new Map<number, (m: DeviceMessage) => void>();
   #mid = Math.floor(Math.random() * 60000);
   location: string[] = [];
+  /** Every well-formed message from the gateway, in arrival order (for ordering assertions). */
+  readonly received: DeviceMessage[] = [];
 
   private constructor(socket: Socket, server: { host: string; port: number }) {
     this.#socket = socket;
@@ -96,6 +98,7 @@ export class Lwm2mTestDevice {
     } catch {
       return;
     }
+    this.received.push(msg);
     if (msg.type === 'ACK' || msg.type === 'RST') {
       const pending = this.#pending.get(msg.messageId);
       if (pending !== undefined) {

@@ -32,6 +32,8 @@ export class Lwm2mBridge implements RegistrarEvents {
   readonly #observations = new ObservationStore();
   readonly #executor: CommandExecutor;
   readonly #scheduler: DownlinkScheduler;
+  /** Registrations whose command subscription and register event are still under way. */
+  readonly #registering = new Map<Registration, Promise<void>>();
   #publishErrors = 0;
 
   constructor(opts: { config: Lwm2mConfig; session: UpstreamSession; store: RegistrationStore; models: ModelRegistry; endpointFor: (reg: Registration) => CoapEndpoint; logger: Logger }) {
@@ -70,15 +72,25 @@ export class Lwm2mBridge implements RegistrarEvents {
   registered(reg: Registration, previousTopics: DeviceTopics | undefined): void {
     // The device forgot its observations when it registered again (leshan#848: we re-observe below).
     this.#observations.removeEndpoint(reg.endpoint);
-    void this.#afterRegister(reg, previousTopics);
+    // The register event is built now: a De-register arriving before the subscription completes must not change it.
+    const event = registerEvent(reg);
+    const done = this.#afterRegister(reg, previousTopics, event)
+      .catch((err: unknown) => this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: after-register steps failed'))
+      .finally(() => {
+        if (this.#registering.get(reg) === done) this.#registering.delete(reg);
+      });
+    this.#registering.set(reg, done);
   }
 
-  async #afterRegister(reg: Registration, previousTopics: DeviceTopics | undefined): Promise<void> {
-    if (previousTopics !== undefined && previousTopics.command !== reg.topics.command) await this.#unsubscribe(previousTopics.command);
+  async #afterRegister(reg: Registration, previousTopics: DeviceTopics | undefined, event: JsonObject): Promise<void> {
+    const topics = reg.topics;
+    if (previousTopics !== undefined && previousTopics.command !== topics.command) await this.#unsubscribe(previousTopics.command);
     // Subscribe before announcing, so a command sent on the register event is not lost.
     await this.#subscribe(reg);
     this.#logger.info({ endpoint: reg.endpoint, peer: `${reg.peer.address}:${reg.peer.port}`, lwm2m: reg.lwm2m, lt: reg.lifetime }, 'lwm2m: registered');
-    this.#publish(reg.topics.register, this.#config.translators.register.qos, registerEvent(reg));
+    this.#publish(topics.register, this.#config.translators.register.qos, event);
+    // De-registered (or expired) while subscribing: its deregister event follows this one; nothing to send.
+    if (this.#store.get(reg.endpoint) !== reg) return;
     for (const path of autoObservePaths(this.#config.auto_observe, reg.objects?.objectList ?? [], this.#models)) {
       this.#scheduler.submit(reg, internalObserve(path));
     }
@@ -94,8 +106,9 @@ export class Lwm2mBridge implements RegistrarEvents {
       if (this.#config.update_msg_publish_condition === 'always' || hadLinks) {
         this.#publish(reg.topics.update, this.#config.translators.update.qos, updateEvent(reg));
       }
-      // Queue mode: the Update wakes the device; send what waited (lwm2m.md 2.9).
-      this.#scheduler.pump(reg);
+      // Queue mode: the Update wakes the device; send what waited (lwm2m.md 2.9), once the
+      // Update's 2.04 has left (the endpoint replies after this handler returns).
+      queueMicrotask(() => this.#scheduler.pump(reg));
     })();
   }
 
@@ -103,8 +116,15 @@ export class Lwm2mBridge implements RegistrarEvents {
     this.#logger.info({ endpoint: reg.endpoint, reason }, 'lwm2m: deregistered');
     this.#observations.removeEndpoint(reg.endpoint);
     this.#scheduler.discard(reg);
-    this.#publish(reg.topics.deregister, this.#config.translators.deregister.qos, deregisterEvent(reg, reason));
-    if (this.#store.get(reg.endpoint) === undefined) void this.#unsubscribe(reg.topics.command);
+    const event = deregisterEvent(reg, reason);
+    const finish = (): void => {
+      this.#publish(reg.topics.deregister, this.#config.translators.deregister.qos, event);
+      if (this.#store.get(reg.endpoint) === undefined) void this.#unsubscribe(reg.topics.command);
+    };
+    // A De-register right after Register: announce (and unsubscribe) only once the register event is out.
+    const registering = this.#registering.get(reg);
+    if (registering === undefined) finish();
+    else void registering.then(finish);
   }
 
   // ------------------------------------------------------------ traffic

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GatewayError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
 import { peerKey, type Peer } from '../../transport/udp.js';
@@ -16,6 +17,13 @@ import {
   type CoapMessage,
   type CoapOptionValue,
 } from './message.js';
+
+/**
+ * RFC 7959 §2.5: request payloads above one block go out block-wise (Block1)
+ * in blocks of 2^(SZX+4) bytes; 1024 as EMQX's blockwise.max_block_size.
+ */
+const BLOCK1_SZX = 6;
+const blockSize = (szx: number): number => 1 << (szx + 4);
 
 /** RFC 7252 §4.8 transmission parameters (ms). */
 export interface CoapTransmission {
@@ -43,7 +51,13 @@ export interface OutboundRequest {
 export interface RequestCallbacks {
   /** RFC 7252 §5.2.2: the device ACKed with an empty message; a separate response follows. */
   onEmptyAck?(): void;
-  onResponse(response: CoapMessage): void;
+  /**
+   * The response; for a Block2 transfer the reassembled body. `fromBlock` is
+   * the Block2 NUM the payload starts at: the request's own NUM when it asked
+   * for the rest of a body, 0 when the payload is the whole representation
+   * (also when the device ignored a Block2 NUM > 0, RFC 7959 §2.2).
+   */
+  onResponse(response: CoapMessage, fromBlock: number): void;
   onReset(): void;
   onTimeout(): void;
 }
@@ -70,6 +84,14 @@ interface Exchange {
   timer: NodeJS.Timeout | undefined;
   blocks: Buffer[];
   bodySize: number;
+  /** Block2 NUM expected next (RFC 7959 §2.4); the request's own Block2 NUM when it starts mid-body. */
+  nextBlock: number;
+  /** The first Block2 response: its options (Observe, Content-Format) describe the whole body. */
+  firstBlock: CoapMessage | undefined;
+  /** Block2 NUM the request started at (0 unless it asked for the rest of a body). */
+  readonly firstBlockNum: number;
+  /** Block1 upload under way (RFC 7959 §2.5): byte offset of the block in flight and its SZX. */
+  block1: { offset: number; szx: number } | undefined;
 }
 
 export interface CoapEndpointStats {
@@ -94,7 +116,16 @@ export class CoapEndpoint {
   readonly #dedup: DedupCache;
   readonly #byMid = new Map<string, Exchange>();
   readonly #byToken = new Map<string, Exchange>();
-  #nextMid = Math.floor(Math.random() * 0x10000);
+  /**
+   * RFC 7252 §4.4: Message IDs must not be reused towards the same peer
+   * within EXCHANGE_LIFETIME. One counter per peer (a shared counter wraps
+   * after 65,536 messages to all devices together, well within 247 s on a
+   * large fleet, and the device would take a new request for a duplicate).
+   * Entries are re-inserted on use, so the sweep forgets idle peers from the
+   * front of the Map.
+   */
+  readonly #mids = new Map<string, { next: number; usedAt: number }>();
+  readonly #exchangeLifetimeMs: number;
   #closed = false;
   readonly stats: CoapEndpointStats = { malformed: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
 
@@ -108,12 +139,25 @@ export class CoapEndpoint {
     this.#handlers = opts.handlers;
     this.#params = opts.params;
     this.#logger = opts.logger;
-    this.#dedup = new DedupCache(exchangeLifetimeMs(opts.params));
+    this.#exchangeLifetimeMs = exchangeLifetimeMs(opts.params);
+    this.#dedup = new DedupCache(this.#exchangeLifetimeMs);
   }
 
-  /** Forgets duplicate-detection entries older than EXCHANGE_LIFETIME; called by the owner's periodic sweep. */
+  /**
+   * Forgets duplicate-detection entries and per-peer Message ID counters
+   * idle for EXCHANGE_LIFETIME; called by the owner's periodic sweep.
+   */
   sweep(now: number = Date.now()): void {
     this.#dedup.sweep(now);
+    for (const [key, entry] of this.#mids) {
+      if (entry.usedAt + this.#exchangeLifetimeMs > now) break;
+      this.#mids.delete(key);
+    }
+  }
+
+  /** Peers with a live Message ID counter (bounded by the sweep). */
+  get midCounters(): number {
+    return this.#mids.size;
   }
 
   get pendingRequests(): number {
@@ -146,9 +190,17 @@ export class CoapEndpoint {
     }
   }
 
-  /** Sends a CON request with a fresh random token; returns the token. */
-  request(peer: Peer, request: OutboundRequest, callbacks: RequestCallbacks): Buffer {
-    const token = randomBytes(8); // never zero-length (EMQX PR #10257)
+  /**
+   * Sends a CON request with a fresh random token (or `token`, e.g. the
+   * observation's own token for an RFC 7641 §3.6 deregistration, unless an
+   * exchange already uses it); returns the token.
+   */
+  request(peer: Peer, request: OutboundRequest, callbacks: RequestCallbacks, token?: Buffer): Buffer {
+    if (token === undefined || token.length === 0 || this.#byToken.has(token.toString('hex'))) {
+      token = randomBytes(8); // never zero-length (EMQX PR #10257)
+    }
+    const block2 = request.options.find((o) => o.number === CoapOption.BLOCK2);
+    const startBlock = block2 === undefined ? 0 : decodeBlock(block2.value).num;
     const ex: Exchange = {
       peer,
       token,
@@ -162,9 +214,28 @@ export class CoapEndpoint {
       timer: undefined,
       blocks: [],
       bodySize: 0,
+      nextBlock: startBlock,
+      firstBlock: undefined,
+      firstBlockNum: startBlock,
+      block1: undefined,
     };
+    const payload = request.payload ?? EMPTY;
+    if (payload.length > this.#params.maxBodySize) {
+      throw new GatewayError('GW_ERR_CODEC', `request cannot be sent: body of ${payload.length} bytes is above ${this.#params.maxBodySize}`);
+    }
     this.#byToken.set(ex.tokenKey, ex);
-    this.#transmit(ex, request.options);
+    try {
+      if (payload.length > blockSize(BLOCK1_SZX)) {
+        ex.block1 = { offset: 0, szx: BLOCK1_SZX };
+        this.#transmitBlock1(ex);
+      } else {
+        this.#transmit(ex, request.options, payload);
+      }
+    } catch (err) {
+      // Nothing was sent (e.g. options larger than one datagram); forget the exchange.
+      this.#finish(ex);
+      throw new GatewayError('GW_ERR_CODEC', `request cannot be sent: ${(err as Error).message}`, { cause: err });
+    }
     return token;
   }
 
@@ -179,6 +250,7 @@ export class CoapEndpoint {
     for (const ex of this.#byToken.values()) if (ex.timer !== undefined) clearTimeout(ex.timer);
     this.#byToken.clear();
     this.#byMid.clear();
+    this.#mids.clear();
     this.#dedup.clear();
   }
 
@@ -208,7 +280,7 @@ export class CoapEndpoint {
       const out: CoapMessage = {
         type: msg.type === 'CON' ? 'ACK' : 'NON',
         code: reply.code,
-        messageId: msg.type === 'CON' ? msg.messageId : this.#allocateMid(),
+        messageId: msg.type === 'CON' ? msg.messageId : this.#allocateMid(peer),
         token: msg.token,
         options: reply.options ?? [],
         payload: reply.payload ?? EMPTY,
@@ -256,39 +328,83 @@ export class CoapEndpoint {
   }
 
   #complete(ex: Exchange, msg: CoapMessage): void {
+    if (ex.block1 !== undefined) {
+      const total = (ex.request.payload ?? EMPTY).length;
+      const sent = ex.block1.offset + blockSize(ex.block1.szx);
+      if (msg.code === '2.31' && sent < total) {
+        // RFC 7959 §2.5: 2.31 Continue: send the next block, smaller if the device asks for a smaller SZX.
+        const ack = firstOption(msg, CoapOption.BLOCK1);
+        const szx = ack === undefined ? ex.block1.szx : Math.min(ex.block1.szx, decodeBlock(ack).szx);
+        ex.block1 = { offset: sent, szx };
+        this.#restart(ex);
+        this.#transmitBlock1(ex);
+        return;
+      }
+      // The final answer (or an error such as 4.08 / 4.13 ending the upload).
+      ex.block1 = undefined;
+    }
     const block2 = firstOption(msg, CoapOption.BLOCK2);
     if (block2 !== undefined && msg.code.startsWith('2.')) {
       const block = decodeBlock(block2);
+      if (block.num !== ex.nextBlock) {
+        // RFC 7959 §2.4: not the block asked for; the body cannot be completed.
+        this.#finish(ex);
+        ex.callbacks.onResponse({ ...msg, code: '4.08', payload: EMPTY }, 0);
+        return;
+      }
+      ex.nextBlock += 1;
+      ex.firstBlock ??= msg;
       ex.blocks.push(msg.payload);
       ex.bodySize += msg.payload.length;
       if (ex.bodySize > this.#params.maxBodySize) {
         this.#finish(ex);
-        ex.callbacks.onResponse({ ...msg, code: '4.13', payload: EMPTY });
+        ex.callbacks.onResponse({ ...msg, code: '4.13', payload: EMPTY }, 0);
         return;
       }
       if (block.more) {
         // RFC 7959 §2.4: ask for the next block with the size the device chose.
         const options = ex.request.options.filter((o) => o.number !== CoapOption.BLOCK2 && o.number !== CoapOption.OBSERVE);
         options.push({ number: CoapOption.BLOCK2, value: encodeBlock({ num: block.num + 1, more: false, szx: block.szx }) });
-        if (ex.timer !== undefined) clearTimeout(ex.timer);
-        this.#byMid.delete(ex.midKey);
-        ex.retransmits = 0;
-        this.#transmit(ex, options);
+        this.#restart(ex);
+        const payload = ex.request.payload ?? EMPTY;
+        // A body that went out in Block1 blocks is not sent again with each Block2 request.
+        this.#transmit(ex, options, payload.length > blockSize(BLOCK1_SZX) ? EMPTY : payload);
         return;
       }
       const body = Buffer.concat(ex.blocks);
       this.#finish(ex);
-      ex.callbacks.onResponse({ ...msg, payload: body, options: msg.options.filter((o) => o.number !== CoapOption.BLOCK2) });
+      // Later blocks answer plain GETs (no Observe option): the first block's options describe the body.
+      const first = ex.firstBlock ?? msg;
+      const options = first.options.filter((o) => o.number !== CoapOption.BLOCK2 && o.number !== CoapOption.SIZE2);
+      ex.callbacks.onResponse({ ...msg, payload: body, options }, ex.firstBlockNum);
       return;
     }
     this.#finish(ex);
-    ex.callbacks.onResponse(msg);
+    ex.callbacks.onResponse(msg, 0);
   }
 
   // ------------------------------------------------------------ outbound
 
-  #transmit(ex: Exchange, options: readonly CoapOptionValue[]): void {
-    const messageId = this.#allocateMid();
+  /** A new message of the same exchange follows: stop the old one's timer and MID matching. */
+  #restart(ex: Exchange): void {
+    if (ex.timer !== undefined) clearTimeout(ex.timer);
+    ex.timer = undefined;
+    this.#byMid.delete(ex.midKey);
+    ex.retransmits = 0;
+  }
+
+  /** RFC 7959 §2.5: the Block1 block at ex.block1.offset, with M set while more follow. */
+  #transmitBlock1(ex: Exchange): void {
+    const { offset, szx } = ex.block1 as { offset: number; szx: number };
+    const payload = ex.request.payload ?? EMPTY;
+    const size = blockSize(szx);
+    const more = offset + size < payload.length;
+    const options = [...ex.request.options, { number: CoapOption.BLOCK1, value: encodeBlock({ num: offset / size, more, szx }) }];
+    this.#transmit(ex, options, payload.subarray(offset, offset + size));
+  }
+
+  #transmit(ex: Exchange, options: readonly CoapOptionValue[], payload: Buffer): void {
+    const messageId = this.#allocateMid(ex.peer);
     ex.midKey = `${peerKey(ex.peer.address, ex.peer.port)}|${messageId}`;
     ex.datagram = encodeMessage({
       type: 'CON',
@@ -296,7 +412,7 @@ export class CoapEndpoint {
       messageId,
       token: ex.token,
       options,
-      payload: ex.request.payload ?? EMPTY,
+      payload,
     });
     this.#byMid.set(ex.midKey, ex);
     // RFC 7252 §4.2: initial timeout random in [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR].
@@ -342,9 +458,15 @@ export class CoapEndpoint {
     return data;
   }
 
-  #allocateMid(): number {
-    this.#nextMid = (this.#nextMid + 1) & 0xffff;
-    return this.#nextMid;
+  #allocateMid(peer: Peer): number {
+    const key = peerKey(peer.address, peer.port);
+    const entry = this.#mids.get(key) ?? { next: Math.floor(Math.random() * 0x10000), usedAt: 0 };
+    const mid = entry.next;
+    entry.next = (mid + 1) & 0xffff;
+    entry.usedAt = Date.now();
+    this.#mids.delete(key);
+    this.#mids.set(key, entry);
+    return mid;
   }
 }
 

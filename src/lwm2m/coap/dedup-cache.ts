@@ -1,3 +1,6 @@
+/** About 200 bytes each: 1,000,000 entries bound the cache near 200 MB whatever arrives. */
+const DEFAULT_MAX_ENTRIES = 1_000_000;
+
 /**
  * RFC 7252 §4.5 message deduplication: remembers (peer, Message ID) of
  * inbound CON/NON messages for EXCHANGE_LIFETIME together with the reply we
@@ -8,9 +11,16 @@
 export class DedupCache {
   readonly #entries = new Map<string, { readonly expiresAt: number; reply: Buffer | undefined }>();
   readonly #lifetimeMs: number;
+  readonly #maxEntries: number;
 
-  constructor(lifetimeMs: number) {
+  /**
+   * `maxEntries` caps memory under a flood (e.g. spoofed source addresses):
+   * beyond it the oldest entry is forgotten early, which at worst lets a
+   * very late duplicate be processed twice.
+   */
+  constructor(lifetimeMs: number, maxEntries = DEFAULT_MAX_ENTRIES) {
     this.#lifetimeMs = lifetimeMs;
+    this.#maxEntries = Math.max(1, maxEntries);
   }
 
   get size(): number {
@@ -26,6 +36,10 @@ export class DedupCache {
 
   remember(key: string, reply: Buffer | undefined, now: number): void {
     this.#entries.delete(key);
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
     this.#entries.set(key, { expiresAt: now + this.#lifetimeMs, reply });
   }
 

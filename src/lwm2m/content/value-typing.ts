@@ -6,11 +6,22 @@ import { decodeBoolean, decodeFloat, decodeObjlnk, decodeSignedInt, decodeUnsign
 import type { JsonValue } from './types.js';
 
 /**
+ * Types whose empty encoding carries no value. Devices send a zero-length
+ * TLV value or an empty text payload for an optional resource they have no
+ * value for (e.g. an unset Time); that is decoded to null rather than
+ * failing the whole read (which EMQX answers with 4.00). String, Corelnk
+ * and Opaque have a legitimate empty value ("") and keep it.
+ */
+const EMPTY_IS_NULL: ReadonlySet<string> = new Set(['Integer', 'Time', 'Unsigned Integer', 'Float', 'Boolean', 'Objlnk']);
+
+/**
  * TLV value bytes -> JSON value, typed by the resource model (lwm2m.md §2.7,
  * LwM2M 1.0 TS Appendix C); best-effort without a model or for executable
- * resources. `where` is the resource path, for reasons.
+ * resources. `where` is the resource path, for reasons. A zero-length value
+ * of a numeric, Boolean or Objlnk resource is null (see EMPTY_IS_NULL).
  */
 export function typeTlvValue(bytes: Buffer, model: ResourceModel | undefined, where: string): JsonValue {
+  if (bytes.length === 0 && model !== undefined && EMPTY_IS_NULL.has(model.type)) return null;
   switch (model?.type) {
     case 'String':
     case 'Corelnk':
@@ -50,10 +61,13 @@ function textNumber(text: string, type: string, where: string): number {
  * Plain text (LwM2M 1.0 TS §6.4.1) -> JSON value typed by the model:
  * decimal numbers (an Integer with a fraction stays a float, as EMQX),
  * Boolean "0"/"1" and "true"/"false", Objlnk as the raw "oid:iid", Opaque
- * as base64 of the raw payload bytes (as EMQX).
+ * as base64 of the raw payload bytes (as EMQX); an empty payload of a
+ * numeric, Boolean or Objlnk resource is null.
  */
 export function typeTextValue(raw: Buffer, model: ResourceModel | undefined, where: string): JsonValue {
   const text = raw.toString('utf8');
+  // An empty (or blank) payload for a numeric, Boolean or Objlnk resource: no value, null (see EMPTY_IS_NULL).
+  if (model !== undefined && EMPTY_IS_NULL.has(model.type) && text.trim() === '') return null;
   switch (model?.type) {
     case 'String':
     case 'Corelnk':

@@ -1,17 +1,17 @@
 import type { Logger } from '../../log.js';
 import type { Qos } from '../../config/types.js';
-import type { CoapEndpoint } from '../coap/coap-endpoint.js';
+import type { CoapEndpoint, OutboundRequest } from '../coap/coap-endpoint.js';
 import { isSuccessCode } from '../coap/codes.js';
-import { CoapOption, uintOptionOf, type CoapMessage } from '../coap/message.js';
+import { CoapOption, decodeBlock, encodeBlock, firstOption, uintOptionOf, type CoapMessage } from '../coap/message.js';
 import { eventAnswer, notifyAnswer, rejectedAnswer, resultAnswer } from '../bridge/answers.js';
 import type { JsonObject, Lwm2mCommand } from '../bridge/command.js';
 import type { ModelRegistry } from '../model/types.js';
 import { formatPath, type Lwm2mPath } from '../path.js';
 import { rootSegments } from '../registration/object-links.js';
 import type { Registration } from '../registration/registration.js';
-import { buildRequest } from './request-builder.js';
+import { buildRequest, type RequestTarget } from './request-builder.js';
 import { commandResult, contentResult } from './result.js';
-import { isFresh, type ObservationStore } from './observations.js';
+import { isFresh, type Observation, type ObservationStore } from './observations.js';
 
 export type Publish = (topic: string, qos: Qos, message: JsonObject) => void;
 
@@ -42,17 +42,35 @@ export class CommandExecutor {
     const answer = (message: JsonObject): void => this.#d.publish(reg.topics.response, this.#d.responseQos, message);
     let request;
     try {
-      request = buildRequest(command.operation, command.query, {
-        root: rootSegments(reg.objects),
-        formats: { lwm2m: reg.lwm2m, announced: reg.objects?.contentFormats ?? [] },
-      });
+      request = buildRequest(command.operation, command.query, this.#target(reg));
     } catch (err) {
       answer(rejectedAnswer({ msgType: command.msgType, echo: command.echo, reqPath: command.reqPath, reason: (err as Error).message }));
       release();
       return;
     }
     this.#d.logger.debug({ endpoint: reg.endpoint, msgType: command.msgType, path: formatPath(command.operation.path) }, 'downlink request');
-    const token = this.#d.endpointFor(reg).request(reg.peer, request, {
+    const op = command.operation;
+    // RFC 7641 §3.6: a deregistration carries the token of the observation it ends (Californium/Leshan
+    // clients match the relation by token; a fresh token would leave the device notifying).
+    const observedToken = op.kind === 'observe' && op.cancel ? this.#d.observations.tokenFor(reg.endpoint, formatPath(op.path)) : undefined;
+    try {
+      this.#send(reg, command, request, answer, release, observedToken);
+    } catch (err) {
+      // Nothing reached the device (e.g. the request exceeds one datagram): answer it, free the slot.
+      answer(rejectedAnswer({ msgType: command.msgType, echo: command.echo, reqPath: command.reqPath, reason: (err as Error).message }));
+      release();
+    }
+  }
+
+  #send(
+    reg: Registration,
+    command: Lwm2mCommand,
+    request: OutboundRequest,
+    answer: (m: JsonObject) => void,
+    release: () => void,
+    observedToken: string | undefined,
+  ): void {
+    const token: Buffer = this.#d.endpointFor(reg).request(reg.peer, request, {
       onEmptyAck: () => answer(eventAnswer(command, 'ack')),
       onResponse: (response) => {
         release();
@@ -66,7 +84,7 @@ export class CommandExecutor {
         release();
         answer(eventAnswer(command, 'coap_timeout'));
       },
-    });
+    }, observedToken === undefined ? undefined : Buffer.from(observedToken, 'hex'));
   }
 
   /** Answer to a command that never reached the device. */
@@ -75,7 +93,7 @@ export class CommandExecutor {
   }
 
   #onResponse(reg: Registration, command: Lwm2mCommand, response: CoapMessage, tokenKey: string): JsonObject {
-    const data = commandResult(command, response, this.#d.models);
+    const data = commandResult(command, response, this.#d.models, reg.objects?.versions);
     const op = command.operation;
     let seqNum: number | undefined;
     if (op.kind === 'observe' && isSuccessCode(response.code)) {
@@ -84,6 +102,8 @@ export class CommandExecutor {
       } else {
         // Kept even when the device omits the Observe option (emqx/emqx#4199).
         const observe = uintOptionOf(response, CoapOption.OBSERVE);
+        // A new observation of a path replaces the old one; the old token is then answered with RST.
+        this.#d.observations.removePath(reg.endpoint, formatPath(op.path));
         this.#d.observations.add({
           tokenKey,
           endpoint: reg.endpoint,
@@ -118,15 +138,76 @@ export class CommandExecutor {
       obs.lastSeq = observe;
       obs.lastAt = now;
     }
+    // RFC 7959 §2.6: a newer notification makes a body still being fetched for an older one obsolete.
+    if (obs.fetching !== undefined) {
+      this.#d.endpointFor(reg).cancel(obs.fetching);
+      obs.fetching = undefined;
+    }
+    const block2 = firstOption(response, CoapOption.BLOCK2);
+    if (block2 !== undefined && isSuccessCode(response.code)) {
+      const block = decodeBlock(block2);
+      if (block.num !== 0) {
+        this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'lwm2m: notification block other than the first ignored');
+        return true;
+      }
+      if (block.more) {
+        this.#fetchRest(reg, obs, response, block.szx);
+        return true;
+      }
+    }
+    this.#publishNotification(reg, obs, response, observe);
+    return true;
+  }
+
+  /**
+   * RFC 7959 §2.6 (Block2 with Observe): a notification carries only the
+   * first block; the rest is fetched with GET + Block2 (NUM 1, the device's
+   * block size, a new token, no Observe) and published once, complete.
+   */
+  #fetchRest(reg: Registration, obs: Observation, first: CoapMessage, szx: number): void {
+    const observe = uintOptionOf(first, CoapOption.OBSERVE);
+    const get = buildRequest({ kind: 'read', path: obs.path }, [], this.#target(reg));
+    const request = { ...get, options: [...get.options, { number: CoapOption.BLOCK2, value: encodeBlock({ num: 1, more: false, szx }) }] };
+    const done = (): boolean => {
+      const current = this.#d.observations.get(obs.tokenKey) === obs && obs.fetching === token;
+      if (obs.fetching === token) obs.fetching = undefined;
+      return current;
+    };
+    const token = this.#d.endpointFor(reg).request(reg.peer, request, {
+      onResponse: (rest, fromBlock) => {
+        if (!done()) return;
+        if (!isSuccessCode(rest.code)) {
+          this.#d.logger.debug({ endpoint: reg.endpoint, code: rest.code }, 'lwm2m: rest of a Block2 notification not delivered');
+          return;
+        }
+        const options = first.options.filter((o) => o.number !== CoapOption.BLOCK2 && o.number !== CoapOption.SIZE2);
+        // fromBlock 0: the device answered the GET with the whole representation (RFC 7959 §2.2).
+        const payload = fromBlock === 0 ? rest.payload : Buffer.concat([first.payload, rest.payload]);
+        this.#publishNotification(reg, obs, { ...first, options, payload }, observe);
+      },
+      onReset: () => {
+        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'lwm2m: Block2 notification fetch reset');
+      },
+      onTimeout: () => {
+        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'lwm2m: Block2 notification fetch timed out');
+      },
+    });
+    obs.fetching = token;
+  }
+
+  #publishNotification(reg: Registration, obs: Observation, response: CoapMessage, observe: number | undefined): void {
     // EMQX invents a seqNum when the Observe option is missing.
     const seqNum = observe ?? Math.floor(Math.random() * 0xffffff);
-    const data = contentResult(response.code, obs.reqPath, obs.path, response, this.#d.models);
+    const data = contentResult(response.code, obs.reqPath, obs.path, response, this.#d.models, reg.objects?.versions);
     // RFC 7641 §3.2: a non-2.xx notification ends the observation.
-    if (!isSuccessCode(response.code)) this.#d.observations.remove(tokenKey);
+    if (!isSuccessCode(response.code)) this.#d.observations.remove(obs.tokenKey);
     const message = notifyAnswer(obs.echo, seqNum, data);
     if (obs.path.objectId === 5) this.#d.publish(reg.topics.firmwareNotify, 0, message);
     else this.#d.publish(reg.topics.notify, this.#d.notifyQos, message);
-    return true;
+  }
+
+  #target(reg: Registration): RequestTarget {
+    return { root: rootSegments(reg.objects), formats: { lwm2m: reg.lwm2m, announced: reg.objects?.contentFormats ?? [] } };
   }
 }
 

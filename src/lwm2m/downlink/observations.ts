@@ -14,6 +14,8 @@ export interface Observation {
   /** Last accepted Observe value and when it arrived (RFC 7641 §3.4 freshness). */
   lastSeq: number | undefined;
   lastAt: number;
+  /** Token of the GET fetching the rest of a Block2 notification (RFC 7959 §2.6), if one is under way. */
+  fetching?: Buffer | undefined;
 }
 
 const SEQ_HALF = 2 ** 23;
@@ -57,6 +59,12 @@ export class ObservationStore {
     const set = this.#byEndpoint.get(obs.endpoint);
     set?.delete(tokenKey);
     if (set?.size === 0) this.#byEndpoint.delete(obs.endpoint);
+  }
+
+  /** The token of a device's observation of a path (for an RFC 7641 §3.6 deregistration), if any. */
+  tokenFor(endpoint: string, pathKey: string): string | undefined {
+    for (const token of this.#byEndpoint.get(endpoint) ?? []) if (this.#byToken.get(token)?.pathKey === pathKey) return token;
+    return undefined;
   }
 
   /** Removes the observations of one path of a device (cancel-observe). */

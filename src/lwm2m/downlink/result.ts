@@ -11,7 +11,7 @@ import type { Lwm2mPath } from '../path.js';
  * (lwm2m.md 2.5): content only for successful read-like commands; decode
  * failures become 4.00 bad_request (with a reason, which EMQX lacks).
  */
-export function commandResult(command: Lwm2mCommand, response: CoapMessage, models: ModelRegistry): ResultData {
+export function commandResult(command: Lwm2mCommand, response: CoapMessage, models: ModelRegistry, versions?: ReadonlyMap<number, string>): ResultData {
   const code = response.code;
   const reqPath = command.reqPath;
   if (command.msgType === 'write') {
@@ -26,18 +26,25 @@ export function commandResult(command: Lwm2mCommand, response: CoapMessage, mode
     case 'read':
     case 'observe':
     case 'cancel-observe':
-      return contentResult(code, reqPath, command.operation.path, response, models);
+      return contentResult(code, reqPath, command.operation.path, response, models, versions);
     default:
       return resultData(code, reqPath);
   }
 }
 
-/** A read-like answer or an observe notification. */
-export function contentResult(code: string, reqPath: string, path: Lwm2mPath, response: CoapMessage, models: ModelRegistry): ResultData {
+/** A read-like answer or an observe notification; `versions` = `ver=` per object from the registration. */
+export function contentResult(
+  code: string,
+  reqPath: string,
+  path: Lwm2mPath,
+  response: CoapMessage,
+  models: ModelRegistry,
+  versions?: ReadonlyMap<number, string>,
+): ResultData {
   if (!isSuccessCode(code)) return resultData(code, reqPath);
   try {
     const format = uintOptionOf(response, CoapOption.CONTENT_FORMAT);
-    const content = decodeContent(format, response.payload, path, models);
+    const content = decodeContent(format, response.payload, path, models, versions);
     return resultData(code, reqPath, { content });
   } catch (err) {
     return resultData('4.00', reqPath, { reason: (err as Error).message });

@@ -43,9 +43,16 @@ export interface RegisterParams {
   readonly query: QueryParams;
 }
 
+/**
+ * Query parameters kept per registration (Register plus every Update merged
+ * into it): bounds what a device can make the gateway store (issue #4).
+ */
+export const MAX_QUERY_PARAMS = 64;
+
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
 export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> {
+  if (query.size > MAX_QUERY_PARAMS) return { ok: false, reason: `more than ${MAX_QUERY_PARAMS} query parameters` };
   const endpoint = query.get('ep');
   if (endpoint === undefined || endpoint === '') return { ok: false, reason: 'missing endpoint name (ep)' };
   if (endpoint.includes('/')) return { ok: false, reason: 'endpoint name must not contain "/"' };
@@ -77,9 +84,17 @@ function checkLifetime(text: string | undefined): Checked<number | undefined> {
   return { ok: true, value: Number(text) };
 }
 
-/** Queue mode: 1.0 bindings UQ, SQ, UQS (LwM2M 1.0 TS §5.3.1.1) or the 1.1 `Q` parameter. */
+/** China Telecom NB-IoT PSM APNs that EMQX treats as queue ("cache") mode whatever the binding (lwm2m.md 2.9). */
+const PSM_APNS: ReadonlySet<string> = new Set(['Ctnb', 'psmA.eDRX0.ctnb', 'psmC.eDRX0.ctnb', 'psmF.eDRXC.ctnb']);
+
+/**
+ * Queue mode: 1.0 bindings UQ, SQ, UQS (LwM2M 1.0 TS §5.3.1.1), the 1.1 `Q`
+ * parameter, or (as EMQX, case90_psm_mode) an `apn` naming an NB-IoT PSM profile.
+ */
 export function isQueueMode(binding: string, query: QueryParams): boolean {
-  return query.has('Q') || binding === 'UQ' || binding === 'SQ' || binding === 'UQS';
+  if (query.has('Q') || binding === 'UQ' || binding === 'SQ' || binding === 'UQS') return true;
+  const apn = query.get('apn');
+  return apn !== undefined && PSM_APNS.has(apn);
 }
 
 /**

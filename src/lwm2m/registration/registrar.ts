@@ -2,7 +2,7 @@ import type { Lwm2mConfig } from '../../config/types.js';
 import type { Peer } from '../../transport/udp.js';
 import { deviceTopics, renderMountpoint, type DeviceTopics } from '../bridge/topics.js';
 import { parseObjectLinks, type ObjectLinks } from './object-links.js';
-import { checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
+import { MAX_QUERY_PARAMS, checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
 import type { Registration } from './registration.js';
 import type { RegistrationStore } from './store.js';
 
@@ -63,6 +63,8 @@ export class Registrar {
         queueMode: params.queueMode,
         query: params.query,
         objects: links,
+        clientId,
+        username,
         topics,
         registeredAt: now,
         lastSeen: now,
@@ -102,6 +104,9 @@ export class Registrar {
     const query = parseQuery(queryOptions);
     const checked = checkUpdateQuery(query);
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
+    let added = 0;
+    for (const k of query.keys()) if (!reg.query.has(k)) added += 1;
+    if (reg.query.size + added > MAX_QUERY_PARAMS) return { code: '4.00', reason: `more than ${MAX_QUERY_PARAMS} query parameters` };
     const links = this.#links(payload);
     if (typeof links === 'string') return { code: '4.00', reason: links };
     for (const [k, v] of query) reg.query.set(k, v);

@@ -30,8 +30,9 @@ export interface Registration {
   /** From the last link payload; undefined if none was ever sent. */
   objects: ObjectLinks | undefined;
   peer: Peer;
-  readonly clientId: string;
-  readonly username: string;
+  /** `device_id` (else ep) and `imei` (else ep) of the last Register: the mountpoint's `${clientid}` / `${username}`. */
+  clientId: string;
+  username: string;
   topics: DeviceTopics;
   registeredAt: number;
   lastSeen: number;

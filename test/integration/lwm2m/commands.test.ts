@@ -161,6 +161,47 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     await t.dev.expectNothing(100);
   });
 
+  it('a request that cannot fit one datagram -> 4.00 with a reason; the device is not blocked', async () => {
+    const t = await registered();
+    await h.mqtt.send(t.cmd, { reqID: 'big', msgType: 'read', data: { path: `/3/0/0?${'a'.repeat(70_000)}` } });
+    const answer = await h.mqtt.next(t.resp);
+    expect(answer).toMatchObject({ reqID: 'big', msgType: 'read', data: { code: '4.00', codeMsg: 'bad_request', reqPath: '/3/0/0' } });
+    expect((answer.data as Record<string, unknown>).reason).toMatch(/cannot be sent/);
+    const req = await roundTrip(t, { reqID: 'next', msgType: 'read', data: { path: '/3/0/0' } });
+    t.dev.respond(req, { code: '2.05', format: 0, payload: 'ok' });
+    expect(await h.mqtt.next(t.resp)).toMatchObject({ reqID: 'next', data: { code: '2.05' } });
+  });
+
+  it('a large write goes out in Block1 blocks (RFC 7959 §2.5) and holds the next command until done', async () => {
+    const t = await registered();
+    const firmware = Buffer.alloc(3000);
+    for (let i = 0; i < firmware.length; i++) firmware[i] = (i * 7) & 0xff;
+    await h.mqtt.send(t.cmd, { reqID: 'fw', msgType: 'write', data: { path: '/5/0/0', type: 'Opaque', value: firmware.toString('base64') } });
+    await h.mqtt.send(t.cmd, { reqID: 'after', msgType: 'read', data: { path: '/5/0/3' } });
+    const parts: Buffer[] = [];
+    for (let num = 0; ; num++) {
+      const req = await t.dev.expectRequest();
+      expect(req.code).toBe('0.03');
+      expect(pathOf(req)).toBe('/lwm2m/5/0/0');
+      expect(uintOptionOf(req, 12)).toBe(TLV);
+      const block = uintOptionOf(req, 27) as number;
+      expect(block >> 4).toBe(num);
+      expect(block & 7).toBe(6);
+      parts.push(req.payload);
+      if ((block & 8) === 0) {
+        t.dev.respond(req, { code: '2.04' });
+        break;
+      }
+      expect(req.payload.length).toBe(1024);
+      t.dev.respond(req, { code: '2.31', extraOptions: [{ number: 27, value: uint(block) }] });
+    }
+    // One TLV resource with a 16-bit length field around the firmware bytes.
+    expect(Buffer.concat(parts)).toEqual(Buffer.concat([Buffer.from([0xd0, 0x00, 0x0b, 0xb8]), firmware]));
+    expect(await h.mqtt.next(t.resp)).toEqual({ reqID: 'fw', msgType: 'write', data: { code: '2.04', codeMsg: 'changed', reqPath: '/5/0/0' } });
+    const next = await t.dev.expectRequest();
+    expect(pathOf(next)).toBe('/lwm2m/5/0/3');
+  });
+
   it('execute: "undefined" args -> empty POST; args -> text payload; errors mapped', async () => {
     const t = await registered();
     let req = await roundTrip(t, { msgType: 'execute', data: { path: '/3/0/4', args: 'undefined' } });
@@ -328,6 +369,20 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     expect(answer).toMatchObject({ reqID: 12, msgType: 'read', data: { code: '4.00', codeMsg: 'bad_request', reqPath: '/3' } });
     expect(typeof (answer.data as Record<string, unknown>).reason).toBe('string');
     expect((answer.data as Record<string, unknown>).content).toBeUndefined();
+  });
+
+  it('empty optional resources in a read answer are null; the rest of the read arrives', async () => {
+    const t = await registered();
+    const req = await roundTrip(t, { reqID: 13, msgType: 'read', data: { path: '/3/0' } });
+    // Manufacturer "EMQ", Battery Level (Integer) and Current Time (Time) with zero-length values.
+    t.dev.respond(req, { code: '2.05', format: TLV, payload: Buffer.from([0xc3, 0x00, 0x45, 0x4d, 0x51, 0xc0, 0x09, 0xc0, 0x0d]) });
+    expect(await h.mqtt.next(t.resp)).toEqual({
+      reqID: 13, msgType: 'read',
+      data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0', content: [{ path: '/3/0/0', value: 'EMQ' }, { path: '/3/0/9', value: null }, { path: '/3/0/13', value: null }] },
+    });
+    const text = await roundTrip(t, { reqID: 14, msgType: 'read', data: { path: '/3/0/9' } });
+    t.dev.respond(text, { code: '2.05', format: 0, payload: '' });
+    expect((await h.mqtt.next(t.resp)).data).toEqual({ code: '2.05', codeMsg: 'content', reqPath: '/3/0/9', content: [{ path: '/3/0/9', value: null }] });
   });
 
   it('LwM2M JSON answers are decoded', async () => {

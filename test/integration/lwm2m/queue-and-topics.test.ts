@@ -26,10 +26,14 @@ describe('LwM2M queue mode, auto_observe and EMQX 5 translators', () => {
     await new Promise((r) => setTimeout(r, 400));
     for (let i = 1; i <= 3; i++) await h.mqtt.send(cmd, { reqID: i, msgType: 'read', data: { path: `/3/0/${i}` } });
     await dev.expectNothing(200);
-    expect((await dev.update(['lt=789'])).code).toBe('2.04');
+    const seen = dev.received.length;
+    const updateAck = await dev.update(['lt=789']);
+    expect(updateAck.code).toBe('2.04');
     expect(await h.mqtt.next(resp)).toMatchObject({ msgType: 'update', data: { ep, lt: 789, b: 'UQ' } });
     for (let i = 1; i <= 3; i++) {
       const req = await dev.expectRequest();
+      // The Update is answered before the first queued request leaves.
+      if (i === 1) expect(dev.received.slice(seen).map((m) => m.type)).toEqual(['ACK', 'CON']);
       expect(pathOf(req)).toBe(`/3/0/${i}`);
       dev.respond(req, { code: '2.05', format: 0, payload: `v${i}` });
       expect(await h.mqtt.next(resp)).toMatchObject({ reqID: i, msgType: 'read', data: { code: '2.05' } });
@@ -91,6 +95,23 @@ describe('LwM2M queue mode, auto_observe and EMQX 5 translators', () => {
     expect((await h.mqtt.next(resp)).reqID).toBe(2);
     await dev.deregister();
     expect(await h.mqtt.next(resp)).toEqual({ msgType: 'deregister', data: { ep, reason: 'deregister' } });
+  });
+
+  it('Register then an immediate De-register: events in order, no auto-observe for the gone device', async () => {
+    h = await startHarness({ auto_observe: true });
+    const ep = uniqueEp('quick');
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    const dev = await h.device();
+    const registering = dev.register(ep, { lt: 300, links: '</3/0>' });
+    // DELETE sent right behind the Register, before the gateway's command subscription can complete.
+    const deregistering = dev.request('0.04', ['rd', ep]);
+    expect((await registering).code).toBe('2.01');
+    expect((await deregistering).code).toBe('2.02');
+    expect((await h.mqtt.next(resp)).msgType).toBe('register');
+    expect(await h.mqtt.next(resp)).toEqual({ msgType: 'deregister', data: { ep, reason: 'deregister' } });
+    await dev.expectNothing(200);
+    await h.mqtt.none(resp, 50);
   });
 
   it('auto_observe true: observes /3/0 only (ignore list, unknown object skipped), again after re-register', async () => {

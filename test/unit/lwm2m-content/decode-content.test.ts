@@ -222,7 +222,54 @@ describe('decodeContent: text/plain (0)', () => {
     expect(errorOf(() => decode(0, 'abc', '/3/0/9')).message).toMatch(/text "abc" of \/3\/0\/9 is not a valid Integer/);
     expect(errorOf(() => decode(0, 'yes', '/9999/0/4')).message).toMatch(/not a valid Boolean/);
     expect(errorOf(() => decode(0, '9007199254740993', '/9999/0/1')).message).toMatch(/beyond 2\^53/);
-    expect(errorOf(() => decode(0, '', '/9999/0/3')).code).toBe('GW_ERR_CONTENT');
+    expect(errorOf(() => decode(0, ' 1x', '/9999/0/3')).code).toBe('GW_ERR_CONTENT');
+  });
+});
+
+describe('decodeContent: empty values of optional resources decode to null (not a failed read)', () => {
+  it('TLV zero-length Integer, Time, Unsigned Integer, Float, Boolean, Objlnk -> null; String and Opaque stay ""', () => {
+    const payload = hex(`
+      C0 00
+      C0 01
+      C0 02
+      C0 03
+      C0 04
+      C0 05
+      C0 06
+      C0 07
+      C1 09 07
+    `);
+    expect(decode(TLV, payload, '/9999/0')).toEqual([
+      { path: '/9999/0/0', value: '' },
+      { path: '/9999/0/1', value: null },
+      { path: '/9999/0/2', value: null },
+      { path: '/9999/0/3', value: null },
+      { path: '/9999/0/4', value: null },
+      { path: '/9999/0/5', value: '' },
+      { path: '/9999/0/6', value: null },
+      { path: '/9999/0/7', value: null },
+      { path: '/9999/0/9', value: 7 },
+    ]);
+    // The Device object instance with an empty Current Time (13) and Battery Level (9).
+    expect(decode(TLV, hex('C8 00 03 454D51 C0 09 C0 0D'), '/3/0')).toEqual([
+      { path: '/3/0/0', value: 'EMQ' },
+      { path: '/3/0/9', value: null },
+      { path: '/3/0/13', value: null },
+    ]);
+  });
+
+  it('text/plain "" (or blank) for a numeric, Boolean or Objlnk resource -> null; "" String stays ""', () => {
+    for (const path of ['/9999/0/1', '/9999/0/2', '/9999/0/3', '/9999/0/4', '/9999/0/6', '/9999/0/7']) {
+      expect(decode(ContentFormat.TEXT, '', path)).toEqual([{ path, value: null }]);
+    }
+    expect(decode(undefined, ' ', '/3/0/9')).toEqual([{ path: '/3/0/9', value: null }]);
+    expect(decode(ContentFormat.TEXT, '', '/9999/0/0')).toEqual([{ path: '/9999/0/0', value: '' }]);
+  });
+
+  it('real malformed values are still errors', () => {
+    expect(errorOf(() => decode(TLV, hex('C3 01 000064'), '/9999/0')).code).toBe('GW_ERR_CONTENT');
+    expect(errorOf(() => decode(TLV, hex('C2 04 0101'), '/9999/0')).code).toBe('GW_ERR_CONTENT');
+    expect(errorOf(() => decode(ContentFormat.TEXT, 'x', '/9999/0/1')).code).toBe('GW_ERR_CONTENT');
   });
 });
 

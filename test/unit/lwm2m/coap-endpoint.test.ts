@@ -1,16 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CoapEndpoint, maxTransmitWaitMs, type CoapReply } from '../../../src/lwm2m/coap/coap-endpoint.js';
-import { decodeMessage, encodeBlock, encodeMessage, type CoapMessage } from '../../../src/lwm2m/coap/message.js';
+import { CoapEndpoint, exchangeLifetimeMs, maxTransmitWaitMs, type CoapReply } from '../../../src/lwm2m/coap/coap-endpoint.js';
+import { decodeBlock, decodeMessage, encodeBlock, encodeMessage, type CoapMessage } from '../../../src/lwm2m/coap/message.js';
+
+const decodeBlockValue = (v: Buffer | undefined) => decodeBlock(v ?? Buffer.alloc(0));
 import { silentLogger } from '../../../src/log.js';
 
 const PEER = { address: '127.0.0.1', port: 5000 };
 const params = { ackTimeoutMs: 2000, ackRandomFactor: 1.5, maxRetransmit: 4, maxBodySize: 1024 };
 
-function setup(onRequest: (m: CoapMessage) => CoapReply = () => ({ code: '2.04' }), unmatched = false) {
+function setup(onRequest: (m: CoapMessage) => CoapReply = () => ({ code: '2.04' }), unmatched = false, maxBodySize = params.maxBodySize) {
   const out: CoapMessage[] = [];
   const endpoint = new CoapEndpoint({
     send: (data) => out.push(decodeMessage(data)),
-    params,
+    params: { ...params, maxBodySize },
     logger: silentLogger(),
     handlers: { onActivity: () => undefined, onRequest: (m) => onRequest(m), onUnmatchedResponse: () => unmatched },
   });
@@ -119,5 +121,129 @@ describe('CoapEndpoint', () => {
     expect(out).toEqual([expect.objectContaining({ type: 'RST', code: '0.00', messageId: 0x1234 })]);
     endpoint.handleDatagram(Buffer.from([0x50, 0x01, 0x12, 0x35, 0xf0]), PEER.address, PEER.port); // NON: silently dropped
     expect(out).toHaveLength(1);
+  });
+
+  it('draws the initial timeout from [ACK_TIMEOUT, ACK_TIMEOUT * ACK_RANDOM_FACTOR] (RFC 7252 §4.2)', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const { endpoint, out } = setup();
+    endpoint.request(PEER, { code: '0.01', options: [] }, { onResponse: () => undefined, onReset: () => undefined, onTimeout: () => undefined });
+    vi.advanceTimersByTime(2996);
+    expect(out).toHaveLength(1);
+    vi.advanceTimersByTime(3);
+    expect(out).toHaveLength(2);
+    // 2000 * (1 + 0.999 * 0.5) = 2999 ms, then doubled: the second retransmission follows 5998 ms later.
+    vi.advanceTimersByTime(5997);
+    expect(out).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(out).toHaveLength(3);
+  });
+
+  it('keeps Message IDs per peer: traffic to other devices never makes a peer see a recent ID again (RFC 7252 §4.4)', () => {
+    const { endpoint, out } = setup();
+    const none = { onResponse: () => undefined, onReset: () => undefined, onTimeout: () => undefined };
+    const tokenA = endpoint.request(PEER, { code: '0.01', options: [] }, none);
+    const midA = out[0]?.messageId;
+    endpoint.cancel(tokenA);
+    for (let i = 0; i < 0xffff; i++) {
+      const t = endpoint.request({ address: '10.0.0.1', port: 1000 + (i % 50_000) }, { code: '0.01', options: [] }, none);
+      endpoint.cancel(t);
+    }
+    endpoint.request(PEER, { code: '0.01', options: [] }, none);
+    const again = out[out.length - 1];
+    expect(again?.messageId).not.toBe(midA);
+    expect(again?.messageId).toBe(((midA as number) + 1) & 0xffff);
+    // Counters of idle peers are forgotten after EXCHANGE_LIFETIME.
+    expect(endpoint.midCounters).toBe(50_001);
+    vi.advanceTimersByTime(exchangeLifetimeMs(params) + 1);
+    endpoint.sweep();
+    expect(endpoint.midCounters).toBe(0);
+  });
+
+  it('a Block2 response out of sequence ends the request with 4.08 (RFC 7959 §2.4)', () => {
+    const { endpoint, out, feed } = setup();
+    const codes: string[] = [];
+    const token = endpoint.request(PEER, { code: '0.01', options: [] }, { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined });
+    feed({ type: 'ACK', code: '2.05', messageId: out[0]?.messageId as number, token, options: [{ number: 23, value: encodeBlock({ num: 0, more: true, szx: 0 }) }], payload: Buffer.from('a'.repeat(16)) });
+    feed({ type: 'ACK', code: '2.05', messageId: out[1]?.messageId as number, token, options: [{ number: 23, value: encodeBlock({ num: 2, more: false, szx: 0 }) }], payload: Buffer.from('b') });
+    expect(codes).toEqual(['4.08']);
+    expect(endpoint.pendingRequests).toBe(0);
+  });
+
+  it('a reassembled Block2 answer keeps the first block\'s Observe option', () => {
+    const { endpoint, out, feed } = setup();
+    let observe: Buffer | undefined;
+    const token = endpoint.request(PEER, { code: '0.01', options: [{ number: 6, value: Buffer.alloc(0) }] }, { onResponse: (r) => (observe = r.options.find((o) => o.number === 6)?.value), onReset: () => undefined, onTimeout: () => undefined });
+    feed({ type: 'ACK', code: '2.05', messageId: out[0]?.messageId as number, token, options: [{ number: 6, value: Buffer.from([5]) }, { number: 23, value: encodeBlock({ num: 0, more: true, szx: 0 }) }], payload: Buffer.from('a'.repeat(16)) });
+    expect(out[1]?.options.some((o) => o.number === 6)).toBe(false);
+    feed({ type: 'ACK', code: '2.05', messageId: out[1]?.messageId as number, token, options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }], payload: Buffer.from('b') });
+    expect(observe).toEqual(Buffer.from([5]));
+  });
+
+  it('a deregistration can reuse the observation token; a token in use is never shared', () => {
+    const { endpoint } = setup();
+    const none = { onResponse: () => undefined, onReset: () => undefined, onTimeout: () => undefined };
+    const observed = Buffer.from('0102030405060708', 'hex');
+    expect(endpoint.request(PEER, { code: '0.01', options: [] }, none, observed)).toEqual(observed);
+    const second = endpoint.request(PEER, { code: '0.01', options: [] }, none, observed);
+    expect(second.equals(observed)).toBe(false);
+    expect(second.length).toBe(8);
+    expect(endpoint.request(PEER, { code: '0.01', options: [] }, none, Buffer.alloc(0)).length).toBe(8);
+  });
+
+  it('reports where a Block2 body starts: the requested NUM, or 0 when the device sent the whole representation', () => {
+    const { endpoint, out, feed } = setup();
+    const seen: [string, number][] = [];
+    const cb = { onResponse: (r: CoapMessage, from: number) => seen.push([r.payload.toString(), from]), onReset: () => undefined, onTimeout: () => undefined };
+    const rest = { code: '0.01', options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }] };
+    const t1 = endpoint.request(PEER, rest, cb);
+    feed({ type: 'ACK', code: '2.05', messageId: out[0]?.messageId as number, token: t1, options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }], payload: Buffer.from('tail') });
+    const t2 = endpoint.request(PEER, rest, cb);
+    feed({ type: 'ACK', code: '2.05', messageId: out[1]?.messageId as number, token: t2, payload: Buffer.from('whole') });
+    expect(seen).toEqual([['tail', 1], ['whole', 0]]);
+  });
+
+  it('sends a body above 1024 bytes in Block1 blocks, each after 2.31 Continue, smaller when asked (RFC 7959 §2.5)', () => {
+    const { endpoint, out, feed } = setup(undefined, false, 65_536);
+    const body = Buffer.alloc(2600);
+    for (let i = 0; i < body.length; i++) body[i] = i & 0xff;
+    const codes: string[] = [];
+    const token = endpoint.request(PEER, { code: '0.03', options: [{ number: 11, value: Buffer.from('5') }], payload: body }, { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined });
+    const block1 = (m: CoapMessage | undefined) => m?.options.find((o) => o.number === 27)?.value;
+    expect(out[0]?.payload).toEqual(body.subarray(0, 1024));
+    expect(block1(out[0])).toEqual(encodeBlock({ num: 0, more: true, szx: 6 }));
+    // The device accepts block 0 but asks for 512-byte blocks: the next is NUM 2 of size 512.
+    feed({ type: 'ACK', code: '2.31', messageId: out[0]?.messageId as number, token, options: [{ number: 27, value: encodeBlock({ num: 0, more: true, szx: 5 }) }] });
+    expect(block1(out[1])).toEqual(encodeBlock({ num: 2, more: true, szx: 5 }));
+    expect(out[1]?.payload).toEqual(body.subarray(1024, 1536));
+    expect(out[1]?.messageId).not.toBe(out[0]?.messageId);
+    // A lost ACK: the block is retransmitted as is.
+    vi.advanceTimersByTime(2000);
+    expect(out[2]).toEqual(out[1]);
+    const received = [out[0]?.payload as Buffer];
+    for (;;) {
+      const sentMsg = out[out.length - 1] as CoapMessage;
+      const block = decodeBlockValue(block1(sentMsg));
+      received.push(sentMsg.payload);
+      if (!block.more) {
+        expect(block).toEqual({ num: 5, more: false, szx: 5 });
+        feed({ type: 'ACK', code: '2.04', messageId: sentMsg.messageId, token });
+        break;
+      }
+      feed({ type: 'ACK', code: '2.31', messageId: sentMsg.messageId, token, options: [{ number: 27, value: encodeBlock(block) }] });
+    }
+    expect(Buffer.concat(received)).toEqual(body);
+    expect(codes).toEqual(['2.04']);
+    expect(endpoint.pendingRequests).toBe(0);
+  });
+
+  it('an error answer to a Block1 block ends the upload with that code; a body above the limit is refused', () => {
+    const { endpoint, out, feed } = setup(undefined, false, 65_536);
+    const codes: string[] = [];
+    const token = endpoint.request(PEER, { code: '0.03', options: [], payload: Buffer.alloc(3000) }, { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined });
+    feed({ type: 'ACK', code: '4.13', messageId: out[0]?.messageId as number, token });
+    expect(codes).toEqual(['4.13']);
+    expect(out).toHaveLength(1);
+    expect(() => endpoint.request(PEER, { code: '0.03', options: [], payload: Buffer.alloc(65_537) }, { onResponse: () => undefined, onReset: () => undefined, onTimeout: () => undefined })).toThrow(/above/);
+    expect(endpoint.pendingRequests).toBe(0);
   });
 });

@@ -46,4 +46,15 @@ describe('CoAP message helpers', () => {
     c.sweep(1500);
     expect(c.size).toBe(0);
   });
+
+  it('dedup cache is bounded in entries too: beyond the cap the oldest is forgotten', () => {
+    const c = new DedupCache(1000, 3);
+    for (const k of ['a', 'b', 'c', 'd']) c.remember(k, undefined, 0);
+    expect(c.size).toBe(3);
+    expect(c.lookup('a', 1)).toBeUndefined();
+    expect(c.lookup('d', 1)).toBeDefined();
+    c.remember('d', undefined, 2); // refreshing a known key does not evict
+    expect(c.size).toBe(3);
+    expect(c.lookup('b', 3)).toBeDefined();
+  });
 });

@@ -42,6 +42,16 @@ describe('register query', () => {
     expect(mode(['b=U'])).toBe(false);
   });
 
+  it('treats the NB-IoT PSM apn values as queue mode, as EMQX (case90_psm_mode)', () => {
+    const mode = (q: string[]): boolean => {
+      const r = checkRegisterQuery(parseQuery(['ep=a', 'lwm2m=1.0', ...q]));
+      return r.ok && r.value.queueMode;
+    };
+    for (const apn of ['Ctnb', 'psmA.eDRX0.ctnb', 'psmC.eDRX0.ctnb', 'psmF.eDRXC.ctnb']) expect(mode([`apn=${apn}`])).toBe(true);
+    expect(mode(['apn=internet'])).toBe(false);
+    expect(mode(['apn=ctnb'])).toBe(false);
+  });
+
   it('clamps the lifetime; lt=0 means lifetime_max', () => {
     expect(effectiveLifetimeMs(0, 15_000, 86_400_000)).toBe(86_400_000);
     expect(effectiveLifetimeMs(1, 15_000, 86_400_000)).toBe(15_000);
@@ -68,8 +78,8 @@ describe('object links', () => {
   });
 });
 
-function makeRegistrar(now: { t: number }) {
-  const config = resolveConfig({ lwm2m: { lifetime_min: '1s', lifetime_grace: '2s' } }).lwm2m;
+function makeRegistrar(now: { t: number }, mountpoint?: string) {
+  const config = resolveConfig({ lwm2m: { lifetime_min: '1s', lifetime_grace: '2s', ...(mountpoint === undefined ? {} : { mountpoint }) } }).lwm2m;
   const store = new RegistrationStore();
   const log: string[] = [];
   const events: RegistrarEvents = {
@@ -133,5 +143,46 @@ describe('Registrar', () => {
     const { registrar, store } = makeRegistrar(now);
     registrar.register(['ep=s', 'lt=60', 'lwm2m=1.0', 'password=p', 'secret=x', 'private_key=k', 'access_token=t', 'psk=1', 'token=2', 'cust=1'], Buffer.alloc(0), peer);
     expect(registerEvent(store.get('s') as Registration).data).toEqual({ ep: 's', lt: 60, lwm2m: '1.0', cust: '1' });
+  });
+
+  it('re-register takes the new imei / device_id: a later NAT rebinding keeps the new mountpoint', () => {
+    const now = { t: 0 };
+    const { registrar, store } = makeRegistrar(now, 'lwm2m/${username}/${clientid}/');
+    registrar.register(['ep=a', 'lt=60', 'lwm2m=1.0', 'imei=1', 'device_id=d1'], Buffer.alloc(0), peer);
+    registrar.register(['ep=a', 'lt=60', 'lwm2m=1.0', 'imei=2', 'device_id=d2'], Buffer.alloc(0), peer);
+    const reg = store.get('a') as Registration;
+    expect([reg.username, reg.clientId, reg.topics.command]).toEqual(['2', 'd2', 'lwm2m/2/d2/command']);
+    registrar.update('a', [], Buffer.alloc(0), { address: '10.0.0.3', port: 7000 });
+    expect(reg.topics.command).toBe('lwm2m/2/d2/command');
+  });
+
+  it('one address, two endpoints: the one that registered there last owns "any message" refreshes (docs/lwm2m.md)', () => {
+    const now = { t: 0 };
+    const { registrar, store } = makeRegistrar(now);
+    registrar.register(['ep=old', 'lt=60', 'lwm2m=1.0'], Buffer.alloc(0), peer);
+    // A NAT hands the released port to another device, which registers there.
+    registrar.register(['ep=new', 'lt=60', 'lwm2m=1.0'], Buffer.alloc(0), peer);
+    expect(store.byPeer(peer)?.endpoint).toBe('new');
+    // Both are still served by name; the old one's own Update moves it to its new address.
+    const moved = { address: '10.0.0.4', port: 7001 };
+    expect(registrar.update('old', [], Buffer.alloc(0), moved).code).toBe('2.04');
+    expect(store.byPeer(moved)?.endpoint).toBe('old');
+    expect(store.byPeer(peer)?.endpoint).toBe('new');
+    expect(registrar.deregister('new').code).toBe('2.02');
+    expect(store.byPeer(moved)?.endpoint).toBe('old');
+  });
+
+  it('bounds the stored query: Register or an Update that would keep more than 64 parameters -> 4.00', () => {
+    const now = { t: 0 };
+    const { registrar, store } = makeRegistrar(now);
+    const many = (n: number, prefix: string): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}=1`);
+    expect(registrar.register(['ep=q', 'lwm2m=1.0', ...many(63, 'k')], Buffer.alloc(0), peer).code).toBe('4.00');
+    expect(registrar.register(['ep=q', 'lwm2m=1.0', ...many(62, 'k')], Buffer.alloc(0), peer).code).toBe('2.01');
+    // Repeating known keys is fine; new keys beyond the bound are refused and nothing is merged.
+    expect(registrar.update('q', many(62, 'k'), Buffer.alloc(0), peer).code).toBe('2.04');
+    const refused = registrar.update('q', ['new1=1', 'new2=2', 'lt=30'], Buffer.alloc(0), peer);
+    expect(refused.code).toBe('4.00');
+    expect((store.get('q') as Registration).query.size).toBe(64);
+    expect((store.get('q') as Registration).lifetime).toBe(86_400);
   });
 });
