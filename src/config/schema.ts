@@ -205,7 +205,7 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
     deregister: translator('response', 'de-registration and lifetime-expiry events are published here (not in EMQX)'),
   }),
   listeners: listeners('LwM2M', 5683),
-  idle_timeout: dur('30s', 'a peer that never registers is forgotten after this', 10),
+  idle_timeout: dur('30s', 'accepted for EMQX compatibility; no effect: no per-peer state exists before a successful Register', 10),
   max_inflight: int(1, 1, 65_535, 'downlink requests in flight per device (EMQX: 1)'),
   queue_max_size: int(100, 0, 1_000_000, 'queued downlink commands per device (queue mode and in-flight backlog)'),
   queue_max_age: dur('1h', 'queued commands older than this are answered with coap_timeout and dropped'),

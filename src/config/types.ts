@@ -174,7 +174,7 @@ export interface Lwm2mConfig {
   readonly mountpoint: string;
   readonly translators: Lwm2mTranslators;
   readonly listeners: ListenersConfig;
-  /** A peer that never registers is forgotten after this, ms. */
+  /** EMQX compatibility only: no per-peer state exists before a Register, so nothing times out. */
   readonly idle_timeout: number;
   /** Downlink requests in flight per device (EMQX: 1). */
   readonly max_inflight: number;
