@@ -54,6 +54,30 @@ export interface UdpEndpointOptions {
   readonly sendBufferSize?: number;
 }
 
+export interface BufferShortfall {
+  readonly requested: number;
+  /** What the socket reports (Linux reports twice the usable size, capped at 2 x rmem_max). */
+  readonly granted: number;
+  readonly hint: string;
+}
+
+function bufferShortfall(options: UdpEndpointOptions, socket: SocketAsPromised): BufferShortfall | undefined {
+  if (options.recvBufferSize === undefined) return undefined;
+  let granted: number;
+  try {
+    granted = socket.getRecvBufferSize();
+  } catch {
+    return undefined;
+  }
+  // Linux doubles the requested value for bookkeeping; anything below the request itself was capped.
+  if (granted >= options.recvBufferSize) return undefined;
+  return {
+    requested: options.recvBufferSize,
+    granted,
+    hint: `raise the kernel limit, e.g. sysctl -w net.core.rmem_max=${options.recvBufferSize}`,
+  };
+}
+
 /**
  * One bound UDP socket. The receive path is a plain synchronous callback
  * (no promise or iterator per datagram); sends are fire-and-forget and never
@@ -85,8 +109,20 @@ export class UdpEndpoint {
       if (options.recvBufferSize !== undefined) this.#socket.setRecvBufferSize(options.recvBufferSize);
       if (options.sendBufferSize !== undefined) this.#socket.setSendBufferSize(options.sendBufferSize);
     } catch {
-      // The kernel may cap the size (net.core.rmem_max); the socket still works.
+      // Refused outright: the socket keeps the system default and still works.
     }
+    this.#bufferShortfall = bufferShortfall(options, this.#socket);
+  }
+
+  #bufferShortfall: BufferShortfall | undefined;
+
+  /**
+   * Set when the kernel granted less receive buffer than configured (Linux
+   * caps SO_RCVBUF at net.core.rmem_max): bursts then overflow the socket and
+   * datagrams are lost before the gateway sees them. Callers log it.
+   */
+  get bufferShortfall(): BufferShortfall | undefined {
+    return this.#bufferShortfall;
   }
 
   get address(): BindAddress {
