@@ -2,9 +2,10 @@ import { MsgType, ReturnCode } from './codec/constants.js';
 import type { MqttSnPacket, Publish } from './codec/types.js';
 import type { GatewayContext } from './context.js';
 import { endSession } from './lifecycle.js';
+import { MAX_SESSION_QUEUE } from './parameters.js';
 import { describePeer, makeSnPeer, snPeerKey, type SnPeer } from './peer.js';
 import { Session, type SessionLimits, type SessionProcessor } from './session.js';
-import { SessionState, isTerminal } from './session-state.js';
+import { SessionState, isConnected, isTerminal } from './session-state.js';
 import { rawTopicId, resolvePublishTopic } from './handlers/topic-ref.js';
 
 /**
@@ -45,6 +46,31 @@ export class Dispatcher {
       }
     }
     this.#fromUnknownPeer(makeSnPeer(listener, address, port, nodeId), packet);
+  }
+
+  /**
+   * A PUBLISH above max_message_size from a connected client: PUBACK 0x03 in
+   * the session's order (after the answers to its earlier packets). QoS -1
+   * is never acknowledged; unknown peers and handshakes get nothing.
+   */
+  rejectOversizePublish(listener: number, address: string, port: number, nodeId: Buffer | undefined, packet: Publish): void {
+    const ctx = this.#ctx;
+    if (packet.qos === -1) return;
+    const session = ctx.table.atPeer(snPeerKey(listener, address, port, nodeId));
+    if (session === undefined || !isConnected(session.state)) return;
+    session.lastHeard = ctx.now();
+    if (session.queued >= MAX_SESSION_QUEUE) {
+      ctx.stats.dropped += 1; // signals bypass the queue bound: do not let a flood grow it
+      return;
+    }
+    const puback = { type: MsgType.PUBACK, topicId: rawTopicId(packet.topic), msgId: packet.msgId, returnCode: ReturnCode.NOT_SUPPORTED } as const;
+    session.enqueue({
+      type: 'signal',
+      name: 'oversize-publish',
+      run: async (s) => {
+        if (s.attached && isConnected(s.state)) ctx.send(s.peer, puback);
+      },
+    });
   }
 
   #fromUnknownPeer(peer: SnPeer, packet: MqttSnPacket): void {

@@ -171,6 +171,7 @@ export class MqttSnGateway implements GatewayContext {
     if (msg.length > this.config.max_message_size + (encapsulated ? ENCAPSULATION_ALLOWANCE : 0)) {
       stats.oversize += 1;
       if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), size: msg.length }, 'datagram above max_message_size dropped');
+      this.#answerOversize(listener, msg, rinfo);
       return;
     }
     let packet: MqttSnPacket;
@@ -193,6 +194,28 @@ export class MqttSnGateway implements GatewayContext {
     } catch (err) {
       this.logger.error({ err }, 'MQTT-SN dispatch failed');
     }
+  }
+
+  /**
+   * An oversize PUBLISH from a connected client is not silently lost: it is
+   * answered PUBACK 0x03 "rejected: not supported" (§5.3.10 return codes;
+   * §5.4.13 PUBACK also answers a PUBLISH of any QoS in error), so the client does not
+   * retransmit it N_RETRY times and then give up on the gateway. Congestion
+   * (0x01) would invite a pointless retry of the same message after T_WAIT.
+   */
+  #answerOversize(listener: number, msg: Buffer, rinfo: RemoteInfo): void {
+    let packet: MqttSnPacket;
+    try {
+      packet = parsePacket(msg);
+    } catch {
+      return; // counted as oversize already
+    }
+    let nodeId: Buffer | undefined;
+    if (packet.type === MsgType.ENCAPSULATED) {
+      nodeId = packet.wirelessNodeId;
+      packet = packet.message;
+    }
+    if (packet.type === MsgType.PUBLISH) this.#dispatcher.rejectOversizePublish(listener, rinfo.address, rinfo.port, nodeId, packet);
   }
 
   /** §6.1 / §7.2 T_ADV: ADVERTISE every advertise_duration to the configured broadcast address. */

@@ -23,12 +23,19 @@ export function declareLost(ctx: GatewayContext, session: Session, reason: strin
   ctx.unschedule(session);
   const keep = !session.cleanSession && session.clientId !== undefined;
   session.transition(keep ? SessionState.Disconnected : SessionState.Lost, now);
+  // A reconnect under the same client id (a new session once this one is
+  // Lost) must not reach the broker before this will is out.
+  const release = ctx.links.reserve(session);
   session.enqueue({
     type: 'signal',
     name: 'lost',
     run: async (s) => {
-      if (await ctx.links.publishWill(s)) ctx.stats.willsPublished += 1;
-      await ctx.links.end(s);
+      try {
+        if (await ctx.links.publishWill(s)) ctx.stats.willsPublished += 1;
+        await ctx.links.end(s);
+      } finally {
+        release();
+      }
       if (s.state === SessionState.Lost) ctx.table.remove(s);
       else ctx.reschedule(s);
     },

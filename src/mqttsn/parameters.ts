@@ -30,6 +30,14 @@ export const TOPIC_ID_MAX = 0xfffe;
 export const PREDEFINED_ID_MAX = 1024;
 export const DYNAMIC_TOPIC_ID_FIRST = PREDEFINED_ID_MAX + 1;
 
+/**
+ * Total bytes of topic names one session may hold in its registry. Ids are
+ * never reused within a session, so without a budget a client (or a wildcard
+ * subscription on a busy broker) could make one session hold 64,510 names of
+ * up to 64 KiB each. Beyond it REGISTER gets 0x01 and such downlinks are dropped.
+ */
+export const MAX_TOPIC_NAME_BYTES = 1024 * 1024;
+
 /** §5.3.x MsgId: 16 bit, 0 is used only for QoS 0 / -1. */
 export const MSG_ID_MAX = 0xffff;
 

@@ -162,6 +162,11 @@ export class Session implements WheelTarget {
     this.msgIds.reset();
   }
 
+  /** Items waiting behind the one in progress. */
+  get queued(): number {
+    return this.#queue === undefined ? 0 : this.#queue.length;
+  }
+
   /** Queues an item behind the ones in progress; false when the queue is full (congestion). */
   enqueue(item: SessionItem): boolean {
     this.#queue ??= [];

@@ -55,6 +55,11 @@ export function onSessionDeadline(ctx: GatewayContext, session: Session, now: nu
     }
   } else if (state === SessionState.Disconnected) {
     if (session.stateSince + ctx.config.session_expiry <= now) {
+      // A CONNECT for this client id is queued (the dispatcher attached the
+      // session to its sender): let it resume the session instead of expiring
+      // it underneath — unless that CONNECT went nowhere for idle_timeout.
+      const reconnecting = session.attached && session.lastHeard + ctx.config.idle_timeout > now;
+      if (reconnecting) return session.lastHeard + ctx.config.idle_timeout;
       expireSession(ctx, session);
       return undefined;
     }

@@ -1,5 +1,5 @@
 import type { PredefinedTopic } from '../config/types.js';
-import { DYNAMIC_TOPIC_ID_FIRST, TOPIC_ID_MAX } from './parameters.js';
+import { DYNAMIC_TOPIC_ID_FIRST, MAX_TOPIC_NAME_BYTES, TOPIC_ID_MAX } from './parameters.js';
 
 /**
  * Predefined topics (MQTT-SN v1.2 §2.5 / §6.7): ids 1..1024 from config, the
@@ -39,6 +39,13 @@ export class TopicRegistry {
   /** Ids the client does not (yet) know. Usually empty. */
   readonly #unknown = new Set<number>();
   #next = DYNAMIC_TOPIC_ID_FIRST;
+  /** Bytes of names held, against `budget` (memory per client stays bounded). */
+  #bytes = 0;
+  readonly budget: number;
+
+  constructor(budget: number = MAX_TOPIC_NAME_BYTES) {
+    this.budget = budget;
+  }
 
   get size(): number {
     return this.#byId.size;
@@ -46,8 +53,8 @@ export class TopicRegistry {
 
   /**
    * The id for `name`, assigning one if needed. `known`: the client learns
-   * the id from this exchange (REGACK / SUBACK). Undefined when the id space is
-   * exhausted.
+   * the id from this exchange (REGACK / SUBACK). Undefined when the id space or
+   * the byte budget for names is exhausted.
    */
   register(name: string, known: boolean): number | undefined {
     const existing = this.#byName.get(name);
@@ -56,6 +63,9 @@ export class TopicRegistry {
       return existing;
     }
     if (this.#next > TOPIC_ID_MAX) return undefined;
+    const bytes = Buffer.byteLength(name);
+    if (this.#bytes + bytes > this.budget) return undefined;
+    this.#bytes += bytes;
     const id = this.#next;
     this.#next += 1;
     this.#byName.set(name, id);
@@ -89,5 +99,6 @@ export class TopicRegistry {
     this.#byId.clear();
     this.#unknown.clear();
     this.#next = DYNAMIC_TOPIC_ID_FIRST;
+    this.#bytes = 0;
   }
 }

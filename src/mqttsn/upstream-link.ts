@@ -30,6 +30,12 @@ export function upstreamIdentity(config: MqttSnConfig, deviceClientId: string): 
   };
 }
 
+/** Broker-side cleanup of one session that newer sessions under its client id wait for. */
+interface SettlingWork {
+  readonly owner: Session;
+  readonly done: Promise<void>;
+}
+
 export interface LinkEvents {
   onMessage(session: Session, message: import('../upstream/types.js').UpstreamMessage): void;
   /** The broker ended the session on its own. */
@@ -43,6 +49,16 @@ export class UpstreamLinks {
   readonly #logger: Logger;
   readonly #events: LinkEvents;
   #qosMinusOne: Promise<{ session: UpstreamSession; mountpoint: string }> | undefined;
+  /**
+   * Per broker client id: broker-side work of an older session that must be
+   * over before a new session under that id opens (its end, its will, the
+   * purge of an expired kept session). Otherwise the new connection could be
+   * kicked by the old one's cleanup, or take over the old one before its will
+   * is out. Entries never reject and are removed when settled. A session never
+   * waits for its own entries (its own queue orders those), which keeps a
+   * session's queue from waiting on work queued behind itself.
+   */
+  readonly #settling = new Map<string, Set<SettlingWork>>();
 
   constructor(config: MqttSnConfig, connector: UpstreamConnector, logger: Logger, events: LinkEvents) {
     this.#config = config;
@@ -53,6 +69,10 @@ export class UpstreamLinks {
 
   /** Opens the device's own broker session (clean session and will as the device asked). */
   async open(session: Session): Promise<UpstreamSession> {
+    // A device reconnecting just as its old session is lost, ended or purged
+    // under the same broker client id opens only after that has settled.
+    const others = this.#pendingWork(session.upstreamClientId, session);
+    if (others.length > 0) await Promise.all(others);
     const will = session.will;
     const options: UpstreamSessionOptions = {
       clientId: session.upstreamClientId,
@@ -79,18 +99,59 @@ export class UpstreamLinks {
     const upstream = session.upstream;
     session.upstream = undefined;
     if (upstream === undefined) return;
-    try {
-      await upstream.end();
-    } catch (err) {
+    const ending = upstream.end().catch((err: unknown) => {
       this.#logger.debug({ err, clientId: session.clientId }, 'ending the broker session failed');
-    }
+    });
+    this.#track(session, ending);
+    await ending;
+  }
+
+  /**
+   * Holds back new sessions under this session's broker client id until the
+   * returned release is called (a lost client's will is still to be published).
+   */
+  reserve(session: Session): () => void {
+    let release = (): void => undefined;
+    this.#track(session, new Promise<void>((resolve) => (release = resolve)));
+    return release;
   }
 
   /**
    * A kept session expired: a clean-session connect and normal end makes the
    * broker drop its persistent session (and the messages it queued) too.
    */
-  async purge(session: Session): Promise<void> {
+  purge(session: Session): Promise<void> {
+    const running = Promise.all(this.#pendingWork(session.upstreamClientId, undefined)).then(() => this.#purge(session));
+    this.#track(session, running);
+    return running;
+  }
+
+  /** Settling work under `clientId` of sessions other than `except`. */
+  #pendingWork(clientId: string, except: Session | undefined): Promise<void>[] {
+    const entries = this.#settling.get(clientId);
+    if (entries === undefined) return [];
+    const work: Promise<void>[] = [];
+    for (const entry of entries) if (entry.owner !== except) work.push(entry.done);
+    return work;
+  }
+
+  /** Adds never-rejecting `done` to what other sessions under the owner's broker client id wait for. */
+  #track(owner: Session, done: Promise<void>): void {
+    const clientId = owner.upstreamClientId;
+    let entries = this.#settling.get(clientId);
+    if (entries === undefined) {
+      entries = new Set();
+      this.#settling.set(clientId, entries);
+    }
+    const entry: SettlingWork = { owner, done };
+    entries.add(entry);
+    void done.then(() => {
+      entries.delete(entry);
+      if (entries.size === 0 && this.#settling.get(clientId) === entries) this.#settling.delete(clientId);
+    });
+  }
+
+  async #purge(session: Session): Promise<void> {
     const { username, password } = this.#credentials(session);
     try {
       const upstream = await this.#connector.open(

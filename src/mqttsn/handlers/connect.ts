@@ -92,23 +92,30 @@ export async function finishConnect(ctx: GatewayContext, session: Session): Prom
   }
   session.resuming = false;
   session.transition(SessionState.Connecting, ctx.now());
+  // The CONNECT being answered came from this peer. A CONNECT with the same
+  // client id from another address while the broker answers takes the
+  // session over (dispatcher) and is queued behind this one: this CONNACK
+  // would then go to the wrong connect, so the attempt is abandoned for it.
+  const peer = session.peer;
+  const stillOurs = (): boolean => session.state === SessionState.Connecting && session.attached && session.peer === peer;
   let upstream;
   try {
     upstream = await ctx.links.open(session);
   } catch (err) {
+    if (!stillOurs() && session.state === SessionState.Connecting && session.attached) return; // the newer CONNECT decides
     ctx.logger.warn({ err, clientId: session.clientId }, 'broker refused the session: CONNECT refused');
     if (session.attached) ctx.send(session.peer, { type: MsgType.CONNACK, returnCode: connackCodeFor(err) });
     await endSession(ctx, session, 'refused');
     return;
   }
-  if (session.state !== SessionState.Connecting || !session.attached) {
+  if (!stillOurs()) {
     // Given up while the broker answered (idle timeout, taken over).
     await upstream.end().catch(() => undefined);
     return;
   }
   session.upstream = upstream;
   await restoreSession(ctx, session);
-  if (session.state !== SessionState.Connecting || !session.attached) {
+  if (!stillOurs()) {
     await ctx.links.end(session);
     return;
   }

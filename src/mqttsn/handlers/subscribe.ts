@@ -11,11 +11,13 @@ type ResolvedFilter = { readonly filter: string; readonly topicId: number } | { 
  * predefined id for a predefined name —, 0 for wildcards), a predefined id
  * (unknown -> 0x02), a short name (id 0); the reserved type -> 0x03.
  */
-function resolveFilter(ctx: GatewayContext, session: Session, ref: TopicRef): ResolvedFilter {
+function resolveFilter(ctx: GatewayContext, session: Session, ref: TopicRef, assignId: boolean): ResolvedFilter {
   switch (ref.kind) {
     case 'name': {
       if (!isValidTopicFilter(ref.name)) return { returnCode: ReturnCode.NOT_SUPPORTED };
       if (hasWildcard(ref.name)) return { filter: ref.name, topicId: 0 };
+      // UNSUBSCRIBE needs no id: it must neither grow the registry nor fail when it is full.
+      if (!assignId) return { filter: ref.name, topicId: 0 };
       const id = ctx.predefined.idOf(ref.name) ?? session.registry.register(ref.name, true);
       return id === undefined ? { returnCode: ReturnCode.CONGESTION } : { filter: ref.name, topicId: id };
     }
@@ -41,7 +43,7 @@ function resolveFilter(ctx: GatewayContext, session: Session, ref: TopicRef): Re
  */
 export async function handleSubscribe(ctx: GatewayContext, session: Session, packet: Subscribe): Promise<void> {
   const qos = packet.qos === -1 ? 0 : packet.qos;
-  const resolved = resolveFilter(ctx, session, packet.topic);
+  const resolved = resolveFilter(ctx, session, packet.topic, true);
   const upstream = session.upstream;
   const suback = (grantedQos: 0 | 1 | 2, topicId: number, returnCode: number): void => {
     ctx.send(session.peer, { type: MsgType.SUBACK, qos: grantedQos, topicId, msgId: packet.msgId, returnCode });
@@ -74,7 +76,7 @@ export async function handleSubscribe(ctx: GatewayContext, session: Session, pac
 
 /** §6.10 UNSUBSCRIBE is always answered with UNSUBACK. */
 export async function handleUnsubscribe(ctx: GatewayContext, session: Session, packet: Unsubscribe): Promise<void> {
-  const resolved = resolveFilter(ctx, session, packet.topic);
+  const resolved = resolveFilter(ctx, session, packet.topic, false);
   const upstream = session.upstream;
   if ('filter' in resolved) {
     session.subscriptions.delete(resolved.filter);

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { MsgType } from '../../../src/mqttsn/codec/index.js';
-import { nextMessage, sleep, startHarness, unique } from './harness.js';
+import { collect, nextMessage, sleep, startHarness, unique } from './harness.js';
 
 describe('MQTT-SN bad input', () => {
   it('random garbage is counted, never crashes, and never disturbs a connected client', async () => {
@@ -38,15 +38,28 @@ describe('MQTT-SN bad input', () => {
     expect((await got).payload.toString()).toBe('still here');
   });
 
-  it('drops datagrams above max_message_size', async () => {
+  it('drops datagrams above max_message_size; an oversize PUBLISH from a connected client is answered PUBACK 0x03, in order', async () => {
     const h = await startHarness({ max_message_size: 64 });
     const topic = unique('big');
+    const w = await h.watcher();
+    await w.subscribeAsync(`${topic}/#`);
+    const seen = collect(w, topic);
     const c = await h.client();
     await c.connect(unique('big'));
-    const id = await c.register(topic);
-    await c.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id }, msgId: 1, data: Buffer.alloc(100) });
+    const id = await c.register(`${topic}/x`);
+    // A QoS 1 PUBLISH that fits, then an oversize one: the answers keep that order.
+    await c.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id }, msgId: 1, data: Buffer.from('fits') });
+    await c.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id }, msgId: 2, data: Buffer.alloc(100) });
+    expect(await c.expect(MsgType.PUBACK)).toMatchObject({ msgId: 1, returnCode: 0 });
+    expect(await c.expect(MsgType.PUBACK)).toMatchObject({ topicId: id, msgId: 2, returnCode: 0x03 });
+    // QoS -1 is never acknowledged; an oversize datagram from an unknown peer gets nothing either.
+    await c.send({ type: MsgType.PUBLISH, dup: false, qos: -1, retain: false, topic: { kind: 'normal', id }, msgId: 0, data: Buffer.alloc(100) });
+    const stranger = await h.client();
+    await stranger.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id }, msgId: 3, data: Buffer.alloc(100) });
     await c.expectNothing(150);
-    expect(h.gateway.stats.oversize).toBe(1);
+    await stranger.expectNothing(0);
+    expect(h.gateway.stats.oversize).toBe(3);
+    expect(seen.map((m) => m.payload)).toEqual(['fits']);
   });
 
   it('ignores packets a gateway never receives (CONNACK from a connected client) and keeps the session', async () => {

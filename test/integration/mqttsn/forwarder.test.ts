@@ -81,4 +81,31 @@ describe('MQTT-SN forwarder encapsulation (§5.5)', () => {
     expect(fwd.unwrapped).toEqual([]);
     expect(fwd.received.filter((r) => r.node === '0a02')).toEqual([]);
   });
+
+  it('gateway-initiated REGISTER, PUBLISH and DISCONNECT, and answers to never-connected nodes, are encapsulated with the node id', async () => {
+    const h = await startHarness();
+    const fwd = await Forwarder.open(h.port);
+    open.push(fwd);
+    const base = unique('fwdw');
+    const w = await h.watcher();
+    // A node that never connected: DISCONNECT acknowledged, anything else refused with DISCONNECT, both encapsulated.
+    fwd.send('0b09', { type: MsgType.DISCONNECT });
+    await fwd.take('0b09', MsgType.DISCONNECT);
+    fwd.send('0b09', { type: MsgType.PINGREQ });
+    await fwd.take('0b09', MsgType.DISCONNECT);
+    fwd.send('0b01', { type: MsgType.CONNECT, will: false, cleanSession: true, protocolId: 1, duration: 1, clientId: unique('node-w') });
+    await fwd.take('0b01', MsgType.CONNACK);
+    fwd.send('0b01', { type: MsgType.SUBSCRIBE, dup: false, qos: 1, msgId: 1, topic: { kind: 'name', name: `${base}/#` } });
+    await fwd.take('0b01', MsgType.SUBACK);
+    await w.publishAsync(`${base}/x`, 'wild', { qos: 1 });
+    const reg = (await fwd.take('0b01', MsgType.REGISTER)) as { topicId: number; msgId: number; topicName: string };
+    expect(reg.topicName).toBe(`${base}/x`);
+    fwd.send('0b01', { type: MsgType.REGACK, topicId: reg.topicId, msgId: reg.msgId, returnCode: 0 });
+    const pub = (await fwd.take('0b01', MsgType.PUBLISH)) as { msgId: number; data: Buffer };
+    expect(pub.data.toString()).toBe('wild');
+    fwd.send('0b01', { type: MsgType.PUBACK, topicId: reg.topicId, msgId: pub.msgId, returnCode: 0 });
+    // Keepalive 1 s x 1.5 without traffic: the gateway's DISCONNECT goes to the node, encapsulated.
+    await fwd.take('0b01', MsgType.DISCONNECT, 3000);
+    expect(fwd.unwrapped).toEqual([]);
+  });
 });

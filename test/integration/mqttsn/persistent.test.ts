@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MsgType } from '../../../src/mqttsn/codec/index.js';
-import { sleep, startHarness, unique } from './harness.js';
+import { nextMessage, sleep, startHarness, unique } from './harness.js';
 
 describe('MQTT-SN persistent sessions (clean session off)', () => {
   it('subscriptions, topic ids and messages queued meanwhile survive a DISCONNECT', async () => {
@@ -73,6 +73,59 @@ describe('MQTT-SN persistent sessions (clean session off)', () => {
     const p = await again.expect(MsgType.PUBLISH);
     expect(p.data.toString()).toBe('queued');
     expect(p.topic).toEqual({ kind: 'normal', id: s2.topicId });
+  });
+
+  it('subs_resume with a predefined topic: REGISTER carries the predefined id; queued messages then replay in order, one at a time', async () => {
+    const pre = unique('pre');
+    const h = await startHarness({ subs_resume: true, predefined: [{ id: 7, topic: pre }] });
+    const plain = unique('plain');
+    const w = await h.watcher();
+    const c = await h.client();
+    const id = unique('srp');
+    await c.connect(id, { cleanSession: false });
+    expect((await c.subscribe({ kind: 'predefined', id: 7 }, 2)).topicId).toBe(7);
+    const sub = await c.subscribe(plain, 2);
+    await c.send({ type: MsgType.DISCONNECT });
+    await c.expect(MsgType.DISCONNECT);
+    await sleep(100);
+    await w.publishAsync(pre, 'one', { qos: 1 });
+    // All QoS 1: MQTT orders messages per QoS only (MQTT.js hands a QoS 2 message over at PUBREL).
+    await w.publishAsync(plain, 'two', { qos: 1 });
+    await w.publishAsync(pre, 'three', { qos: 1 });
+    await sleep(100);
+    const again = await h.client();
+    await again.connect(id, { cleanSession: false });
+    const regs = [];
+    for (let i = 0; i < 2; i += 1) {
+      const reg = await again.expect(MsgType.REGISTER);
+      regs.push([reg.topicName, reg.topicId]);
+      await again.expectNothing(50); // one REGISTER at a time, nothing before its REGACK
+      await again.send({ type: MsgType.REGACK, topicId: reg.topicId, msgId: reg.msgId, returnCode: 0 });
+    }
+    expect(regs.sort()).toEqual([[plain, sub.topicId], [pre, 7]].sort());
+    const got: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const p = await again.expect(MsgType.PUBLISH);
+      got.push(p.data.toString());
+      await again.expectNothing(50); // window of 1: the next waits for this one's acknowledgement
+      const topicId = p.data.toString() === 'two' ? sub.topicId : 7;
+      expect(p.topic).toEqual(topicId === 7 ? { kind: 'predefined', id: 7 } : { kind: 'normal', id: topicId });
+      await again.send({ type: MsgType.PUBACK, topicId, msgId: p.msgId, returnCode: 0 });
+    }
+    expect(got).toEqual(['one', 'two', 'three']);
+  });
+
+  it('clean session off: a lost client\'s will is still published, and the session is kept', async () => {
+    const h = await startHarness();
+    const willTopic = unique('pwill');
+    const w = await h.watcher();
+    await w.subscribeAsync(willTopic);
+    const will = nextMessage(w, willTopic, 4000);
+    const c = await h.client();
+    await c.connect(unique('pw'), { cleanSession: false, duration: 1, will: { topic: willTopic, message: 'kept but lost' } });
+    await c.expect(MsgType.DISCONNECT, 3000);
+    expect((await will).payload.toString()).toBe('kept but lost');
+    expect(h.gateway.sessionCount).toBe(1);
   });
 
   it('undelivered QoS 1 messages survive a loss and are resent (DUP) on reconnect', async () => {

@@ -161,4 +161,28 @@ describe('MQTT-SN publish (§6.8, §6.12, §6.13)', () => {
     const got = [await c.expect(MsgType.PUBLISH), await c.expect(MsgType.PUBLISH), await c.expect(MsgType.PUBLISH)];
     expect(got.map((p) => p.data.toString())).toEqual(['a', 'b', 'c']);
   });
+
+  it('an in-flight window of 2 refills in order as acknowledgements arrive out of order; QoS 0 never overtakes', async () => {
+    const h = await startHarness({ max_inflight: 2 });
+    const topic = unique('win2');
+    const w = await h.watcher();
+    const c = await h.client();
+    await c.connect(unique('win2'));
+    const sub = await c.subscribe(topic, 1);
+    for (const [n, qos] of [['1', 1], ['2', 1], ['3', 0], ['4', 1], ['5', 1]] as const) await w.publishAsync(topic, n, { qos });
+    const take = async (): Promise<{ data: string; msgId: number; qos: number }> => {
+      const p = await c.expect(MsgType.PUBLISH);
+      return { data: p.data.toString(), msgId: p.msgId, qos: p.qos };
+    };
+    const one = await take();
+    const two = await take();
+    const three = await take();
+    expect([one, two, three].map((p) => [p.data, p.qos])).toEqual([['1', 1], ['2', 1], ['3', 0]]);
+    await c.expectNothing(100); // window full: 4 waits
+    await c.send({ type: MsgType.PUBACK, topicId: sub.topicId, msgId: two.msgId, returnCode: 0 });
+    expect((await take()).data).toBe('4');
+    await c.expectNothing(100);
+    await c.send({ type: MsgType.PUBACK, topicId: sub.topicId, msgId: one.msgId, returnCode: 0 });
+    expect((await take()).data).toBe('5');
+  });
 });

@@ -155,6 +155,37 @@ describe('MQTT-SN sleeping clients (§6.14)', () => {
     await moved.close();
   });
 
+  it('DISCONNECT(duration) while awake puts the client back to sleep; the unacknowledged message comes again (DUP) at the next wake', async () => {
+    const h = await startHarness();
+    const topic = unique('aw');
+    const w = await h.watcher();
+    const c = await h.client();
+    const id = unique('aw');
+    await c.connect(id);
+    const sub = await c.subscribe(topic, 1);
+    await c.send({ type: MsgType.DISCONNECT, duration: 10 });
+    await c.expect(MsgType.DISCONNECT);
+    await w.publishAsync(topic, 'm1', { qos: 1 });
+    await w.publishAsync(topic, 'm2', { qos: 1 });
+    await sleep(100);
+    await c.send({ type: MsgType.PINGREQ, clientId: id });
+    const first = await c.expect(MsgType.PUBLISH);
+    expect(first).toMatchObject({ dup: false, data: Buffer.from('m1') });
+    // Awake, but the client goes back to sleep without acknowledging.
+    await c.send({ type: MsgType.DISCONNECT, duration: 10 });
+    await c.expect(MsgType.DISCONNECT);
+    await c.expectNothing(500); // asleep: no retransmission (retry_interval is 300 ms), no m2
+    await c.send({ type: MsgType.PINGREQ, clientId: id });
+    const again = await c.expect(MsgType.PUBLISH);
+    expect(again).toMatchObject({ dup: true, msgId: first.msgId, data: Buffer.from('m1') });
+    await c.send({ type: MsgType.PUBACK, topicId: sub.topicId, msgId: again.msgId, returnCode: 0 });
+    const second = await c.expect(MsgType.PUBLISH);
+    expect(second.data.toString()).toBe('m2');
+    await c.send({ type: MsgType.PUBACK, topicId: sub.topicId, msgId: second.msgId, returnCode: 0 });
+    await c.expect(MsgType.PINGRESP);
+    await c.expectNothing(100);
+  });
+
   it('DISCONNECT without duration while asleep ends the session (no will)', async () => {
     const h = await startHarness();
     const willTopic = unique('nw');

@@ -186,6 +186,32 @@ describe('session state machine (fake timers)', () => {
     t.stop();
   });
 
+  it('QoS 2 downlink: an unanswered PUBREL is retransmitted every T_RETRY, N_RETRY times, then the client is lost and its will published', async () => {
+    const t = setup();
+    t.session.enqueue(connect(600, true));
+    t.session.enqueue({ type: MsgType.WILLTOPIC, qos: 0, retain: false, topic: 'will/t' });
+    t.session.enqueue({ type: MsgType.WILLMSG, message: Buffer.from('bye') });
+    t.session.enqueue({ type: MsgType.SUBSCRIBE, dup: false, qos: 2, msgId: 1, topic: { kind: 'name', name: 'r/q2' } });
+    await vi.advanceTimersByTimeAsync(1);
+    t.brokerEvents[0]?.onMessage({ topic: 'r/q2', payload: Buffer.from('x'), qos: 2, retain: false });
+    const publish = t.sent.at(-1) as { type: number; msgId: number };
+    expect(publish.type).toBe(MsgType.PUBLISH);
+    t.session.enqueue({ type: MsgType.PUBREC, msgId: publish.msgId });
+    await vi.advanceTimersByTimeAsync(1);
+    const pubrels = () => t.sent.filter((p) => p.type === MsgType.PUBREL).length;
+    expect(pubrels()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(pubrels()).toBe(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(pubrels()).toBe(3);
+    expect(t.sent.filter((p) => p.type === MsgType.PUBLISH)).toHaveLength(1); // the PUBLISH itself is not resent
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.session.state).toBe(SessionState.Lost);
+    expect(t.types().slice(-1)).toEqual(['DISCONNECT']);
+    expect(t.published).toEqual([{ topic: 'will/t', payload: Buffer.from('bye'), qos: 0, retain: false }]);
+    t.stop();
+  });
+
   it('a handshake that never completes is dropped after idle_timeout', async () => {
     const t = setup();
     t.session.enqueue(connect(10, true));
@@ -207,6 +233,36 @@ describe('session state machine (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(30_100);
     expect(t.session.state).toBe(SessionState.Closed);
     expect(t.ctx.table.byClientId('unit-1')).toBeUndefined();
+    t.stop();
+  });
+
+  it('a CONNECT queued for a kept session when its session_expiry passes resumes it instead of being dropped', async () => {
+    const t = setup({ session_expiry: '30s' });
+    t.session.enqueue({ ...connect(10), cleanSession: false } as MqttSnPacket);
+    t.session.enqueue({ type: MsgType.SUBSCRIBE, dup: false, qos: 1, msgId: 1, topic: { kind: 'name', name: 'keep/me' } });
+    t.session.enqueue({ type: MsgType.DISCONNECT });
+    await vi.advanceTimersByTimeAsync(29_900);
+    expect(t.session.state).toBe(SessionState.Disconnected);
+    // What the dispatcher does for a CONNECT with this client id; the CONNECT waits behind slower work.
+    t.ctx.table.attach(t.session, t.session.peer);
+    t.session.lastHeard = Date.now();
+    t.session.enqueue({ type: 'signal', name: 'slow', run: () => new Promise((resolve) => setTimeout(resolve, 500)) });
+    t.session.enqueue({ ...connect(10), cleanSession: false } as MqttSnPacket);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.session.state).toBe(SessionState.Active);
+    expect(t.types().slice(-1)).toEqual(['CONNACK']);
+    expect(t.ctx.table.byClientId('unit-1')).toBe(t.session);
+    expect([...t.session.subscriptions.keys()]).toEqual(['keep/me']);
+    t.stop();
+  });
+
+  it('UNSUBSCRIBE by name assigns no topic id (the registry does not grow)', async () => {
+    const t = setup();
+    t.session.enqueue(connect(10));
+    t.session.enqueue({ type: MsgType.UNSUBSCRIBE, msgId: 7, topic: { kind: 'name', name: 'never/subscribed' } });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.sent.at(-1)).toEqual({ type: MsgType.UNSUBACK, msgId: 7 });
+    expect(t.session.registry.size).toBe(0);
     t.stop();
   });
 

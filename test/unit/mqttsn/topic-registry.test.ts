@@ -34,6 +34,18 @@ describe('TopicRegistry', () => {
     r.clear();
     expect(r.register('fresh', true)).toBe(1025);
   });
+
+  it('holds at most its byte budget of names (1 MiB by default), so a client cannot grow it without bound', () => {
+    expect(new TopicRegistry().budget).toBe(1024 * 1024);
+    const r = new TopicRegistry(10);
+    expect(r.register('abcd', true)).toBe(1025);
+    expect(r.register('efgh', true)).toBe(1026);
+    expect(r.register('ijk', true)).toBeUndefined(); // 4 + 4 + 3 > 10
+    expect(r.register('abcd', true)).toBe(1025); // known names still resolve
+    expect(r.register('ij', true)).toBe(1027);
+    r.clear();
+    expect(r.register('0123456789', true)).toBe(1025);
+  });
 });
 
 describe('PredefinedTopics', () => {
