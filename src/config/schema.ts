@@ -138,11 +138,16 @@ const upstreamClient = obj('paho-style client options for an external broker', {
 }, { aliases: { connectionTime: 'connectTimeout' } });
 
 const upstream = obj('the MQTT broker side', {
-  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = one shared connection'),
+  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (docs/upstream-modes.md)'),
   embedded: obj('the in-process aedes broker, used when upstream.client.server is ""', {
     bind: str('0.0.0.0:1883', 'TCP listener of the embedded broker, "host:port"; "" = no TCP listener', { check: checkOptionalBind }),
   }),
   client: upstreamClient,
+  aggregating: obj('upstream.mode aggregating only (docs/upstream-modes.md)', {
+    poolSize: int(4, 1, 64, 'external broker: MQTT connections shared by all devices'),
+    sessionQueueSize: int(1000, 0, 1_000_000, 'QoS 1/2 messages kept per ended persistent session (clean session off); the oldest is dropped beyond it'),
+    sessionExpiry: dur('2h', 'how long an ended persistent session waits for its client id to come back', 1),
+  }),
 });
 
 const mqttsn = obj('MQTT-SN v1.2 gateway (EMQX gateway.mqttsn keys)', {

@@ -31,6 +31,21 @@ export interface UpstreamConfig {
   /** Used only when `client.server` is empty: the in-process aedes broker. */
   readonly embedded: EmbeddedBrokerConfig;
   readonly client: UpstreamClientConfig;
+  /**
+   * `mode: aggregating` only. Optional in the type so hand-built configs stay
+   * valid; `resolveConfig` always fills it (defaults: 4, 1000, 2 h).
+   */
+  readonly aggregating?: AggregatingUpstreamConfig | undefined;
+}
+
+/** The aggregating mode's knobs (docs/upstream-modes.md). */
+export interface AggregatingUpstreamConfig {
+  /** External broker: MQTT connections shared by all devices. */
+  readonly poolSize: number;
+  /** QoS 1/2 messages kept per ended persistent (clean session off) session; the oldest is dropped beyond it. */
+  readonly sessionQueueSize: number;
+  /** Milliseconds an ended persistent session is kept for its client id to come back. */
+  readonly sessionExpiry: number;
 }
 
 export interface EmbeddedBrokerConfig {

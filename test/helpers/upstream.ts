@@ -1,6 +1,7 @@
-import type { UpstreamClientConfig, UpstreamConfig } from '../../src/config/types.js';
+import type { UpstreamClientConfig, UpstreamConfig, UpstreamMode } from '../../src/config/types.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { createUpstreamConnector } from '../../src/upstream/connector.js';
+import { DirectConnector } from '../../src/upstream/direct-connector.js';
 import { TransparentConnector } from '../../src/upstream/transparent-connector.js';
 import type { UpstreamConnector } from '../../src/upstream/types.js';
 
@@ -36,24 +37,40 @@ export function testClientConfig(overrides: Partial<UpstreamClientConfig> = {}):
   };
 }
 
-export function testUpstreamConfig(client: Partial<UpstreamClientConfig> = {}, bind = '127.0.0.1:0'): UpstreamConfig {
-  return { mode: 'transparent', embedded: { bind }, client: testClientConfig(client) };
+/** The upstream mode under test: env TEST_UPSTREAM_MODE (`transparent` or `aggregating`), default transparent. */
+export function testUpstreamMode(): UpstreamMode {
+  const mode = process.env['TEST_UPSTREAM_MODE'];
+  if (mode === undefined || mode === '' || mode === 'transparent') return 'transparent';
+  if (mode === 'aggregating') return 'aggregating';
+  throw new Error(`TEST_UPSTREAM_MODE must be transparent or aggregating, not ${JSON.stringify(mode)}`);
+}
+
+export function testUpstreamConfig(
+  client: Partial<UpstreamClientConfig> = {},
+  bind = '127.0.0.1:0',
+  mode: UpstreamMode = 'transparent',
+): UpstreamConfig {
+  return { mode, embedded: { bind }, client: testClientConfig(client) };
 }
 
 /**
  * The upstream for integration tests: the embedded broker with its TCP
  * listener on 127.0.0.1:0, or — when env TEST_UPSTREAM_URL is set (CI runs
  * the integration tests again against mosquitto) — that external broker.
+ * In the mode of env TEST_UPSTREAM_MODE (default transparent), so the same
+ * protocol tests run through every connector kind.
  */
-export async function startTestUpstream(options: { logger?: Logger } = {}): Promise<TestUpstream> {
+export async function startTestUpstream(options: { logger?: Logger; mode?: UpstreamMode } = {}): Promise<TestUpstream> {
   const logger = options.logger ?? silentLogger();
+  const mode = options.mode ?? testUpstreamMode();
   const external = process.env['TEST_UPSTREAM_URL'];
   if (external !== undefined && external !== '') {
-    const connector = await createUpstreamConnector(testUpstreamConfig({ server: external }), logger);
+    const connector = await createUpstreamConnector(testUpstreamConfig({ server: external }, '127.0.0.1:0', mode), logger);
     return { connector, url: external, close: () => connector.close() };
   }
-  const connector = await createUpstreamConnector(testUpstreamConfig(), logger);
-  const address = connector instanceof TransparentConnector ? connector.embeddedAddress : undefined;
+  const connector = await createUpstreamConnector(testUpstreamConfig({}, '127.0.0.1:0', mode), logger);
+  const address =
+    connector instanceof TransparentConnector || connector instanceof DirectConnector ? connector.embeddedAddress : undefined;
   if (address === undefined) {
     await connector.close();
     throw new Error('startTestUpstream: the embedded broker has no TCP address');
