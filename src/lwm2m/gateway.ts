@@ -11,7 +11,6 @@ import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
-import type { Registration } from './registration/registration.js';
 
 /** Largest Block2-reassembled response body (EMQX blockwise.max_body_size default 4 MB). */
 const MAX_BODY_SIZE = 4 * 1024 * 1024;
@@ -57,8 +56,6 @@ export class Lwm2mGateway {
       if (bind === undefined) throw new GatewayError('GW_ERR_CONFIG', `lwm2m.listeners.udp.${name}.bind: invalid address "${listener.bind}"`);
       binds.push({ bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
     }
-    /** The listener each device last registered or updated through: downlinks leave from that port. */
-    const via = new WeakMap<Registration, CoapEndpoint>();
     const store = new RegistrationStore();
     let bridge: Lwm2mBridge | undefined;
     const session = await opts.upstream.open(
@@ -79,8 +76,13 @@ export class Lwm2mGateway {
     });
     const udp: UdpEndpoint[] = [];
     const coap: CoapEndpoint[] = [];
+    // Downlinks leave from the listener the device last registered or updated through (reg.listener).
+    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
     try {
+      // The shared command filter is in place before the first device can register.
+      await bridge.start();
       for (const { bind, recbuf, sndbuf } of binds) {
+        const listener = coap.length;
         let endpoint: CoapEndpoint | undefined;
         const socket = await UdpEndpoint.open(
           { bind, recvBufferSize: recbuf, sendBufferSize: sndbuf },
@@ -109,7 +111,7 @@ export class Lwm2mGateway {
                 logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
               }
               const reg = store.byPeer(peer);
-              if (reg !== undefined && endpoint !== undefined) via.set(reg, endpoint);
+              if (reg !== undefined) reg.listener = listener;
               return reply;
             },
             onUnmatchedResponse: (msg: CoapMessage) => bridge?.notification(msg) ?? false,
@@ -122,12 +124,10 @@ export class Lwm2mGateway {
       await session.end();
       throw err;
     }
-    const first = coap[0];
-    if (first === undefined) {
+    if (coap.length === 0) {
       await session.end();
       throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no UDP listener configured');
     }
-    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => via.get(reg) ?? first, logger });
     const sweepTimer = setInterval(
       () => {
         registrar.sweep();

@@ -35,6 +35,27 @@ export function notifyAnswer(echo: JsonObject, seqNum: number, data: ResultData)
   return { ...echo, msgType: 'notify', seqNum, data };
 }
 
+/**
+ * The serialised notifyAnswer's text up to `"msgType"` for one observation's
+ * echoed keys (computed once per observation, not per notification); undefined
+ * when the echo holds a `seqNum` key (its position in the answer is the echo's,
+ * so the object path is taken).
+ */
+export function notifyPrefix(echo: JsonObject): string | undefined {
+  if (Object.hasOwn(echo, 'seqNum') || Object.hasOwn(echo, 'msgType') || Object.hasOwn(echo, 'data')) return undefined;
+  const text = JSON.stringify(echo);
+  return text === '{}' ? '{' : `${text.slice(0, -1)},`;
+}
+
+/**
+ * JSON.stringify(notifyAnswer(echo, seqNum, data)), built from the
+ * observation's prefix: the echoed keys are serialised once per observation
+ * and the notification builds no answer object (20,000 notifications/s, issue #4).
+ */
+export function notifyAnswerJson(prefix: string, seqNum: number, data: ResultData): string {
+  return `${prefix}"msgType":"notify","seqNum":${seqNum},"data":${JSON.stringify(data)}}`;
+}
+
 /** `ack`, `coap_timeout`, `coap_reset`: the original command with msgType replaced. */
 export function eventAnswer(command: Lwm2mCommand, msgType: 'ack' | 'coap_timeout' | 'coap_reset'): JsonObject {
   return { ...command.echo, msgType, data: command.data };

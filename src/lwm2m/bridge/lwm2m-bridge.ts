@@ -15,12 +15,13 @@ import type { RegistrationStore } from '../registration/store.js';
 import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
-import type { DeviceTopics } from './topics.js';
+import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommandFilter } from './topics.js';
 
 /**
- * The MQTT side of the LwM2M gateway: one shared upstream session,
- * per-device command subscriptions, registration events, command
- * routing into the per-device scheduler.
+ * The MQTT side of the LwM2M gateway: one shared upstream session, the
+ * command subscription (one wildcard filter for all devices when the
+ * mountpoint allows it, else one filter per device), registration events,
+ * command routing into the per-device scheduler.
  */
 export class Lwm2mBridge implements RegistrarEvents {
   readonly #config: Lwm2mConfig;
@@ -28,7 +29,9 @@ export class Lwm2mBridge implements RegistrarEvents {
   readonly #store: RegistrationStore;
   readonly #models: ModelRegistry;
   readonly #logger: Logger;
+  /** Per-device command filters (only when no shared filter fits the mountpoint). */
   readonly #router = new TopicRouter<string>();
+  #shared: SharedCommandFilter | undefined;
   readonly #observations = new ObservationStore();
   readonly #executor: CommandExecutor;
   readonly #scheduler: DownlinkScheduler;
@@ -43,7 +46,9 @@ export class Lwm2mBridge implements RegistrarEvents {
     this.#models = opts.models;
     this.#logger = opts.logger;
     const t = opts.config.translators;
+    this.#shared = sharedCommandFilter(opts.config.mountpoint, t);
     this.#executor = new CommandExecutor({
+      translators: t,
       endpointFor: opts.endpointFor,
       models: opts.models,
       observations: this.#observations,
@@ -67,14 +72,37 @@ export class Lwm2mBridge implements RegistrarEvents {
     return this.#observations.size;
   }
 
+  /** The command filter shared by all devices, if the mountpoint allows one. */
+  get sharedCommandFilter(): string | undefined {
+    return this.#shared?.filter;
+  }
+
+  /** Subscribes the shared command filter (before any device can register). */
+  async start(): Promise<void> {
+    const shared = this.#shared;
+    if (shared === undefined) return;
+    let refused: unknown;
+    try {
+      const [granted] = await this.#session.subscribe([{ topic: shared.filter, qos: this.#config.translators.command.qos }]);
+      if (granted === 0x80) refused = 'SUBACK 0x80';
+    } catch (err) {
+      refused = err;
+    }
+    if (refused !== undefined) {
+      // E.g. a broker ACL that allows per-device topics only: subscribe per device as before.
+      this.#logger.warn({ filter: shared.filter, err: refused }, 'lwm2m: shared command subscription refused; subscribing per device');
+      this.#shared = undefined;
+    }
+  }
+
   // ------------------------------------------------------------ registrar events
 
-  registered(reg: Registration, previousTopics: DeviceTopics | undefined): void {
+  registered(reg: Registration, previousMountpoint: string | undefined): void {
     // The device forgot its observations when it registered again (leshan#848: we re-observe below).
     this.#observations.removeEndpoint(reg.endpoint);
     // The register event is built now: a De-register arriving before the subscription completes must not change it.
     const event = registerEvent(reg);
-    const done = this.#afterRegister(reg, previousTopics, event)
+    const done = this.#afterRegister(reg, previousMountpoint, event)
       .catch((err: unknown) => this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: after-register steps failed'))
       .finally(() => {
         if (this.#registering.get(reg) === done) this.#registering.delete(reg);
@@ -82,13 +110,15 @@ export class Lwm2mBridge implements RegistrarEvents {
     this.#registering.set(reg, done);
   }
 
-  async #afterRegister(reg: Registration, previousTopics: DeviceTopics | undefined, event: JsonObject): Promise<void> {
-    const topics = reg.topics;
-    if (previousTopics !== undefined && previousTopics.command !== topics.command) await this.#unsubscribe(previousTopics.command);
+  async #afterRegister(reg: Registration, previousMountpoint: string | undefined, event: JsonObject): Promise<void> {
+    const mountpoint = reg.mountpoint;
+    if (previousMountpoint !== undefined && previousMountpoint !== mountpoint) await this.#unsubscribe(previousMountpoint);
     // Subscribe before announcing, so a command sent on the register event is not lost.
     await this.#subscribe(reg);
-    this.#logger.info({ endpoint: reg.endpoint, peer: `${reg.peer.address}:${reg.peer.port}`, lwm2m: reg.lwm2m, lt: reg.lifetime }, 'lwm2m: registered');
-    this.#publish(topics.register, this.#config.translators.register.qos, event);
+    if (this.#logger.isLevelEnabled('info')) {
+      this.#logger.info({ endpoint: reg.endpoint, peer: `${reg.peer.address}:${reg.peer.port}`, lwm2m: reg.lwm2m, lt: reg.lifetime }, 'lwm2m: registered');
+    }
+    this.#publish(deviceTopic(mountpoint, this.#config.translators, 'register'), this.#config.translators.register.qos, event);
     // De-registered (or expired) while subscribing: its deregister event follows this one; nothing to send.
     if (this.#store.get(reg.endpoint) !== reg) return;
     for (const path of autoObservePaths(this.#config.auto_observe, reg.objects?.objectList ?? [], this.#models)) {
@@ -97,14 +127,14 @@ export class Lwm2mBridge implements RegistrarEvents {
     this.#scheduler.pump(reg);
   }
 
-  updated(reg: Registration, hadLinks: boolean, previousTopics: DeviceTopics | undefined): void {
+  updated(reg: Registration, hadLinks: boolean, previousMountpoint: string | undefined): void {
     void (async () => {
-      if (previousTopics !== undefined) {
-        await this.#unsubscribe(previousTopics.command);
+      if (previousMountpoint !== undefined) {
+        await this.#unsubscribe(previousMountpoint);
         await this.#subscribe(reg);
       }
       if (this.#config.update_msg_publish_condition === 'always' || hadLinks) {
-        this.#publish(reg.topics.update, this.#config.translators.update.qos, updateEvent(reg));
+        this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'update'), this.#config.translators.update.qos, updateEvent(reg));
       }
       // Queue mode: the Update wakes the device; send what waited (lwm2m.md 2.9), once the
       // Update's 2.04 has left (the endpoint replies after this handler returns).
@@ -113,13 +143,13 @@ export class Lwm2mBridge implements RegistrarEvents {
   }
 
   deregistered(reg: Registration, reason: 'deregister' | 'expired'): void {
-    this.#logger.info({ endpoint: reg.endpoint, reason }, 'lwm2m: deregistered');
+    if (this.#logger.isLevelEnabled('info')) this.#logger.info({ endpoint: reg.endpoint, reason }, 'lwm2m: deregistered');
     this.#observations.removeEndpoint(reg.endpoint);
     this.#scheduler.discard(reg);
     const event = deregisterEvent(reg, reason);
     const finish = (): void => {
-      this.#publish(reg.topics.deregister, this.#config.translators.deregister.qos, event);
-      if (this.#store.get(reg.endpoint) === undefined) void this.#unsubscribe(reg.topics.command);
+      this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'deregister'), this.#config.translators.deregister.qos, event);
+      if (this.#store.get(reg.endpoint) === undefined) void this.#unsubscribe(reg.mountpoint);
     };
     // A De-register right after Register: announce (and unsubscribe) only once the register event is out.
     const registering = this.#registering.get(reg);
@@ -131,7 +161,7 @@ export class Lwm2mBridge implements RegistrarEvents {
 
   /** Any message from a registered device: it is awake; send what waits once this datagram is answered. */
   deviceActive(reg: Registration): void {
-    if (reg.queue.length > 0) queueMicrotask(() => this.#scheduler.pump(reg));
+    if (reg.queue !== undefined && reg.queue.length > 0) queueMicrotask(() => this.#scheduler.pump(reg));
   }
 
   /** A CoAP response no request waited for: an observe notification, or false (the endpoint RSTs it). */
@@ -141,16 +171,16 @@ export class Lwm2mBridge implements RegistrarEvents {
 
   /** A message from the broker on a device's command filter. */
   onUpstreamMessage(message: UpstreamMessage): void {
-    const endpoint = this.#router.match(message.topic);
+    const endpoint = this.#shared === undefined ? this.#router.match(message.topic) : endpointFromTopic(this.#shared, message.topic);
     const reg = endpoint === undefined ? undefined : this.#store.get(endpoint);
     if (reg === undefined) {
-      this.#logger.debug({ topic: message.topic }, 'lwm2m: command for no registered device dropped');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic: message.topic }, 'lwm2m: command for no registered device dropped');
       return;
     }
     const parsed = parseCommand(message.payload);
     if (!parsed.ok) {
-      this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'lwm2m: command rejected');
-      this.#publish(reg.topics.response, this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'lwm2m: command rejected');
+      this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
       return;
     }
     this.#scheduler.submit(reg, parsed.command);
@@ -163,8 +193,10 @@ export class Lwm2mBridge implements RegistrarEvents {
 
   // ------------------------------------------------------------ broker
 
+  /** Per-device command filter (nothing to do under a shared filter). */
   async #subscribe(reg: Registration): Promise<void> {
-    const filter = reg.topics.command;
+    if (this.#shared !== undefined) return;
+    const filter = deviceTopic(reg.mountpoint, this.#config.translators, 'command');
     this.#router.add(filter, reg.endpoint);
     try {
       await this.#session.subscribe([{ topic: filter, qos: this.#config.translators.command.qos }]);
@@ -173,7 +205,9 @@ export class Lwm2mBridge implements RegistrarEvents {
     }
   }
 
-  async #unsubscribe(filter: string): Promise<void> {
+  async #unsubscribe(mountpoint: string): Promise<void> {
+    if (this.#shared !== undefined) return;
+    const filter = deviceTopic(mountpoint, this.#config.translators, 'command');
     this.#router.delete(filter);
     try {
       await this.#session.unsubscribe([filter]);
@@ -182,10 +216,11 @@ export class Lwm2mBridge implements RegistrarEvents {
     }
   }
 
-  #publish(topic: string, qos: Qos, message: JsonObject): void {
-    this.#session.publish({ topic, qos, retain: false, payload: Buffer.from(JSON.stringify(message)) }).catch((err: unknown) => {
+  #publish(topic: string, qos: Qos, message: JsonObject | string): void {
+    const json = typeof message === 'string' ? message : JSON.stringify(message);
+    this.#session.publish({ topic, qos, retain: false, payload: Buffer.from(json) }).catch((err: unknown) => {
       this.#publishErrors += 1;
-      this.#logger.debug({ topic, err }, 'lwm2m: publish failed');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, err }, 'lwm2m: publish failed');
     });
   }
 }

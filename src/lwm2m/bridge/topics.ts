@@ -20,29 +20,60 @@ export function translatorTopic(mountpoint: string, translator: TranslatorConfig
   return mountpoint + translator.topic;
 }
 
-/** Uplink topics of one device, computed once at registration. */
-export interface DeviceTopics {
-  readonly mountpoint: string;
-  /** Subscription filter for commands, e.g. `lwm2m/ep/command` or `lwm2m/ep/dn/#`. */
-  readonly command: string;
-  readonly response: string;
-  readonly notify: string;
-  readonly register: string;
-  readonly update: string;
-  readonly deregister: string;
-  /** EMQX hard-codes firmware (object 5) notifications to `{mountpoint}/v1/up/dm`, QoS 0. */
-  readonly firmwareNotify: string;
+/** The translators of a device's topics (topic = its rendered mountpoint + translator topic). */
+export type TopicKind = 'command' | 'response' | 'notify' | 'register' | 'update' | 'deregister';
+
+/**
+ * A device's topic of one kind. Computed when used instead of stored per
+ * registration (issue #4: seven topic strings per device cost ~500 bytes);
+ * the mountpoint is the only per-device part.
+ */
+export function deviceTopic(mountpoint: string, t: Lwm2mTranslators, kind: TopicKind): string {
+  return mountpoint + t[kind].topic;
 }
 
-export function deviceTopics(mountpoint: string, t: Lwm2mTranslators): DeviceTopics {
-  return {
-    mountpoint,
-    command: translatorTopic(mountpoint, t.command),
-    response: translatorTopic(mountpoint, t.response),
-    notify: translatorTopic(mountpoint, t.notify),
-    register: translatorTopic(mountpoint, t.register),
-    update: translatorTopic(mountpoint, t.update),
-    deregister: translatorTopic(mountpoint, t.deregister),
-    firmwareNotify: `${mountpoint}/v1/up/dm`,
-  };
+/** EMQX hard-codes firmware (object 5) notifications to `{mountpoint}/v1/up/dm`, QoS 0. */
+export function firmwareNotifyTopic(mountpoint: string): string {
+  return `${mountpoint}/v1/up/dm`;
+}
+
+/**
+ * One command filter for all devices, when the mountpoint's only
+ * placeholder is `${endpoint_name}` and it fills whole topic levels (the
+ * default `lwm2m/${endpoint_name}/`): that level becomes `+`, and the
+ * endpoint is read back from the topic. One broker subscription instead of
+ * one per device (issue #4). Other mountpoints (clientid, username,
+ * peerhost, or no placeholder at all) keep one subscription per device.
+ */
+export interface SharedCommandFilter {
+  readonly filter: string;
+  /** Topic levels holding the endpoint name (all equal in a matching topic). */
+  readonly endpointLevels: readonly number[];
+}
+
+export function sharedCommandFilter(mountpointTemplate: string, t: Lwm2mTranslators): SharedCommandFilter | undefined {
+  const names = [...mountpointTemplate.matchAll(PLACEHOLDER)].map((m) => m[1]);
+  if (names.length === 0 || names.some((n) => n !== 'endpoint_name')) return undefined;
+  const levels = (mountpointTemplate + t.command.topic).split('/');
+  const endpointLevels: number[] = [];
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i] as string;
+    if (!level.includes('${')) continue;
+    if (level !== '${endpoint_name}') return undefined;
+    endpointLevels.push(i);
+  }
+  if (endpointLevels.length === 0) return undefined;
+  return { filter: levels.map((l) => (l === '${endpoint_name}' ? '+' : l)).join('/'), endpointLevels };
+}
+
+/** The endpoint a topic delivered on a shared command filter is for; undefined if the levels disagree. */
+export function endpointFromTopic(shared: SharedCommandFilter, topic: string): string | undefined {
+  const levels = topic.split('/');
+  let endpoint: string | undefined;
+  for (const i of shared.endpointLevels) {
+    const value = levels[i];
+    if (value === undefined || value === '' || (endpoint !== undefined && value !== endpoint)) return undefined;
+    endpoint = value;
+  }
+  return endpoint;
 }

@@ -172,7 +172,7 @@ export class CoapEndpoint {
       msg = decodeMessage(data);
     } catch (err) {
       this.stats.malformed += 1;
-      this.#logger.debug({ peer: formatPeer(address, port), reason: (err as Error).message }, 'malformed CoAP datagram dropped');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(address, port), reason: (err as Error).message }, 'malformed CoAP datagram dropped');
       // RFC 7252 §4.2: a CON with a message format error is rejected with RST (when its header is readable).
       if (data.length >= 4 && ((data[0] as number) & 0xf0) === 0x40) {
         const rst: CoapMessage = { type: 'RST', code: '0.00', messageId: data.readUInt16BE(2), token: EMPTY, options: [], payload: EMPTY };
@@ -186,7 +186,7 @@ export class CoapEndpoint {
       this.#dispatch(msg, peer);
     } catch (err) {
       this.stats.malformed += 1;
-      this.#logger.debug({ peer: formatPeer(address, port), err }, 'CoAP message handling failed');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(address, port), err }, 'CoAP message handling failed');
     }
   }
 
@@ -264,6 +264,15 @@ export class CoapEndpoint {
     if (isEmptyCode(msg.code)) {
       // RFC 7252 §4.3: an empty CON is a "CoAP ping", answered with RST; an empty NON is ignored.
       if (msg.type === 'CON') this.#reply(peer, { type: 'RST', code: '0.00', messageId: msg.messageId, token: EMPTY, options: [], payload: EMPTY });
+      return;
+    }
+    if (msg.type === 'NON' && !isRequestCode(msg.code) && firstOption(msg, CoapOption.OBSERVE) !== undefined) {
+      // A NON notification: not remembered for deduplication. RFC 7641 §3.4's Observe ordering
+      // already drops a repeated one (same Observe value: not fresh), and at 20,000 notifications/s
+      // one cache entry each for EXCHANGE_LIFETIME would hold millions of entries (issue #4).
+      if (!this.#onResponse(msg, peer)) {
+        this.#reply(peer, { type: 'RST', code: '0.00', messageId: msg.messageId, token: EMPTY, options: [], payload: EMPTY });
+      }
       return;
     }
     const key = `${peerKey(peer.address, peer.port)}|${msg.messageId}`;

@@ -1,4 +1,4 @@
-/** About 200 bytes each: 1,000,000 entries bound the cache near 200 MB whatever arrives. */
+/** About 150 bytes each: 1,000,000 entries bound the cache near 150 MB whatever arrives. */
 const DEFAULT_MAX_ENTRIES = 1_000_000;
 
 /**
@@ -9,7 +9,12 @@ const DEFAULT_MAX_ENTRIES = 1_000_000;
  * from the front of one Map: no timer per message.
  */
 export class DedupCache {
-  readonly #entries = new Map<string, { readonly expiresAt: number; reply: Buffer | undefined }>();
+  /**
+   * The reply is kept as a latin1 string (one byte per byte): a Buffer costs
+   * ~200 bytes of JS object and backing store on top of its data, and every
+   * Register leaves one entry for EXCHANGE_LIFETIME (issue #4 memory per device).
+   */
+  readonly #entries = new Map<string, { readonly expiresAt: number; readonly reply: string | undefined }>();
   readonly #lifetimeMs: number;
   readonly #maxEntries: number;
 
@@ -28,10 +33,10 @@ export class DedupCache {
   }
 
   /** The entry for a message seen before (its cached reply may be undefined), else undefined. */
-  lookup(key: string, now: number): { reply: Buffer | undefined } | undefined {
+  lookup(key: string, now: number): { readonly expiresAt: number; readonly reply: Buffer | undefined } | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined || entry.expiresAt <= now) return undefined;
-    return entry;
+    return { expiresAt: entry.expiresAt, reply: entry.reply === undefined ? undefined : Buffer.from(entry.reply, 'latin1') };
   }
 
   remember(key: string, reply: Buffer | undefined, now: number): void {
@@ -40,7 +45,7 @@ export class DedupCache {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(key, { expiresAt: now + this.#lifetimeMs, reply });
+    this.#entries.set(key, { expiresAt: now + this.#lifetimeMs, reply: reply?.toString('latin1') });
   }
 
   sweep(now: number): void {

@@ -1,9 +1,10 @@
 import type { Logger } from '../../log.js';
-import type { Qos } from '../../config/types.js';
+import type { Lwm2mTranslators, Qos } from '../../config/types.js';
+import { deviceTopic, firmwareNotifyTopic } from '../bridge/topics.js';
 import type { CoapEndpoint, OutboundRequest } from '../coap/coap-endpoint.js';
 import { isSuccessCode } from '../coap/codes.js';
 import { CoapOption, decodeBlock, encodeBlock, firstOption, uintOptionOf, type CoapMessage } from '../coap/message.js';
-import { eventAnswer, notifyAnswer, rejectedAnswer, resultAnswer } from '../bridge/answers.js';
+import { eventAnswer, notifyAnswer, notifyAnswerJson, notifyPrefix, rejectedAnswer, resultAnswer } from '../bridge/answers.js';
 import type { JsonObject, Lwm2mCommand } from '../bridge/command.js';
 import type { ModelRegistry } from '../model/types.js';
 import { formatPath, type Lwm2mPath } from '../path.js';
@@ -13,13 +14,15 @@ import { buildRequest, type RequestTarget } from './request-builder.js';
 import { commandResult, contentResult } from './result.js';
 import { isFresh, type Observation, type ObservationStore } from './observations.js';
 
-export type Publish = (topic: string, qos: Qos, message: JsonObject) => void;
+/** A JSON answer to publish: an object, or its JSON text already serialised. */
+export type Publish = (topic: string, qos: Qos, message: JsonObject | string) => void;
 
 export interface ExecutorDeps {
   readonly endpointFor: (reg: Registration) => CoapEndpoint;
   readonly models: ModelRegistry;
   readonly observations: ObservationStore;
   readonly logger: Logger;
+  readonly translators: Lwm2mTranslators;
   readonly responseQos: Qos;
   readonly notifyQos: Qos;
   readonly publish: Publish;
@@ -39,7 +42,7 @@ export class CommandExecutor {
   }
 
   transmit(reg: Registration, command: Lwm2mCommand, release: () => void): void {
-    const answer = (message: JsonObject): void => this.#d.publish(reg.topics.response, this.#d.responseQos, message);
+    const answer = (message: JsonObject): void => this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'response'), this.#d.responseQos, message);
     let request;
     try {
       request = buildRequest(command.operation, command.query, this.#target(reg));
@@ -48,7 +51,9 @@ export class CommandExecutor {
       release();
       return;
     }
-    this.#d.logger.debug({ endpoint: reg.endpoint, msgType: command.msgType, path: formatPath(command.operation.path) }, 'downlink request');
+    if (this.#d.logger.isLevelEnabled('debug')) {
+      this.#d.logger.debug({ endpoint: reg.endpoint, msgType: command.msgType, path: formatPath(command.operation.path) }, 'downlink request');
+    }
     const op = command.operation;
     // RFC 7641 §3.6: a deregistration carries the token of the observation it ends (Californium/Leshan
     // clients match the relation by token; a fresh token would leave the device notifying).
@@ -89,7 +94,7 @@ export class CommandExecutor {
 
   /** Answer to a command that never reached the device. */
   drop(reg: Registration, command: Lwm2mCommand): void {
-    this.#d.publish(reg.topics.response, this.#d.responseQos, eventAnswer(command, 'coap_timeout'));
+    this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'response'), this.#d.responseQos, eventAnswer(command, 'coap_timeout'));
   }
 
   #onResponse(reg: Registration, command: Lwm2mCommand, response: CoapMessage, tokenKey: string): JsonObject {
@@ -147,7 +152,7 @@ export class CommandExecutor {
     if (block2 !== undefined && isSuccessCode(response.code)) {
       const block = decodeBlock(block2);
       if (block.num !== 0) {
-        this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'lwm2m: notification block other than the first ignored');
+        if (this.#d.logger.isLevelEnabled('debug')) this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'lwm2m: notification block other than the first ignored');
         return true;
       }
       if (block.more) {
@@ -201,9 +206,10 @@ export class CommandExecutor {
     const data = contentResult(response.code, obs.reqPath, obs.path, response, this.#d.models, reg.objects?.versions);
     // RFC 7641 §3.2: a non-2.xx notification ends the observation.
     if (!isSuccessCode(response.code)) this.#d.observations.remove(obs.tokenKey);
-    const message = notifyAnswer(obs.echo, seqNum, data);
-    if (obs.path.objectId === 5) this.#d.publish(reg.topics.firmwareNotify, 0, message);
-    else this.#d.publish(reg.topics.notify, this.#d.notifyQos, message);
+    if (obs.notifyPrefix === undefined) obs.notifyPrefix = notifyPrefix(obs.echo) ?? null;
+    const message = obs.notifyPrefix === null ? notifyAnswer(obs.echo, seqNum, data) : notifyAnswerJson(obs.notifyPrefix, seqNum, data);
+    if (obs.path.objectId === 5) this.#d.publish(firmwareNotifyTopic(reg.mountpoint), 0, message);
+    else this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'notify'), this.#d.notifyQos, message);
   }
 
   #target(reg: Registration): RequestTarget {

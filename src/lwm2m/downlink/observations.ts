@@ -11,6 +11,8 @@ export interface Observation {
   /** The observe command's reqPath and echoed keys, repeated in every notify. */
   readonly reqPath: string;
   readonly echo: JsonObject;
+  /** notifyPrefix(echo), computed at the first notification (null: echo needs the object path). */
+  notifyPrefix?: string | null | undefined;
   /** Last accepted Observe value and when it arrived (RFC 7641 §3.4 freshness). */
   lastSeq: number | undefined;
   lastAt: number;

@@ -47,28 +47,33 @@ export class DownlinkScheduler {
       this.#opts.transmit(reg, command, () => undefined);
       return;
     }
-    if (reg.queue.length === 0 && reg.inflight < this.#opts.maxInflight && this.isAwake(reg)) {
+    if ((reg.queue === undefined || reg.queue.length === 0) && reg.inflight < this.#opts.maxInflight && this.isAwake(reg)) {
       this.#send(reg, command);
       return;
     }
-    if (reg.queue.length >= this.#opts.queueMaxSize) {
+    // The queue array exists only while commands wait (issue #4: no array per idle device).
+    const queue = (reg.queue ??= []);
+    if (queue.length >= this.#opts.queueMaxSize) {
       // Bounded queue: the oldest command gives way.
-      const oldest = reg.queue.shift();
+      const oldest = queue.shift();
       if (oldest !== undefined) this.#opts.drop(reg, oldest.command);
       if (this.#opts.queueMaxSize === 0) {
         this.#opts.drop(reg, command);
+        this.#release(reg);
         return;
       }
     }
-    reg.queue.push({ command, queuedAt: this.#now() });
+    queue.push({ command, queuedAt: this.#now() });
     this.#waiting.add(reg);
   }
 
   /** The device sent something: it is awake, send what waits. */
   pump(reg: Registration): void {
+    const queue = reg.queue;
+    if (queue === undefined) return;
     const now = this.#now();
-    while (reg.queue.length > 0 && reg.inflight < this.#opts.maxInflight && this.isAwake(reg)) {
-      const next = reg.queue.shift();
+    while (queue.length > 0 && reg.inflight < this.#opts.maxInflight && this.isAwake(reg)) {
+      const next = queue.shift();
       if (next === undefined) break;
       if (now - next.queuedAt > this.#opts.queueMaxAge) {
         this.#opts.drop(reg, next.command);
@@ -76,26 +81,35 @@ export class DownlinkScheduler {
       }
       this.#send(reg, next.command);
     }
-    if (reg.queue.length === 0) this.#waiting.delete(reg);
+    this.#release(reg);
   }
 
   /** Drops queued commands older than queue_max_age. */
   sweep(): void {
     const now = this.#now();
     for (const reg of this.#waiting) {
-      while (reg.queue.length > 0 && now - (reg.queue[0]?.queuedAt ?? now) > this.#opts.queueMaxAge) {
-        const old = reg.queue.shift();
+      const queue = reg.queue ?? [];
+      while (queue.length > 0 && now - (queue[0]?.queuedAt ?? now) > this.#opts.queueMaxAge) {
+        const old = queue.shift();
         if (old !== undefined) this.#opts.drop(reg, old.command);
       }
-      if (reg.queue.length === 0) this.#waiting.delete(reg);
+      this.#release(reg);
     }
   }
 
   /** The device is gone: every queued command is answered with coap_timeout. */
   discard(reg: Registration): void {
-    const queued = reg.queue.splice(0);
+    const queued = reg.queue ?? [];
+    reg.queue = undefined;
     this.#waiting.delete(reg);
     for (const q of queued) this.#opts.drop(reg, q.command);
+  }
+
+  /** An emptied queue is dropped (a later pump or sweep may find it gone). */
+  #release(reg: Registration): void {
+    if (reg.queue !== undefined && reg.queue.length > 0) return;
+    reg.queue = undefined;
+    this.#waiting.delete(reg);
   }
 
   #send(reg: Registration, command: Lwm2mCommand): void {

@@ -1,6 +1,6 @@
 import { parseLinkFormat } from '../content/link-format.js';
 
-/** What the Register / Update link payload says (LwM2M 1.1 TS §6.2.1, Transport §6.2.1). */
+/** What the Register / Update link payload says (LwM2M 1.1 TS §6.2.1, Transport §6.2.1). Shared, never mutated. */
 export interface ObjectLinks {
   /** Root of the LwM2M objects: the `rt="oma.lwm2m"` link, else "/". */
   readonly alternatePath: string;
@@ -12,6 +12,9 @@ export interface ObjectLinks {
   readonly versions: ReadonlyMap<number, string>;
 }
 
+const NO_FORMATS: readonly number[] = Object.freeze([]);
+const NO_VERSIONS: ReadonlyMap<number, string> = new Map();
+
 /** Parses the link payload; throws GW_ERR_CONTENT on malformed link-format. */
 export function parseObjectLinks(text: string): ObjectLinks {
   const links = parseLinkFormat(text);
@@ -19,7 +22,7 @@ export function parseObjectLinks(text: string): ObjectLinks {
   const alternatePath = root === undefined ? '/' : normaliseRoot(root.target);
   const prefix = alternatePath === '/' ? '' : alternatePath;
   const objectList: string[] = [];
-  const versions = new Map<number, string>();
+  let versions: Map<number, string> | undefined;
   for (const link of links) {
     if (link === root) continue;
     const target = prefix !== '' && (link.target === prefix || link.target.startsWith(`${prefix}/`)) ? link.target.slice(prefix.length) : link.target;
@@ -27,11 +30,17 @@ export function parseObjectLinks(text: string): ObjectLinks {
     objectList.push(target);
     const ver = link.attributes.ver;
     const oid = /^\/(\d+)$/.exec(target)?.[1];
-    if (typeof ver === 'string' && oid !== undefined) versions.set(Number(oid), ver);
+    if (typeof ver === 'string' && oid !== undefined) (versions ??= new Map()).set(Number(oid), ver);
   }
   const ct = root?.attributes.ct;
   const contentFormats = typeof ct === 'string' ? ct.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number) : [];
-  return { alternatePath, objectList, contentFormats, versions };
+  // Empty parts share one constant: most registrations carry no ct= and no ver= (issue #4 memory per device).
+  return Object.freeze({
+    alternatePath,
+    objectList: Object.freeze(objectList),
+    contentFormats: contentFormats.length === 0 ? NO_FORMATS : Object.freeze(contentFormats),
+    versions: versions ?? NO_VERSIONS,
+  });
 }
 
 function normaliseRoot(target: string): string {

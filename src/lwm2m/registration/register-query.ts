@@ -58,14 +58,16 @@ export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> 
   if (endpoint.includes('/')) return { ok: false, reason: 'endpoint name must not contain "/"' };
   const lwm2m = query.get('lwm2m');
   if (lwm2m === undefined) return { ok: false, reason: 'missing LwM2M version (lwm2m)' };
-  if (!ACCEPTED_VERSIONS.includes(lwm2m)) return { ok: false, reason: `unsupported LwM2M version "${lwm2m}" (accepted: 1.0, 1.1, 1.2)` };
+  // The constant from the list is kept, not the query's copy: one string for all registrations.
+  const version = ACCEPTED_VERSIONS.find((v) => v === lwm2m);
+  if (version === undefined) return { ok: false, reason: `unsupported LwM2M version "${lwm2m}" (accepted: 1.0, 1.1, 1.2)` };
   const lt = checkLifetime(query.get('lt'));
   if (!lt.ok) return lt;
   const binding = query.get('b') ?? 'U';
   if (!/^[UTSNQ]+$/.test(binding)) return { ok: false, reason: `invalid binding "${binding}"` };
   return {
     ok: true,
-    value: { endpoint, lifetime: lt.value ?? DEFAULT_LIFETIME_SECONDS, lwm2m, binding, queueMode: isQueueMode(binding, query), query },
+    value: { endpoint, lifetime: lt.value ?? DEFAULT_LIFETIME_SECONDS, lwm2m: version, binding, queueMode: isQueueMode(binding, query), query },
   };
 }
 
@@ -91,7 +93,7 @@ const PSM_APNS: ReadonlySet<string> = new Set(['Ctnb', 'psmA.eDRX0.ctnb', 'psmC.
  * Queue mode: 1.0 bindings UQ, SQ, UQS (LwM2M 1.0 TS §5.3.1.1), the 1.1 `Q`
  * parameter, or (as EMQX, case90_psm_mode) an `apn` naming an NB-IoT PSM profile.
  */
-export function isQueueMode(binding: string, query: QueryParams): boolean {
+export function isQueueMode(binding: string, query: Pick<QueryParams, 'has' | 'get'>): boolean {
   if (query.has('Q') || binding === 'UQ' || binding === 'SQ' || binding === 'UQS') return true;
   const apn = query.get('apn');
   return apn !== undefined && PSM_APNS.has(apn);

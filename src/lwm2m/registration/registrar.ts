@@ -1,9 +1,11 @@
 import type { Lwm2mConfig } from '../../config/types.js';
 import type { Peer } from '../../transport/udp.js';
-import { deviceTopics, renderMountpoint, type DeviceTopics } from '../bridge/topics.js';
-import { parseObjectLinks, type ObjectLinks } from './object-links.js';
+import { renderMountpoint } from '../bridge/topics.js';
+import { LinkCache } from './link-cache.js';
+import type { ObjectLinks } from './object-links.js';
+import { PackedQuery } from './packed-query.js';
 import { MAX_QUERY_PARAMS, checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
-import type { Registration } from './registration.js';
+import { registrationLocation, type Registration } from './registration.js';
 import type { RegistrationStore } from './store.js';
 
 /** Outcome of a registration interface operation, as a value (no CoAP types). */
@@ -13,9 +15,10 @@ export type RdResult =
   | { readonly code: '4.00' | '4.04'; readonly reason: string };
 
 export interface RegistrarEvents {
-  /** New registration, or a re-registration that replaced one (`previousTopics` then set). */
-  registered(reg: Registration, previousTopics: DeviceTopics | undefined): void;
-  updated(reg: Registration, hadLinks: boolean, previousTopics: DeviceTopics | undefined): void;
+  /** New registration, or a re-registration that replaced one (`previousMountpoint` then set). */
+  registered(reg: Registration, previousMountpoint: string | undefined): void;
+  /** `previousMountpoint` is set when a NAT rebinding changed the mountpoint (`${peerhost}`). */
+  updated(reg: Registration, hadLinks: boolean, previousMountpoint: string | undefined): void;
   deregistered(reg: Registration, reason: 'deregister' | 'expired'): void;
 }
 
@@ -30,6 +33,7 @@ export class Registrar {
   readonly #store: RegistrationStore;
   readonly #events: RegistrarEvents;
   readonly #now: () => number;
+  readonly #links = new LinkCache();
 
   constructor(opts: { config: RegistrarConfig; store: RegistrationStore; events: RegistrarEvents; now?: () => number }) {
     this.#config = opts.config;
@@ -42,60 +46,58 @@ export class Registrar {
     const checked = checkRegisterQuery(parseQuery(queryOptions));
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
     const params = checked.value;
-    const links = this.#links(payload);
+    const links = this.#parseLinks(payload);
     if (typeof links === 'string') return { code: '4.00', reason: links };
     const now = this.#now();
     const username = params.query.get('imei') ?? params.endpoint;
     const clientId = params.query.get('device_id') ?? params.endpoint;
     const lifetimeMs = effectiveLifetimeMs(params.lifetime, this.#config.lifetime_min, this.#config.lifetime_max);
-    const topics = this.#topics(params.endpoint, clientId, username, peer);
+    const mountpoint = this.#mountpoint(params.endpoint, clientId, username, peer);
+    const query = PackedQuery.from(params.query);
     const existing = this.#store.get(params.endpoint);
     if (existing !== undefined) {
       // A Register for a known endpoint replaces the old registration (LwM2M 1.1 TS §6.2.1);
       // its queued downlinks and in-flight bookkeeping carry over.
-      const previousTopics = existing.topics;
+      const previousMountpoint = existing.mountpoint;
       this.#store.movePeer(existing, peer);
-      Object.assign(existing, {
-        lwm2m: params.lwm2m,
-        lifetime: params.lifetime,
-        lifetimeMs,
-        binding: params.binding,
-        queueMode: params.queueMode,
-        query: params.query,
-        objects: links,
-        clientId,
-        username,
-        topics,
-        registeredAt: now,
-        lastSeen: now,
-        expiresAt: now + lifetimeMs + this.#config.lifetime_grace,
-      });
-      this.#events.registered(existing, previousTopics);
-      return { code: '2.01', location: existing.location };
+      existing.lwm2m = params.lwm2m;
+      existing.lifetime = params.lifetime;
+      existing.lifetimeMs = lifetimeMs;
+      existing.binding = params.binding;
+      existing.queueMode = params.queueMode;
+      existing.query = query;
+      existing.objects = links;
+      existing.clientId = clientId;
+      existing.username = username;
+      existing.mountpoint = mountpoint;
+      existing.lastSeen = now;
+      existing.expiresAt = now + lifetimeMs + this.#config.lifetime_grace;
+      this.#events.registered(existing, previousMountpoint);
+      return { code: '2.01', location: registrationLocation(existing) };
     }
+    // One object literal with every field: one hidden class for all registrations.
     const reg: Registration = {
       endpoint: params.endpoint,
-      location: ['rd', params.endpoint],
       lwm2m: params.lwm2m,
       lifetime: params.lifetime,
       lifetimeMs,
       binding: params.binding,
       queueMode: params.queueMode,
-      query: params.query,
+      query,
       objects: links,
       peer,
       clientId,
       username,
-      topics,
-      registeredAt: now,
+      mountpoint,
+      listener: 0,
       lastSeen: now,
       expiresAt: now + lifetimeMs + this.#config.lifetime_grace,
       inflight: 0,
-      queue: [],
+      queue: undefined,
     };
     this.#store.add(reg);
     this.#events.registered(reg, undefined);
-    return { code: '2.01', location: reg.location };
+    return { code: '2.01', location: registrationLocation(reg) };
   }
 
   update(endpoint: string, queryOptions: readonly string[], payload: Buffer, peer: Peer): RdResult {
@@ -104,12 +106,17 @@ export class Registrar {
     const query = parseQuery(queryOptions);
     const checked = checkUpdateQuery(query);
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
-    let added = 0;
-    for (const k of query.keys()) if (!reg.query.has(k)) added += 1;
-    if (reg.query.size + added > MAX_QUERY_PARAMS) return { code: '4.00', reason: `more than ${MAX_QUERY_PARAMS} query parameters` };
-    const links = this.#links(payload);
+    // An Update without parameters (the usual refresh) keeps the packed query as is.
+    let merged: PackedQuery | undefined;
+    if (query.size > 0) {
+      const map = reg.query.toMap();
+      for (const [k, v] of query) map.set(k, v);
+      if (map.size > MAX_QUERY_PARAMS) return { code: '4.00', reason: `more than ${MAX_QUERY_PARAMS} query parameters` };
+      merged = PackedQuery.from(map);
+    }
+    const links = this.#parseLinks(payload);
     if (typeof links === 'string') return { code: '4.00', reason: links };
-    for (const [k, v] of query) reg.query.set(k, v);
+    if (merged !== undefined) reg.query = merged;
     if (checked.value.lifetime !== undefined) {
       reg.lifetime = checked.value.lifetime;
       reg.lifetimeMs = effectiveLifetimeMs(reg.lifetime, this.#config.lifetime_min, this.#config.lifetime_max);
@@ -118,18 +125,18 @@ export class Registrar {
     if (binding !== undefined) reg.binding = binding;
     reg.queueMode = isQueueMode(reg.binding, reg.query);
     if (links !== undefined) reg.objects = links;
-    let previousTopics: DeviceTopics | undefined;
+    let previousMountpoint: string | undefined;
     if (peer.address !== reg.peer.address || peer.port !== reg.peer.port) {
       // NAT rebinding: the Update proves the device now lives at this address.
       this.#store.movePeer(reg, peer);
-      const topics = this.#topics(reg.endpoint, reg.clientId, reg.username, peer);
-      if (topics.mountpoint !== reg.topics.mountpoint) {
-        previousTopics = reg.topics;
-        reg.topics = topics;
+      const mountpoint = this.#mountpoint(reg.endpoint, reg.clientId, reg.username, peer);
+      if (mountpoint !== reg.mountpoint) {
+        previousMountpoint = reg.mountpoint;
+        reg.mountpoint = mountpoint;
       }
     }
     this.touch(reg);
-    this.#events.updated(reg, links !== undefined, previousTopics);
+    this.#events.updated(reg, links !== undefined, previousMountpoint);
     return { code: '2.04' };
   }
 
@@ -155,17 +162,18 @@ export class Registrar {
     return expired.length;
   }
 
-  #links(payload: Buffer): ObjectLinks | undefined | string {
+  #parseLinks(payload: Buffer): ObjectLinks | undefined | string {
     if (payload.length === 0) return undefined;
     try {
-      return parseObjectLinks(payload.toString('utf8'));
+      return this.#links.parse(payload.toString('utf8'));
     } catch (err) {
       return `invalid link-format payload: ${(err as Error).message}`;
     }
   }
 
-  #topics(endpoint: string, clientid: string, username: string, peer: Peer): DeviceTopics {
-    const mountpoint = renderMountpoint(this.#config.mountpoint, { endpoint_name: endpoint, clientid, username, peerhost: peer.address });
-    return deviceTopics(mountpoint, this.#config.translators);
+  #mountpoint(endpoint: string, clientid: string, username: string, peer: Peer): string {
+    // No placeholder: every device shares the configured string.
+    if (!this.#config.mountpoint.includes('${')) return this.#config.mountpoint;
+    return renderMountpoint(this.#config.mountpoint, { endpoint_name: endpoint, clientid, username, peerhost: peer.address });
   }
 }

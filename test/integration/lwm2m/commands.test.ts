@@ -284,6 +284,40 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     expect(rst?.type).toBe('RST');
   });
 
+  it('a repeated NON notification (same Observe value) is published once (RFC 7641 §3.4)', async () => {
+    const t = await registered();
+    const obs = await roundTrip(t, { reqID: 12, msgType: 'observe', data: { path: '/3/0/10' } });
+    t.dev.respond(obs, { code: '2.05', format: 0, payload: '1', observe: 1 });
+    expect((await h.mqtt.next(t.resp)).msgType).toBe('observe');
+    await t.dev.sendResponse(obs, { code: '2.05', format: 0, payload: '2', observe: 2 }, 'NON');
+    await t.dev.sendResponse(obs, { code: '2.05', format: 0, payload: '2', observe: 2 }, 'NON');
+    await t.dev.sendResponse(obs, { code: '2.05', format: 0, payload: '3', observe: 3 }, 'NON');
+    expect((await h.mqtt.next(t.resp)).seqNum).toBe(2);
+    expect((await h.mqtt.next(t.resp)).seqNum).toBe(3);
+    await h.mqtt.none(t.resp, 100);
+  });
+
+  it('one shared command filter: a command for a device not registered yet is dropped, later ones reach it', async () => {
+    const ep = uniqueEp('late');
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    await h.mqtt.send(`lwm2m/${ep}/command`, { reqID: 1, msgType: 'read', data: { path: '/3/0/0' } });
+    const dev = await h.device();
+    expect((await dev.register(ep, { lt: 300, links: '</3/0>' })).code).toBe('2.01');
+    expect((await h.mqtt.next(resp)).msgType).toBe('register');
+    await dev.expectNothing(100);
+    await h.mqtt.send(`lwm2m/${ep}/command`, { reqID: 2, msgType: 'read', data: { path: '/3/0/0' } });
+    const req = await dev.expectRequest();
+    dev.respond(req, { code: '2.05', format: 0, payload: 'x' });
+    expect(await h.mqtt.next(resp)).toMatchObject({ reqID: 2, msgType: 'read', data: { code: '2.05' } });
+    await dev.deregister();
+    expect((await h.mqtt.next(resp)).msgType).toBe('deregister');
+    // Gone again: nothing reaches the device, nothing is answered.
+    await h.mqtt.send(`lwm2m/${ep}/command`, { reqID: 3, msgType: 'read', data: { path: '/3/0/0' } });
+    await dev.expectNothing(100);
+    await h.mqtt.none(resp, 50);
+  });
+
   it('observe errors are answered with the device code', async () => {
     const t = await registered();
     const obs = await roundTrip(t, { msgType: 'observe', data: { path: '/3/0/10' } });

@@ -98,7 +98,9 @@ describe('LwM2M queue mode, auto_observe and EMQX 5 translators', () => {
   });
 
   it('Register then an immediate De-register: events in order, no auto-observe for the gone device', async () => {
-    h = await startHarness({ auto_observe: true });
+    // `${clientid}` (= ep without device_id) keeps one command subscription per device, so the
+    // De-register arrives while that subscription is still under way (the race this test is about).
+    h = await startHarness({ auto_observe: true, mountpoint: 'lwm2m/${clientid}/' });
     const ep = uniqueEp('quick');
     const resp = `lwm2m/${ep}/response`;
     await h.mqtt.watch(resp);

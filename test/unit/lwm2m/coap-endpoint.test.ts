@@ -246,4 +246,26 @@ describe('CoapEndpoint', () => {
     expect(() => endpoint.request(PEER, { code: '0.03', options: [], payload: Buffer.alloc(65_537) }, { onResponse: () => undefined, onReset: () => undefined, onTimeout: () => undefined })).toThrow(/above/);
     expect(endpoint.pendingRequests).toBe(0);
   });
+
+  it('passes every NON notification with Observe to the handler: no dedup entry (RFC 7641 §3.4 ordering drops repeats)', () => {
+    const seen: number[] = [];
+    const out: CoapMessage[] = [];
+    let take = true;
+    const endpoint = new CoapEndpoint({
+      send: (data) => out.push(decodeMessage(data)),
+      params,
+      logger: silentLogger(),
+      handlers: { onActivity: () => undefined, onRequest: () => ({ code: '2.04' }), onUnmatchedResponse: (m) => (seen.push(m.messageId), take) },
+    });
+    const notification = encodeMessage({ type: 'NON', code: '2.05', messageId: 9, token: Buffer.from([1, 2]), options: [{ number: 6, value: Buffer.from([3]) }], payload: Buffer.from('x') });
+    endpoint.handleDatagram(notification, PEER.address, PEER.port);
+    endpoint.handleDatagram(notification, PEER.address, PEER.port);
+    expect(seen).toEqual([9, 9]);
+    expect(out).toEqual([]);
+    expect(endpoint.stats.duplicates).toBe(0);
+    // Nobody observes the token: RST (RFC 7641 §3.6), each time.
+    take = false;
+    endpoint.handleDatagram(notification, PEER.address, PEER.port);
+    expect(out.map((m) => [m.type, m.messageId])).toEqual([['RST', 9]]);
+  });
 });

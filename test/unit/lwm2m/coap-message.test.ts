@@ -58,3 +58,33 @@ describe('CoAP message helpers', () => {
     expect(c.lookup('b', 3)).toBeDefined();
   });
 });
+
+describe('CoAP decoder (RFC 7252 §3.1 option forms)', () => {
+  it('round-trips 8-bit and 16-bit extended deltas and lengths', () => {
+    const long = Buffer.alloc(300, 0x61);
+    const mid = Buffer.alloc(20, 0x62);
+    const buf = encodeMessage({
+      type: 'NON', code: '2.05', messageId: 0xfffe, token: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]),
+      options: [{ number: 6, value: Buffer.from([7]) }, { number: 23, value: mid }, { number: 300, value: long }, { number: 2049, value: Buffer.alloc(0) }],
+      payload: Buffer.from('hello'),
+    });
+    const m = decodeMessage(buf);
+    expect(m).toMatchObject({ type: 'NON', code: '2.05', messageId: 0xfffe, payload: Buffer.from('hello') });
+    expect(m.token).toEqual(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]));
+    expect(m.options.map((o) => [o.number, o.value.length])).toEqual([[6, 1], [23, 20], [300, 300], [2049, 0]]);
+    expect(m.options[2]?.value).toEqual(long);
+  });
+
+  it('names every code and type from the header', () => {
+    expect(decodeMessage(Buffer.from([0x60, 0x00, 0, 1])).code).toBe('0.00');
+    expect(decodeMessage(Buffer.from([0x70, 0x00, 0, 1])).type).toBe('RST');
+    expect(decodeMessage(Buffer.from([0x50, 0xa0, 0, 1])).code).toBe('5.00');
+    expect(decodeMessage(Buffer.from([0x40, 0x01, 0, 1])).type).toBe('CON');
+  });
+
+  it('rejects a payload marker without payload and truncated options', () => {
+    for (const bad of [[0x40, 1, 0, 1, 0xff], [0x40, 1, 0, 1, 0xd1], [0x40, 1, 0, 1, 0xe1, 0], [0x40, 1, 0, 1, 0x13, 0x61], [0x40, 1, 0, 1, 0x1f]]) {
+      expect(() => decodeMessage(Buffer.from(bad))).toThrow(expect.objectContaining({ code: 'GW_ERR_CODEC' }));
+    }
+  });
+});

@@ -97,7 +97,7 @@ describe('Registrar', () => {
     expect(registrar.register(['ep=a', 'lt=60', 'lwm2m=1.0', 'imei=99'], Buffer.from('</3/0>'), peer)).toEqual({ code: '2.01', location: ['rd', 'a'] });
     const reg = store.get('a') as Registration;
     expect(reg.username).toBe('99');
-    expect(reg.topics.command).toBe('lwm2m/a/command');
+    expect(reg.mountpoint).toBe('lwm2m/a/');
     const moved = { address: '10.0.0.2', port: 6000 };
     expect(registrar.update('a', ['sms=123'], Buffer.alloc(0), moved)).toEqual({ code: '2.04' });
     expect(store.byPeer(moved)).toBe(reg);
@@ -114,11 +114,11 @@ describe('Registrar', () => {
     const { registrar, store, log } = makeRegistrar(now);
     registrar.register(['ep=a', 'lt=60', 'lwm2m=1.0'], Buffer.alloc(0), peer);
     const reg = store.get('a') as Registration;
-    reg.queue.push({ command: {} as never, queuedAt: 0 });
+    reg.queue = [{ command: {} as never, queuedAt: 0 }];
     expect(registrar.register(['ep=a', 'lt=90', 'lwm2m=1.1'], Buffer.alloc(0), peer).code).toBe('2.01');
     expect(store.get('a')).toBe(reg);
     expect(reg.lifetime).toBe(90);
-    expect(reg.queue.length).toBe(1);
+    expect(reg.queue?.length).toBe(1);
     expect(log).toEqual(['registered a new', 'registered a replaced']);
   });
 
@@ -151,9 +151,9 @@ describe('Registrar', () => {
     registrar.register(['ep=a', 'lt=60', 'lwm2m=1.0', 'imei=1', 'device_id=d1'], Buffer.alloc(0), peer);
     registrar.register(['ep=a', 'lt=60', 'lwm2m=1.0', 'imei=2', 'device_id=d2'], Buffer.alloc(0), peer);
     const reg = store.get('a') as Registration;
-    expect([reg.username, reg.clientId, reg.topics.command]).toEqual(['2', 'd2', 'lwm2m/2/d2/command']);
+    expect([reg.username, reg.clientId, reg.mountpoint]).toEqual(['2', 'd2', 'lwm2m/2/d2/']);
     registrar.update('a', [], Buffer.alloc(0), { address: '10.0.0.3', port: 7000 });
-    expect(reg.topics.command).toBe('lwm2m/2/d2/command');
+    expect(reg.mountpoint).toBe('lwm2m/2/d2/');
   });
 
   it('one address, two endpoints: the one that registered there last owns "any message" refreshes (docs/lwm2m.md)', () => {

@@ -59,7 +59,7 @@ describe('DownlinkScheduler', () => {
     for (let i = 0; i < 4; i++) s.submit(reg, read('/3/0/0', i));
     expect(sent.map((x) => x.id)).toEqual([0]);
     expect(dropped).toEqual([1]);
-    expect(reg.queue.map((q) => q.command.echo.reqID)).toEqual([2, 3]);
+    expect((reg.queue ?? []).map((q) => q.command.echo.reqID)).toEqual([2, 3]);
   });
 
   it('queue mode: holds commands outside the awake window, sends them when the device talks', () => {
