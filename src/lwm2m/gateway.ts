@@ -89,6 +89,10 @@ export class Lwm2mGateway {
           (msg, rinfo) => endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
         );
         udp.push(socket);
+        const shortfall = socket.bufferShortfall;
+        if (shortfall !== undefined) {
+          logger.warn({ listener: formatPeer(bind.host, socket.address.port), ...shortfall }, 'UDP receive buffer capped by the kernel: bursts of datagrams may be lost');
+        }
         endpoint = new CoapEndpoint({
           send: (data, port, address) => socket.send(data, port, address),
           params: {
