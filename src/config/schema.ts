@@ -28,7 +28,7 @@ import type {
 /**
  * The one description of every GatewayConfig key: type, default (as written
  * in JSON), allowed values and a one-line meaning. `resolve.ts` validates
- * against it, `docs.ts` renders docs/config.md from it, and
+ * against it, `docs.ts` renders the README's configuration reference from it, and
  * config/gateway.example.json is its default document.
  */
 
@@ -138,12 +138,12 @@ const upstreamClient = obj('paho-style client options for an external broker', {
 }, { aliases: { connectionTime: 'connectTimeout' } });
 
 const upstream = obj('the MQTT broker side', {
-  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (docs/upstream-modes.md)'),
+  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (README: Upstream broker and modes)'),
   embedded: obj('the in-process aedes broker, used when upstream.client.server is ""', {
     bind: str('0.0.0.0:1883', 'TCP listener of the embedded broker, "host:port"; "" = no TCP listener', { check: checkOptionalBind }),
   }),
   client: upstreamClient,
-  aggregating: obj('upstream.mode aggregating only (docs/upstream-modes.md)', {
+  aggregating: obj('upstream.mode aggregating only (README: Upstream broker and modes)', {
     poolSize: int(4, 1, 64, 'external broker: MQTT connections shared by all devices'),
     sessionQueueSize: int(1000, 0, 1_000_000, 'QoS 1/2 messages kept per ended persistent session (clean session off); the oldest is dropped beyond it'),
     sessionExpiry: dur('2h', 'how long an ended persistent session waits for its client id to come back', 1),
@@ -224,5 +224,5 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
 
 export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, upstream, mqttsn, lwm2m });
 
-/** The sections rendered as separate tables in docs/config.md. */
+/** The sections rendered as separate tables in the configuration reference. */
 export const SCHEMA_SECTIONS = ['log', 'upstream', 'mqttsn', 'lwm2m'] as const;
