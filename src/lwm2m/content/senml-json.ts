@@ -1,9 +1,10 @@
 import type { Lwm2mPath } from '../path.js';
 import { contentError } from './content-error.js';
 import type { DecodedValue } from './decoded-value.js';
+import { jsonMember, jsonValueMember, parseJsonPayload, type JsonValueKeys } from './json-records.js';
 import { isRecordObject, outRecords, resolveNamedRecords, type NamedRecord } from './senml-records.js';
 import type { JsonValue } from './types.js';
-import { parseBase64, safeNumber, type TypedEntry } from './write-value.js';
+import { parseBase64, type TypedEntry } from './write-value.js';
 
 /**
  * SenML JSON (110, RFC 8428, LwM2M 1.1 TS §7.4.7): an array of records with
@@ -11,80 +12,46 @@ import { parseBase64, safeNumber, type TypedEntry } from './write-value.js';
  * Values are self-typed; Opaque comes out as standard base64 like TLV.
  */
 export function decodeSenmlJson(payload: Buffer, reqPath: Lwm2mPath): DecodedValue[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(payload.toString('utf8'));
-  } catch (err) {
-    throw contentError(`SenML JSON: not valid JSON (${err instanceof Error ? err.message : String(err)})`, err);
-  }
+  const doc = parseJsonPayload(payload, 'SenML JSON');
   if (!Array.isArray(doc)) throw contentError('SenML JSON: payload is not an array of records');
   return resolveNamedRecords(doc.map((r, i) => senmlJsonRecord(r, i)), reqPath, 'SenML JSON', true);
 }
 
-function field<T>(record: Record<string, unknown>, key: string, type: 'string' | 'number' | 'boolean', index: number): T | undefined {
-  const value = record[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== type || (type === 'number' && !Number.isFinite(value as number))) {
-    throw contentError(`SenML JSON record ${index}: "${key}" must be a ${type}`);
-  }
-  return value as T;
-}
-
 function senmlJsonRecord(raw: unknown, index: number): NamedRecord {
   if (!isRecordObject(raw)) throw contentError(`SenML JSON record ${index} is not an object`);
-  const bn = field<string>(raw, 'bn', 'string', index);
-  field<number>(raw, 'bt', 'number', index);
-  const n = field<string>(raw, 'n', 'string', index);
-  return { bn, n, value: senmlValue(raw, index) };
+  const where = `SenML JSON record ${index}`;
+  const bn = jsonMember(raw, 'bn', 'string', where);
+  jsonMember(raw, 'bt', 'number', where);
+  const n = jsonMember(raw, 'n', 'string', where);
+  return { bn, n, value: senmlValue(raw, where) };
 }
 
-function senmlValue(raw: Record<string, unknown>, index: number): JsonValue | undefined {
-  const v = field<number>(raw, 'v', 'number', index);
+function senmlValue(raw: Record<string, unknown>, where: string): JsonValue | undefined {
+  const v = jsonMember(raw, 'v', 'number', where);
   if (v !== undefined) return v;
-  const vs = field<string>(raw, 'vs', 'string', index);
+  const vs = jsonMember(raw, 'vs', 'string', where);
   if (vs !== undefined) return vs;
-  const vb = field<boolean>(raw, 'vb', 'boolean', index);
+  const vb = jsonMember(raw, 'vb', 'boolean', where);
   if (vb !== undefined) return vb;
-  const vd = field<string>(raw, 'vd', 'string', index);
+  const vd = jsonMember(raw, 'vd', 'string', where);
   if (vd !== undefined) {
     const bytes = parseBase64(vd);
-    if (bytes === undefined) throw contentError(`SenML JSON record ${index}: "vd" is not base64url`);
+    if (bytes === undefined) throw contentError(`${where}: "vd" is not base64url`);
     return bytes.toString('base64');
   }
-  return field<string>(raw, 'vlo', 'string', index);
+  return jsonMember(raw, 'vlo', 'string', where);
 }
 
-type SenmlJsonOut = { bn?: string; n?: string; v?: number; vs?: string; vb?: boolean; vd?: string; vlo?: string };
+/** RFC 8428 §5 value members; LwM2M 1.1 TS §7.4.7 adds "vlo" for object links. */
+const SENML_JSON_KEYS: JsonValueKeys = { number: 'v', string: 'vs', boolean: 'vb', opaque: 'vd', objlnk: 'vlo', opaqueEncoding: 'base64url' };
 
 export function encodeSenmlJson(basePath: Lwm2mPath, entries: readonly TypedEntry[]): Buffer {
-  const records = outRecords(basePath, entries).map((r): SenmlJsonOut => {
-    const out: SenmlJsonOut = {};
-    if (r.bn !== undefined) out.bn = r.bn;
-    if (r.n !== undefined) out.n = r.n;
-    const value = r.value;
-    switch (value.type) {
-      case 'Integer':
-      case 'Time':
-      case 'Unsigned Integer':
-        out.v = safeNumber(value.value, r.path);
-        break;
-      case 'Float':
-        out.v = value.value;
-        break;
-      case 'String':
-      case 'Corelnk':
-        out.vs = value.value;
-        break;
-      case 'Boolean':
-        out.vb = value.value;
-        break;
-      case 'Opaque':
-        out.vd = value.value.toString('base64url');
-        break;
-      case 'Objlnk':
-        out.vlo = `${value.objectId}:${value.instanceId}`;
-        break;
-    }
+  const records = outRecords(basePath, entries).map((r) => {
+    const out: Record<string, string | number | boolean> = {};
+    if (r.bn !== undefined) out['bn'] = r.bn;
+    if (r.n !== undefined) out['n'] = r.n;
+    const [key, value] = jsonValueMember(r.value, r.path, SENML_JSON_KEYS);
+    out[key] = value;
     return out;
   });
   return Buffer.from(JSON.stringify(records), 'utf8');

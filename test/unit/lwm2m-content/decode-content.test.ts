@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../src/errors.js';
 import { ContentFormat, decodeContent } from '../../../src/lwm2m/content/index.js';
 import type { ModelRegistry } from '../../../src/lwm2m/model/types.js';
 import { parsePath } from '../../../src/lwm2m/path.js';
@@ -11,21 +10,10 @@ import {
   OBJECT_66_TWO_INSTANCES,
   SERVER_ONE_INSTANCE,
 } from './spec-examples.js';
+import { decode, errorOf } from './test-helpers.js';
 import { hex, models, noModels } from './test-models.js';
 
 const TLV = ContentFormat.TLV;
-const decode = (format: number | undefined, payload: Buffer | string, path: string, registry = models) =>
-  decodeContent(format, typeof payload === 'string' ? Buffer.from(payload) : payload, parsePath(path), registry);
-
-function errorOf(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 const DEVICE_CONTENT = [
   { path: '/3/0/0', value: 'Open Mobile Alliance' },

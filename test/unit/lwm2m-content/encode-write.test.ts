@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../src/errors.js';
-import { ContentFormat, decodeContent, encodeWrite, type WriteEntry } from '../../../src/lwm2m/content/index.js';
+import { ContentFormat, decodeContent, type WriteEntry } from '../../../src/lwm2m/content/index.js';
 import type { ResourceType } from '../../../src/lwm2m/model/types.js';
 import { parsePath } from '../../../src/lwm2m/path.js';
 import { parseTlv } from '../../../src/lwm2m/content/tlv.js';
@@ -12,21 +11,10 @@ import {
   OBJECT_66_TWO_INSTANCES,
   SERVER_ONE_INSTANCE,
 } from './spec-examples.js';
+import { entry, errorOf, write } from './test-helpers.js';
 import { hex, models } from './test-models.js';
 
 const TLV = ContentFormat.TLV;
-const entry = (path: string, type: ResourceType, value: unknown): WriteEntry => ({ path: parsePath(path), type, value });
-const write = (format: number, base: string, entries: WriteEntry[]) => encodeWrite(format, parsePath(base), entries);
-
-function errorOf(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 /** Decoded spec example -> write entries typed by the test models. */
 function entriesOf(bytes: Buffer, readPath: string): WriteEntry[] {

@@ -1,26 +1,11 @@
 import { Encoder } from 'cbor-x';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../src/errors.js';
-import { ContentFormat, contentFormatName, decodeContent, encodeWrite, type WriteEntry } from '../../../src/lwm2m/content/index.js';
+import { ContentFormat, contentFormatName, type WriteEntry } from '../../../src/lwm2m/content/index.js';
 import type { ResourceType } from '../../../src/lwm2m/model/types.js';
-import { parsePath } from '../../../src/lwm2m/path.js';
-import { hex, models } from './test-models.js';
+import { decode, entry, errorOf, write } from './test-helpers.js';
+import { hex } from './test-models.js';
 
-const entry = (path: string, type: ResourceType, value: unknown): WriteEntry => ({ path: parsePath(path), type, value });
-const write = (format: number, base: string, entries: WriteEntry[]) => encodeWrite(format, parsePath(base), entries);
-const decode = (format: number | undefined, payload: Buffer | string, path: string) =>
-  decodeContent(format, typeof payload === 'string' ? Buffer.from(payload) : payload, parsePath(path), models);
 const cbor = (value: unknown): Buffer => new Encoder({ useRecords: false }).encode(value);
-
-function errorOf(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 const ALL_TYPES: WriteEntry[] = [
   entry('/9999/0/0', 'String', 'héllo, "world"; ok'),

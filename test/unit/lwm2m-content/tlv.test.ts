@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../../src/errors.js';
 import { encodeTlv, parseTlv, type TlvRecord } from '../../../src/lwm2m/content/tlv.js';
 import {
   ACCESS_CONTROL_TWO_INSTANCES,
@@ -9,17 +8,8 @@ import {
   OBJECT_66_TWO_INSTANCES,
   SERVER_ONE_INSTANCE,
 } from './spec-examples.js';
+import { errorOf } from './test-helpers.js';
 import { hex } from './test-models.js';
-
-function contentErrorOf(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof GatewayError) return err;
-    throw err;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe('TLV records (LwM2M 1.0 TS §6.4.3)', () => {
   it.each([
@@ -107,13 +97,13 @@ describe('TLV records (LwM2M 1.0 TS §6.4.3)', () => {
     ['resource inside a multiple resource', '83 06 C1 00 01', /resource cannot be nested in a multiple-resource/],
     ['object instance inside an object instance', '08 00 02 00 01', /object-instance cannot be nested/],
   ])('rejects %s with GW_ERR_CONTENT', (_name, bytes, reason) => {
-    const err = contentErrorOf(() => parseTlv(hex(bytes)));
+    const err = errorOf(() => parseTlv(hex(bytes)));
     expect(err.code).toBe('GW_ERR_CONTENT');
     expect(err.message).toMatch(reason);
   });
 
   it('refuses to encode identifiers above 65535', () => {
-    const err = contentErrorOf(() => encodeTlv([{ kind: 'resource', id: 70000, value: Buffer.alloc(0) }]));
+    const err = errorOf(() => encodeTlv([{ kind: 'resource', id: 70000, value: Buffer.alloc(0) }]));
     expect(err.code).toBe('GW_ERR_CONTENT');
   });
 });
