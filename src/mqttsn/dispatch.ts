@@ -3,7 +3,7 @@ import type { MqttSnPacket, Publish } from './codec/types.js';
 import type { GatewayContext } from './context.js';
 import { endSession } from './lifecycle.js';
 import { MAX_SESSION_QUEUE } from './parameters.js';
-import { describePeer, makeSnPeer, snPeerKey, type SnPeer } from './peer.js';
+import { describePeer, makeSnPeer, type SnPeer } from './peer.js';
 import { Session, type SessionLimits, type SessionProcessor } from './session.js';
 import { SessionState, isConnected, isTerminal } from './session-state.js';
 import { rawTopicId, resolvePublishTopic } from './handlers/topic-ref.js';
@@ -34,8 +34,7 @@ export class Dispatcher {
       return;
     }
     if (packet.type === MsgType.ADVERTISE || packet.type === MsgType.GWINFO) return; // other gateways' discovery traffic
-    const key = snPeerKey(listener, address, port, nodeId);
-    const session = ctx.table.atPeer(key);
+    const session = ctx.table.atPeer(listener, address, port, nodeId);
     if (session !== undefined) {
       if (packet.type === MsgType.CONNECT && session.clientId !== undefined && packet.clientId !== '' && packet.clientId !== session.clientId) {
         this.#displace(session);
@@ -56,7 +55,7 @@ export class Dispatcher {
   rejectOversizePublish(listener: number, address: string, port: number, nodeId: Buffer | undefined, packet: Publish): void {
     const ctx = this.#ctx;
     if (packet.qos === -1) return;
-    const session = ctx.table.atPeer(snPeerKey(listener, address, port, nodeId));
+    const session = ctx.table.atPeer(listener, address, port, nodeId);
     if (session === undefined || !isConnected(session.state)) return;
     session.lastHeard = ctx.now();
     if (session.queued >= MAX_SESSION_QUEUE) {
@@ -174,7 +173,7 @@ export class Dispatcher {
     }
     ctx.links.publishConnectionless(resolved.name, packet.data, packet.retain).catch((err: unknown) => {
       ctx.stats.dropped += 1;
-      ctx.logger.debug({ err }, 'QoS -1 publish failed');
+      if (ctx.debug) ctx.logger.debug({ err }, 'QoS -1 publish failed');
     });
   }
 }

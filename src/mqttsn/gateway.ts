@@ -103,7 +103,7 @@ export class MqttSnGateway implements GatewayContext {
       );
     } catch (err) {
       this.stats.dropped += 1;
-      this.logger.debug({ err, type: packet.type }, 'packet could not be encoded');
+      if (this.debug) this.logger.debug({ err, type: packet.type }, 'packet could not be encoded');
       return false;
     }
     if (data.length > this.config.max_message_size + (peer.nodeId === undefined ? 0 : ENCAPSULATION_ALLOWANCE)) {
@@ -154,6 +154,14 @@ export class MqttSnGateway implements GatewayContext {
         );
         this.#endpoints.push(endpoint);
         this.logger.info({ listener: name, address: formatPeer(endpoint.address.host, endpoint.address.port) }, 'MQTT-SN listening');
+        const shortfall = endpoint.bufferShortfall;
+        if (shortfall !== undefined) {
+          // Burst loss must not be silent: datagrams beyond the granted buffer are dropped by the kernel.
+          this.logger.warn(
+            { listener: name, requested: shortfall.requested, granted: shortfall.granted, hint: shortfall.hint },
+            'MQTT-SN receive buffer smaller than configured recbuf: bursts may be lost',
+          );
+        }
       }
     } catch (err) {
       await Promise.allSettled(this.#endpoints.map((endpoint) => endpoint.close()));

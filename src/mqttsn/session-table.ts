@@ -1,4 +1,4 @@
-import type { SnPeer } from './peer.js';
+import { snPeerKey, type SnPeer } from './peer.js';
 import type { Session } from './session.js';
 
 /**
@@ -7,14 +7,21 @@ import type { Session } from './session.js';
  * after its address was reused, or disconnected with clean session off);
  * CONNECT and a wake-up PINGREQ carrying its client id attach it to the
  * sender's address (NAT rebinding).
+ *
+ * Direct peers are found through address -> port maps per listener, so the
+ * per-datagram lookup builds no key string; peers behind a forwarder (§5.5)
+ * are rare and use the full key.
  */
 export class SessionTable {
-  readonly #byPeer = new Map<string, Session>();
+  readonly #direct: Map<string, Map<number, Session>>[];
+  readonly #forwarded = new Map<string, Session>();
   readonly #byClientId = new Map<string, Session>();
   readonly #connections: number[];
+  #peerCount = 0;
 
   constructor(listenerCount: number) {
     this.#connections = new Array<number>(listenerCount).fill(0);
+    this.#direct = Array.from({ length: listenerCount }, () => new Map<string, Map<number, Session>>());
   }
 
   get size(): number {
@@ -22,11 +29,13 @@ export class SessionTable {
   }
 
   get peerCount(): number {
-    return this.#byPeer.size;
+    return this.#peerCount;
   }
 
-  atPeer(key: string): Session | undefined {
-    return this.#byPeer.get(key);
+  /** The session mapped under this sender (the per-datagram lookup). */
+  atPeer(listener: number, address: string, port: number, nodeId: Buffer | undefined): Session | undefined {
+    if (nodeId !== undefined) return this.#forwarded.get(snPeerKey(listener, address, port, nodeId));
+    return this.#direct[listener]?.get(address)?.get(port);
   }
 
   byClientId(clientId: string): Session | undefined {
@@ -42,13 +51,13 @@ export class SessionTable {
   attach(session: Session, peer: SnPeer): void {
     if (session.attached) this.detach(session);
     session.peer = peer;
-    this.#byPeer.set(peer.key, session);
+    this.#setPeer(peer, session);
     session.attached = true;
   }
 
   /** Removes the peer mapping only; the session stays findable by client id. */
   detach(session: Session): void {
-    if (session.attached && this.#byPeer.get(session.peer.key) === session) this.#byPeer.delete(session.peer.key);
+    if (session.attached) this.#deletePeer(session.peer, session);
     session.attached = false;
   }
 
@@ -82,9 +91,48 @@ export class SessionTable {
 
   /** Sessions mapped under a peer but not (yet) under a client id: handshakes in progress. */
   *handshakes(): IterableIterator<Session> {
-    for (const session of this.#byPeer.values()) {
+    for (const session of this.#peers()) {
       if (session.clientId === undefined || this.#byClientId.get(session.clientId) !== session) yield session;
     }
+  }
+
+  *#peers(): IterableIterator<Session> {
+    yield* this.#forwarded.values();
+    for (const byAddress of this.#direct) for (const byPort of byAddress.values()) yield* byPort.values();
+  }
+
+  #setPeer(peer: SnPeer, session: Session): void {
+    if (peer.nodeId !== undefined) {
+      if (!this.#forwarded.has(peer.key)) this.#peerCount += 1;
+      this.#forwarded.set(peer.key, session);
+      return;
+    }
+    const byAddress = this.#direct[peer.listener];
+    if (byAddress === undefined) return;
+    let byPort = byAddress.get(peer.address);
+    if (byPort === undefined) {
+      byPort = new Map();
+      byAddress.set(peer.address, byPort);
+    }
+    if (!byPort.has(peer.port)) this.#peerCount += 1;
+    byPort.set(peer.port, session);
+  }
+
+  /** Unmaps `peer` if `session` is what sits there. */
+  #deletePeer(peer: SnPeer, session: Session): void {
+    if (peer.nodeId !== undefined) {
+      if (this.#forwarded.get(peer.key) === session) {
+        this.#forwarded.delete(peer.key);
+        this.#peerCount -= 1;
+      }
+      return;
+    }
+    const byAddress = this.#direct[peer.listener];
+    const byPort = byAddress?.get(peer.address);
+    if (byAddress === undefined || byPort === undefined || byPort.get(peer.port) !== session) return;
+    byPort.delete(peer.port);
+    this.#peerCount -= 1;
+    if (byPort.size === 0) byAddress.delete(peer.address); // nothing per address outlives its sessions
   }
 
   #uncount(session: Session): void {

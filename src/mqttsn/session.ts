@@ -97,6 +97,8 @@ export class Session implements WheelTarget {
   #pending: SleepBuffer<DownlinkMessage> | undefined;
   #queue: SessionItem[] | undefined;
   #busy = false;
+  /** Continues the queue after an asynchronous item; made once per session, not per item. */
+  #resume: (() => void) | undefined;
 
   constructor(peer: SnPeer, limits: SessionLimits, processor: SessionProcessor, now: number) {
     this.peer = peer;
@@ -191,8 +193,8 @@ export class Session implements WheelTarget {
         continue; // a processor reports its own failures; the queue must go on
       }
       if (pending !== undefined) {
-        const resume = (): void => this.#drain();
-        pending.then(resume, resume);
+        this.#resume ??= (): void => this.#drain();
+        pending.then(this.#resume, this.#resume);
         return;
       }
     }

@@ -1,6 +1,7 @@
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import type { RemoteInfo } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 
 /** Where a datagram came from or goes to. */
 export interface Peer {
@@ -69,13 +70,32 @@ function bufferShortfall(options: UdpEndpointOptions, socket: SocketAsPromised):
   } catch {
     return undefined;
   }
-  // Linux doubles the requested value for bookkeeping; anything below the request itself was capped.
-  if (granted >= options.recvBufferSize) return undefined;
+  // Linux stores (and reports) twice the value it accepted, which is capped at
+  // net.core.rmem_max: a report below twice the request means it was capped.
+  const reported = process.platform === 'linux' ? 2 * options.recvBufferSize : options.recvBufferSize;
+  if (granted >= reported) return undefined;
   return {
     requested: options.recvBufferSize,
     granted,
     hint: `raise the kernel limit, e.g. sysctl -w net.core.rmem_max=${options.recvBufferSize}`,
   };
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * node:dgram resolves the address of every send through its `lookup`, and
+ * dns.lookup answers even an IP literal on the next tick (a closure and a
+ * tick per datagram). Peers are always IP literals (they come from rinfo),
+ * so they are answered synchronously; names still go to dns.lookup.
+ */
+function literalLookup(address: string, family: unknown, callback: LookupCallback): void {
+  const version = isIP(address);
+  if (version !== 0) {
+    callback(null, address, version);
+    return;
+  }
+  dnsLookup(address, typeof family === 'number' ? family : 0, callback);
 }
 
 /**
@@ -95,7 +115,7 @@ export class UdpEndpoint {
 
   static async open(options: UdpEndpointOptions, onDatagram: DatagramHandler): Promise<UdpEndpoint> {
     const type = isIPv6(options.bind.host) ? 'udp6' : 'udp4';
-    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false }, onDatagram);
+    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false, lookup: literalLookup }, onDatagram);
     // A socket error after bind (e.g. ICMP-driven on some platforms) must not crash the process.
     socket.socket.on('error', () => undefined);
     await socket.bind(options.bind.port, options.bind.host);
@@ -143,11 +163,14 @@ export class UdpEndpoint {
     this.#socket.setBroadcast(flag);
   }
 
+  /** One callback for every send: no closure per datagram. */
+  readonly #afterSend = (err: Error | null): void => {
+    if (err) this.#sendErrors += 1;
+  };
+
   send(data: Buffer, port: number, address: string): void {
     if (this.#closed) return;
-    this.#socket.socket.send(data, port, address, (err) => {
-      if (err) this.#sendErrors += 1;
-    });
+    this.#socket.socket.send(data, port, address, this.#afterSend);
   }
 
   async close(): Promise<void> {

@@ -36,7 +36,9 @@ export function createSessionProcessor(ctx: GatewayContext): (session: Session, 
       logFailure(ctx, session, msgTypeName(item.type), err);
       return undefined;
     }
-    return pending?.catch((err: unknown) => logFailure(ctx, session, msgTypeName(item.type), err));
+    // handlePublish's promise never rejects: no extra promise per uplink PUBLISH.
+    if (pending === undefined || item.type === MsgType.PUBLISH) return pending;
+    return pending.catch((err: unknown) => logFailure(ctx, session, msgTypeName(item.type), err));
   };
 }
 

@@ -11,16 +11,16 @@ import { rawTopicId, resolvePublishTopic } from './topic-ref.js';
  * acknowledged only after the broker accepted the message; a QoS 2
  * duplicate (same MsgId before PUBREL) is answered PUBREC again and not
  * re-published. Invalid topic ids get PUBACK 0x02 whatever the QoS.
+ *
+ * Hot path (every uplink datagram): no closures are made here; the returned
+ * promise (QoS 1/2) never rejects, so the session queue needs no extra
+ * handler around it.
  */
 export function handlePublish(ctx: GatewayContext, session: Session, packet: Publish): Promise<void> | undefined {
   const qos = packet.qos === -1 ? 0 : packet.qos;
-  const topicId = rawTopicId(packet.topic);
-  const reject = (returnCode: number): void => {
-    ctx.send(session.peer, { type: MsgType.PUBACK, topicId, msgId: packet.msgId, returnCode });
-  };
   const resolved = resolvePublishTopic(packet.topic, ctx.predefined, session.registry);
   if ('returnCode' in resolved) {
-    reject(resolved.returnCode);
+    sendPubAck(ctx, session, packet, resolved.returnCode);
     return undefined;
   }
   if (qos === 2 && session.awaitingRel?.has(packet.msgId) === true) {
@@ -29,7 +29,7 @@ export function handlePublish(ctx: GatewayContext, session: Session, packet: Pub
   }
   const upstream = session.upstream;
   if (upstream === undefined || (qos === 2 && (session.awaitingRel?.size ?? 0) >= MAX_AWAITING_REL)) {
-    reject(ReturnCode.CONGESTION);
+    sendPubAck(ctx, session, packet, ReturnCode.CONGESTION);
     return undefined;
   }
   const message: UpstreamMessage = { topic: session.mountpoint + resolved.name, payload: packet.data, qos, retain: packet.retain };
@@ -37,28 +37,28 @@ export function handlePublish(ctx: GatewayContext, session: Session, packet: Pub
     // Not awaited: publish order is call order, and the session's next packet need not wait.
     upstream.publish(message).catch((err: unknown) => {
       ctx.stats.dropped += 1;
-      ctx.logger.debug({ err, clientId: session.clientId }, 'QoS 0 publish failed');
+      if (ctx.debug) ctx.logger.debug({ err, clientId: session.clientId }, 'QoS 0 publish failed');
     });
     return undefined;
   }
-  return publishAcknowledged(ctx, session, packet, message, topicId);
+  return publishAcknowledged(ctx, session, upstream, packet, message);
 }
 
-/** QoS 1/2: the device hears PUBACK / PUBREC only once the broker accepted the message. */
-async function publishAcknowledged(ctx: GatewayContext, session: Session, packet: Publish, message: UpstreamMessage, topicId: number): Promise<void> {
-  const upstream = session.upstream as UpstreamSession;
-  const reject = (returnCode: number): void => {
-    ctx.send(session.peer, { type: MsgType.PUBACK, topicId, msgId: packet.msgId, returnCode });
-  };
+function sendPubAck(ctx: GatewayContext, session: Session, packet: Publish, returnCode: number): void {
+  ctx.send(session.peer, { type: MsgType.PUBACK, topicId: rawTopicId(packet.topic), msgId: packet.msgId, returnCode });
+}
+
+/** QoS 1/2: the device hears PUBACK / PUBREC only once the broker accepted the message. Never rejects. */
+async function publishAcknowledged(ctx: GatewayContext, session: Session, upstream: UpstreamSession, packet: Publish, message: UpstreamMessage): Promise<void> {
   try {
     await upstream.publish(message);
   } catch (err) {
-    ctx.logger.debug({ err, clientId: session.clientId }, 'broker did not accept a publish');
-    reject(ReturnCode.CONGESTION);
+    if (ctx.debug) ctx.logger.debug({ err, clientId: session.clientId }, 'broker did not accept a publish');
+    sendPubAck(ctx, session, packet, ReturnCode.CONGESTION);
     return;
   }
   if (message.qos === 1) {
-    ctx.send(session.peer, { type: MsgType.PUBACK, topicId, msgId: packet.msgId, returnCode: ReturnCode.ACCEPTED });
+    sendPubAck(ctx, session, packet, ReturnCode.ACCEPTED);
     return;
   }
   session.awaitingRel ??= new Set();

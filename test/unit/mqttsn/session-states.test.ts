@@ -219,7 +219,7 @@ describe('session state machine (fake timers)', () => {
     expect(t.session.state).toBe(SessionState.AwaitWillTopic);
     await vi.advanceTimersByTimeAsync(1200);
     expect(t.session.state).toBe(SessionState.Closed);
-    expect(t.ctx.table.atPeer(t.session.peer.key)).toBeUndefined();
+    expect(t.ctx.table.atPeer(t.session.peer.listener, t.session.peer.address, t.session.peer.port, t.session.peer.nodeId)).toBeUndefined();
     t.stop();
   });
 
