@@ -1,4 +1,5 @@
-import dgram, { type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { openConnectedSocket } from '../common/connected-socket.js';
 import { generate, parse, type ParsedPacket } from 'coap-packet';
 import { tlvForPath } from './tlv.js';
 
@@ -70,21 +71,7 @@ export class SimDevice {
   }
 
   static async open(opts: SimDeviceOptions): Promise<SimDevice> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, opts.localHost, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.connect(opts.gatewayPort, opts.gatewayHost, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    const socket = await openConnectedSocket(opts.localHost, opts.gatewayHost, opts.gatewayPort);
     return new SimDevice(opts, socket);
   }
 

@@ -1,4 +1,5 @@
-import dgram, { type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
+import { openConnectedSocket } from '../common/connected-socket.js';
 import { generatePacket, MsgType, parsePacket, type MqttSnPacket } from '../../src/mqttsn/codec/index.js';
 import { msgTypeOf } from './wire.js';
 
@@ -55,21 +56,7 @@ export class SnLoadClient {
   }
 
   static async open(opts: SnLoadClientOptions): Promise<SnLoadClient> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, opts.localHost, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.connect(opts.gatewayPort, opts.gatewayHost, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    const socket = await openConnectedSocket(opts.localHost, opts.gatewayHost, opts.gatewayPort);
     return new SnLoadClient(opts, socket);
   }
 
