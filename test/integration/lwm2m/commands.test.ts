@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathOf, queriesOf, uint, uintOptionOf, type DeviceMessage } from '../../helpers/lwm2m-device.js';
 import type { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
+import { isTlvContainer, parseTlv } from '../../../src/lwm2m/content/tlv.js';
 import { startHarness, uniqueEp, type Harness } from './harness.js';
 
 const TLV = 11542;
@@ -247,9 +248,16 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     expect(await h.mqtt.next(t.resp)).toEqual({ msgType: 'create', data: { code: '2.01', codeMsg: 'created', reqPath: '/5' } });
     req = await roundTrip(t, { msgType: 'create', data: { basePath: '/3303', content: [{ path: '0/5700', type: 'Float', value: 21.5 }] } });
     expect(uintOptionOf(req, 12)).toBe(TLV);
-    expect(req.payload.length).toBeGreaterThan(0);
+    // The content is one object instance 0 holding resource 5700 = 21.5 (LwM2M 1.0 TS §6.4.3).
+    const [instance, ...moreRecords] = parseTlv(req.payload);
+    expect(moreRecords).toEqual([]);
+    expect(instance).toMatchObject({ kind: 'object-instance', id: 0 });
+    const children = instance !== undefined && isTlvContainer(instance) ? instance.children : [];
+    expect(children.map((c) => [c.kind, c.id])).toEqual([['resource', 5700]]);
+    const float = children[0] !== undefined && !isTlvContainer(children[0]) ? children[0].value : Buffer.alloc(0);
+    expect(float.length === 4 ? float.readFloatBE(0) : float.readDoubleBE(0)).toBe(21.5);
     t.dev.respond(req, { code: '2.01' });
-    await h.mqtt.next(t.resp);
+    expect(await h.mqtt.next(t.resp)).toEqual({ msgType: 'create', data: { code: '2.01', codeMsg: 'created', reqPath: '/3303' } });
     req = await roundTrip(t, { msgType: 'delete', data: { path: '/5/0' } });
     expect(req.code).toBe('0.04');
     t.dev.respond(req, { code: '2.02' });

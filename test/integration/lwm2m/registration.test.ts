@@ -79,7 +79,7 @@ describe('LwM2M registration interface over real UDP + MQTT', () => {
     const first = await h.mqtt.next(resp);
     expect((await dev.register(ep, { lt: 60 })).code).toBe('2.01');
     expect(await h.mqtt.next(resp)).toEqual(first);
-    expect(h.gateway.store.get(ep)).toBeDefined();
+    expect(h.gateway.store.get(ep)).toMatchObject({ endpoint: ep, lifetime: 60 });
   });
 
   it('expires a silent registration after lt + grace and publishes an expired event', async () => {

@@ -70,6 +70,7 @@ describe('MQTT-SN bad input', () => {
     await c.send({ type: MsgType.PUBACK, topicId: 1, msgId: 999, returnCode: 0 });
     await c.send({ type: MsgType.PINGREQ });
     await c.expect(MsgType.PINGRESP);
-    expect(h.gateway.stats.unexpected).toBeGreaterThanOrEqual(2);
+    expect(h.gateway.stats.unexpected).toBe(2);
+    expect(h.gateway.sessionCount).toBe(1);
   });
 });

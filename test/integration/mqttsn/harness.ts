@@ -22,10 +22,13 @@ export interface Harness {
 const cleanups: (() => Promise<void>)[] = [];
 
 afterEach(async () => {
+  // Every cleanup runs; a failing one (e.g. gateway.close() rejecting) then fails the test instead of vanishing.
+  const failures: unknown[] = [];
   while (cleanups.length > 0) {
     const cleanup = cleanups.pop() as () => Promise<void>;
-    await cleanup().catch(() => undefined);
+    await cleanup().catch((error: unknown) => failures.push(error));
   }
+  if (failures.length > 0) throw new AggregateError(failures, `${failures.length} cleanup step(s) failed`);
 });
 
 let counter = 0;

@@ -40,6 +40,12 @@ describe('MQTT-SN persistent sessions (clean session off)', () => {
     await c.connect(id, { cleanSession: true });
     await w.publishAsync(topic, 'gone', { qos: 1 });
     await c.expectNothing(200);
+    // The clean session is live and the topic deliverable once subscribed again: only the new message arrives.
+    await c.subscribe(topic, 1);
+    await w.publishAsync(topic, 'fresh', { qos: 0 });
+    const p = await c.expect(MsgType.PUBLISH);
+    expect(p.data.toString()).toBe('fresh');
+    await c.expectNothing(100);
   });
 
   it('subs_resume: every subscribed non-wildcard topic is REGISTERed on reconnect before replaying', async () => {

@@ -61,6 +61,9 @@ describe('MQTT-SN subscribe (§6.9, §6.10)', () => {
     const c = await h.client();
     await c.connect(unique('u'));
     await c.subscribe(topic, 0);
+    // Premise: the subscription delivers before the UNSUBSCRIBE.
+    await w.publishAsync(topic, 'before', { qos: 1 });
+    expect((await c.expect(MsgType.PUBLISH)).data.toString()).toBe('before');
     await c.send({ type: MsgType.UNSUBSCRIBE, msgId: 50, topic: { kind: 'name', name: topic } });
     expect(await c.expect(MsgType.UNSUBACK)).toMatchObject({ msgId: 50 });
     await w.publishAsync(topic, 'after', { qos: 1 });

@@ -73,8 +73,9 @@ describe('external upstream against a real mosquitto', () => {
     return connector;
   }
 
-  it('carries QoS 0, 1 and 2 between two sessions, and retained messages on subscribe', async () => {
-    if (mosquitto === undefined) return;
+  it('carries QoS 0, 1 and 2 between two sessions, and retained messages on subscribe', async (ctx) => {
+    // Missing binary: skipped (visible) here, a failure in CI (see missingTool).
+    if (mosquitto === undefined) return ctx.skip();
     const connector = await external(mosquitto.port);
     const a = await openWithInbox(connector, sessionOptions(uniqueId('a')));
     const b = await openWithInbox(connector, sessionOptions(uniqueId('b')));
@@ -98,8 +99,9 @@ describe('external upstream against a real mosquitto', () => {
     await b.session.publish(message(`${prefix}/kept`, '', 1, true)); // clear it
   });
 
-  it('publishes the will after a dropped connection, not after end()', async () => {
-    if (mosquitto === undefined) return;
+  it('publishes the will after a dropped connection, not after end()', async (ctx) => {
+    // Missing binary: skipped (visible) here, a failure in CI (see missingTool).
+    if (mosquitto === undefined) return ctx.skip();
     const prefix = uniqueId('will');
     const watcher = await startWatcher(`mqtt://127.0.0.1:${mosquitto.port}`, [`${prefix}/+`]);
     cleanups.push(() => watcher.client.endAsync());
@@ -114,8 +116,9 @@ describe('external upstream against a real mosquitto', () => {
     expect(watcher.received.map((r) => [r.topic, r.payload])).toEqual([[`${prefix}/crash`, 'gone']]);
   });
 
-  it('MQTT 5: carries messages, and a session taken over is closed for good (reason 0x8E)', async () => {
-    if (mosquitto === undefined) return;
+  it('MQTT 5: carries messages, and a session taken over is closed for good (reason 0x8E)', async (ctx) => {
+    // Missing binary: skipped (visible) here, a failure in CI (see missingTool).
+    if (mosquitto === undefined) return ctx.skip();
     const connector = await external(mosquitto.port, { protocolVersion: 5 });
     const id = uniqueId('v5');
     const first = await openWithInbox(connector, sessionOptions(id));
@@ -133,8 +136,9 @@ describe('external upstream against a real mosquitto', () => {
     await second.session.publish(message(topic, 'still here', 1));
   });
 
-  it('keeps a clean=false session and its queued QoS 1 messages across end() and reopen', async () => {
-    if (mosquitto === undefined) return;
+  it('keeps a clean=false session and its queued QoS 1 messages across end() and reopen', async (ctx) => {
+    // Missing binary: skipped (visible) here, a failure in CI (see missingTool).
+    if (mosquitto === undefined) return ctx.skip();
     const connector = await external(mosquitto.port);
     const id = uniqueId('persist');
     const topic = `${uniqueId('pq')}/t`;

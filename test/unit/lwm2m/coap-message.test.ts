@@ -52,10 +52,11 @@ describe('CoAP message helpers', () => {
     for (const k of ['a', 'b', 'c', 'd']) c.remember(k, undefined, 0);
     expect(c.size).toBe(3);
     expect(c.lookup('a', 1)).toBeUndefined();
-    expect(c.lookup('d', 1)).toBeDefined();
+    expect(c.lookup('d', 1)).toEqual({ expiresAt: 1000, reply: undefined });
     c.remember('d', undefined, 2); // refreshing a known key does not evict
     expect(c.size).toBe(3);
-    expect(c.lookup('b', 3)).toBeDefined();
+    expect(c.lookup('b', 3)).toEqual({ expiresAt: 1000, reply: undefined });
+    expect(c.lookup('d', 3)).toEqual({ expiresAt: 1002, reply: undefined });
   });
 });
 

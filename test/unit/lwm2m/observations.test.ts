@@ -25,7 +25,7 @@ describe('observations', () => {
     expect(s.get('a')?.endpoint).toBe('e1');
     expect(s.removePath('e1', '/3/0/9')).toBe(1);
     expect(s.get('a')).toBeUndefined();
-    expect(s.get('c')).toBeDefined();
+    expect(s.get('c')?.endpoint).toBe('e2');
     s.removeEndpoint('e1');
     expect(s.get('b')).toBeUndefined();
     expect(s.size).toBe(1);

@@ -132,7 +132,7 @@ describe('Registrar', () => {
     now.t = 12_001;
     expect(registrar.sweep()).toBe(1);
     expect(store.get('a')).toBeUndefined();
-    expect(store.get('b')).toBeDefined();
+    expect(store.get('b')).toMatchObject({ endpoint: 'b', peer: { address: '10.0.0.9', port: 1 } });
     now.t = 23_001;
     expect(registrar.sweep()).toBe(1);
     expect(log.filter((l) => l.startsWith('deregistered'))).toEqual(['deregistered a expired', 'deregistered b expired']);
