@@ -50,11 +50,11 @@ export class Lwm2mGateway {
   static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
     const { config, models } = opts;
     const logger = opts.logger;
-    const binds: { bind: BindAddress; recbuf: number; sndbuf: number }[] = [];
+    const binds: { name: string; bind: BindAddress; recbuf: number; sndbuf: number }[] = [];
     for (const [name, listener] of Object.entries(config.listeners.udp)) {
       const bind = parseBind(listener.bind);
       if (bind === undefined) throw new GatewayError('GW_ERR_CONFIG', `lwm2m.listeners.udp.${name}.bind: invalid address "${listener.bind}"`);
-      binds.push({ bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
+      binds.push({ name, bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
     }
     const store = new RegistrationStore();
     let bridge: Lwm2mBridge | undefined;
@@ -81,18 +81,14 @@ export class Lwm2mGateway {
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();
-      for (const { bind, recbuf, sndbuf } of binds) {
+      for (const { name, bind, recbuf, sndbuf } of binds) {
         const listener = coap.length;
         let endpoint: CoapEndpoint | undefined;
         const socket = await UdpEndpoint.open(
-          { bind, recvBufferSize: recbuf, sendBufferSize: sndbuf },
+          { bind, recvBufferSize: recbuf, sendBufferSize: sndbuf, logger, name },
           (msg, rinfo) => endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
         );
         udp.push(socket);
-        const shortfall = socket.bufferShortfall;
-        if (shortfall !== undefined) {
-          logger.warn({ listener: formatPeer(bind.host, socket.address.port), ...shortfall }, 'UDP receive buffer capped by the kernel: bursts of datagrams may be lost');
-        }
         endpoint = new CoapEndpoint({
           send: (data, port, address) => socket.send(data, port, address),
           params: {

@@ -149,19 +149,11 @@ export class MqttSnGateway implements GatewayContext {
         }
         const index = this.#endpoints.length;
         const endpoint = await UdpEndpoint.open(
-          { bind, recvBufferSize: listener.recbuf, sendBufferSize: listener.sndbuf },
+          { bind, recvBufferSize: listener.recbuf, sendBufferSize: listener.sndbuf, logger: this.logger, name },
           (msg, rinfo) => this.#onDatagram(index, msg, rinfo),
         );
         this.#endpoints.push(endpoint);
         this.logger.info({ listener: name, address: formatPeer(endpoint.address.host, endpoint.address.port) }, 'MQTT-SN listening');
-        const shortfall = endpoint.bufferShortfall;
-        if (shortfall !== undefined) {
-          // Burst loss must not be silent: datagrams beyond the granted buffer are dropped by the kernel.
-          this.logger.warn(
-            { listener: name, requested: shortfall.requested, granted: shortfall.granted, hint: shortfall.hint },
-            'MQTT-SN receive buffer smaller than configured recbuf: bursts may be lost',
-          );
-        }
       }
     } catch (err) {
       await Promise.allSettled(this.#endpoints.map((endpoint) => endpoint.close()));
@@ -176,24 +168,31 @@ export class MqttSnGateway implements GatewayContext {
     const stats = this.stats;
     stats.datagramsIn += 1;
     const encapsulated = msg.length > 1 && msg[0] !== 0x01 && msg[1] === MsgType.ENCAPSULATED;
-    if (msg.length > this.config.max_message_size + (encapsulated ? ENCAPSULATION_ALLOWANCE : 0)) {
-      stats.oversize += 1;
-      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), size: msg.length }, 'datagram above max_message_size dropped');
-      this.#answerOversize(listener, msg, rinfo);
-      return;
-    }
+    const oversize = msg.length > this.config.max_message_size + (encapsulated ? ENCAPSULATION_ALLOWANCE : 0);
     let packet: MqttSnPacket;
     try {
       packet = parsePacket(msg);
     } catch (err) {
-      stats.malformed += 1;
-      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), err, size: msg.length }, 'malformed datagram dropped');
+      if (oversize) stats.oversize += 1;
+      else stats.malformed += 1;
+      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), err, size: msg.length }, oversize ? 'datagram above max_message_size dropped' : 'malformed datagram dropped');
       return;
     }
     let nodeId: Buffer | undefined;
     if (packet.type === MsgType.ENCAPSULATED) {
       nodeId = packet.wirelessNodeId;
       packet = packet.message;
+    }
+    if (oversize) {
+      stats.oversize += 1;
+      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), size: msg.length }, 'datagram above max_message_size dropped');
+      // An oversize PUBLISH from a connected client is not silently lost: it is
+      // answered PUBACK 0x03 "rejected: not supported" (§5.3.10 return codes;
+      // §5.4.13 PUBACK also answers a PUBLISH of any QoS in error), so the client does not
+      // retransmit it N_RETRY times and then give up on the gateway. Congestion
+      // (0x01) would invite a pointless retry of the same message after T_WAIT.
+      if (packet.type === MsgType.PUBLISH) this.#dispatcher.rejectOversizePublish(listener, rinfo.address, rinfo.port, nodeId, packet);
+      return;
     }
     stats.inByType[packet.type] = (stats.inByType[packet.type] ?? 0) + 1;
     if (this.debug) logPacket(this.logger, 'in', { address: rinfo.address, port: rinfo.port, nodeId }, packet);
@@ -202,28 +201,6 @@ export class MqttSnGateway implements GatewayContext {
     } catch (err) {
       this.logger.error({ err }, 'MQTT-SN dispatch failed');
     }
-  }
-
-  /**
-   * An oversize PUBLISH from a connected client is not silently lost: it is
-   * answered PUBACK 0x03 "rejected: not supported" (§5.3.10 return codes;
-   * §5.4.13 PUBACK also answers a PUBLISH of any QoS in error), so the client does not
-   * retransmit it N_RETRY times and then give up on the gateway. Congestion
-   * (0x01) would invite a pointless retry of the same message after T_WAIT.
-   */
-  #answerOversize(listener: number, msg: Buffer, rinfo: RemoteInfo): void {
-    let packet: MqttSnPacket;
-    try {
-      packet = parsePacket(msg);
-    } catch {
-      return; // counted as oversize already
-    }
-    let nodeId: Buffer | undefined;
-    if (packet.type === MsgType.ENCAPSULATED) {
-      nodeId = packet.wirelessNodeId;
-      packet = packet.message;
-    }
-    if (packet.type === MsgType.PUBLISH) this.#dispatcher.rejectOversizePublish(listener, rinfo.address, rinfo.port, nodeId, packet);
   }
 
   /** §6.1 / §7.2 T_ADV: ADVERTISE every advertise_duration to the configured broadcast address. */

@@ -2,6 +2,7 @@ import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import type { RemoteInfo } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
+import type { Logger } from '../log.js';
 
 /** Where a datagram came from or goes to. */
 export interface Peer {
@@ -50,6 +51,10 @@ export function parseBind(value: string | number): BindAddress | undefined {
 
 export interface UdpEndpointOptions {
   readonly bind: BindAddress;
+  /** Where the endpoint reports a receive buffer the kernel capped (burst loss must not be silent). */
+  readonly logger?: Logger | undefined;
+  /** Listener name for that report (`listeners.udp.<name>`). */
+  readonly name?: string | undefined;
   /** SO_RCVBUF in bytes; bursts of small datagrams need a large one. */
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
@@ -131,7 +136,14 @@ export class UdpEndpoint {
     } catch {
       // Refused outright: the socket keeps the system default and still works.
     }
-    this.#bufferShortfall = bufferShortfall(options, this.#socket);
+    const shortfall = bufferShortfall(options, this.#socket);
+    this.#bufferShortfall = shortfall;
+    if (shortfall !== undefined) {
+      options.logger?.warn(
+        { listener: options.name, requested: shortfall.requested, granted: shortfall.granted, hint: shortfall.hint },
+        'UDP receive buffer capped by the kernel below the configured recbuf: bursts of datagrams may be lost',
+      );
+    }
   }
 
   #bufferShortfall: BufferShortfall | undefined;
@@ -139,7 +151,8 @@ export class UdpEndpoint {
   /**
    * Set when the kernel granted less receive buffer than configured (Linux
    * caps SO_RCVBUF at net.core.rmem_max): bursts then overflow the socket and
-   * datagrams are lost before the gateway sees them. Callers log it.
+   * datagrams are lost before the gateway sees them. Logged at open when a
+   * logger is given.
    */
   get bufferShortfall(): BufferShortfall | undefined {
     return this.#bufferShortfall;
