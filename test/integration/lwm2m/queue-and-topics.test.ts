@@ -57,6 +57,42 @@ describe('LwM2M queue mode, auto_observe and EMQX 5 translators', () => {
     await dev.expectNothing(100);
   });
 
+  it('queue mode: a full queue (queue_max_size) drops its oldest command with coap_timeout, the rest go out in order', async () => {
+    h = await startHarness({ qmode_time_window: '100ms', queue_max_size: 2 });
+    const ep = uniqueEp('uqsize');
+    const cmd = `lwm2m/${ep}/command`;
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    const dev = await h.device();
+    await dev.register(ep, { lt: 300, lwm2m: '1.1', extra: ['Q'] });
+    await h.mqtt.next(resp);
+    await new Promise((r) => setTimeout(r, 150));
+    for (const [reqID, rid] of [['r1', 0], ['r2', 1], ['r3', 2]] as const) {
+      await h.mqtt.send(cmd, { reqID, msgType: 'read', data: { path: `/3/0/${rid}` } });
+    }
+    expect(await h.mqtt.next(resp, 3000)).toEqual({ reqID: 'r1', msgType: 'coap_timeout', data: { path: '/3/0/0' } });
+    await dev.expectNothing(100);
+    await dev.update();
+    expect((await h.mqtt.next(resp)).msgType).toBe('update');
+    const first = await dev.expectRequest();
+    expect(pathOf(first)).toBe('/3/0/1');
+    dev.respond(first, { code: '2.05', format: 0, payload: 'M' });
+    expect(await h.mqtt.next(resp)).toMatchObject({ reqID: 'r2', msgType: 'read', data: { code: '2.05' } });
+    const second = await dev.expectRequest();
+    expect(pathOf(second)).toBe('/3/0/2');
+  });
+
+  it('a lifetime above lifetime_max is clamped: the registration expires at lifetime_max + grace', async () => {
+    h = await startHarness({ lifetime_min: '1s', lifetime_max: '1s', lifetime_grace: '200ms' });
+    const ep = uniqueEp('ltmax');
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    const dev = await h.device();
+    expect((await dev.register(ep, { lt: 3600 })).code).toBe('2.01');
+    expect((await h.mqtt.next(resp)).msgType).toBe('register');
+    expect(await h.mqtt.next(resp, 4000)).toEqual({ msgType: 'deregister', data: { ep, reason: 'expired' } });
+  });
+
   it('EMQX 5 translators: dn/#, up/resp, up/notify with mountpoint lwm2m/${username}', async () => {
     h = await startHarness(
       { mountpoint: 'lwm2m/${username}' },
