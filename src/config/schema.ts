@@ -78,6 +78,15 @@ function translator(topic: string, description: string, filter = false): ObjectS
 
 const log = obj('logging', {
   level: oneOf('info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'log level (pino); payloads are logged at debug/trace only'),
+  stats_interval: dur('0s', 'log the main counters (sessions, registrations, datagrams, drops) at info this often; 0 = off'),
+});
+
+const http = obj('HTTP listener: REST API (EMQX 5 shape), /metrics, /health, /ready and the dashboard (docs/operations.md)', {
+  bind: str('127.0.0.1:18083', 'TCP address of the HTTP listener, "host:port"; "" = no HTTP listener', { check: checkOptionalBind }),
+  api_key: str('', 'API key accepted as "Authorization: Bearer <key>"; "" = none', { secret: true }),
+  username: str('', 'basic-auth user name; "" = no basic auth'),
+  password: str('', 'basic-auth password (with username)', { secret: true }),
+  command_timeout: dur('30s', 'how long an LwM2M command issued over HTTP waits for the device before 504', 100),
 });
 
 const upstreamClient = obj('paho-style client options for an external broker', {
@@ -222,7 +231,7 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
   }),
 });
 
-export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, upstream, mqttsn, lwm2m });
+export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, http, upstream, mqttsn, lwm2m });
 
 /** The sections rendered as separate tables in the configuration reference. */
-export const SCHEMA_SECTIONS = ['log', 'upstream', 'mqttsn', 'lwm2m'] as const;
+export const SCHEMA_SECTIONS = ['log', 'http', 'upstream', 'mqttsn', 'lwm2m'] as const;

@@ -11,6 +11,14 @@ import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
+import { ObserverSlot, type Lwm2mObserver } from './observer.js';
+
+/** One bound listener: its configured name, its socket (datagram counters) and its CoAP endpoint (CoAP counters). */
+export interface Lwm2mListenerInfo {
+  readonly name: string;
+  readonly udp: UdpEndpoint;
+  readonly coap: CoapEndpoint;
+}
 
 /** Largest Block2-reassembled response body (EMQX blockwise.max_body_size default 4 MB). */
 const MAX_BODY_SIZE = 4 * 1024 * 1024;
@@ -36,9 +44,28 @@ export class Lwm2mGateway {
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #logger: Logger;
   readonly store: RegistrationStore;
+  readonly bridge: Lwm2mBridge;
+  readonly models: ModelRegistry;
+  readonly #names: string[];
+  readonly #observer: ObserverSlot;
   #closed = false;
 
-  private constructor(parts: { udp: UdpEndpoint[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore }) {
+  private constructor(parts: {
+    udp: UdpEndpoint[];
+    coap: CoapEndpoint[];
+    names: string[];
+    session: UpstreamSession;
+    sweepTimer: NodeJS.Timeout;
+    logger: Logger;
+    store: RegistrationStore;
+    bridge: Lwm2mBridge;
+    models: ModelRegistry;
+    observer: ObserverSlot;
+  }) {
+    this.#names = parts.names;
+    this.bridge = parts.bridge;
+    this.models = parts.models;
+    this.#observer = parts.observer;
     this.#udp = parts.udp;
     this.#coap = parts.coap;
     this.#session = parts.session;
@@ -57,6 +84,7 @@ export class Lwm2mGateway {
       binds.push({ name, bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
     }
     const store = new RegistrationStore();
+    const observer = new ObserverSlot();
     let bridge: Lwm2mBridge | undefined;
     const session = await opts.upstream.open(
       { clientId: `lwm2m-gateway-${randomBytes(6).toString('hex')}`, cleanSession: true, keepAliveSeconds: 60 },
@@ -77,7 +105,7 @@ export class Lwm2mGateway {
     const udp: UdpEndpoint[] = [];
     const coap: CoapEndpoint[] = [];
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
-    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
+    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger, observer });
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();
@@ -137,13 +165,24 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store });
+    const names = binds.map((b) => b.name);
+    const gateway = new Lwm2mGateway({ udp, coap, names, session, sweepTimer, logger, store, bridge, models, observer });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
     return gateway;
   }
 
   get addresses(): BindAddress[] {
     return this.#udp.map((u) => u.address);
+  }
+
+  /** Bound listeners with their counters. */
+  get listeners(): Lwm2mListenerInfo[] {
+    return this.#udp.map((udp, index) => ({ name: this.#names[index] ?? String(index), udp, coap: this.#coap[index] as CoapEndpoint }));
+  }
+
+  /** One observer (the HTTP layer) sees registrations, answers and notifications. */
+  observe(observer: Lwm2mObserver | undefined): void {
+    this.#observer.current = observer;
   }
 
   async close(): Promise<void> {

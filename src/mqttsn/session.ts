@@ -47,6 +47,8 @@ export type SessionProcessor = (session: Session, item: SessionItem) => Promise<
 export interface SessionLimits {
   readonly maxInflight: number;
   readonly bufferSize: number;
+  /** Told of every state change (dashboard, event log); not called per packet. */
+  readonly onTransition?: ((session: Session, from: SessionState) => void) | undefined;
 }
 
 /**
@@ -113,8 +115,10 @@ export class Session implements WheelTarget {
   }
 
   transition(to: SessionState, now: number): void {
+    const from = this.#state;
     this.#state = to;
     this.stateSince = now;
+    if (from !== to) this.#limits.onTransition?.(this, from);
   }
 
   get registry(): TopicRegistry {

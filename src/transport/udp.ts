@@ -86,6 +86,13 @@ function bufferShortfall(options: UdpEndpointOptions, socket: SocketAsPromised):
   };
 }
 
+export interface UdpCounters {
+  datagramsIn: number;
+  datagramsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 /**
@@ -113,18 +120,27 @@ export class UdpEndpoint {
   readonly #socket: SocketAsPromised;
   #closed = false;
   #sendErrors = 0;
+  /** Datagrams and bytes through this socket; plain fields, read by the metrics at scrape time. */
+  readonly counters: UdpCounters;
 
-  private constructor(socket: SocketAsPromised) {
+  private constructor(socket: SocketAsPromised, counters: UdpCounters) {
     this.#socket = socket;
+    this.counters = counters;
   }
 
   static async open(options: UdpEndpointOptions, onDatagram: DatagramHandler): Promise<UdpEndpoint> {
     const type = isIPv6(options.bind.host) ? 'udp6' : 'udp4';
-    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false, lookup: literalLookup }, onDatagram);
+    const counters: UdpCounters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0 };
+    const counted: DatagramHandler = (msg, rinfo) => {
+      counters.datagramsIn += 1;
+      counters.bytesIn += msg.length;
+      onDatagram(msg, rinfo);
+    };
+    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false, lookup: literalLookup }, counted);
     // A socket error after bind (e.g. ICMP-driven on some platforms) must not crash the process.
     socket.socket.on('error', () => undefined);
     await socket.bind(options.bind.port, options.bind.host);
-    const endpoint = new UdpEndpoint(socket);
+    const endpoint = new UdpEndpoint(socket, counters);
     endpoint.#tuneBuffers(options);
     return endpoint;
   }
@@ -183,6 +199,8 @@ export class UdpEndpoint {
 
   send(data: Buffer, port: number, address: string): void {
     if (this.#closed) return;
+    this.counters.datagramsOut += 1;
+    this.counters.bytesOut += data.length;
     this.#socket.socket.send(data, port, address, this.#afterSend);
   }
 

@@ -13,7 +13,8 @@ import type { Registration } from '../registration/registration.js';
 import { deregisterEvent, registerEvent, updateEvent } from '../registration/report.js';
 import type { RegistrationStore } from '../registration/store.js';
 import { rejectedAnswer } from './answers.js';
-import { parseCommand, type JsonObject } from './command.js';
+import { parseCommand, type JsonObject, type Lwm2mCommand } from './command.js';
+import type { ObserverSlot } from '../observer.js';
 import { TopicRouter } from './topic-router.js';
 import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommandFilter } from './topics.js';
 
@@ -38,8 +39,18 @@ export class Lwm2mBridge implements RegistrarEvents {
   /** Registrations whose command subscription and register event are still under way. */
   readonly #registering = new Map<Registration, Promise<void>>();
   #publishErrors = 0;
+  readonly #observer: ObserverSlot | undefined;
 
-  constructor(opts: { config: Lwm2mConfig; session: UpstreamSession; store: RegistrationStore; models: ModelRegistry; endpointFor: (reg: Registration) => CoapEndpoint; logger: Logger }) {
+  constructor(opts: {
+    config: Lwm2mConfig;
+    session: UpstreamSession;
+    store: RegistrationStore;
+    models: ModelRegistry;
+    endpointFor: (reg: Registration) => CoapEndpoint;
+    logger: Logger;
+    observer?: ObserverSlot | undefined;
+  }) {
+    this.#observer = opts.observer;
     this.#config = opts.config;
     this.#session = opts.session;
     this.#store = opts.store;
@@ -57,6 +68,7 @@ export class Lwm2mBridge implements RegistrarEvents {
       notifyQos: t.notify.qos,
       publish: (topic, qos, message) => this.#publish(topic, qos, message),
       lookup: (ep) => this.#store.get(ep),
+      observer: opts.observer,
     });
     this.#scheduler = new DownlinkScheduler({
       maxInflight: opts.config.max_inflight,
@@ -70,6 +82,26 @@ export class Lwm2mBridge implements RegistrarEvents {
 
   get observationCount(): number {
     return this.#observations.size;
+  }
+
+  /** Paths the device is observed on. */
+  observedPaths(endpoint: string): string[] {
+    return this.#observations.pathsOf(endpoint);
+  }
+
+  /** Publishes to the broker that failed. */
+  get publishErrors(): number {
+    return this.#publishErrors;
+  }
+
+  /** Devices with commands waiting in their queue. */
+  get waitingDevices(): number {
+    return this.#scheduler.waitingDevices;
+  }
+
+  /** A command from another source than MQTT (the HTTP API): same queue, same answers. */
+  submit(reg: Registration, command: Lwm2mCommand): void {
+    this.#scheduler.submit(reg, command);
   }
 
   /** The command filter shared by all devices, if the mountpoint allows one. */
@@ -102,6 +134,7 @@ export class Lwm2mBridge implements RegistrarEvents {
     this.#observations.removeEndpoint(reg.endpoint);
     // The register event is built now: a De-register arriving before the subscription completes must not change it.
     const event = registerEvent(reg);
+    this.#observer?.current?.registration('register', reg);
     const done = this.#afterRegister(reg, previousMountpoint, event)
       .catch((err: unknown) => this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: after-register steps failed'))
       .finally(() => {
@@ -128,6 +161,7 @@ export class Lwm2mBridge implements RegistrarEvents {
   }
 
   updated(reg: Registration, hadLinks: boolean, previousMountpoint: string | undefined): void {
+    this.#observer?.current?.registration('update', reg);
     void (async () => {
       if (previousMountpoint !== undefined) {
         await this.#unsubscribe(previousMountpoint);
@@ -147,6 +181,7 @@ export class Lwm2mBridge implements RegistrarEvents {
     this.#observations.removeEndpoint(reg.endpoint);
     this.#scheduler.discard(reg);
     const event = deregisterEvent(reg, reason);
+    this.#observer?.current?.registration(reason === 'expired' ? 'expired' : 'deregister', reg);
     const finish = (): void => {
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'deregister'), this.#config.translators.deregister.qos, event);
       if (this.#store.get(reg.endpoint) === undefined) void this.#unsubscribe(reg.mountpoint);
