@@ -126,6 +126,20 @@ export class Session implements WheelTarget {
     return this.#registry;
   }
 
+  /** Registered topic ids (read-only view; creates nothing). */
+  topicEntries(): { id: number; topic: string; known: boolean }[] {
+    return this.#registry?.entries() ?? [];
+  }
+
+  get topicCount(): number {
+    return this.#registry?.size ?? 0;
+  }
+
+  /** Subscriptions (read-only view; creates nothing). */
+  subscriptionEntries(): [string, Qos][] {
+    return this.#subscriptions === undefined ? [] : [...this.#subscriptions];
+  }
+
   /** Subscriptions by device-side filter, with the granted QoS. */
   get subscriptions(): Map<string, Qos> {
     this.#subscriptions ??= new Map();

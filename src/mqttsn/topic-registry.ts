@@ -111,6 +111,11 @@ export class TopicRegistry {
     return this.#byId.get(id);
   }
 
+  /** Every registered id with its name and whether the client knows it (read-only view). */
+  entries(): { id: number; topic: string; known: boolean }[] {
+    return [...this.#byId].map(([id, topic]) => ({ id, topic, known: !this.#unknown.has(id) }));
+  }
+
   isKnown(id: number): boolean {
     return this.#byId.has(id) && !this.#unknown.has(id);
   }
