@@ -28,7 +28,7 @@ const commandResponses = { 200: answerSchema, 400: answerSchema, 404: errorSchem
 
 const idParams = { type: 'object', properties: { clientid: { type: 'string', maxLength: 1024 } }, required: ['clientid'] } as const;
 const pathProperty = { type: 'string', pattern: '^/?\\d{1,5}(/\\d{1,5}){0,3}/?$', description: 'LwM2M path, e.g. /3/0/7' } as const;
-const reqIdProperty = { type: ['string', 'integer'], description: 'echoed as reqID in the answer (as on the command topic)' } as const;
+const reqIdProperty = { type: 'string', maxLength: 256, description: 'echoed as reqID in the answer (as on the command topic); digits become a number' } as const;
 
 interface ListQuery {
   page: number;
@@ -156,10 +156,11 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
     const outcome = await runCommand(lw, ctx.activity, reg, request, timeoutMs);
     return reply.code(outcome.status).send(outcome.body);
   };
-  const withReqId = (body: JsonObject, reqID: string | number | undefined): JsonObject => (reqID === undefined ? body : { reqID, ...body });
+  const withReqId = (body: JsonObject, reqID: string | undefined): JsonObject =>
+    reqID === undefined ? body : { reqID: /^[1-9]\d{0,14}$|^0$/.test(reqID) ? Number(reqID) : reqID, ...body };
 
   for (const action of ['read', 'discover'] as const) {
-    app.post<{ Params: { clientid: string }; Querystring: { path: string; reqID?: string | number } }>(
+    app.post<{ Params: { clientid: string }; Querystring: { path: string; reqID?: string } }>(
       `/api/v5/gateways/lwm2m/clients/:clientid/${action}`,
       {
         schema: {
@@ -174,7 +175,7 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
     );
   }
 
-  app.post<{ Params: { clientid: string }; Querystring: { path: string; enable?: boolean; reqID?: string | number } }>(
+  app.post<{ Params: { clientid: string }; Querystring: { path: string; enable?: boolean; reqID?: string } }>(
     '/api/v5/gateways/lwm2m/clients/:clientid/observe',
     {
       schema: {
@@ -189,7 +190,7 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
       command(reply, request.params.clientid, withReqId({ msgType: request.query.enable === false ? 'cancel-observe' : 'observe', data: { path: request.query.path } }, request.query.reqID)),
   );
 
-  app.post<{ Params: { clientid: string }; Querystring: { path: string; type: string; value: string; reqID?: string | number } }>(
+  app.post<{ Params: { clientid: string }; Querystring: { path: string; type: string; value: string; reqID?: string } }>(
     '/api/v5/gateways/lwm2m/clients/:clientid/write',
     {
       schema: {
@@ -215,7 +216,7 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
     },
   );
 
-  app.post<{ Params: { clientid: string }; Querystring: { path: string; args?: string; reqID?: string | number } }>(
+  app.post<{ Params: { clientid: string }; Querystring: { path: string; args?: string; reqID?: string } }>(
     '/api/v5/gateways/lwm2m/clients/:clientid/execute',
     {
       schema: {
