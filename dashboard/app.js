@@ -205,19 +205,20 @@ function opButton(label, action, handler) {
 function objectNode(endpoint, o, observed) {
   const summary = el('summary', {},
     el('span', { class: 'title' }, `${o.path} ${o.name}`, o.version ? el('span', { class: 'muted' }, ` v${o.version}`) : null),
+    el('span', { class: 'badge' }),
     opButton('Read', 'read', (b) => command(endpoint, 'read', o.path, b)),
     opButton('Observe', 'observe', (b) => command(endpoint, 'observe', o.path, b)),
     opButton('Cancel', 'cancel-observe', (b) => command(endpoint, 'cancel-observe', o.path, b)));
   const rows = o.resources.map((r) => {
     const path = o.instanceId === null ? null : `${o.path}/${r.id}`;
-    const ops = [];
+    const ops = [el('span', { class: 'badge' })];
+    if (path && r.operations.includes('R')) ops.push(opButton('Read', 'read', (b) => command(endpoint, 'read', path, b)));
+    if (path && r.operations.includes('W')) ops.push(opButton('Write', 'write', (b) => startWrite(endpoint, path, r, b)));
+    if (path && r.operations.includes('E')) ops.push(opButton('Execute', 'execute', (b) => command(endpoint, 'execute', path, b)));
     if (path && r.operations.includes('R')) {
-      ops.push(opButton('R', 'read', (b) => command(endpoint, 'read', path, b)));
-      ops.push(opButton('Obs', 'observe', (b) => command(endpoint, 'observe', path, b)));
-      ops.push(opButton('×', 'cancel-observe', (b) => command(endpoint, 'cancel-observe', path, b)));
+      ops.push(opButton('Observe', 'observe', (b) => command(endpoint, 'observe', path, b)));
+      ops.push(opButton('Cancel', 'cancel-observe', (b) => command(endpoint, 'cancel-observe', path, b)));
     }
-    if (path && r.operations.includes('W')) ops.push(opButton('W', 'write', (b) => startWrite(endpoint, path, r, b)));
-    if (path && r.operations.includes('E')) ops.push(opButton('Exec', 'execute', (b) => command(endpoint, 'execute', path, b)));
     return el('div', { class: 'res', dataset: { path: path ?? '' } },
       el('span', { class: 'id' }, r.id),
       el('span', { class: 'name', title: r.description }, r.name, el('small', {}, [r.type === 'none' ? '' : r.type, r.units, r.multiple ? 'multiple' : ''].filter(Boolean).join(' · '))),
@@ -243,10 +244,12 @@ function showValues(content, observedPath) {
   }
 }
 
+// One status slot per row (first in its button group), so a result never shifts the buttons.
 function badge(button, ok, text) {
-  const old = button.parentElement.querySelector('.badge');
-  if (old) old.remove();
-  button.after(el('span', { class: `badge ${ok ? 'ok' : 'err'}`, title: text }, ok ? '✓' : '✗'));
+  const slot = button.closest('.ops, summary').querySelector('.badge');
+  slot.className = `badge ${ok ? 'ok' : 'err'}`;
+  slot.title = text;
+  slot.textContent = ok ? `✓ ${text.split(' ')[0]}` : `✗ ${text.split(':')[0]}`;
 }
 
 async function command(endpoint, msgType, path, button, extra) {

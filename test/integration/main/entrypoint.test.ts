@@ -103,10 +103,12 @@ describe('entry point (npm start)', () => {
 
   it('runs MQTT-SN and LwM2M against the embedded broker, then shuts down in order on SIGTERM', async () => {
     const brokerPort = await freeTcpPort();
+    const httpPort = await freeTcpPort();
     const snPort = await freeUdpPort();
     const lwPort = await freeUdpPort();
     const file = await writeConfig({
       log: { level: 'info' },
+      http: { bind: `127.0.0.1:${httpPort}` },
       upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
       mqttsn: { listeners: { udp: { default: { bind: `127.0.0.1:${snPort}` } } } },
       lwm2m: { listeners: { udp: { default: { bind: `127.0.0.1:${lwPort}` } } } },
@@ -142,6 +144,12 @@ describe('entry point (npm start)', () => {
       expect(received).toContainEqual({ topic: 'entry/sn', payload: 'from-sn' });
       const registerEvent = received.find((m) => m.topic === 'lwm2m/entry-ep/response');
       expect(JSON.parse(registerEvent?.payload ?? '{}')).toMatchObject({ msgType: 'register', data: { ep: 'entry-ep', lt: 300 } });
+
+      // The HTTP listener of the real process: liveness, readiness, and the clients just seen.
+      expect((await fetch(`http://127.0.0.1:${httpPort}/health`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${httpPort}/ready`)).json()).toMatchObject({ status: 'ready' });
+      const clients = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v5/gateways/mqttsn/clients`)).json()) as { data: { clientid: string }[] };
+      expect(clients.data.map((c) => c.clientid)).toEqual(['entry-sn']);
 
       await watcher.endAsync();
       watcher = undefined;
