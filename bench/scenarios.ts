@@ -1,4 +1,5 @@
 import type { Scenario } from './common/scenario.js';
+import { httpApiScenario } from './http/http-api.js';
 import { lwm2mIdleScenario } from './lwm2m/scenarios/lwm2m-idle.js';
 import { lwm2mNotifyScenario } from './lwm2m/scenarios/lwm2m-notify.js';
 import { lwm2mReadScenario } from './lwm2m/scenarios/lwm2m-read.js';
@@ -12,6 +13,7 @@ import { sleepWakeScenario } from './mqttsn/scenarios/sleep-wake.js';
 
 /** Every scenario `npm run bench -- <name>` knows. */
 export const scenarios: readonly Scenario[] = [
+  httpApiScenario,
   connectStormScenario,
   publishScenario,
   fanoutScenario,
