@@ -6,20 +6,37 @@ import { apiError, errorSchema, type HttpContext } from './context.js';
 import { likeMatch, metaSchema, paginate, pagingQuerySchema } from './paging.js';
 import { mqttSnClientView } from './views.js';
 
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const bool = { type: 'boolean' } as const;
+/** Every field of mqttSnClientView, declared so the serialiser compiles them. */
 const clientSchema = {
   type: 'object',
-  additionalProperties: true,
   properties: {
-    clientid: { type: 'string' },
-    conn_state: { type: 'string' },
-    connected: { type: 'boolean' },
+    clientid: str,
+    username: { type: 'null' },
+    mountpoint: str,
+    proto_name: str,
+    proto_ver: str,
     ip_address: { type: ['string', 'null'] },
     port: { type: ['integer', 'null'] },
-    keepalive: { type: 'integer' },
-    last_seen: { type: 'string' },
-    mqueue_len: { type: 'integer' },
-    subscriptions_cnt: { type: 'integer' },
-    topics_cnt: { type: 'integer' },
+    listener: int,
+    connected: bool,
+    conn_state: str,
+    state_since: str,
+    last_seen: str,
+    keepalive: int,
+    sleep_duration: int,
+    clean_start: bool,
+    expiry_interval: int,
+    subscriptions_cnt: int,
+    topics_cnt: int,
+    inflight_cnt: int,
+    inflight_max: int,
+    mqueue_len: int,
+    mqueue_max: int,
+    awaiting_rel_cnt: int,
+    has_will: bool,
   },
 } as const;
 
