@@ -24,6 +24,7 @@ export interface GatewayUnderTest {
 export async function startGatewayUnderTest(overrides: Record<string, unknown> = {}, logger: Logger = silentLogger()): Promise<GatewayUnderTest> {
   const external = process.env['TEST_UPSTREAM_URL'];
   const config = resolveConfig({
+    log: { level: 'info', ...(overrides['log'] as object | undefined) },
     http: { bind: '127.0.0.1:0', command_timeout: '3s', ...(overrides['http'] as object | undefined) },
     upstream: { mode: testUpstreamMode(), embedded: { bind: '127.0.0.1:0' }, client: { server: external ?? '' } },
     mqttsn: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, ...(overrides['mqttsn'] as object | undefined) },
