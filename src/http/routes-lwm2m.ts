@@ -103,7 +103,9 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
         (q.gte_lifetime === undefined || r.lifetime >= q.gte_lifetime) &&
         (q.lte_lifetime === undefined || r.lifetime <= q.lte_lifetime);
       const like = q.like_endpoint_name !== undefined || q.like_clientid !== undefined;
-      return paginate(lw.store.values(), keep, (r) => lwm2mClientView(r, lw.bridge), q.page, q.limit, !like);
+      const page = paginate(lw.store.values(), keep, (r) => lwm2mClientView(r, lw.bridge), q.page, q.limit, !like);
+      // The views are built from typed fields only: plain JSON.stringify is the fastest serialiser for large pages.
+      return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(page);
     },
   );
 
