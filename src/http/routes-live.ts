@@ -5,7 +5,7 @@ import type { HttpContext } from './context.js';
 
 /** Comment line that keeps proxies from closing an idle stream (SSE §9.2.6). */
 const KEEPALIVE_MS = 15_000;
-/** Overview counters pushed to each stream this often. */
+/** Overview counters pushed to the streams this often (computed once per tick for all of them). */
 const OVERVIEW_MS = 1000;
 
 /** The dashboard's overview: counters and gauges (rates are computed by the page from successive values). */
@@ -60,6 +60,24 @@ export function overview(ctx: HttpContext): Record<string, unknown> {
 }
 
 export function registerLiveRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  // One overview computation per tick, whatever the number of open streams.
+  const overviewStreams = new Set<(json: string) => void>();
+  let ticker: NodeJS.Timeout | undefined;
+  const followOverview = (send: (json: string) => void): (() => void) => {
+    overviewStreams.add(send);
+    ticker ??= setInterval(() => {
+      const json = JSON.stringify(overview(ctx));
+      for (const stream of overviewStreams) stream(json);
+    }, OVERVIEW_MS);
+    return () => {
+      overviewStreams.delete(send);
+      if (overviewStreams.size === 0 && ticker !== undefined) {
+        clearInterval(ticker);
+        ticker = undefined;
+      }
+    };
+  };
+
   app.get(
     '/api/v5/overview',
     { schema: { tags: ['dashboard'], summary: 'Counters and gauges of both gateways (not in EMQX)', response: { 200: { type: 'object', additionalProperties: true } } } },
@@ -111,10 +129,10 @@ export function registerLiveRoutes(app: FastifyInstance, ctx: HttpContext): void
         }
       });
       send('overview', overview(ctx));
-      const overviewTimer = setInterval(() => send('overview', overview(ctx)), OVERVIEW_MS);
+      const unfollow = followOverview((json) => send('overview', json));
       const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS);
       const close = (): void => {
-        clearInterval(overviewTimer);
+        unfollow();
         clearInterval(keepalive);
         unsubscribe();
       };
