@@ -19,14 +19,14 @@ export interface GatewayUnderTest {
 /**
  * The whole gateway in-process (startGateway, as `npm start` runs it) with
  * every listener on 127.0.0.1 port 0: embedded broker, or the external one
- * of TEST_UPSTREAM_URL, in the mode of TEST_UPSTREAM_MODE.
+ * of `overrides.brokerUrl` / TEST_UPSTREAM_URL, in the mode of TEST_UPSTREAM_MODE.
  */
 export async function startGatewayUnderTest(overrides: Record<string, unknown> = {}, logger: Logger = silentLogger()): Promise<GatewayUnderTest> {
-  const external = process.env['TEST_UPSTREAM_URL'];
+  const external = (overrides['brokerUrl'] as string | undefined) ?? process.env['TEST_UPSTREAM_URL'];
   const config = resolveConfig({
     log: { level: 'info', ...(overrides['log'] as object | undefined) },
     http: { bind: '127.0.0.1:0', command_timeout: '3s', ...(overrides['http'] as object | undefined) },
-    upstream: { mode: testUpstreamMode(), embedded: { bind: '127.0.0.1:0' }, client: { server: external ?? '' } },
+    upstream: { mode: testUpstreamMode(), embedded: { bind: '127.0.0.1:0' }, client: { server: external ?? '', maxReconnectInterval: '1s' } },
     mqttsn: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, ...(overrides['mqttsn'] as object | undefined) },
     lwm2m: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, ...(overrides['lwm2m'] as object | undefined) },
   });
