@@ -69,25 +69,29 @@ function renderOverview(o) {
   const up = $('upstream');
   up.textContent = o.upstream.connected ? `broker ${o.upstream.description}: up` : `broker ${o.upstream.description}: DOWN`;
   up.className = `pill ${o.upstream.connected ? 'ok' : 'bad'}`;
-  const cards = [];
+  const groups = [];
   const p = previous;
   if (o.mqttsn) {
     const sn = o.mqttsn;
+    const cards = [];
     cards.push(card('MQTT-SN sessions', sn.sessions, `${sn.connected} connected · ${sn.asleep} asleep`));
     cards.push(card('PUBLISH in', sn.publishes_in, perSecond(o, p, (x) => x.mqttsn?.publishes_in ?? 0)));
     cards.push(card('PUBLISH out', sn.publishes_out, perSecond(o, p, (x) => x.mqttsn?.publishes_out ?? 0)));
     cards.push(card('SN datagrams in', sn.datagrams.in, perSecond(o, p, (x) => x.mqttsn?.datagrams.in ?? 0)));
     cards.push(card('Buffered msgs', sn.buffered));
     cards.push(card('Malformed / dropped', `${sn.malformed} / ${sn.dropped}`, `${sn.lost} clients lost`));
+    groups.push(el('h2', {}, 'MQTT-SN'), el('div', { class: 'cards' }, cards));
   }
   if (o.lwm2m) {
     const lw = o.lwm2m;
+    const cards = [];
     cards.push(card('LwM2M devices', lw.registrations, `${lw.observations} observations`));
     cards.push(card('Notifications', lw.notifications, perSecond(o, p, (x) => x.lwm2m?.notifications ?? 0)));
     cards.push(card('CoAP datagrams in', lw.datagrams.in, perSecond(o, p, (x) => x.lwm2m?.datagrams.in ?? 0)));
     cards.push(card('CoAP retransmits', lw.retransmissions, `${lw.malformed} malformed`));
+    groups.push(el('h2', {}, 'LwM2M'), el('div', { class: 'cards' }, cards));
   }
-  $('cards').replaceChildren(...cards);
+  $('cards').replaceChildren(...groups);
   previous = o;
 }
 

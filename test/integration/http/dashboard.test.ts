@@ -114,10 +114,22 @@ describe.skipIf(!available)('dashboard in a real browser (Debian chromium, headl
     if (observed === undefined) throw new Error('no observe reached the device');
     await device.dev.sendResponse(observed, { code: '2.05', format: 0, payload: '42', observe: 2 }, 'NON');
     await expectText(battery.locator('.val'), '42');
+
+    // Write: an inline field, Enter sends it; the device's 2.04 shows as the row's status.
+    const offset = page.locator('.res[data-path="/3/0/14"]');
+    await offset.locator('button[data-action=write]').click();
+    await offset.locator('input').fill('+02:00');
+    await offset.locator('input').press('Enter');
+    await expectText(offset.locator('.badge'), '2.04');
+    await expectText(offset.locator('.val'), '+02:00');
+    const reboot = page.locator('.res[data-path="/3/0/4"]');
+    await reboot.locator('button[data-action=execute]').click();
+    await expectText(reboot.locator('.badge'), '2.04');
     await shot(page, 'laptop-lwm2m-device');
 
     await page.click('a[data-tab=events]');
     await page.locator(`#event-log li[data-type=register]`, { hasText: ep }).waitFor();
+    await shot(page, 'laptop-events');
     expect(errors).toEqual([]);
     await page.close();
   });
