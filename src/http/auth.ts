@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import type { HttpConfig } from '../config/types.js';
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback: the same machine. */
@@ -28,7 +28,11 @@ export function hasCredentials(config: HttpConfig): boolean {
  * with neither configured nothing is served off loopback.
  */
 export function isAuthorized(config: HttpConfig, remoteAddress: string | undefined, authorization: string | undefined): boolean {
-  if (isLoopback(remoteAddress)) return true;
+  return isLoopback(remoteAddress) || hasValidCredentials(config, authorization);
+}
+
+/** `Authorization` carries the configured API key or basic-auth pair. */
+export function hasValidCredentials(config: HttpConfig, authorization: string | undefined): boolean {
   if (authorization === undefined) return false;
   const space = authorization.indexOf(' ');
   if (space <= 0) return false;
@@ -45,4 +49,40 @@ export function isAuthorized(config: HttpConfig, remoteAddress: string | undefin
     return userOk && passOk;
   }
   return false;
+}
+
+/** The host part of a Host header (`name`, `name:port`, `[v6]:port`), lower case. */
+function hostOf(header: string): string {
+  const text = header.trim().toLowerCase();
+  if (text.startsWith('[')) return text.slice(1, text.indexOf(']'));
+  const colon = text.lastIndexOf(':');
+  return colon === -1 || text.indexOf(':') !== colon ? text : text.slice(0, colon);
+}
+
+/**
+ * DNS rebinding guard for the unauthenticated loopback path: a page from
+ * another site whose name resolves to 127.0.0.1 would reach us with its own
+ * name in Host. Loopback requests without credentials must name the
+ * machine itself: `localhost` or an IP literal.
+ */
+export function isLocalHostHeader(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const name = hostOf(host);
+  return name === 'localhost' || name.endsWith('.localhost') || isIP(name) !== 0;
+}
+
+/**
+ * CSRF guard: a browser sends Origin with every cross-origin POST / DELETE
+ * (Fetch standard), and would attach cached basic-auth credentials to it.
+ * A state-changing request whose Origin is not this listener's own is refused.
+ */
+export function isCrossOriginWrite(method: string, origin: string | undefined, host: string | undefined): boolean {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  if (origin === undefined) return false; // not a browser, or a same-origin navigation
+  if (host === undefined) return true;
+  try {
+    return new URL(origin).host.toLowerCase() !== host.trim().toLowerCase();
+  } catch {
+    return true;
+  }
 }

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { formatPeer } from '../log.js';
 import { parseBind, type BindAddress } from '../transport/udp.js';
 import { ConfigError } from '../errors.js';
-import { hasCredentials, isAuthorized, isLoopback } from './auth.js';
+import { hasCredentials, hasValidCredentials, isCrossOriginWrite, isLocalHostHeader, isLoopback } from './auth.js';
 import { apiError, type HttpContext } from './context.js';
 import { loadDashboard } from './dashboard-assets.js';
 import { registerGatewayRoutes } from './routes-gateways.js';
@@ -64,7 +64,15 @@ export async function startHttpServer(ctx: HttpContext): Promise<RunningHttp> {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    if (isAuthorized(cfg, request.socket.remoteAddress, request.headers.authorization)) return;
+    const host = request.headers.host;
+    if (isCrossOriginWrite(request.method, request.headers.origin, host)) {
+      return reply.code(403).send(apiError('FORBIDDEN', 'cross-origin request refused'));
+    }
+    if (hasValidCredentials(cfg, request.headers.authorization)) return;
+    if (isLoopback(request.socket.remoteAddress)) {
+      if (isLocalHostHeader(host)) return;
+      return reply.code(403).send(apiError('FORBIDDEN', 'loopback requests without credentials must name localhost or an IP address as host'));
+    }
     if (cfg.username !== '') reply.header('www-authenticate', 'Basic realm="snlw-gateway", charset="UTF-8"');
     else if (cfg.api_key !== '') reply.header('www-authenticate', 'Bearer realm="snlw-gateway"');
     return reply.code(401).send(apiError('BAD_USERNAME_OR_PWD', hasCredentials(cfg) ? 'authentication required' : 'served to loopback clients only: set http.api_key or http.username/password'));

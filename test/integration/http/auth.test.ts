@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAuthorized, isLoopback } from '../../../src/http/auth.js';
+import { isAuthorized, isCrossOriginWrite, isLocalHostHeader, isLoopback } from '../../../src/http/auth.js';
 import { startGatewayUnderTest, type GatewayUnderTest } from './running-gateway.js';
 
 const basic = (user: string, pass: string): string => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
@@ -22,6 +22,16 @@ describe('HTTP authentication: loopback served, everyone else needs the API key 
     expect(isAuthorized({ ...config, api_key: '' }, '10.0.0.1', 'Bearer ')).toBe(false);
     expect(isAuthorized({ ...config, username: '', password: '' }, '10.0.0.1', basic('', ''))).toBe(false);
     expect(isAuthorized({ ...config, api_key: '', username: '' }, '10.0.0.1', 'Bearer anything')).toBe(false);
+  });
+
+  it('recognises hosts that name the machine, and cross-origin writes', () => {
+    for (const h of ['localhost', 'localhost:18083', '127.0.0.1:18083', '[::1]:18083', '10.1.2.3', 'app.localhost:1']) expect(isLocalHostHeader(h)).toBe(true);
+    for (const h of ['evil.example', 'evil.example:18083', '127.0.0.1.nip.io', undefined]) expect(isLocalHostHeader(h)).toBe(false);
+    expect(isCrossOriginWrite('POST', 'http://evil.example', '127.0.0.1:18083')).toBe(true);
+    expect(isCrossOriginWrite('DELETE', 'null', '127.0.0.1:18083')).toBe(true);
+    expect(isCrossOriginWrite('POST', 'http://127.0.0.1:18083', '127.0.0.1:18083')).toBe(false);
+    expect(isCrossOriginWrite('POST', undefined, '127.0.0.1:18083')).toBe(false);
+    expect(isCrossOriginWrite('GET', 'http://evil.example', '127.0.0.1:18083')).toBe(false);
   });
 
   describe('on the running listener (requests injected with a remote address)', () => {
@@ -50,6 +60,22 @@ describe('HTTP authentication: loopback served, everyone else needs the API key 
       expect((await inject('/metrics', '2001:db8::1', basic('admin', 'p@ss')))?.statusCode).toBe(200);
       expect((await inject('/api/v5/gateways', '192.0.2.10', 'Bearer wrong'))?.statusCode).toBe(401);
       expect((await fetch(`${g.base}/api/v5/gateways`)).status).toBe(200);
+    });
+
+    it('refuses DNS rebinding (a foreign Host on loopback) and cross-origin writes (CSRF)', async () => {
+      const rebound = await g.gateway.http?.app.inject({ method: 'GET', url: '/api/v5/gateways', remoteAddress: '127.0.0.1', headers: { host: 'evil.example:18083' } });
+      expect(rebound?.statusCode).toBe(403);
+      const withJunk = await g.gateway.http?.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers: { host: 'evil.example', authorization: 'Bearer junk' } });
+      expect(withJunk?.statusCode).toBe(403);
+      const keyed = await g.gateway.http?.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers: { host: 'gw.example', authorization: 'Bearer k3y-secret' } });
+      expect(keyed?.statusCode).toBe(200);
+      const host = new URL(g.base).host;
+      const csrf = await fetch(`${g.base}/api/v5/gateways/mqttsn/clients/someone`, { method: 'DELETE', headers: { origin: 'http://evil.example' } });
+      expect(csrf.status).toBe(403);
+      const csrfKeyed = await fetch(`${g.base}/api/v5/gateways/mqttsn/predefined/5`, { method: 'DELETE', headers: { origin: 'http://evil.example', authorization: 'Bearer k3y-secret' } });
+      expect(csrfKeyed.status).toBe(403);
+      const sameOrigin = await fetch(`${g.base}/api/v5/gateways/mqttsn/clients/someone`, { method: 'DELETE', headers: { origin: `http://${host}` } });
+      expect(sameOrigin.status).toBe(404); // reached the route: no such client
     });
   });
 });
