@@ -5,6 +5,8 @@ import type { HttpContext } from './context.js';
 
 /** Comment line that keeps proxies from closing an idle stream (SSE §9.2.6). */
 const KEEPALIVE_MS = 15_000;
+/** Open streams at most: each costs a socket and a share of every event. */
+const MAX_STREAMS = 100;
 /** Overview counters pushed to the streams this often (computed once per tick for all of them). */
 const OVERVIEW_MS = 1000;
 
@@ -109,6 +111,9 @@ export function registerLiveRoutes(app: FastifyInstance, ctx: HttpContext): void
     },
     (request, reply) => {
       const endpoint = request.query.endpoint;
+      if (ctx.activity.listenerCount >= MAX_STREAMS) {
+        return reply.code(503).header('retry-after', '5').send({ code: 'TOO_MANY_STREAMS', message: `at most ${MAX_STREAMS} live streams` });
+      }
       const raw = reply.raw;
       reply.hijack();
       raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
