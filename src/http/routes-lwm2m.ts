@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { JsonObject } from '../lwm2m/bridge/command.js';
 import type { Lwm2mGateway } from '../lwm2m/gateway.js';
+import type { ModelRegistry } from '../lwm2m/model/types.js';
 import type { Registration } from '../lwm2m/registration/registration.js';
 import { apiError, errorSchema, type HttpContext } from './context.js';
 import { findRegistration, runCommand } from './lwm2m-commands.js';
@@ -54,6 +55,25 @@ interface ListQuery {
   ip_address?: string;
   gte_lifetime?: number;
   lte_lifetime?: number;
+}
+
+/**
+ * EMQX lookup for discover: each link of the device's answer as
+ * `{path, name, operations, dataType}` from the object definitions (LwM2M
+ * 1.1 TS §5.4.2: Discover answers in CoRE Link Format). Attributes stay in `link`.
+ */
+function enrichDiscover(links: readonly unknown[], models: ModelRegistry, reg: Registration): unknown[] {
+  return links.map((link) => {
+    const text = String(link);
+    const path = /^<([^>]*)>/.exec(text)?.[1] ?? text;
+    const ids = path.split('/').filter((p) => p !== '').map(Number);
+    const [objectId, , resourceId] = ids;
+    const version = objectId === undefined ? undefined : reg.objects?.versions.get(objectId);
+    const model = objectId === undefined ? undefined : models.get(objectId, version);
+    const resource = resourceId === undefined || objectId === undefined ? undefined : models.resource(objectId, resourceId, version);
+    if (resource !== undefined) return { path, name: resource.name, operations: resource.operations, dataType: resource.type, link: text };
+    return { path, name: model?.name ?? null, operations: null, dataType: null, link: text };
+  });
 }
 
 function notLoaded(reply: FastifyReply): FastifyReply {
@@ -160,7 +180,8 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
       const answer = ctx.activity.lookup(reg.endpoint, action, path);
       const data = answer?.data as JsonObject | undefined;
       if (data === undefined) return { clientid: reg.clientId, path, action, code: '6.01', codeMsg: 'reply_not_received' };
-      return { clientid: reg.clientId, path, action, code: data.code, codeMsg: data.codeMsg, content: data.content ?? null, answer };
+      const content = action === 'discover' && Array.isArray(data.content) ? enrichDiscover(data.content, lw.models, reg) : (data.content ?? null);
+      return { clientid: reg.clientId, path, action, code: data.code, codeMsg: data.codeMsg, content, answer };
     },
   );
 

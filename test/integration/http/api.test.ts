@@ -92,6 +92,19 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
       code: '2.05',
       content: [{ path: '/3/0/0', value: 'ACME' }],
     });
+
+    // Discover: the answer as the response topic carries it; lookup enriches it from the object XML (EMQX).
+    const discover = getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/discover?path=/3/0`, { method: 'POST' });
+    const dreq = await dev.expectRequest();
+    dev.respond(dreq, { code: '2.05', format: 40, payload: '</3/0>,</3/0/0>,</3/0/4>;pmin=10' });
+    expect(await discover).toMatchObject({ status: 200, body: { msgType: 'discover', data: { code: '2.05', content: ['</3/0>', '</3/0/0>', '</3/0/4>;pmin=10'] } } });
+    expect((await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/lookup?path=/3/0&action=discover`)).body).toMatchObject({
+      content: [
+        { path: '/3/0', name: 'Device', operations: null, dataType: null },
+        { path: '/3/0/0', name: 'Manufacturer', operations: 'R', dataType: 'String' },
+        { path: '/3/0/4', name: 'Reboot', operations: 'E', dataType: 'none', link: '</3/0/4>;pmin=10' },
+      ],
+    });
   });
 
   it('LwM2M write, execute and observe over HTTP; 504 when the device is silent, 409 on reset, 400 on a bad command', async () => {
