@@ -56,6 +56,7 @@ async function main(argv: readonly string[]): Promise<void> {
       upstream: gateway.upstream.description,
       mqttsn: gateway.mqttsn?.addresses,
       lwm2m: gateway.lwm2m?.addresses,
+      lwm2mBootstrap: gateway.lwm2m?.bootstrap?.addresses,
     },
     'gateway running',
   );

@@ -15,7 +15,9 @@ import type { RegistrationStore } from '../registration/store.js';
 import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
-import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommandFilter } from './topics.js';
+import { deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, type SharedCommandFilter } from './topics.js';
+import type { Peer } from '../../transport/udp.js';
+import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
 
 /**
  * The MQTT side of the LwM2M gateway: one shared upstream session, the
@@ -23,7 +25,7 @@ import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommand
  * mountpoint allows it, else one filter per device), registration events,
  * command routing into the per-device scheduler.
  */
-export class Lwm2mBridge implements RegistrarEvents {
+export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   readonly #config: Lwm2mConfig;
   readonly #session: UpstreamSession;
   readonly #store: RegistrationStore;
@@ -155,6 +157,20 @@ export class Lwm2mBridge implements RegistrarEvents {
     const registering = this.#registering.get(reg);
     if (registering === undefined) finish();
     else void registering.then(finish);
+  }
+
+  /**
+   * A bootstrap server event, on the topic the device's register events
+   * would use (no registration exists yet: the mountpoint is rendered with
+   * the endpoint name for ${endpoint_name}, ${clientid} and ${username}).
+   */
+  publishBootstrapEvent(endpoint: string, peer: Peer, event: JsonObject): void {
+    const template = this.#config.mountpoint;
+    const mountpoint = template.includes('${')
+      ? renderMountpoint(template, { endpoint_name: endpoint, clientid: endpoint, username: endpoint, peerhost: peer.address })
+      : template;
+    const translator = this.#config.translators.bootstrap ?? this.#config.translators.register;
+    this.#publish(mountpoint + translator.topic, translator.qos, event);
   }
 
   // ------------------------------------------------------------ traffic
