@@ -76,16 +76,15 @@ export async function parseBootstrapConfig(raw: unknown, baseDir: string, proble
   const identities = new Map<string, string>();
   for (const [name, value] of Object.entries(endpoints)) {
     const prefix = `endpoints.${name}`;
-    if (name !== WILDCARD) {
-      const bad = checkDeviceSuppliedName(name);
-      if (bad !== undefined) add(prefix, name, `endpoint name ${bad}`);
-    }
+    // The name is matched against a device's `ep`, which must be usable as a topic level.
+    const badName = name === WILDCARD ? undefined : checkDeviceSuppliedName(name);
+    if (badName !== undefined) add(prefix, name, `endpoint name ${badName}`);
     if (!isObject(value)) {
       add(prefix, value, 'must be an object');
       continue;
     }
     const entry = await parseEntry(name, value, prefix, baseDir, add);
-    if (entry === undefined) continue;
+    if (entry === undefined || badName !== undefined) continue;
     if (entry.securityMode === 'psk') {
       const identity = entry.pskIdentity ?? name;
       const first = identities.get(identity);
