@@ -1,3 +1,4 @@
+import { Decoder } from 'cbor-x';
 import { Lwm2mTestDevice, pathOf, uintOptionOf, type DeviceMessage, type Reply } from './lwm2m-device.js';
 
 /**
@@ -103,7 +104,12 @@ export class BootstrapTestClient {
     run.writeFormats.set(path, format);
     const [objectId, instanceId] = path.split('/').slice(1).map(Number);
     if (objectId === undefined || instanceId === undefined) throw new Error(`write to ${path} is not an object instance`);
-    const resources = format === 110 ? decodeSenmlJsonInstance(req.payload, path) : decodeTlvInstance(req.payload, instanceId);
+    const resources =
+      format === 110
+        ? decodeSenmlJsonInstance(req.payload, path)
+        : format === 112
+          ? decodeSenmlCborInstance(req.payload, path)
+          : decodeTlvInstance(req.payload, instanceId);
     const get = (rid: number): Buffer => {
       const value = resources.get(rid);
       if (value === undefined) throw new Error(`write to ${path} lacks resource ${rid}`);
@@ -178,11 +184,32 @@ function decodeTlvInstance(payload: Buffer, instanceId: number): Map<number, Buf
   return out;
 }
 
-// ---------------------------------------------------------------- SenML JSON (RFC 8428)
+// ---------------------------------------------------------------- SenML JSON and CBOR (RFC 8428)
 
-/** Resource id -> value bytes in TLV form (so both formats decode the same way below). */
+/** RFC 8428 §6: SenML CBOR labels -> the JSON names. */
+const CBOR_LABELS = new Map<unknown, string>([[-2, 'bn'], [0, 'n'], [2, 'v'], [3, 'vs'], [4, 'vb'], [8, 'vd']]);
+
+function decodeSenmlCborInstance(payload: Buffer, path: string): Map<number, Buffer> {
+  const records = new Decoder({ mapsAsObjects: false, useRecords: false }).decode(payload) as Map<unknown, unknown>[];
+  const json = records.map((record) => {
+    const out: Record<string, unknown> = {};
+    for (const [label, value] of record) {
+      const name = CBOR_LABELS.get(label);
+      if (name === undefined) throw new Error(`SenML CBOR label ${String(label)} not expected here`);
+      // SenML CBOR carries Opaque as a byte string (JSON uses base64url text).
+      out[name] = name === 'vd' && Buffer.isBuffer(value) ? value.toString('base64url') : value;
+    }
+    return out;
+  });
+  return senmlRecordsToResources(json, path);
+}
+
+/** Resource id -> value bytes in TLV form (so every format decodes the same way below). */
 function decodeSenmlJsonInstance(payload: Buffer, path: string): Map<number, Buffer> {
-  const records = JSON.parse(payload.toString('utf8')) as Record<string, unknown>[];
+  return senmlRecordsToResources(JSON.parse(payload.toString('utf8')) as Record<string, unknown>[], path);
+}
+
+function senmlRecordsToResources(records: readonly Record<string, unknown>[], path: string): Map<number, Buffer> {
   const out = new Map<number, Buffer>();
   let bn = '';
   for (const r of records) {
@@ -192,7 +219,7 @@ function decodeSenmlJsonInstance(payload: Buffer, path: string): Map<number, Buf
     const rid = Number(name.slice(path.length + 1));
     if (typeof r['vs'] === 'string') out.set(rid, Buffer.from(r['vs'], 'utf8'));
     else if (typeof r['vb'] === 'boolean') out.set(rid, Buffer.from([r['vb'] ? 1 : 0]));
-    else if (typeof r['v'] === 'number') out.set(rid, int64(r['v']));
+    else if (typeof r['v'] === 'number' || typeof r['v'] === 'bigint') out.set(rid, int64(Number(r['v'])));
     else if (typeof r['vd'] === 'string') out.set(rid, Buffer.from(r['vd'], 'base64url'));
     else throw new Error(`SenML record ${name} has no value`);
   }

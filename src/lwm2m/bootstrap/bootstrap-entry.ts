@@ -53,4 +53,9 @@ export class BootstrapEntries {
   get size(): number {
     return this.#byName.size;
   }
+
+  /** Names of the entries whose account carries secrets (psk, x509). */
+  securedEntries(): string[] {
+    return [...this.#byName.values()].filter((e) => e.securityMode !== 'nosec').map((e) => e.name);
+  }
 }

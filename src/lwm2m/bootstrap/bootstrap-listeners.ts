@@ -102,6 +102,11 @@ export class BootstrapListeners {
     sweepTimer.unref();
     const listeners = new BootstrapListeners(udp, coap, server, sweepTimer);
     logger.info({ listeners: listeners.addresses, endpoints: opts.entries.size }, 'lwm2m bootstrap: server started');
+    const secured = opts.entries.securedEntries();
+    if (secured.length > 0) {
+      // Plain CoAP: whoever sends a Bootstrap-Request with a configured name receives that account's secrets.
+      logger.warn({ entries: secured }, 'lwm2m bootstrap: PSK/X.509 accounts are handed out over plain UDP (keys travel in clear text); expose the bootstrap listener on trusted networks only');
+    }
     return listeners;
   }
 

@@ -296,6 +296,20 @@ describe('LwM2M bootstrap server: wildcard entry, LwM2M 1.1 client with pct and 
     });
   });
 
+  it('writes SenML CBOR to a client that asked for pct=112, and TLV for a pct it cannot use for an instance', async () => {
+    for (const [pct, format] of [[112, 112], [0, 11542]] as const) {
+      const ep = uniqueEp('bs-pct');
+      const client = await s.client();
+      expect((await client.request(ep, [`pct=${pct}`])).code).toBe('2.04');
+      const run = await client.serve();
+      expect(run.writeFormats.get('/0/1')).toBe(format);
+      expect(run.writeFormats.get('/1/0')).toBe(format);
+      expect(run.security.get(1)).toMatchObject({ uri: 'coaps://127.0.0.1:5684', mode: 0, identity: Buffer.from(ep), ssid: 1 });
+      expect(run.security.get(1)?.secret.length).toBe(16);
+      expect(run.server.get(0)).toEqual({ ssid: 1, lifetime: 600, notificationStoring: true, binding: 'U' });
+    }
+  });
+
   it('wildcard PSK: each device gets its endpoint name as identity and its own random 16-byte key', async () => {
     const keys: Buffer[] = [];
     for (const ep of [uniqueEp('bs-wild'), uniqueEp('bs-wild')]) {
@@ -319,6 +333,8 @@ describe('LwM2M bootstrap server: wildcard entry, LwM2M 1.1 client with pct and 
   });
 
   it('holds at most max_connections sequences per listener: the next request gets 5.03', async () => {
+    // Earlier sequences have ended (their Finish answers may still have been on the way).
+    await expect.poll(() => s.gateway.bootstrap?.activeSessions).toBe(0);
     const clients = [await s.client(), await s.client(), await s.client()];
     const eps = [uniqueEp('bs-cap'), uniqueEp('bs-cap'), uniqueEp('bs-cap')];
     expect((await clients[0]?.request(eps[0]))?.code).toBe('2.04');

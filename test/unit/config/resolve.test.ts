@@ -317,6 +317,9 @@ describe('resolveConfig validation: one problem per bad key', () => {
     expect(clash.reason).toMatch(/same UDP address as lwm2m.listeners.udp.default.bind/);
     const none = onlyProblem({ lwm2m: { bootstrap: { config_file: '/etc/bs.json', listeners: { udp: {} } } } });
     expect(none.key).toBe('lwm2m.bootstrap.listeners.udp');
+    const disabled = onlyProblem({ lwm2m: { enable: false, bootstrap: { config_file: '/etc/bs.json' } } });
+    expect(disabled.key).toBe('lwm2m.bootstrap.config_file');
+    expect(disabled.reason).toMatch(/needs lwm2m.enable true/);
     // A relative file name is taken from the working directory, as --config.
     expect(resolveConfig({ lwm2m: { bootstrap: { config_file: 'bs.json' } } }).lwm2m.bootstrap?.config_file).toBe(join(process.cwd(), 'bs.json'));
   });
