@@ -73,7 +73,8 @@ export class BootstrapServer {
     const { endpoint, pct } = query;
     const entry = this.#opts.entries.lookup(endpoint);
     if (entry === undefined) {
-      logger.info({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: no configuration for this endpoint');
+      // Debug only: any peer can send names; the event tells the operator.
+      if (logger.isLevelEnabled('debug')) logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: no configuration for this endpoint');
       this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapFailedEvent(endpoint, { reason: 'unknown_endpoint' }));
       return text(CoapCode.BAD_REQUEST, 'no bootstrap configuration for this endpoint');
     }

@@ -213,6 +213,21 @@ describe('LwM2M bootstrap server over real UDP (named endpoints, no wildcard)', 
     expect(s.gateway.bootstrap?.activeSessions).toBe(0);
   });
 
+  it('a retransmitted Bootstrap-Request (same message id) gets the same 2.04 and starts no second sequence', async () => {
+    const topic = `lwm2m/${silentEp}/response`;
+    await s.mqtt.watch(topic);
+    const client = await s.client();
+    const first = await client.device.request('0.02', ['bs'], [`ep=${silentEp}`], undefined, 4242);
+    const again = await client.device.request('0.02', ['bs'], [`ep=${silentEp}`], undefined, 4242);
+    expect([first.code, again.code]).toEqual(['2.04', '2.04']);
+    const run = await client.serve();
+    expect(run.operations).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/1', 'PUT /1/0', 'POST /bs']);
+    expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-request');
+    expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-finished');
+    await s.mqtt.none(topic, 200);
+    await client.device.expectNothing(100);
+  });
+
   it('a new Bootstrap-Request replaces the sequence under way (bootstrap-failed superseded, then a new sequence)', async () => {
     const topic = `lwm2m/${silentEp}/response`;
     await s.mqtt.watch(topic);
