@@ -47,6 +47,8 @@ export interface BootstrapScript {
   readonly finish?: Reply;
   /** Stop answering at the first request whose `METHOD /path` equals this (the device went away). */
   readonly silentAt?: string;
+  /** Answer the request whose `METHOD /path` equals the key with this reply, or RST; then stop serving. */
+  readonly failAt?: { readonly operation: string; readonly reply: Reply | 'reset' };
 }
 
 const METHODS: Record<string, string> = { '0.01': 'GET', '0.02': 'POST', '0.03': 'PUT', '0.04': 'DELETE' };
@@ -79,6 +81,12 @@ export class BootstrapTestClient {
       const operation = `${METHODS[req.code] ?? req.code} ${pathOf(req)}`;
       run.operations.push(operation);
       if (operation === script.silentAt) return run;
+      if (operation === script.failAt?.operation) {
+        const reply = script.failAt.reply;
+        if (reply === 'reset') this.device.reset(req);
+        else this.device.respond(req, reply);
+        return run;
+      }
       if (operation === 'POST /bs') {
         const reply = script.finish ?? { code: '2.04' };
         run.finishCode = reply.code;

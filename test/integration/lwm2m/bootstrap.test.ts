@@ -213,6 +213,28 @@ describe('LwM2M bootstrap server over real UDP (named endpoints, no wildcard)', 
     expect(s.gateway.bootstrap?.activeSessions).toBe(0);
   });
 
+  it('a write answered with an error, or a request answered with RST: bootstrap-failed rejected / reset, nothing more sent', async () => {
+    const topic = `lwm2m/${silentEp}/response`;
+    await s.mqtt.watch(topic);
+    const client = await s.client();
+    expect((await client.request(silentEp)).code).toBe('2.04');
+    const rejected = await client.serve({ failAt: { operation: 'PUT /1/0', reply: { code: '4.00', payload: 'bad binding' } } });
+    expect(rejected.operations).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/1', 'PUT /1/0']);
+    expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-request');
+    expect(await s.mqtt.next(topic)).toEqual({
+      msgType: 'bootstrap-failed',
+      data: { ep: silentEp, reason: 'rejected', operation: 'write /1/0', code: '4.00', codeMsg: 'bad_request', message: 'bad binding' },
+    });
+    await client.device.expectNothing(200);
+
+    expect((await client.request(silentEp)).code).toBe('2.04');
+    const reset = await client.serve({ failAt: { operation: 'DELETE /1', reply: 'reset' } });
+    expect(reset.operations).toEqual(['DELETE /0', 'DELETE /1']);
+    expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-request');
+    expect(await s.mqtt.next(topic)).toEqual({ msgType: 'bootstrap-failed', data: { ep: silentEp, reason: 'reset', operation: 'delete /1' } });
+    await client.device.expectNothing(200);
+  });
+
   it('a retransmitted Bootstrap-Request (same message id) gets the same 2.04 and starts no second sequence', async () => {
     const topic = `lwm2m/${silentEp}/response`;
     await s.mqtt.watch(topic);
