@@ -1,5 +1,5 @@
 import { Decoder } from 'cbor-x';
-import { Lwm2mTestDevice, pathOf, uintOptionOf, type DeviceMessage, type Reply } from './lwm2m-device.js';
+import { Lwm2mTestDevice, pathOf, uint, uintOptionOf, type DeviceMessage, type Reply } from './lwm2m-device.js';
 
 /**
  * The client side of the LwM2M bootstrap interface for tests: sends
@@ -38,6 +38,8 @@ export interface BootstrapRun {
   readonly server: Map<number, WrittenServer>;
   /** The answer sent to Bootstrap-Finish. */
   finishCode: string | undefined;
+  /** Block1 blocks received (RFC 7959 §2.5), over all writes. */
+  blocks: number;
 }
 
 export interface BootstrapScript {
@@ -75,7 +77,8 @@ export class BootstrapTestClient {
    * (or, with `silentAt`, until that request arrived and was left unanswered).
    */
   async serve(script: BootstrapScript = {}, timeoutMs = 3000): Promise<BootstrapRun> {
-    const run: BootstrapRun = { operations: [], writeFormats: new Map(), security: new Map(), server: new Map(), finishCode: undefined };
+    const run: BootstrapRun = { operations: [], writeFormats: new Map(), security: new Map(), server: new Map(), finishCode: undefined, blocks: 0 };
+    let upload: Buffer[] = [];
     for (;;) {
       const req = await this.device.expectRequest(timeoutMs);
       const operation = `${METHODS[req.code] ?? req.code} ${pathOf(req)}`;
@@ -98,6 +101,24 @@ export class BootstrapTestClient {
       } else if (req.code === '0.04') {
         this.device.respond(req, { code: '2.02' });
       } else if (req.code === '0.03') {
+        const block1 = req.options.find((o) => o.number === 27);
+        if (block1 !== undefined) {
+          // RFC 7959 §2.5: collect the blocks in order; 2.31 Continue until the last (M = 0).
+          const n = block1.value.length === 0 ? 0 : block1.value.readUIntBE(0, block1.value.length);
+          if (n >> 4 !== upload.length) throw new Error(`Block1 NUM ${n >> 4} out of order`);
+          upload.push(req.payload);
+          run.blocks += 1;
+          if ((n & 0x08) !== 0) {
+            run.operations.pop(); // one write, however many blocks
+            this.device.respond(req, { code: '2.31', extraOptions: [{ number: 27, value: uint(n) }] });
+            continue;
+          }
+          const whole = { ...req, payload: Buffer.concat(upload) };
+          upload = [];
+          this.#storeWrite(whole, run);
+          this.device.respond(req, { code: '2.04', extraOptions: [{ number: 27, value: uint(n) }] });
+          continue;
+        }
         this.#storeWrite(req, run);
         this.device.respond(req, { code: '2.04' });
       } else {

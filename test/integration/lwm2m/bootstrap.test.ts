@@ -1,6 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { connectAsync } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
@@ -14,6 +15,8 @@ import { BootstrapTestClient } from '../../helpers/lwm2m-bootstrap-client.js';
 import { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
 import { startTestUpstream, type TestUpstream } from '../../helpers/upstream.js';
 import { MqttWatcher, uniqueEp } from './harness.js';
+
+const FIXTURES = resolve(import.meta.dirname, '../../fixtures/bootstrap');
 
 interface BootstrapSetup {
   readonly gateway: Lwm2mGateway;
@@ -91,6 +94,7 @@ describe('LwM2M bootstrap server over real UDP (named endpoints, no wildcard)', 
   const pskEp = uniqueEp('bs-psk');
   const rejectEp = uniqueEp('bs-406');
   const silentEp = uniqueEp('bs-silent');
+  const x509Ep = uniqueEp('bs-x509');
   const pskKeyHex = '00112233445566778899aabbccddeeff';
   let s: BootstrapSetup;
 
@@ -100,6 +104,13 @@ describe('LwM2M bootstrap server over real UDP (named endpoints, no wildcard)', 
       [pskEp]: { ...base, psk_identity: `id-${pskEp}`, psk_key: `0x${pskKeyHex}` },
       [rejectEp]: { ...base, psk_key: 'text-key' },
       [silentEp]: { server_uri: 'coap://127.0.0.1:5683', security_mode: 'nosec' },
+      [x509Ep]: {
+        server_uri: 'coaps://127.0.0.1:5684',
+        security_mode: 'x509',
+        certificate: join(FIXTURES, 'rsa-client-cert.pem'),
+        private_key: join(FIXTURES, 'rsa-client-key.pem'),
+        server_certificate: join(FIXTURES, 'server-cert.pem'),
+      },
     });
   });
   afterAll(async () => {
@@ -143,6 +154,32 @@ describe('LwM2M bootstrap server over real UDP (named endpoints, no wildcard)', 
     expect(reg.code).toBe('2.01');
     expect(await s.mqtt.next(topic)).toMatchObject({ msgType: 'register', data: { ep: pskEp, lt: 120, b: 'UQ' } });
     expect(s.gateway.bootstrap?.activeSessions).toBe(0);
+  });
+
+  it('provisions an X.509 account: certificates and key as DER, the large Security write sent block-wise', async () => {
+    const topic = `lwm2m/${x509Ep}/response`;
+    await s.mqtt.watch(topic);
+    const client = await s.client();
+    expect((await client.request(x509Ep)).code).toBe('2.04');
+    const run = await client.serve();
+    expect(run.operations).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/1', 'PUT /1/0', 'POST /bs']);
+    // RFC 7959: above 1024 bytes the write goes out in Block1 blocks.
+    expect(run.blocks).toBeGreaterThan(1);
+    const security = run.security.get(1);
+    expect(security?.mode).toBe(2);
+    expect(security?.uri).toBe('coaps://127.0.0.1:5684');
+    expect(new X509Certificate(security?.identity ?? Buffer.alloc(0)).subject).toBe('CN=rsa-device');
+    expect(new X509Certificate(security?.serverKey ?? Buffer.alloc(0)).subject).toBe('CN=lwm2m-server');
+    const pkcs8 = createPrivateKey(await readFile(join(FIXTURES, 'rsa-client-key.pem'))).export({ format: 'der', type: 'pkcs8' });
+    expect(security?.secret).toEqual(pkcs8);
+    expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-request');
+    const finished = await s.mqtt.next(topic);
+    expect(finished).toEqual({
+      msgType: 'bootstrap-finished',
+      data: { ep: x509Ep, serverUri: 'coaps://127.0.0.1:5684', securityMode: 'x509', shortServerId: 1, lifetime: 300, binding: 'U' },
+    });
+    // No key material in the event.
+    expect(JSON.stringify(finished)).not.toContain(pkcs8.toString('base64').slice(0, 20));
   });
 
   it('unknown endpoint without a wildcard entry: 4.00 and bootstrap-failed, nothing written', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigProblem } from '../../../src/errors.js';
 import { loadBootstrapConfigFile, parseBootstrapConfig, parsePskKey } from '../../../src/lwm2m/bootstrap/bootstrap-config-file.js';
 
-const FIXTURES = resolve(__dirname, '../../fixtures/bootstrap');
+const FIXTURES = resolve(import.meta.dirname, '../../fixtures/bootstrap');
 
 async function parse(endpoints: unknown): Promise<{ entries: Awaited<ReturnType<typeof parseBootstrapConfig>>; problems: ConfigProblem[] }> {
   const problems: ConfigProblem[] = [];
