@@ -37,6 +37,7 @@ async function startBootstrapGateway(
   bootstrap: Record<string, unknown> = {},
   // Short CoAP timers by default: a device that stops answering is given up on in well under a second.
   coap: Record<string, unknown> = { ack_timeout: '100ms', ack_random_factor: 1, max_retransmit: 1 },
+  lwm2m: Record<string, unknown> = {},
 ): Promise<BootstrapSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'bootstrap-test-'));
   const file = join(dir, 'bootstrap.json');
@@ -46,6 +47,7 @@ async function startBootstrapGateway(
       listeners: { udp: { default: { bind: '127.0.0.1:0' } } },
       coap,
       bootstrap: { config_file: file, listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, ...bootstrap },
+      ...lwm2m,
     },
   }).lwm2m;
   const entries = await loadBootstrapConfigFile(file);
@@ -444,5 +446,34 @@ describe('LwM2M bootstrap server: session_timeout', () => {
     client.device.emptyAck(del);
     expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-request');
     expect(await s.mqtt.next(topic, 3000)).toEqual({ msgType: 'bootstrap-failed', data: { ep, reason: 'session_timeout', operation: 'delete /0' } });
+  });
+});
+
+describe('LwM2M bootstrap server: events on the configured mountpoint and bootstrap translator', () => {
+  const ep = uniqueEp('bs-topic');
+  let s: BootstrapSetup;
+
+  beforeAll(async () => {
+    s = await startBootstrapGateway({ [ep]: { server_uri: 'coap://127.0.0.1:5683', security_mode: 'nosec' } }, {}, undefined, {
+      mountpoint: 'devices/${endpoint_name}',
+      translators: { bootstrap: { topic: '/bootstrap', qos: 1 }, register: { topic: '/register', qos: 0 } },
+    });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('publishes bootstrap events on mountpoint + translators.bootstrap, register events on their own topic', async () => {
+    await s.mqtt.watch(`devices/${ep}/bootstrap`);
+    await s.mqtt.watch(`devices/${ep}/register`);
+    const client = await s.client();
+    expect((await client.request(ep)).code).toBe('2.04');
+    await client.serve();
+    expect((await s.mqtt.next(`devices/${ep}/bootstrap`)).msgType).toBe('bootstrap-request');
+    expect((await s.mqtt.next(`devices/${ep}/bootstrap`)).msgType).toBe('bootstrap-finished');
+    const device = await s.device();
+    expect((await device.register(ep, { lt: 300 })).code).toBe('2.01');
+    expect((await s.mqtt.next(`devices/${ep}/register`)).msgType).toBe('register');
+    await s.mqtt.none(`devices/${ep}/bootstrap`, 200);
   });
 });
