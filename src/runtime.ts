@@ -19,6 +19,11 @@ export interface RunningGateway {
   /** PSK credentials the LwM2M bootstrap server provisioned (identity -> key, endpoint). */
   readonly provisionedCredentials: InMemoryProvisionedCredentials;
   /**
+   * Reads the LwM2M bootstrap configuration file again (SIGHUP). A bad file
+   * changes nothing: the ConfigError is thrown and the old configurations stay.
+   */
+  reloadBootstrap(): Promise<void>;
+  /**
    * Ordered shutdown: stop listening and disconnect devices cleanly (both
    * protocols), then flush and close the upstream (embedded broker last).
    */
@@ -59,6 +64,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     mqttsn,
     lwm2m,
     provisionedCredentials,
+    async reloadBootstrap(): Promise<void> {
+      const bootstrap = lwm2m?.bootstrap;
+      if (bootstrap === undefined) return;
+      bootstrap.replaceEntries(await loadBootstrapConfigFile(bootstrapFile));
+    },
     close(): Promise<void> {
       closing ??= (async () => {
         const results = await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);

@@ -32,9 +32,11 @@ export class BootstrapListeners {
   readonly #coap: CoapEndpoint[];
   readonly #server: BootstrapServer;
   readonly #sweepTimer: NodeJS.Timeout;
+  readonly #logger: Logger;
   #closed = false;
 
-  private constructor(udp: UdpEndpoint[], coap: CoapEndpoint[], server: BootstrapServer, sweepTimer: NodeJS.Timeout) {
+  private constructor(udp: UdpEndpoint[], coap: CoapEndpoint[], server: BootstrapServer, sweepTimer: NodeJS.Timeout, logger: Logger) {
+    this.#logger = logger;
     this.#udp = udp;
     this.#coap = coap;
     this.#server = server;
@@ -100,13 +102,9 @@ export class BootstrapListeners {
       for (const c of coap) c.sweep();
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref();
-    const listeners = new BootstrapListeners(udp, coap, server, sweepTimer);
+    const listeners = new BootstrapListeners(udp, coap, server, sweepTimer, logger);
     logger.info({ listeners: listeners.addresses, endpoints: opts.entries.size }, 'lwm2m bootstrap: server started');
-    const secured = opts.entries.securedEntries();
-    if (secured.length > 0) {
-      // Plain CoAP: whoever sends a Bootstrap-Request with a configured name receives that account's secrets.
-      logger.warn({ entries: secured }, 'lwm2m bootstrap: PSK/X.509 accounts are handed out over plain UDP (keys travel in clear text); expose the bootstrap listener on trusted networks only');
-    }
+    warnPlainSecrets(opts.entries, logger);
     return listeners;
   }
 
@@ -118,6 +116,13 @@ export class BootstrapListeners {
     return this.#server.activeSessions;
   }
 
+  /** Serves `entries` from the next Bootstrap-Request on (configuration file reloaded). */
+  replaceEntries(entries: BootstrapEntries): void {
+    this.#server.replaceEntries(entries);
+    this.#logger.info({ endpoints: entries.size }, 'lwm2m bootstrap: configuration reloaded');
+    warnPlainSecrets(entries, this.#logger);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -126,4 +131,14 @@ export class BootstrapListeners {
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#udp.map((u) => u.close()));
   }
+}
+
+function warnPlainSecrets(entries: BootstrapEntries, logger: Logger): void {
+  const secured = entries.securedEntries();
+  if (secured.length === 0) return;
+  // Plain CoAP: whoever sends a Bootstrap-Request with a configured name receives that account's secrets.
+  logger.warn(
+    { entries: secured.length > 20 ? [...secured.slice(0, 20), `... ${secured.length - 20} more`] : secured },
+    'lwm2m bootstrap: PSK/X.509 accounts are handed out over plain UDP (keys travel in clear text); expose the bootstrap listener on trusted networks only',
+  );
 }

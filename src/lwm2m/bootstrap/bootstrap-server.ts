@@ -43,6 +43,7 @@ type BootstrapQuery = { readonly ok: true; readonly endpoint: string; readonly p
  */
 export class BootstrapServer {
   readonly #opts: BootstrapServerOptions;
+  #entries: BootstrapEntries;
   readonly #byEndpoint = new Map<string, BootstrapSession>();
   readonly #byPeer = new Map<string, BootstrapSession>();
   readonly #perListener = new Map<number, number>();
@@ -51,6 +52,7 @@ export class BootstrapServer {
 
   constructor(opts: BootstrapServerOptions) {
     this.#opts = opts;
+    this.#entries = opts.entries;
     this.#random = opts.random ?? randomBytes;
   }
 
@@ -71,7 +73,7 @@ export class BootstrapServer {
       return { code: CoapCode.BAD_REQUEST };
     }
     const { endpoint, pct } = query;
-    const entry = this.#opts.entries.lookup(endpoint);
+    const entry = this.#entries.lookup(endpoint);
     if (entry === undefined) {
       // Debug only: any peer can send names; the event tells the operator.
       if (logger.isLevelEnabled('debug')) logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: no configuration for this endpoint');
@@ -107,6 +109,11 @@ export class BootstrapServer {
       if (!session.ended) session.start();
     });
     return { code: CoapCode.CHANGED };
+  }
+
+  /** New configurations for the next Bootstrap-Requests; sequences under way keep the account they started with. */
+  replaceEntries(entries: BootstrapEntries): void {
+    this.#entries = entries;
   }
 
   /** Ends every sequence without events (gateway shutdown). */

@@ -142,6 +142,21 @@ describe('entry point (npm start)', () => {
       expect(received.map((p) => (JSON.parse(p) as { msgType: string }).msgType)).toEqual(['bootstrap-request', 'bootstrap-finished']);
       // The generated key is never logged.
       expect(output.stdout).not.toContain(run.security.get(1)?.secret.toString('hex') ?? 'x');
+
+      // SIGHUP reloads the file: a bad one is reported and changes nothing...
+      await writeFile(bootstrapFile, JSON.stringify({ endpoints: { 'entry-bs2': { security_mode: 'nosec' } } }));
+      running.child.kill('SIGHUP');
+      await waitFor(() => output.stdout.includes('bootstrap configuration not reloaded'), 'the reload refusal');
+      expect(output.stdout).toContain('endpoints.entry-bs2.server_uri');
+      expect((await client.request('entry-any')).code).toBe('2.04');
+      await client.serve();
+      // ...a good one replaces the configurations (here: no wildcard any more).
+      await writeFile(bootstrapFile, JSON.stringify({ endpoints: { 'entry-bs2': { server_uri: 'coap://127.0.0.1:5683', security_mode: 'nosec' } } }));
+      running.child.kill('SIGHUP');
+      await waitFor(() => output.stdout.includes('configuration reloaded'), 'the reload');
+      expect((await client.request('entry-other')).code).toBe('4.00');
+      expect((await client.request('entry-bs2')).code).toBe('2.04');
+      expect((await client.serve()).security.get(1)?.mode).toBe(3);
       running.child.kill('SIGTERM');
       expect(await running.exited).toBe(0);
     } finally {
