@@ -60,8 +60,12 @@ export class BootstrapServer {
     return this.#byEndpoint.size;
   }
 
-  /** Every request arriving on a bootstrap listener. */
-  handleRequest(msg: CoapMessage, peer: Peer, listener: number, link: BootstrapListenerLink): CoapReply {
+  /**
+   * Every request arriving on a bootstrap listener. `authenticated` is the
+   * endpoint name the peer's DTLS identity is bound to (a secured listener
+   * passes it; the plain listener has none).
+   */
+  handleRequest(msg: CoapMessage, peer: Peer, listener: number, link: BootstrapListenerLink, authenticated?: string): CoapReply {
     const path = stringOptions(msg, CoapOption.URI_PATH);
     if (path.length !== 1 || path[0] !== 'bs') return text(CoapCode.NOT_FOUND, 'not found');
     if (msg.code !== CoapCode.POST) return text(CoapCode.METHOD_NOT_ALLOWED, 'method not allowed');
@@ -73,6 +77,11 @@ export class BootstrapServer {
       return { code: CoapCode.BAD_REQUEST };
     }
     const { endpoint, pct } = query;
+    if (authenticated !== undefined && authenticated !== endpoint) {
+      // LwM2M security: the ep of a Bootstrap-Request must match the identity the DTLS session proved (else 4.00).
+      logger.warn({ endpoint, authenticated, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: ep does not match the authenticated identity; refused');
+      return { code: CoapCode.BAD_REQUEST };
+    }
     const entry = this.#entries.lookup(endpoint);
     if (entry === undefined) {
       // Debug only: any peer can send names; the event tells the operator.
