@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../../src/config/package-root.js';
 import { ConfigError, type ConfigProblem } from '../../../src/errors.js';
 import { loadBootstrapConfigFile, parseBootstrapConfig, parsePskKey } from '../../../src/lwm2m/bootstrap/bootstrap-config-file.js';
 
@@ -144,6 +145,12 @@ describe('bootstrap configuration file', () => {
       expect(entries.size).toBe(2);
       expect(entries.lookup('dev1')?.name).toBe('dev1');
       expect(entries.lookup('other')?.name).toBe('*');
+    });
+
+    it('accepts the shipped example file', async () => {
+      const entries = await loadBootstrapConfigFile(join(packageRoot(), 'config', 'bootstrap.example.json'));
+      expect(entries.lookup('sensor-17')?.securityMode).toBe('psk');
+      expect(entries.lookup('dev42')?.serverUri).toBe('coap://127.0.0.1:5683');
     });
 
     it('throws one ConfigError naming the file, the config key and each problem', async () => {
