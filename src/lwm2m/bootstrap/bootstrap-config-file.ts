@@ -1,10 +1,9 @@
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { readConfigFile } from '../../config/load.js';
 import { ConfigError, type ConfigProblem } from '../../errors.js';
 import { checkDeviceSuppliedName } from '../../topics/topic-rules.js';
 import { BootstrapEntries, SECURITY_MODE, WILDCARD, type BootstrapEntry, type SecurityModeName } from './bootstrap-entry.js';
+import { parsePskKey, readCertificate, readPrivateKey } from './key-material.js';
 
 /** Shown instead of a secret in error lines. */
 const HIDDEN = '(hidden)';
@@ -12,8 +11,6 @@ const HIDDEN = '(hidden)';
 const MAX_URI_BYTES = 255;
 /** RFC 4279 §5.1 allows identities up to 2^16-1 bytes; DTLS stacks commonly cap them, so do we. */
 const MAX_IDENTITY_BYTES = 128;
-/** Largest PSK accepted (mbed TLS MBEDTLS_PSK_MAX_LEN is 32 by default; OpenSSL allows 256). */
-const MAX_PSK_BYTES = 64;
 /** LwM2M 1.1 TS Core E.2: Short Server ID 1..65534 (65535 is reserved in 1.1). */
 const MAX_SSID = 65_534;
 /** Bindings of LwM2M 1.0 (U, UQ, S, SQ, US, UQS) and the 1.1 letters U, T, S, N (queue mode is the Q flag). */
@@ -103,9 +100,9 @@ async function parseEntry(
   baseDir: string,
   add: (key: string, value: unknown, reason: string) => void,
 ): Promise<BootstrapEntry | undefined> {
-  const before = { count: 0 };
+  let problemCount = 0;
   const problem = (key: string, value: unknown, reason: string): void => {
-    before.count += 1;
+    problemCount += 1;
     add(`${prefix}.${key}`, value, reason);
   };
   for (const key of Object.keys(raw)) {
@@ -172,7 +169,7 @@ async function parseEntry(
   }
   const securityInstance = integer(raw['security_instance'], 1, 0, 65_534, (v, r) => problem('security_instance', v, r));
   const serverInstance = integer(raw['server_instance'], 0, 0, 65_534, (v, r) => problem('server_instance', v, r));
-  if (before.count > 0 || serverUri === undefined) return undefined;
+  if (problemCount > 0 || serverUri === undefined) return undefined;
   return {
     name,
     serverUri,
@@ -219,21 +216,6 @@ function checkServerUri(value: unknown, mode: SecurityModeName, problem: (value:
   return value;
 }
 
-/** `0x` + hex digits = those bytes; anything else = its UTF-8 bytes (EMQX psk_authentication convention). */
-export function parsePskKey(value: unknown): Buffer | string {
-  if (typeof value !== 'string' || value === '') return 'must be a non-empty string: "0x" + hex digits, or text (its UTF-8 bytes)';
-  let key: Buffer;
-  if (/^0x/i.test(value)) {
-    const hex = value.slice(2);
-    if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(hex)) return 'hex key ("0x...") must have an even number of hex digits';
-    key = Buffer.from(hex, 'hex');
-  } else {
-    key = Buffer.from(value, 'utf8');
-  }
-  if (key.length > MAX_PSK_BYTES) return `key is longer than ${MAX_PSK_BYTES} bytes`;
-  return key;
-}
-
 function integer(value: unknown, def: number, min: number, max: number, problem: (value: unknown, reason: string) => void): number {
   if (value === undefined) return def;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
@@ -241,45 +223,6 @@ function integer(value: unknown, def: number, min: number, max: number, problem:
     return def;
   }
   return value;
-}
-
-async function readFileAt(path: unknown, baseDir: string, problem: (value: unknown, reason: string) => void): Promise<Buffer | undefined> {
-  if (typeof path !== 'string' || path === '') {
-    problem(path, 'required with security_mode "x509": path of a PEM or DER file');
-    return undefined;
-  }
-  try {
-    return await readFile(resolve(baseDir, path));
-  } catch (err) {
-    problem(path, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    return undefined;
-  }
-}
-
-/** A certificate file (PEM or DER) as DER, the form /0/x/3 and /0/x/4 carry. */
-async function readCertificate(path: unknown, baseDir: string, problem: (value: unknown, reason: string) => void): Promise<Buffer | undefined> {
-  const bytes = await readFileAt(path, baseDir, problem);
-  if (bytes === undefined) return undefined;
-  try {
-    return new X509Certificate(bytes).raw;
-  } catch {
-    problem(path, 'not an X.509 certificate (PEM or DER)');
-    return undefined;
-  }
-}
-
-/** A private key file (PEM or DER) as PKCS#8 DER, the form /0/x/5 carries for X.509. */
-async function readPrivateKey(path: unknown, baseDir: string, problem: (value: unknown, reason: string) => void): Promise<Buffer | undefined> {
-  const bytes = await readFileAt(path, baseDir, problem);
-  if (bytes === undefined) return undefined;
-  const pem = bytes.toString('latin1').includes('-----BEGIN');
-  try {
-    const key = pem ? createPrivateKey(bytes) : createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
-    return key.export({ format: 'der', type: 'pkcs8' });
-  } catch {
-    problem(path, 'not a private key (PEM, or PKCS#8 DER)');
-    return undefined;
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

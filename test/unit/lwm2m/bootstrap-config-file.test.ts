@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../src/config/package-root.js';
 import { ConfigError, type ConfigProblem } from '../../../src/errors.js';
-import { loadBootstrapConfigFile, parseBootstrapConfig, parsePskKey } from '../../../src/lwm2m/bootstrap/bootstrap-config-file.js';
+import { loadBootstrapConfigFile, parseBootstrapConfig } from '../../../src/lwm2m/bootstrap/bootstrap-config-file.js';
+import { parsePskKey } from '../../../src/lwm2m/bootstrap/key-material.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../fixtures/bootstrap');
 
