@@ -232,7 +232,7 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
     }),
     listeners: listeners('LwM2M bootstrap', 5685, {
       default: 1000,
-      description: 'most bootstrap sequences under way at once through this listener; further Bootstrap-Requests are answered 5.03',
+      description: 'most bootstrap sequences under way at once through this listener; beyond it the oldest sequence whose peer never answered makes room, else the request is answered 5.03',
     }),
     session_timeout: dur('2m', 'a bootstrap sequence not finished this long after its Bootstrap-Request fails (bootstrap-failed, reason session_timeout)', SECOND),
   }),

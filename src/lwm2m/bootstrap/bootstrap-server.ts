@@ -39,7 +39,8 @@ type BootstrapQuery = { readonly ok: true; readonly endpoint: string; readonly p
  * client-initiated): answers `POST /bs?ep=` and then drives one
  * BootstrapSession per device. At most one sequence per endpoint and one per
  * peer address (a new Bootstrap-Request replaces the old sequence), and at
- * most `maxSessions` per listener, so a flood of requests holds bounded state.
+ * most `maxSessions` per listener, so a flood of requests holds bounded state;
+ * when full, a sequence whose peer never answered gives way to the new request.
  */
 export class BootstrapServer {
   readonly #opts: BootstrapServerOptions;
@@ -92,6 +93,7 @@ export class BootstrapServer {
     // A new request from the same device or the same address ends the sequence under way there.
     const previous = [this.#byEndpoint.get(endpoint), this.#byPeer.get(peerKey(peer.address, peer.port))];
     for (const session of new Set(previous)) session?.abort({ reason: 'superseded' });
+    if ((this.#perListener.get(listener) ?? 0) >= link.maxSessions) this.#evictUnanswered(listener);
     if ((this.#perListener.get(listener) ?? 0) >= link.maxSessions || this.#closed) {
       logger.warn({ endpoint, listener, maxSessions: link.maxSessions }, 'lwm2m bootstrap: too many sequences under way; request refused');
       return text(CoapCode.SERVICE_UNAVAILABLE, 'too many bootstrap sequences under way');
@@ -132,6 +134,19 @@ export class BootstrapServer {
     this.#byEndpoint.clear();
     this.#byPeer.clear();
     this.#perListener.clear();
+  }
+
+  /**
+   * A full listener makes room by ending its oldest sequence whose peer never
+   * answered: Bootstrap-Requests with forged source addresses then cannot
+   * hold every slot until their retransmissions run out.
+   */
+  #evictUnanswered(listener: number): void {
+    for (const session of this.#byEndpoint.values()) {
+      if (session.listener !== listener || session.answered) continue;
+      session.abort({ reason: 'evicted' });
+      return;
+    }
   }
 
   #finished(session: BootstrapSession, outcome: BootstrapOutcome): void {

@@ -21,7 +21,9 @@ export type BootstrapFailureReason =
   /** lwm2m.bootstrap.session_timeout passed before the sequence finished. */
   | 'session_timeout'
   /** The device sent a new Bootstrap-Request; a new sequence replaced this one. */
-  | 'superseded';
+  | 'superseded'
+  /** The listener was full and this sequence's peer had never answered: it made room for a new request. */
+  | 'evicted';
 
 export interface BootstrapFailure {
   readonly reason: BootstrapFailureReason;
@@ -64,6 +66,7 @@ export class BootstrapSession {
   #timer: NodeJS.Timeout | undefined;
   #ended = false;
   #discovered: string[] | undefined;
+  #answered = false;
 
   constructor(opts: {
     endpoint: string;
@@ -89,6 +92,11 @@ export class BootstrapSession {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** The peer answered at least one request (so it exists at that address; a forged source never answers). */
+  get answered(): boolean {
+    return this.#answered;
   }
 
   start(): void {
@@ -134,6 +142,7 @@ export class BootstrapSession {
   #onResponse(step: BootstrapStep, response: CoapMessage): void {
     if (this.#ended) return;
     this.#token = undefined;
+    this.#answered = true;
     if (!step.success.includes(response.code)) {
       this.#fail({
         reason: step.kind === 'finish' ? 'finish_rejected' : 'rejected',

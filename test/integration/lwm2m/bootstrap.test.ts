@@ -331,6 +331,8 @@ describe('LwM2M bootstrap server: wildcard entry, LwM2M 1.1 client with pct and 
         },
       },
       { listeners: { udp: { default: { bind: '127.0.0.1:0', max_connections: 2 } } } },
+      // A silent peer is given up on after 1.5 s: long enough that the capacity tests never race a timeout.
+      { ack_timeout: '500ms', ack_random_factor: 1, max_retransmit: 1 },
     );
   });
   afterAll(async () => {
@@ -408,19 +410,40 @@ describe('LwM2M bootstrap server: wildcard entry, LwM2M 1.1 client with pct and 
     expect(keys[0]?.equals(keys[1] ?? Buffer.alloc(0))).toBe(false);
   });
 
-  it('holds at most max_connections sequences per listener: the next request gets 5.03', async () => {
+  it('holds at most max_connections sequences per listener: with every peer answering, the next request gets 5.03', async () => {
     // Earlier sequences have ended (their Finish answers may still have been on the way).
     await expect.poll(() => s.gateway.bootstrap?.activeSessions).toBe(0);
     const clients = [await s.client(), await s.client(), await s.client()];
     const eps = [uniqueEp('bs-cap'), uniqueEp('bs-cap'), uniqueEp('bs-cap')];
-    expect((await clients[0]?.request(eps[0]))?.code).toBe('2.04');
-    expect((await clients[1]?.request(eps[1]))?.code).toBe('2.04');
+    const halfDone: Promise<unknown>[] = [];
+    for (const i of [0, 1]) {
+      const client = clients[i] as BootstrapTestClient;
+      expect((await client.request(eps[i]))?.code).toBe('2.04');
+      // Both devices answer their first request (they are real), then stay in the middle of their sequence.
+      halfDone.push(client.serve({ silentAt: 'DELETE /1' }));
+    }
+    await Promise.all(halfDone);
     expect((await clients[2]?.request(eps[2]))?.code).toBe('5.03');
-    // The first two finish normally; then there is room again.
-    await Promise.all([clients[0]?.serve(), clients[1]?.serve()]);
-    await expect.poll(() => s.gateway.bootstrap?.activeSessions).toBe(0);
+    // Both time out; then there is room again.
+    await expect.poll(() => s.gateway.bootstrap?.activeSessions, { timeout: 5000 }).toBe(0);
     expect((await clients[2]?.request(eps[2]))?.code).toBe('2.04');
     expect((await clients[2]?.serve())?.finishCode).toBe('2.04');
+  });
+
+  it('when full, a sequence whose peer never answered (e.g. a forged source) gives way to a new request', async () => {
+    await expect.poll(() => s.gateway.bootstrap?.activeSessions, { timeout: 5000 }).toBe(0);
+    const eps = [uniqueEp('bs-evict'), uniqueEp('bs-evict'), uniqueEp('bs-evict')];
+    const topic = `lwm2m/${eps[0]}/response`;
+    await s.mqtt.watch(topic);
+    const clients = [await s.client(), await s.client(), await s.client()];
+    // Two peers ask and never answer.
+    expect((await clients[0]?.request(eps[0]))?.code).toBe('2.04');
+    expect((await clients[1]?.request(eps[1]))?.code).toBe('2.04');
+    // A third, real device still gets its sequence: the oldest silent one is ended.
+    expect((await clients[2]?.request(eps[2]))?.code).toBe('2.04');
+    expect((await clients[2]?.serve())?.finishCode).toBe('2.04');
+    expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-request');
+    expect(await s.mqtt.next(topic)).toEqual({ msgType: 'bootstrap-failed', data: { ep: eps[0], reason: 'evicted', operation: 'delete /0' } });
   });
 });
 
