@@ -20,16 +20,19 @@ export interface NamedRecord {
  * Resolves names to paths. SenML: a `bn` applies to its record and every
  * later one until the next `bn` (RFC 8428 §4.5.1); name = bn + n, and a
  * record without `n` names bn itself. Without any bn a relative name is
- * taken relative to the request path. Records without a value -> null.
+ * taken relative to the request path; with no request path (Send and the
+ * Composite operations, which address the root) every name must be
+ * absolute. Records without a value -> null.
  */
-export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lwm2mPath, what: string, inheritBaseName: boolean): DecodedValue[] {
+export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lwm2mPath | undefined, what: string, inheritBaseName: boolean): DecodedValue[] {
   let baseName: string | undefined;
   return records.map((record, index) => {
     if (record.bn !== undefined || !inheritBaseName) baseName = record.bn;
     const n = record.n ?? '';
     let name: string;
     if (baseName === undefined) {
-      name = n === '' ? formatPath(reqPath) : n.startsWith('/') ? n : `${formatPath(reqPath)}/${n}`;
+      if (reqPath === undefined && !n.startsWith('/')) throw contentError(`${what} record ${index}: name "${n}" is not an absolute LwM2M path`);
+      name = reqPath === undefined || n.startsWith('/') ? n : n === '' ? formatPath(reqPath) : `${formatPath(reqPath)}/${n}`;
     } else {
       name = baseName + n;
     }
