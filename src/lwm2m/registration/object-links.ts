@@ -1,3 +1,4 @@
+import { contentError } from '../content/content-error.js';
 import { parseLinkFormat } from '../content/link-format.js';
 
 /** What the Register / Update link payload says (LwM2M 1.1 TS §6.2.1, Transport §6.2.1). Shared, never mutated. */
@@ -11,6 +12,8 @@ export interface ObjectLinks {
   /** `ver=` per object id. */
   readonly versions: ReadonlyMap<number, string>;
 }
+
+const OBJECT_VERSION = /^\d{1,3}\.\d{1,3}$/;
 
 const NO_FORMATS: readonly number[] = Object.freeze([]);
 const NO_VERSIONS: ReadonlyMap<number, string> = new Map();
@@ -29,8 +32,15 @@ export function parseObjectLinks(text: string): ObjectLinks {
     if (target === '' || target === '/') continue;
     objectList.push(target);
     const ver = link.attributes.ver;
-    const oid = /^\/(\d+)$/.exec(target)?.[1];
-    if (typeof ver === 'string' && oid !== undefined) (versions ??= new Map()).set(Number(oid), ver);
+    if (ver === undefined) continue;
+    // `ver=` names the object's version (Major.Minor, LwM2M 1.1 TS §6.2.1 / 1.2 TS §6.2.1.1); 1.2 clients
+    // may put it on an object instance link. The object link's own wins over an instance link's.
+    if (typeof ver !== 'string' || !OBJECT_VERSION.test(ver)) throw contentError(`link <${link.target}>: ver must be Major.Minor, got ${JSON.stringify(ver)}`);
+    const ids = /^\/(\d+)(\/\d+)?$/.exec(target);
+    if (ids === null) continue;
+    const oid = Number(ids[1]);
+    versions ??= new Map();
+    if (ids[2] === undefined || !versions.has(oid)) versions.set(oid, ver);
   }
   const ct = root?.attributes.ct;
   const contentFormats = typeof ct === 'string' ? ct.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number) : [];

@@ -104,7 +104,7 @@ export class Registrar {
     const reg = this.#store.get(endpoint);
     if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
     const query = parseQuery(queryOptions);
-    const checked = checkUpdateQuery(query);
+    const checked = checkUpdateQuery(query, reg.lwm2m);
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
     // An Update without parameters (the usual refresh) keeps the packed query as is.
     let merged: PackedQuery | undefined;
