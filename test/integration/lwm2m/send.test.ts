@@ -101,6 +101,7 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     expect(broken.code).toBe('4.00');
     const empty = await t.dev.sendData('[]', SENML_JSON);
     expect(empty.code).toBe('4.00');
+    expect((await t.dev.request('0.01', ['dp'])).code).toBe('4.05');
     await h.mqtt.none(t.topic, 200);
   });
 
