@@ -1,6 +1,6 @@
 import { Decoder, Encoder } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pathOf, uintOptionOf, type DeviceMessage, type Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
+import { pathOf, uint, uintOptionOf, type DeviceMessage, type Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
 import { startHarness, uniqueEp, type Harness } from './harness.js';
 
 const SENML_JSON = 110;
@@ -152,6 +152,32 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
     const late = await t.dev.sendResponse(obs, { code: '2.05', format: SENML_JSON, observe: 3, payload: JSON.stringify([{ n: '/3/0/9', v: 1 }]) }, 'CON');
     expect(late?.type).toBe('RST');
     await h.mqtt.none(t.resp, 150);
+  });
+
+  it('a composite notification in blocks is completed with FETCH + Block2 and the same path list (RFC 7959 §2.6, RFC 8132 §2.3.2)', async () => {
+    const t = await registered('1.1', '</>;rt="oma.lwm2m";ct=110,</1/0>,</3/0>');
+    const obs = await roundTrip(t, { reqID: 10, msgType: 'observe-composite', data: { paths: ['/3/0/0', '/3/0/9'] } });
+    t.dev.respond(obs, { code: '2.05', format: SENML_JSON, observe: 1, payload: JSON.stringify([{ n: '/3/0/0', vs: 'a' }, { n: '/3/0/9', v: 1 }]) });
+    expect((await h.mqtt.next(t.resp)).msgType).toBe('observe-composite');
+    const body = Buffer.from(JSON.stringify([{ n: '/3/0/0', vs: 'x'.repeat(20) }, { n: '/3/0/9', v: 77 }]));
+    const block = (num: number, more: boolean): Buffer => uint(num * 16 + (more ? 8 : 0));
+    await t.dev.sendResponse(obs, { code: '2.05', format: SENML_JSON, observe: 5, payload: body.subarray(0, 16), extraOptions: [{ number: 23, value: block(0, true) }] }, 'NON');
+    for (let num = 1; ; num++) {
+      const fetch = await t.dev.expectRequest();
+      expect(fetch.code).toBe('0.05');
+      expect(uintOptionOf(fetch, OBSERVE)).toBeUndefined();
+      expect(uintOptionOf(fetch, 23)).toBe(num * 16);
+      expect(JSON.parse(fetch.payload.toString())).toEqual([{ n: '/3/0/0' }, { n: '/3/0/9' }]);
+      const more = (num + 1) * 16 < body.length;
+      t.dev.respond(fetch, { code: '2.05', format: SENML_JSON, payload: body.subarray(num * 16, num * 16 + 16), extraOptions: [{ number: 23, value: block(num, more) }] });
+      if (!more) break;
+    }
+    expect(await h.mqtt.next(t.resp)).toEqual({
+      reqID: 10,
+      msgType: 'notify',
+      seqNum: 5,
+      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/3/0/0', value: 'x'.repeat(20) }, { path: '/3/0/9', value: 77 }] },
+    });
   });
 
   it('composite commands to a 1.0 device and malformed ones: 4.00 with a reason, nothing sent', async () => {
