@@ -70,16 +70,26 @@ export function encodeCompositeWrite(format: number, entries: readonly WriteEntr
 /**
  * A composite answer, notification or Send payload -> `{path, value}`
  * entries with absolute paths, each value checked against its resource
- * model where one is loaded (see checkValueType). Throws GW_ERR_CONTENT.
+ * model where one is loaded (see checkValueType). A record with a time
+ * (bt / t, e.g. values a device stored while offline) also gets `time`,
+ * seconds since the Unix epoch. Throws GW_ERR_CONTENT.
  */
-export function decodeCompositeContent(format: number | undefined, payload: Buffer, lookup: ResourceLookup): ContentEntry[] {
+export function decodeCompositeContent(format: number | undefined, payload: Buffer, lookup: ResourceLookup, now: number = Date.now()): ContentEntry[] {
   requireCompositeFormat(format, 'composite content');
   const values: DecodedValue[] = format === ContentFormat.SENML_JSON ? decodeSenmlJson(payload, undefined) : decodeSenmlCbor(payload, undefined);
   return values.map((v) => {
     const path = formatPath(v.path);
     checkValueType(v, lookup);
-    return { path, value: v.value };
+    return v.time === undefined ? { path, value: v.value } : { path, value: v.value, time: absoluteTime(v.time, now) };
   });
+}
+
+/** RFC 8428 §4.5.3: times below 2^28 are relative to "now" (0 = now, negative = in the past). */
+const RELATIVE_TIME_LIMIT = 2 ** 28;
+
+/** A SenML time as seconds since the Unix epoch (a relative one resolved against the gateway's clock). */
+function absoluteTime(time: number, now: number): number {
+  return time >= RELATIVE_TIME_LIMIT ? time : now / 1000 + time;
 }
 
 /**

@@ -26,9 +26,10 @@ function senmlJsonRecord(raw: unknown, index: number): NamedRecord {
   if (!isRecordObject(raw)) throw contentError(`SenML JSON record ${index} is not an object`);
   const where = `SenML JSON record ${index}`;
   const bn = jsonMember(raw, 'bn', 'string', where);
-  jsonMember(raw, 'bt', 'number', where);
+  const bt = jsonMember(raw, 'bt', 'number', where);
+  const t = jsonMember(raw, 't', 'number', where);
   const n = jsonMember(raw, 'n', 'string', where);
-  return { bn, n, value: senmlValue(raw, where) };
+  return { bn, n, value: senmlValue(raw, where), bt, t };
 }
 
 function senmlValue(raw: Record<string, unknown>, where: string): JsonValue | undefined {

@@ -14,6 +14,9 @@ export interface NamedRecord {
   readonly bn?: string | undefined;
   readonly n?: string | undefined;
   readonly value: JsonValue | undefined;
+  /** SenML base time and time (RFC 8428 §4.5.3), seconds, as given. */
+  readonly bt?: number | undefined;
+  readonly t?: number | undefined;
 }
 
 /**
@@ -26,8 +29,10 @@ export interface NamedRecord {
  */
 export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lwm2mPath | undefined, what: string, inheritBaseName: boolean): DecodedValue[] {
   let baseName: string | undefined;
+  let baseTime: number | undefined;
   return records.map((record, index) => {
     if (record.bn !== undefined || !inheritBaseName) baseName = record.bn;
+    if (record.bt !== undefined || !inheritBaseName) baseTime = record.bt;
     const n = record.n ?? '';
     let name: string;
     if (baseName === undefined) {
@@ -43,7 +48,10 @@ export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lw
       throw contentError(`${what} record ${index}: name "${name}" is not an LwM2M path`, err);
     }
     if (pathDepth(path) < 3) throw contentError(`${what} record ${index}: name "${name}" does not name a resource`);
-    return { path, value: record.value === undefined ? null : record.value };
+    const value = record.value === undefined ? null : record.value;
+    // RFC 8428 §4.5.3: the record's time is base time + time; none given, none reported.
+    if (record.t === undefined && baseTime === undefined) return { path, value };
+    return { path, value, time: (baseTime ?? 0) + (record.t ?? 0) };
   });
 }
 

@@ -81,6 +81,20 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     });
   });
 
+  it('values a device stored with their times (SenML bt / t) keep them as "time"', async () => {
+    h = await startHarness();
+    const t = await registered(h);
+    const pack = [
+      { bn: '/3/0/9', bt: 1700000000, v: 90 },
+      { t: 60, v: 88 },
+    ];
+    expect((await t.dev.sendData(JSON.stringify(pack), SENML_JSON)).code).toBe('2.04');
+    expect(await h.mqtt.next(t.topic)).toEqual({
+      msgType: 'send',
+      data: { content: [{ path: '/3/0/9', value: 90, time: 1700000000 }, { path: '/3/0/9', value: 88, time: 1700000060 }] },
+    });
+  });
+
   it('refuses what it cannot take: no registration 4.03 (no payload), wrong format 4.15, type mismatch and relative names 4.00; nothing published', async () => {
     h = await startHarness();
     const t = await registered(h);

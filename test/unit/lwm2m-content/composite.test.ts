@@ -43,4 +43,24 @@ describe('composite SenML packs (LwM2M 1.1 TS §6.3.8, §6.3.9, §6.4.4, Send)',
     // No model for the object: values pass as sent.
     expect(decode(JSON_CF, '[{"n":"/4242/0/1","vs":"free"}]')).toEqual([{ path: '/4242/0/1', value: 'free' }]);
   });
+
+  it('reports SenML times: bt + t, absolute from 2^28 on, relative to now below (RFC 8428 §4.5.3)', () => {
+    const now = 1_800_000_000_000;
+    const pack = '[{"bn":"/3/0/9","bt":1700000000,"t":-60,"v":90},{"t":0,"v":89},{"bn":"/1/0/1","bt":0,"v":5},{"n":"/1/0/1","t":-30,"v":6},{"bn":"/3/0/0","bt":null}]';
+    expect(() => decodeCompositeContent(JSON_CF, Buffer.from(pack), lookup, now)).toThrow(/bt/);
+    const ok = '[{"bn":"/3/0/9","bt":1700000000,"t":-60,"v":90},{"t":0,"v":89},{"bn":"/1/0/1","bt":-10,"v":5},{"t":-30,"v":6}]';
+    expect(decodeCompositeContent(JSON_CF, Buffer.from(ok), lookup, now)).toEqual([
+      { path: '/3/0/9', value: 90, time: 1699999940 },
+      { path: '/3/0/9', value: 89, time: 1700000000 },
+      { path: '/1/0/1', value: 5, time: 1799999990 },
+      { path: '/1/0/1', value: 6, time: 1799999960 },
+    ]);
+    // CBOR labels bt -3 and t 6; no time given, no time reported.
+    const cbor = Buffer.from([0x82, 0xa3, 0x22, 0x1a, 0x65, 0x53, 0xf1, 0x00, 0x00, 0x66, 0x2f, 0x33, 0x2f, 0x30, 0x2f, 0x39, 0x02, 0x01, 0xa2, 0x00, 0x66, 0x2f, 0x33, 0x2f, 0x30, 0x2f, 0x39, 0x02, 0x02]);
+    expect(decodeCompositeContent(CBOR_CF, cbor, lookup, now)).toEqual([
+      { path: '/3/0/9', value: 1, time: 1700000000 },
+      { path: '/3/0/9', value: 2, time: 1700000000 },
+    ]);
+    expect(decode(JSON_CF, '[{"n":"/3/0/9","v":3}]')).toEqual([{ path: '/3/0/9', value: 3 }]);
+  });
 });
