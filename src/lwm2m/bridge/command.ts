@@ -37,7 +37,7 @@ export interface Lwm2mCommand {
   readonly data: JsonObject;
   /** Every top-level key except msgType and data, echoed in every answer. */
   readonly echo: JsonObject;
-  /** data.path, else data.basePath, verbatim with any `?query` removed. */
+  /** data.path, else data.basePath, verbatim with any `?query` removed; "/" for the composite commands. */
   readonly reqPath: string;
   readonly operation: DownlinkOperation;
   /** Uri-Query options from `path?k=v&...`. */

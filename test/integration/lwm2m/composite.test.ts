@@ -154,6 +154,37 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
     await h.mqtt.none(t.resp, 150);
   });
 
+  it('observe-composite in SenML CBOR: CON notification ACKed and published, cancel, then RST', async () => {
+    const t = await registered('1.2', '</>;rt="oma.lwm2m";ct=112,</1/0>,</3/0>');
+    const obs = await roundTrip(t, { reqID: 11, msgType: 'observe-composite', data: { paths: ['/1/0/1', '/3/0/9'] } });
+    expect(obs.code).toBe('0.05');
+    expect(uintOptionOf(obs, CONTENT_FORMAT)).toBe(SENML_CBOR);
+    expect(uintOptionOf(obs, ACCEPT)).toBe(SENML_CBOR);
+    expect(cborRecords(obs.payload)).toEqual([[[0, '/1/0/1']], [[0, '/3/0/9']]]);
+    t.dev.respond(obs, { code: '2.05', format: SENML_CBOR, observe: 0, payload: senmlCbor([[[0, '/1/0/1'], [2, 300]], [[0, '/3/0/9'], [2, 50]]]) });
+    expect(await h.mqtt.next(t.resp)).toEqual({
+      reqID: 11,
+      msgType: 'observe-composite',
+      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/1/0/1', value: 300 }, { path: '/3/0/9', value: 50 }] },
+    });
+    const ack = await t.dev.sendResponse(obs, { code: '2.05', format: SENML_CBOR, observe: 1, payload: senmlCbor([[[-2, '/3/0/'], [0, '9'], [2, 49]], [[-2, '/1/0/'], [0, '1'], [2, 301]]]) }, 'CON');
+    expect(ack?.type).toBe('ACK');
+    expect(await h.mqtt.next(t.resp)).toEqual({
+      reqID: 11,
+      msgType: 'notify',
+      seqNum: 1,
+      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/3/0/9', value: 49 }, { path: '/1/0/1', value: 301 }] },
+    });
+    const cancel = await roundTrip(t, { reqID: 12, msgType: 'cancel-observe-composite', data: { paths: ['/3/0/9', '/1/0/1'] } });
+    expect(uintOptionOf(cancel, OBSERVE)).toBe(1);
+    expect(uintOptionOf(cancel, CONTENT_FORMAT)).toBe(SENML_CBOR);
+    expect(cancel.token.equals(obs.token)).toBe(true);
+    t.dev.respond(cancel, { code: '2.05', format: SENML_CBOR, payload: senmlCbor([[[0, '/1/0/1'], [2, 301]], [[0, '/3/0/9'], [2, 48]]]) });
+    expect(await h.mqtt.next(t.resp)).toMatchObject({ reqID: 12, msgType: 'cancel-observe-composite', data: { code: '2.05', content: [{ path: '/1/0/1', value: 301 }, { path: '/3/0/9', value: 48 }] } });
+    expect((await t.dev.sendResponse(obs, { code: '2.05', format: SENML_CBOR, observe: 2, payload: senmlCbor([[[0, '/3/0/9'], [2, 1]]]) }, 'CON'))?.type).toBe('RST');
+    await h.mqtt.none(t.resp, 100);
+  });
+
   it('a composite notification in blocks is completed with FETCH + Block2 and the same path list (RFC 7959 §2.6, RFC 8132 §2.3.2)', async () => {
     const t = await registered('1.1', '</>;rt="oma.lwm2m";ct=110,</1/0>,</3/0>');
     const obs = await roundTrip(t, { reqID: 10, msgType: 'observe-composite', data: { paths: ['/3/0/0', '/3/0/9'] } });
