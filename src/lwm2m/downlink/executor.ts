@@ -102,40 +102,20 @@ export class CommandExecutor {
 
   #onResponse(reg: Registration, command: Lwm2mCommand, response: CoapMessage, tokenKey: string): JsonObject {
     const data = commandResult(command, response, this.#d.models, reg.objects?.versions);
-    const op = command.operation;
+    const watch = this.#observed(reg, command.operation);
     let seqNum: number | undefined;
-    if (op.kind === 'observe' && isSuccessCode(response.code)) {
-      if (op.cancel) {
-        this.#d.observations.removePath(reg.endpoint, formatPath(op.path));
-      } else {
+    if (watch !== undefined && isSuccessCode(response.code)) {
+      // A new observation of a path (or path set) replaces the old one; the old token is then answered with RST.
+      this.#d.observations.removePath(reg.endpoint, watch.pathKey);
+      if (!watch.cancel) {
         // Kept even when the device omits the Observe option (emqx/emqx#4199).
         const observe = uintOptionOf(response, CoapOption.OBSERVE);
-        // A new observation of a path replaces the old one; the old token is then answered with RST.
-        this.#d.observations.removePath(reg.endpoint, formatPath(op.path));
         this.#d.observations.add({
           tokenKey,
           endpoint: reg.endpoint,
-          path: op.path,
-          pathKey: formatPath(op.path),
-          reqPath: command.reqPath,
-          echo: command.echo,
-          lastSeq: observe,
-          lastAt: Date.now(),
-        });
-        if (observe !== undefined && observe !== 0) seqNum = observe;
-      }
-    }
-    if (op.kind === 'composite-read' && op.observe !== undefined && isSuccessCode(response.code)) {
-      const pathKey = compositeObservationKey(op.paths);
-      this.#d.observations.removePath(reg.endpoint, pathKey);
-      if (op.observe === 'register') {
-        const observe = uintOptionOf(response, CoapOption.OBSERVE);
-        this.#d.observations.add({
-          tokenKey,
-          endpoint: reg.endpoint,
-          path: undefined,
-          composite: { paths: op.paths, format: op.format ?? compositeFormatFor(this.#target(reg).formats) },
-          pathKey,
+          path: watch.path,
+          composite: watch.composite,
+          pathKey: watch.pathKey,
           reqPath: command.reqPath,
           echo: command.echo,
           lastSeq: observe,
@@ -145,6 +125,14 @@ export class CommandExecutor {
       }
     }
     return resultAnswer(command, data, seqNum);
+  }
+
+  /** What an observe / cancel (single path or composite) watches; undefined for other operations. */
+  #observed(reg: Registration, op: DownlinkOperation): Pick<Observation, 'path' | 'composite' | 'pathKey'> & { cancel: boolean } | undefined {
+    if (op.kind === 'observe') return { path: op.path, composite: undefined, pathKey: formatPath(op.path), cancel: op.cancel };
+    if (op.kind !== 'composite-read' || op.observe === undefined) return undefined;
+    const composite = { paths: op.paths, format: op.format ?? compositeFormatFor(this.#target(reg).formats) };
+    return { path: undefined, composite, pathKey: compositeObservationKey(op.paths), cancel: op.observe === 'cancel' };
   }
 
   /** A response matching no pending request: a notification if the token is observed. */
