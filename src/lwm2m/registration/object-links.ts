@@ -1,4 +1,3 @@
-import { contentError } from '../content/content-error.js';
 import { parseLinkFormat } from '../content/link-format.js';
 
 /** What the Register / Update link payload says (LwM2M 1.1 TS §6.2.1, Transport §6.2.1). Shared, never mutated. */
@@ -11,6 +10,8 @@ export interface ObjectLinks {
   readonly contentFormats: readonly number[];
   /** `ver=` per object id. */
   readonly versions: ReadonlyMap<number, string>;
+  /** The first `ver=` that is not Major.Minor (ignored; a 1.2 Register or Update is refused for it). */
+  readonly versionProblem?: string;
 }
 
 const OBJECT_VERSION = /^\d{1,3}\.\d{1,3}$/;
@@ -26,6 +27,7 @@ export function parseObjectLinks(text: string): ObjectLinks {
   const prefix = alternatePath === '/' ? '' : alternatePath;
   const objectList: string[] = [];
   let versions: Map<number, string> | undefined;
+  let versionProblem: string | undefined;
   for (const link of links) {
     if (link === root) continue;
     const target = prefix !== '' && (link.target === prefix || link.target.startsWith(`${prefix}/`)) ? link.target.slice(prefix.length) : link.target;
@@ -35,7 +37,11 @@ export function parseObjectLinks(text: string): ObjectLinks {
     if (ver === undefined) continue;
     // `ver=` names the object's version (Major.Minor, LwM2M 1.1 TS §6.2.1 / 1.2 TS §6.2.1.1); 1.2 clients
     // may put it on an object instance link. The object link's own wins over an instance link's.
-    if (typeof ver !== 'string' || !OBJECT_VERSION.test(ver)) throw contentError(`link <${link.target}>: ver must be Major.Minor, got ${JSON.stringify(ver)}`);
+    if (typeof ver !== 'string' || !OBJECT_VERSION.test(ver)) {
+      // Not used for model selection; refused only for 1.2 devices (version-rules.ts), as EMQX ignores ver=.
+      versionProblem ??= `link <${link.target}>: ver must be Major.Minor, got ${JSON.stringify(ver)}`;
+      continue;
+    }
     const ids = /^\/(\d+)(\/\d+)?$/.exec(target);
     if (ids === null) continue;
     const oid = Number(ids[1]);
@@ -50,6 +56,7 @@ export function parseObjectLinks(text: string): ObjectLinks {
     objectList: Object.freeze(objectList),
     contentFormats: contentFormats.length === 0 ? NO_FORMATS : Object.freeze(contentFormats),
     versions: versions ?? NO_VERSIONS,
+    ...(versionProblem === undefined ? {} : { versionProblem }),
   });
 }
 

@@ -32,3 +32,11 @@ export function bindingRefusal(lwm2m: string, binding: string | undefined, q: st
   if (new Set(binding).size !== binding.length) return `binding "${binding}" repeats a letter`;
   return undefined;
 }
+
+/**
+ * LwM2M 1.2 TS §6.2.1.1: an object version (`ver=`) is Major.Minor. Earlier
+ * versions' malformed values are only ignored (EMQX ignores ver= entirely).
+ */
+export function objectVersionRefusal(lwm2m: string, versionProblem: string | undefined): string | undefined {
+  return lwm2m === '1.2' ? versionProblem : undefined;
+}

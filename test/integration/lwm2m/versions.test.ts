@@ -75,6 +75,8 @@ describe('LwM2M versions: Write-Attributes per version, 1.2 registration rules (
     const badVersion = await dev.register(uniqueEp('badver'), { lt: 300, lwm2m: '1.2', links: '</3>;ver=one' });
     expect(badVersion.code).toBe('4.00');
     expect(badVersion.payload.toString()).toMatch(/ver must be Major\.Minor/);
+    // Before 1.2 a malformed ver= is ignored, as EMQX does.
+    expect((await registered('1.1', [], '</3>;ver=one,</3/0>')).event.data).toMatchObject({ objectList: ['/3', '/3/0'] });
     // 1.0 and 1.1 keep accepting b=UQ as queue mode (devices in the field send it; EMQX accepts it).
     expect((await registered('1.1', ['b=UQ'])).event.data).toMatchObject({ b: 'UQ' });
   });
