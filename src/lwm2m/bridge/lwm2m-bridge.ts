@@ -15,7 +15,10 @@ import type { RegistrationStore } from '../registration/store.js';
 import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
-import { deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, type SharedCommandFilter } from './topics.js';
+import { versionRefusal } from './version-gate.js';
+import { deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
+import { sendEvent } from '../reporting/send-event.js';
+import type { ContentEntry } from '../content/types.js';
 import type { Peer } from '../../transport/udp.js';
 import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
 
@@ -169,8 +172,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     const mountpoint = template.includes('${')
       ? renderMountpoint(template, { endpoint_name: endpoint, clientid: endpoint, username: endpoint, peerhost: peer.address })
       : template;
-    const translator = this.#config.translators.bootstrap ?? this.#config.translators.register;
-    this.#publish(mountpoint + translator.topic, translator.qos, event);
+    this.#publish(deviceTopic(mountpoint, this.#config.translators, 'bootstrap'), translatorOf(this.#config.translators, 'bootstrap').qos, event);
   }
 
   // ------------------------------------------------------------ traffic
@@ -178,6 +180,12 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   /** Any message from a registered device: it is awake; send what waits once this datagram is answered. */
   deviceActive(reg: Registration): void {
     if (reg.queue !== undefined && reg.queue.length > 0) queueMicrotask(() => this.#scheduler.pump(reg));
+  }
+
+  /** LwM2M 1.1 Send (POST /dp): the values on the send topic, in the notification value shape. */
+  sent(reg: Registration, content: readonly ContentEntry[]): void {
+    const t = this.#config.translators;
+    this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
   }
 
   /** A CoAP response no request waited for: an observe notification, or false (the endpoint RSTs it). */
@@ -197,6 +205,12 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     if (!parsed.ok) {
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'lwm2m: command rejected');
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
+      return;
+    }
+    const refusal = versionRefusal(parsed.command, reg.lwm2m);
+    if (refusal !== undefined) {
+      const { msgType, echo, reqPath } = parsed.command;
+      this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer({ msgType, echo, reqPath, reason: refusal }));
       return;
     }
     this.#scheduler.submit(reg, parsed.command);

@@ -88,7 +88,6 @@ describe('resolveConfig defaults', () => {
       register: { topic: 'response', qos: 0 },
       update: { topic: 'response', qos: 0 },
       deregister: { topic: 'response', qos: 0 },
-      bootstrap: { topic: 'response', qos: 0 },
     });
   });
 
