@@ -39,6 +39,8 @@ export class Lwm2mActivityCounters {
   deregistrations = 0;
   expirations = 0;
   notifications = 0;
+  /** LwM2M 1.1 Send operations. */
+  sends = 0;
 }
 
 /** An answer an HTTP request is waiting for. */
@@ -154,6 +156,11 @@ export class GatewayActivity implements MqttSnObserver, Lwm2mObserver {
   notified(reg: Registration, pathKey: string, message: JsonObject | string): void {
     this.lwm2mCounters.notifications += 1;
     if (this.#listeners.size > 0) this.#emit({ kind: 'notify', endpoint: reg.endpoint, path: pathKey, message });
+  }
+
+  sent(reg: Registration, message: JsonObject): void {
+    this.lwm2mCounters.sends += 1;
+    if (this.#listeners.size > 0) this.#emit({ kind: 'notify', endpoint: reg.endpoint, path: '/dp', message });
   }
 
   /** Waits for the final answer to `command` (registered before it is submitted). */

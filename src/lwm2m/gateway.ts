@@ -9,8 +9,12 @@ import { CoapEndpoint } from './coap/coap-endpoint.js';
 import type { CoapMessage } from './coap/message.js';
 import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
+import { handleSendRequest, isSendRequest, type SendResourceDeps } from './reporting/send-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
+import type { BootstrapEntries } from './bootstrap/bootstrap-entry.js';
+import { BootstrapListeners } from './bootstrap/bootstrap-listeners.js';
+import type { ProvisionedCredentialSink } from './bootstrap/credential-sink.js';
 import { ObserverSlot, type Lwm2mObserver } from './observer.js';
 
 /** One bound listener: its configured name, its socket (datagram counters) and its CoAP endpoint (CoAP counters). */
@@ -30,6 +34,8 @@ export interface Lwm2mGatewayOptions {
   readonly upstream: UpstreamConnector;
   readonly models: ModelRegistry;
   readonly logger: Logger;
+  /** The bootstrap server's entries (from lwm2m.bootstrap.config_file) and where provisioned PSKs go; absent = no bootstrap server. */
+  readonly bootstrap?: { readonly entries: BootstrapEntries; readonly credentials: ProvisionedCredentialSink } | undefined;
 }
 
 /**
@@ -44,6 +50,8 @@ export class Lwm2mGateway {
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #logger: Logger;
   readonly store: RegistrationStore;
+  /** The bootstrap server, when lwm2m.bootstrap.config_file is set. */
+  readonly bootstrap: BootstrapListeners | undefined;
   readonly bridge: Lwm2mBridge;
   readonly models: ModelRegistry;
   readonly #names: string[];
@@ -58,6 +66,7 @@ export class Lwm2mGateway {
     sweepTimer: NodeJS.Timeout;
     logger: Logger;
     store: RegistrationStore;
+    bootstrap: BootstrapListeners | undefined;
     bridge: Lwm2mBridge;
     models: ModelRegistry;
     observer: ObserverSlot;
@@ -72,6 +81,7 @@ export class Lwm2mGateway {
     this.#sweepTimer = parts.sweepTimer;
     this.#logger = parts.logger;
     this.store = parts.store;
+    this.bootstrap = parts.bootstrap;
   }
 
   static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
@@ -104,6 +114,14 @@ export class Lwm2mGateway {
     });
     const udp: UdpEndpoint[] = [];
     const coap: CoapEndpoint[] = [];
+    let bootstrap: BootstrapListeners | undefined;
+    const send: SendResourceDeps = {
+      enabled: config.enable_send,
+      registrationOf: (peer) => store.byPeer(peer),
+      models,
+      deliver: (reg, content) => bridge?.sent(reg, content),
+      logger,
+    };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
     bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger, observer });
     try {
@@ -134,7 +152,7 @@ export class Lwm2mGateway {
               bridge?.deviceActive(reg);
             },
             onRequest: (msg: CoapMessage, peer: Peer) => {
-              const reply = handleRdRequest(registrar, msg, peer);
+              const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer);
               if (logger.isLevelEnabled('debug')) {
                 logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
               }
@@ -147,12 +165,23 @@ export class Lwm2mGateway {
         });
         coap.push(endpoint);
       }
+      if (opts.bootstrap !== undefined && config.bootstrap !== undefined && config.bootstrap.config_file !== '') {
+        bootstrap = await BootstrapListeners.start({
+          config: config.bootstrap,
+          coap: config.coap,
+          entries: opts.bootstrap.entries,
+          credentials: opts.bootstrap.credentials,
+          events: bridge,
+          logger,
+        });
+      }
     } catch (err) {
       await Promise.all(udp.map((u) => u.close()));
       await session.end();
       throw err;
     }
     if (coap.length === 0) {
+      await bootstrap?.close();
       await session.end();
       throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no UDP listener configured');
     }
@@ -166,7 +195,7 @@ export class Lwm2mGateway {
     );
     sweepTimer.unref();
     const names = binds.map((b) => b.name);
-    const gateway = new Lwm2mGateway({ udp, coap, names, session, sweepTimer, logger, store, bridge, models, observer });
+    const gateway = new Lwm2mGateway({ udp, coap, names, session, sweepTimer, logger, store, bootstrap, bridge, models, observer });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
     return gateway;
   }
@@ -189,6 +218,7 @@ export class Lwm2mGateway {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+    await this.bootstrap?.close();
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#udp.map((u) => u.close()));
     await this.#session.end();

@@ -17,6 +17,8 @@ export interface Lwm2mObserver {
   answered(reg: Registration, command: Lwm2mCommand, answer: JsonObject, elapsedMs: number | undefined): void;
   /** An observe notification was published (`message`: its JSON, object or text). */
   notified(reg: Registration, pathKey: string, message: JsonObject | string): void;
+  /** A Send (LwM2M 1.1 TS §6.4.1, POST /dp) was published. */
+  sent(reg: Registration, message: JsonObject): void;
 }
 
 /** Holds the one observer; the gateway's parts call through it. */

@@ -151,6 +151,7 @@ export function createGatewayMetrics(src: MetricSources): Registry {
       [{ event: 'expired' }, c.expirations],
     ]);
     counter('lwm2m_notifications_total', 'Observe notifications published', [], () => [[{}, c.notifications]]);
+    counter('lwm2m_sends_total', 'LwM2M 1.1 Send operations (POST /dp) published', [], () => [[{}, c.sends]]);
     counter('lwm2m_publish_errors_total', 'Publishes to the broker that failed', [], () => [[{}, lw.bridge.publishErrors]]);
     const latency = src.activity.commandLatency;
     counter('lwm2m_commands_total', 'LwM2M commands ended, by msgType and outcome', ['msg_type', 'outcome'], () => {
