@@ -70,7 +70,7 @@ describe.skipIf(!available)('dashboard in a real browser (Debian chromium, headl
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1280, height: 800 } });
     const dev = await Lwm2mTestDevice.open(g.lwm2m);
     ep = uniqueEp('dash');
-    expect((await dev.register(ep, { lt: 600, links: '</1/0>,</3/0>' })).code).toBe('2.01');
+    expect((await dev.register(ep, { lt: 600, lwm2m: '1.1', links: '</1/0>,</3/0>' })).code).toBe('2.01');
     device = new ScriptedDevice(dev);
     serving = device.serve();
   }, 60_000);
@@ -114,6 +114,9 @@ describe.skipIf(!available)('dashboard in a real browser (Debian chromium, headl
     if (observed === undefined) throw new Error('no observe reached the device');
     await device.dev.sendResponse(observed, { code: '2.05', format: 0, payload: '42', observe: 2 }, 'NON');
     await expectText(battery.locator('.val'), '42');
+    // LwM2M 1.1 Send (POST /dp, SenML JSON) updates the shown values too.
+    expect((await device.dev.sendData(JSON.stringify([{ bn: '/3/0/', n: '1', vs: 'Model 8' }]), 110)).code).toBe('2.04');
+    await expectText(page.locator('.res[data-path="/3/0/1"] .val'), 'Model 8');
 
     // Write: an inline field, Enter sends it; the device's 2.04 shows as the row's status.
     const offset = page.locator('.res[data-path="/3/0/14"]');
