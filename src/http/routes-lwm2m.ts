@@ -276,7 +276,7 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
     {
       schema: {
         tags: ['lwm2m'],
-        summary: 'Any command in the command-topic JSON ({msgType, data, ...}: read, discover, write, write-attr, execute, create, delete, observe, cancel-observe)',
+        summary: 'Any command in the command-topic JSON ({msgType, data, ...}), composite operations included',
         params: idParams,
         body: { type: 'object', properties: { msgType: { type: 'string' }, data: { type: 'object', additionalProperties: true } }, required: ['msgType', 'data'], additionalProperties: true },
         response: commandResponses,
