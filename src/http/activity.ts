@@ -126,6 +126,10 @@ export class GatewayActivity implements MqttSnObserver, Lwm2mObserver {
     }
   }
 
+  onKick(session: Session): void {
+    if (session.clientId !== undefined) this.#record('mqttsn', 'kicked', session.clientId, 'through the HTTP API');
+  }
+
   // ------------------------------------------------------------ LwM2M
 
   registration(kind: RegistrationEventKind, reg: Registration): void {

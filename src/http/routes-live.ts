@@ -91,7 +91,7 @@ export function registerLiveRoutes(app: FastifyInstance, ctx: HttpContext): void
     {
       schema: {
         tags: ['dashboard'],
-        summary: 'Recent events, oldest first: register, update, deregister, expired (LwM2M); connected, asleep, awake, kept, disconnected, lost (MQTT-SN)',
+        summary: 'Recent events, oldest first: register, update, deregister, expired (LwM2M); connected, asleep, awake, kept, disconnected, kicked, lost (MQTT-SN)',
         querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 200 } } },
         response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } } },
       },

@@ -29,6 +29,8 @@ import { UpstreamLinks } from './upstream-link.js';
 /** Read-only view of the gateway's activity for the HTTP API and dashboard (not called per packet). */
 export interface MqttSnObserver {
   onTransition(session: Session, from: SessionState): void;
+  /** A client is being kicked through the API (its state changes follow). */
+  onKick(session: Session): void;
 }
 
 /** One bound listener: its configured name, address and datagram counters. */
@@ -121,6 +123,7 @@ export class MqttSnGateway implements GatewayContext {
     const session = this.table.byClientId(clientId);
     if (session === undefined || isTerminal(session.state)) return false;
     this.logger.info({ clientId }, 'MQTT-SN client kicked');
+    this.#observer?.onKick(session);
     if (session.state === SessionState.Disconnected) {
       expireSession(this, session);
       return true;

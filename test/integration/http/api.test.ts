@@ -168,6 +168,9 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
     await client.expect(MsgType.DISCONNECT);
     await waitFor(async () => ((await getJson(`${g.base}/api/v5/gateways/mqttsn/clients/${id}`)).status === 404 ? true : undefined), 'the kicked client to go');
     expect((await fetch(`${g.base}/api/v5/gateways/mqttsn/clients/${id}`, { method: 'DELETE' })).status).toBe(404);
+    const log = (await getJson(`${g.base}/api/v5/events/log`)).body as Json[];
+    const mine = log.filter((e) => e.id === id).map((e) => e.type);
+    expect(mine).toEqual(['connected', 'kicked', 'disconnected']);
   });
 
   it('MQTT-SN predefined topics: add at run time and a client publishes on the id; remove', async () => {
