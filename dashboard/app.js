@@ -115,20 +115,23 @@ function addEvent(e) {
 
 // ------------------------------------------------------------------ MQTT-SN clients
 
-const sn = { page: 1, hasnext: false };
+// Responses can arrive out of order: only the newest request may draw the list.
+const sn = { page: 1, hasnext: false, seq: 0 };
 async function loadClients() {
   if ($('tab-mqttsn').hidden) return;
   const q = new URLSearchParams({ page: sn.page, limit: PAGE });
   if ($('sn-filter').value) q.set('like_clientid', $('sn-filter').value);
   if ($('sn-state').value) q.set('conn_state', $('sn-state').value);
+  const seq = ++sn.seq;
   const res = await api(`/gateways/mqttsn/clients?${q}`);
+  if (seq !== sn.seq) return;
   const body = $('sn-table').tBodies[0];
   if (!res.ok) { body.replaceChildren(el('tr', {}, el('td', { colspan: 9 }, res.body?.message ?? 'MQTT-SN gateway not loaded'))); return; }
   sn.hasnext = res.body.meta.hasnext;
   $('sn-page').textContent = sn.page;
   $('sn-prev').disabled = sn.page <= 1;
   $('sn-next').disabled = !sn.hasnext;
-  $('sn-count').textContent = res.body.meta.count === undefined ? '' : `${res.body.meta.count} clients`;
+  $('sn-count').textContent = res.body.meta.count === undefined ? '' : `${res.body.meta.count} client${res.body.meta.count === 1 ? '' : 's'}`;
   body.replaceChildren(...res.body.data.map((c) => el('tr', { dataset: { clientid: c.clientid } },
     el('td', {}, el('a', { href: '#mqttsn', onclick: () => showTopics(c.clientid) }, c.clientid)),
     el('td', {}, el('span', { class: `state ${c.conn_state}` }, c.conn_state)),
@@ -148,33 +151,41 @@ async function kick(clientid) {
   loadClients();
 }
 async function showTopics(clientid) {
-  const [topics, subs] = await Promise.all([
+  const [info, topics, subs] = await Promise.all([
+    api(`/gateways/mqttsn/clients/${encodeURIComponent(clientid)}`),
     api(`/gateways/mqttsn/clients/${encodeURIComponent(clientid)}/topics`),
     api(`/gateways/mqttsn/clients/${encodeURIComponent(clientid)}/subscriptions`),
   ]);
   const panel = $('sn-topics');
   panel.hidden = false;
+  const c = info.ok ? info.body : null;
   panel.replaceChildren(el('h2', {}, clientid),
+    c ? el('div', { class: 'meta' },
+      ...[['state', c.conn_state], ['address', c.ip_address ? `${c.ip_address}:${c.port}` : '—'], ['keepalive', `${c.keepalive}s`], ['clean session', c.clean_start ? 'yes' : 'no'],
+        ['last seen', ago(c.last_seen)], ['in flight', `${c.inflight_cnt}/${c.inflight_max}`], ['buffered', `${c.mqueue_len}/${c.mqueue_max}`], ['will', c.has_will ? 'set' : 'none']]
+        .map(([k, v]) => el('span', {}, el('b', {}, k), v))) : el('p', { class: 'muted' }, 'Client gone.'),
     el('p', {}, el('b', {}, 'Topic ids: '), topics.ok && topics.body.length ? topics.body.map((t) => `${t.id} → ${t.topic}${t.known ? '' : ' (not yet known to the client)'}`).join(', ') : 'none'),
     el('p', {}, el('b', {}, 'Subscriptions: '), subs.ok && subs.body.length ? subs.body.map((s) => `${s.topic} (QoS ${s.qos})`).join(', ') : 'none'));
 }
 
 // ------------------------------------------------------------------ LwM2M devices
 
-const lw = { page: 1, hasnext: false };
+const lw = { page: 1, hasnext: false, seq: 0 };
 let selected = null;
 async function loadDevices() {
   if ($('tab-lwm2m').hidden) return;
   const q = new URLSearchParams({ page: lw.page, limit: PAGE });
   if ($('lw-filter').value) q.set('like_endpoint_name', $('lw-filter').value);
+  const seq = ++lw.seq;
   const res = await api(`/gateways/lwm2m/clients?${q}`);
+  if (seq !== lw.seq) return;
   const list = $('lw-list');
   if (!res.ok) { list.replaceChildren(el('li', {}, res.body?.message ?? 'LwM2M gateway not loaded')); return; }
   lw.hasnext = res.body.meta.hasnext;
   $('lw-page').textContent = lw.page;
   $('lw-prev').disabled = lw.page <= 1;
   $('lw-next').disabled = !lw.hasnext;
-  $('lw-count').textContent = res.body.meta.count === undefined ? '' : `${res.body.meta.count} devices`;
+  $('lw-count').textContent = res.body.meta.count === undefined ? '' : `${res.body.meta.count} device${res.body.meta.count === 1 ? '' : 's'}`;
   list.replaceChildren(...res.body.data.map((d) => el('li', {
     class: d.endpoint_name === selected ? 'selected' : '',
     dataset: { endpoint: d.endpoint_name },
@@ -184,11 +195,14 @@ async function loadDevices() {
 }
 const refreshDevices = debounce(loadDevices, 300);
 
+let deviceSeq = 0;
 async function loadDevice(endpoint) {
   selected = endpoint;
   for (const li of $('lw-list').children) li.classList.toggle('selected', li.dataset.endpoint === endpoint);
   openStream(endpoint);
+  const seq = ++deviceSeq;
   const [info, tree] = await Promise.all([api(`/gateways/lwm2m/clients/${encodeURIComponent(endpoint)}`), api(`/gateways/lwm2m/clients/${encodeURIComponent(endpoint)}/objects`)]);
+  if (seq !== deviceSeq) return;
   const box = $('device');
   if (!info.ok) { box.replaceChildren(el('h2', {}, endpoint), el('p', { class: 'muted' }, 'Not registered.')); return; }
   const d = info.body;

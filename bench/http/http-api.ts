@@ -121,7 +121,7 @@ async function dashboardLoad(base: string, executablePath: string, expected: num
     const started = performance.now();
     await page.goto(`${base}/#lwm2m`);
     await page.locator('#lw-list li[data-endpoint]').nth(49).waitFor({ timeout: 30_000 });
-    await page.locator('#lw-count', { hasText: `${expected} devices` }).waitFor({ timeout: 30_000 });
+    await page.locator('#lw-count', { hasText: `${expected} device` }).waitFor({ timeout: 30_000 });
     const listShownMs = performance.now() - started;
     const next = performance.now();
     await page.click('#lw-next');

@@ -180,6 +180,16 @@ describe.skipIf(!available)('dashboard in a real browser (Debian chromium, headl
     await shot(page, 'phone-lwm2m-device');
     // Nothing wider than the screen: no horizontal scrolling of the page itself.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    const client = await SnTestClient.open(g.snPort);
+    try {
+      await client.connect(`dash-phone-${process.pid}`, { duration: 120 });
+      await page.click('a[data-tab=mqttsn]');
+      await page.locator(`#sn-table tr[data-clientid="dash-phone-${process.pid}"]`).waitFor();
+      await shot(page, 'phone-mqttsn');
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    } finally {
+      await client.close();
+    }
     await page.close();
     expect(shots.length).toBeGreaterThanOrEqual(5);
   });
