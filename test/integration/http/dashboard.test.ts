@@ -148,6 +148,9 @@ describe.skipIf(!available)('dashboard in a real browser (Debian chromium, headl
       const row = page.locator(`#sn-table tr[data-clientid="${id}"]`);
       await row.waitFor();
       await expectText(row.locator('.state'), 'active');
+      await row.locator('a').click();
+      await expectText(page.locator('#sn-topics'), `127.0.0.1:${client.port}`);
+      await expectText(page.locator('#sn-topics'), '45s');
       await shot(page, 'laptop-mqttsn');
       await row.locator('button[data-action=kick]').click();
       await client.expect(MsgType.DISCONNECT);
