@@ -5,7 +5,7 @@ import { parseBind, UdpEndpoint, type BindAddress, type Peer } from '../transpor
 import type { UpstreamConnector, UpstreamSession } from '../upstream/types.js';
 import { GatewayError } from '../errors.js';
 import { Lwm2mBridge } from './bridge/lwm2m-bridge.js';
-import { CoapEndpoint } from './coap/coap-endpoint.js';
+import { CoapEndpoint, type CoapEndpointStats } from './coap/coap-endpoint.js';
 import type { CoapMessage } from './coap/message.js';
 import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
@@ -16,6 +16,11 @@ import { RegistrationStore } from './registration/store.js';
 const MAX_BODY_SIZE = 4 * 1024 * 1024;
 /** Period of the one sweep (registration expiry, queue age). */
 const MAX_SWEEP_INTERVAL_MS = 1000;
+
+/** Requests the gateway refused (bad names, limits, unknown paths...); each is logged at debug. */
+export interface Lwm2mRequestStats {
+  refusedRequests: number;
+}
 
 export interface Lwm2mGatewayOptions {
   readonly config: Lwm2mConfig;
@@ -36,15 +41,35 @@ export class Lwm2mGateway {
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #logger: Logger;
   readonly store: RegistrationStore;
+  readonly bridge: Lwm2mBridge;
+  readonly stats: Lwm2mRequestStats;
   #closed = false;
 
-  private constructor(parts: { udp: UdpEndpoint[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore }) {
+  private constructor(parts: {
+    udp: UdpEndpoint[];
+    coap: CoapEndpoint[];
+    session: UpstreamSession;
+    sweepTimer: NodeJS.Timeout;
+    logger: Logger;
+    store: RegistrationStore;
+    bridge: Lwm2mBridge;
+    stats: Lwm2mRequestStats;
+  }) {
     this.#udp = parts.udp;
     this.#coap = parts.coap;
     this.#session = parts.session;
     this.#sweepTimer = parts.sweepTimer;
     this.#logger = parts.logger;
     this.store = parts.store;
+    this.bridge = parts.bridge;
+    this.stats = parts.stats;
+  }
+
+  /** CoAP-level counters (malformed datagrams, bad options, duplicates...) over all listeners. */
+  get coapStats(): CoapEndpointStats {
+    const total: CoapEndpointStats = { malformed: 0, badOptions: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
+    for (const c of this.#coap) for (const key of Object.keys(total) as (keyof CoapEndpointStats)[]) total[key] += c.stats[key];
+    return total;
   }
 
   static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
@@ -57,6 +82,7 @@ export class Lwm2mGateway {
       binds.push({ name, bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
     }
     const store = new RegistrationStore();
+    const stats: Lwm2mRequestStats = { refusedRequests: 0 };
     let bridge: Lwm2mBridge | undefined;
     const session = await opts.upstream.open(
       { clientId: `lwm2m-gateway-${randomBytes(6).toString('hex')}`, cleanSession: true, keepAliveSeconds: 60 },
@@ -106,12 +132,11 @@ export class Lwm2mGateway {
               bridge?.deviceActive(reg);
             },
             onRequest: (msg: CoapMessage, peer: Peer) => {
-              const reply = handleRdRequest(registrar, msg, peer);
+              const reply = handleRdRequest(registrar, msg, peer, listener);
+              if (reply.reason !== undefined) stats.refusedRequests += 1;
               if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
+                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'lwm2m: request');
               }
-              const reg = store.byPeer(peer);
-              if (reg !== undefined) reg.listener = listener;
               return reply;
             },
             onUnmatchedResponse: (msg: CoapMessage) => bridge?.notification(msg) ?? false,
@@ -137,7 +162,7 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store });
+    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store, bridge, stats });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
     return gateway;
   }

@@ -91,6 +91,11 @@ export class Lwm2mTestDevice {
     return this.#socket.address().port;
   }
 
+  /** The next datagram from the gateway, as bytes (for exact-wire assertions). */
+  onRawMessage(listener: (datagram: Buffer) => void): void {
+    this.#socket.once('message', listener);
+  }
+
   #onMessage(buf: Buffer): void {
     let msg: DeviceMessage;
     try {

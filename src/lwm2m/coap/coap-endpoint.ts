@@ -39,6 +39,8 @@ export interface CoapReply {
   readonly code: string;
   readonly options?: readonly CoapOptionValue[];
   readonly payload?: Buffer;
+  /** Why the request was refused: logged at debug, never sent (no diagnostic payloads, RFC 7252 §11.3). */
+  readonly reason?: string;
 }
 
 export interface OutboundRequest {
@@ -95,7 +97,10 @@ interface Exchange {
 }
 
 export interface CoapEndpointStats {
+  /** Datagrams that are not CoAP (RFC 7252 §3 message format errors) or failed in handling. */
   malformed: number;
+  /** Requests refused for their options: unrecognised critical option (4.02), bad Block option (4.00). */
+  badOptions: number;
   duplicates: number;
   retransmissions: number;
   timeouts: number;
@@ -127,7 +132,7 @@ export class CoapEndpoint {
   readonly #mids = new Map<string, { next: number; usedAt: number }>();
   readonly #exchangeLifetimeMs: number;
   #closed = false;
-  readonly stats: CoapEndpointStats = { malformed: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
+  readonly stats: CoapEndpointStats = { malformed: 0, badOptions: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
 
   constructor(opts: {
     send: (data: Buffer, port: number, address: string) => void;
