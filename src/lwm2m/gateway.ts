@@ -122,6 +122,8 @@ export class Lwm2mGateway {
             ackRandomFactor: config.coap.ack_random_factor,
             maxRetransmit: config.coap.max_retransmit,
             maxBodySize: MAX_BODY_SIZE,
+            maxRequestBodySize: config.max_link_payload,
+            dedupBudgetBytes: config.coap.dedup_memory,
           },
           logger,
           handlers: {
