@@ -31,7 +31,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     }
     if (config.lwm2m.enable) {
       const models = await loadModels(config.lwm2m.xml_dir, logger);
-      lwm2m = await Lwm2mGateway.start({ config: config.lwm2m, upstream, models, logger: logger.child({ component: 'lwm2m' }) });
+      lwm2m = await Lwm2mGateway.start({
+        config: config.lwm2m,
+        upstream,
+        models,
+        logger: logger.child({ component: 'lwm2m' }),
+        reconnect: { maxReconnectIntervalMs: config.upstream.client.maxReconnectInterval, offlineQueue: config.upstream.client.messageChannelDepth },
+      });
     }
   } catch (err) {
     await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);

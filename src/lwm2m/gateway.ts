@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { Lwm2mConfig } from '../config/types.js';
 import { formatPeer, type Logger } from '../log.js';
 import { parseBind, UdpEndpoint, type BindAddress, type Peer } from '../transport/udp.js';
-import type { UpstreamConnector, UpstreamSession } from '../upstream/types.js';
+import type { UpstreamConnector } from '../upstream/types.js';
 import { GatewayError } from '../errors.js';
+import { HealingSession, type HealingPolicy } from './bridge/healing-session.js';
 import { Lwm2mBridge } from './bridge/lwm2m-bridge.js';
 import { CoapEndpoint, type CoapEndpointStats } from './coap/coap-endpoint.js';
 import type { CoapMessage } from './coap/message.js';
@@ -27,7 +28,11 @@ export interface Lwm2mGatewayOptions {
   readonly upstream: UpstreamConnector;
   readonly models: ModelRegistry;
   readonly logger: Logger;
+  /** How the bridge's broker session heals (defaults: upstream.client defaults, 10 min cap, 100 held publishes). */
+  readonly reconnect?: HealingPolicy;
 }
+
+const DEFAULT_HEALING: HealingPolicy = { maxReconnectIntervalMs: 10 * 60_000, offlineQueue: 100 };
 
 /**
  * LwM2M 1.0/1.1 server and MQTT bridge (EMQX gateway.lwm2m contract):
@@ -37,7 +42,7 @@ export interface Lwm2mGatewayOptions {
 export class Lwm2mGateway {
   readonly #udp: UdpEndpoint[];
   readonly #coap: CoapEndpoint[];
-  readonly #session: UpstreamSession;
+  readonly #session: HealingSession;
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #logger: Logger;
   readonly store: RegistrationStore;
@@ -48,7 +53,7 @@ export class Lwm2mGateway {
   private constructor(parts: {
     udp: UdpEndpoint[];
     coap: CoapEndpoint[];
-    session: UpstreamSession;
+    session: HealingSession;
     sweepTimer: NodeJS.Timeout;
     logger: Logger;
     store: RegistrationStore;
@@ -63,6 +68,11 @@ export class Lwm2mGateway {
     this.store = parts.store;
     this.bridge = parts.bridge;
     this.stats = parts.stats;
+  }
+
+  /** The bridge's self-healing broker session (client id, loss / restore counters). */
+  get upstreamSession(): HealingSession {
+    return this.#session;
   }
 
   /** CoAP-level counters (malformed datagrams, bad options, duplicates...) over all listeners. */
@@ -84,13 +94,13 @@ export class Lwm2mGateway {
     const store = new RegistrationStore();
     const stats: Lwm2mRequestStats = { refusedRequests: 0 };
     let bridge: Lwm2mBridge | undefined;
-    const session = await opts.upstream.open(
-      { clientId: `lwm2m-gateway-${randomBytes(6).toString('hex')}`, cleanSession: true, keepAliveSeconds: 60 },
-      {
-        onMessage: (message) => bridge?.onUpstreamMessage(message),
-        onClose: (reason) => logger.warn({ err: reason }, 'lwm2m: upstream session closed'),
-      },
-    );
+    const session = await HealingSession.open({
+      connector: opts.upstream,
+      clientId: `lwm2m-gateway-${randomBytes(6).toString('hex')}`,
+      onMessage: (message) => bridge?.onUpstreamMessage(message),
+      policy: opts.reconnect ?? DEFAULT_HEALING,
+      logger,
+    });
     const registrar = new Registrar({
       config,
       store,
