@@ -1,11 +1,12 @@
 import { ByteBudgetMap } from './byte-budget-map.js';
 
 /**
- * Heap bytes one entry costs beyond its key and reply characters: the Map
- * slot, the queue slot and the slot object (measured on Node 20 x64 with
- * test/unit/lwm2m/dedup-footprint.test.ts; docs/hardening.md).
+ * Heap bytes one entry costs beyond its key and reply characters: string
+ * headers, the slot object, its Map and queue slots. Measured with
+ * bench/lwm2m/dedup-footprint.ts on Node 20 x64: ~239 bytes for a flood
+ * entry (19-character key, 8-byte reply), so 239 - 27 rounded up.
  */
-export const DEDUP_ENTRY_OVERHEAD = 112;
+export const DEDUP_ENTRY_OVERHEAD = 216;
 
 /**
  * RFC 7252 §4.5 message deduplication: remembers (peer, Message ID) of
