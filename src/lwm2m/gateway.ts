@@ -77,7 +77,7 @@ export class Lwm2mGateway {
 
   /** CoAP-level counters (malformed datagrams, bad options, duplicates...) over all listeners. */
   get coapStats(): CoapEndpointStats {
-    const total: CoapEndpointStats = { malformed: 0, badOptions: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
+    const total: CoapEndpointStats = { malformed: 0, badOptions: 0, badBlocks: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
     for (const c of this.#coap) for (const key of Object.keys(total) as (keyof CoapEndpointStats)[]) total[key] += c.stats[key];
     return total;
   }

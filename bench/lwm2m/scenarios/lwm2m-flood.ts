@@ -123,13 +123,18 @@ export const lwm2mFloodScenario: Scenario = {
       let answered = 0;
       let written = 0; // sends the load side gave up waiting for (assumed lost) are re-credited here
       const sliceEnds: number[] = [];
+      const sliceCpu: (number | undefined)[] = [];
       const sliceHists = Array.from({ length: sliceCount }, () => new LatencyHistogram());
       const start = performance.now();
+      const cpuStart = ctx.sampleCpuSeconds();
       let stopped = false;
       for (const s of sockets) {
         s.on('message', () => {
           answered++;
-          if (answered % sliceSize === 0) sliceEnds.push(performance.now());
+          if (answered % sliceSize === 0) {
+            sliceEnds.push(performance.now());
+            sliceCpu.push(ctx.sampleCpuSeconds());
+          }
         });
       }
       // The probe runs alongside; its latency is filed under the slice the flood is in.
@@ -184,6 +189,12 @@ export const lwm2mFloodScenario: Scenario = {
         rssAfterFloodBytes: rssAfter,
       };
       sliceRates.forEach((r, i) => (extra[`rateSlice${i + 1}`] = r));
+      // Gateway CPU per answered request in each slice: what the gateway spends, whatever else the machine runs.
+      let cpuPrev = cpuStart;
+      sliceCpu.forEach((cpu, i) => {
+        if (cpu !== undefined && cpuPrev !== undefined) extra[`cpuUsPerRequestSlice${i + 1}`] = Math.round(((cpu - cpuPrev) * 1e6) / sliceSize);
+        cpuPrev = cpu;
+      });
       const firstLatency = sliceHists[0]!.summary();
       const lastLatency = sliceHists[sliceCount - 1]!.summary();
       return {
@@ -196,7 +207,7 @@ export const lwm2mFloodScenario: Scenario = {
         extra: { ...extra, probeLatencyFirstSlice: firstLatency, probeLatencyLastSlice: lastLatency },
         notes: [
           `flood: ${total} distinct CON GET / (4 bytes, answered 4.04) from ${socketCount} loopback sockets, at most ${window} outstanding`,
-          `rateSliceN = answers per second in the N-th of ${sliceCount} equal slices of the flood`,
+          `rateSliceN = answers per second in the N-th of ${sliceCount} equal slices of the flood; cpuUsPerRequestSliceN = gateway CPU microseconds per request in it`,
           'latencyMs = the registered probe device\'s Update round trip during the last slice (probeLatencyFirstSlice: the first)',
         ],
       };

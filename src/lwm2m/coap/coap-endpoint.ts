@@ -107,6 +107,8 @@ export interface CoapEndpointStats {
   malformed: number;
   /** Requests refused for their options: unrecognised critical option (4.02), bad Block option (4.00). */
   badOptions: number;
+  /** Block1 blocks refused: not continuing a body (4.08), wrong size (4.00), body too large (4.13). */
+  badBlocks: number;
   duplicates: number;
   retransmissions: number;
   timeouts: number;
@@ -141,7 +143,7 @@ export class CoapEndpoint {
   readonly #mids = new Map<string, { next: number; usedAt: number }>();
   readonly #exchangeLifetimeMs: number;
   #closed = false;
-  readonly stats: CoapEndpointStats = { malformed: 0, badOptions: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
+  readonly stats: CoapEndpointStats = { malformed: 0, badOptions: 0, badBlocks: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
 
   constructor(opts: {
     send: (data: Buffer, port: number, address: string) => void;
@@ -345,6 +347,7 @@ export class CoapEndpoint {
     }
     const step = this.#block1.step(msg, peerKey(peer.address, peer.port), now);
     if (step.kind === 'answer') {
+      if (step.reason !== undefined) this.stats.badBlocks += 1;
       if (step.reason !== undefined && this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(peer.address, peer.port), reason: step.reason }, 'CoAP Block1 request refused');
       return step;
     }

@@ -191,7 +191,8 @@ export class Registrar {
    * A registration arriving on `listener` (new, or moving from another
    * listener) is refused while that listener holds max_connections
    * registrations: 5.03 Service Unavailable, a temporary condition the device
-   * retries later (RFC 7252 §5.9.3.4), unlike 4.03 which tells it to stop.
+   * may retry later (RFC 7252 §5.9.3.4); after a 4.xx it should not repeat the
+   * request unchanged (§5.9.2).
    */
   #admit(existing: Registration | undefined, listener: number): Refused | undefined {
     if (existing !== undefined && existing.listener === listener) return undefined;
