@@ -217,6 +217,7 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
   lifetime_grace: dur('10s', 'extra time after a registration lifetime before it expires (covers a late Update)'),
   max_link_payload: bytes('16KB', 'largest Register / Update link-format payload (also the Block1 reassembly bound); larger is answered 4.13'),
   max_links: int(1024, 1, 1_000_000, 'most links in one Register / Update payload; more is answered 4.00'),
+  max_registrations_per_address: int(0, 0, 10_000_000, 'most registrations from one source IP address (0 = no limit; devices behind one NAT share an address); more is answered 5.03'),
   coap: obj('CoAP transmission parameters (RFC 7252 §4.8)', {
     ack_timeout: dur('2s', 'ACK_TIMEOUT: initial retransmission timeout of confirmable messages', 10, MINUTE),
     ack_random_factor: num(1.5, 1, 10, 'ACK_RANDOM_FACTOR (must not be below 1.0)'),

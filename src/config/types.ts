@@ -203,6 +203,8 @@ export interface Lwm2mConfig {
   readonly max_link_payload: number;
   /** Most links in one Register / Update payload. */
   readonly max_links: number;
+  /** Most registrations from one source IP address; 0 = no limit. */
+  readonly max_registrations_per_address: number;
   readonly coap: CoapTransmissionConfig;
 }
 

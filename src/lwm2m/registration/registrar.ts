@@ -3,6 +3,7 @@ import { checkDeviceSuppliedName, decodeStrictUtf8 } from '../../topics/topic-ru
 import type { Peer } from '../../transport/udp.js';
 import { renderMountpoint } from '../bridge/topics.js';
 import { LinkCache } from './link-cache.js';
+import { RegistrationLimits, type Placement } from './registration-limits.js';
 import type { ObjectLinks } from './object-links.js';
 import { PackedQuery } from './packed-query.js';
 import { MAX_QUERY_PARAMS, checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
@@ -23,7 +24,10 @@ export interface RegistrarEvents {
   deregistered(reg: Registration, reason: 'deregister' | 'expired'): void;
 }
 
-type RegistrarConfig = Pick<Lwm2mConfig, 'lifetime_min' | 'lifetime_max' | 'lifetime_grace' | 'mountpoint' | 'translators' | 'max_link_payload' | 'max_links'> & {
+type RegistrarConfig = Pick<
+  Lwm2mConfig,
+  'lifetime_min' | 'lifetime_max' | 'lifetime_grace' | 'mountpoint' | 'translators' | 'max_link_payload' | 'max_links' | 'max_registrations_per_address'
+> & {
   readonly listeners: { readonly udp: Readonly<Record<string, { readonly max_connections: number }>> };
 };
 
@@ -39,22 +43,16 @@ export class Registrar {
   readonly #events: RegistrarEvents;
   readonly #now: () => number;
   readonly #links = new LinkCache();
-  /** Registrations per listener (index of lwm2m.listeners.udp) and that listener's max_connections. */
-  readonly #perListener: number[];
-  readonly #maxPerListener: readonly number[];
+  /** Registrations per listener (index of lwm2m.listeners.udp) and per source address. */
+  readonly limits: RegistrationLimits;
 
   constructor(opts: { config: RegistrarConfig; store: RegistrationStore; events: RegistrarEvents; now?: () => number }) {
     this.#config = opts.config;
     this.#store = opts.store;
     this.#events = opts.events;
     this.#now = opts.now ?? Date.now;
-    this.#maxPerListener = Object.values(opts.config.listeners.udp).map((l) => l.max_connections);
-    this.#perListener = this.#maxPerListener.map(() => 0);
-  }
-
-  /** Registrations counted against a listener's max_connections. */
-  registrationsOn(listener: number): number {
-    return this.#perListener[listener] ?? 0;
+    const maxPerListener = Object.values(opts.config.listeners.udp).map((l) => l.max_connections);
+    this.limits = new RegistrationLimits(maxPerListener, opts.config.max_registrations_per_address);
   }
 
   register(queryOptions: readonly string[], payload: Buffer, peer: Peer, listener = 0): RdResult {
@@ -71,7 +69,7 @@ export class Registrar {
     if (typeof mountpoint !== 'string') return mountpoint;
     const query = PackedQuery.from(params.query);
     const existing = this.#store.get(params.endpoint);
-    const full = this.#admit(existing, listener);
+    const full = this.#admit(existing, listener, peer);
     if (full !== undefined) return full;
     if (existing !== undefined) {
       // A Register for a known endpoint replaces the old registration (LwM2M 1.1 TS §6.2.1);
@@ -114,7 +112,7 @@ export class Registrar {
       queue: undefined,
     };
     this.#store.add(reg);
-    this.#perListener[listener] = this.registrationsOn(listener) + 1;
+    this.limits.move(undefined, placement(reg));
     this.#events.registered(reg, undefined);
     return { code: '2.01', location: registrationLocation(reg) };
   }
@@ -135,7 +133,7 @@ export class Registrar {
     }
     const links = this.#parseLinks(payload);
     if (links !== undefined && 'code' in links) return links;
-    const full = this.#admit(reg, listener ?? reg.listener);
+    const full = this.#admit(reg, listener ?? reg.listener, peer);
     if (full !== undefined) return full;
     if (merged !== undefined) reg.query = merged;
     if (checked.value.lifetime !== undefined) {
@@ -188,26 +186,26 @@ export class Registrar {
   }
 
   /**
-   * A registration arriving on `listener` (new, or moving from another
-   * listener) is refused while that listener holds max_connections
-   * registrations: 5.03 Service Unavailable, a temporary condition the device
+   * A registration arriving on `listener` from `peer` (new, or moving) is
+   * refused while that listener holds max_connections registrations, or that
+   * address max_registrations_per_address: 5.03 Service Unavailable, a temporary condition the device
    * may retry later (RFC 7252 §5.9.3.4); after a 4.xx it should not repeat the
    * request unchanged (§5.9.2).
    */
-  #admit(existing: Registration | undefined, listener: number): Refused | undefined {
-    if (existing !== undefined && existing.listener === listener) return undefined;
-    const max = this.#maxPerListener[listener] ?? Number.POSITIVE_INFINITY;
-    if (this.registrationsOn(listener) >= max) return { code: '5.03', reason: `listener ${listener} holds max_connections (${max}) registrations` };
-    if (existing !== undefined) {
-      this.#release(existing);
+  #admit(existing: Registration | undefined, listener: number, peer: Peer): Refused | undefined {
+    const to: Placement = { listener, address: peer.address };
+    const from = existing === undefined ? undefined : placement(existing);
+    const refusal = this.limits.refusal(from, to);
+    if (refusal !== undefined) return { code: '5.03', reason: refusal };
+    if (existing !== undefined && from !== undefined && (from.listener !== listener || from.address !== peer.address)) {
+      this.limits.move(from, to);
       existing.listener = listener;
-      this.#perListener[listener] = this.registrationsOn(listener) + 1;
     }
     return undefined;
   }
 
   #release(reg: Registration): void {
-    this.#perListener[reg.listener] = Math.max(0, this.registrationsOn(reg.listener) - 1);
+    this.limits.release(placement(reg));
   }
 
   #parseLinks(payload: Buffer): ObjectLinks | undefined | Refused {
@@ -243,3 +241,7 @@ export class Registrar {
   }
 }
 
+
+function placement(reg: Registration): Placement {
+  return { listener: reg.listener, address: reg.peer.address };
+}

@@ -73,3 +73,32 @@ describe('LwM2M limits: max_connections per listener, link count', () => {
     expect((await (await device(b)).register(uniqueEp('m7'))).code).toBe('5.03');
   });
 });
+
+describe('LwM2M limits: max_registrations_per_address', () => {
+  let h: Harness;
+  const devices: Lwm2mTestDevice[] = [];
+  beforeAll(async () => {
+    h = await startHarness({ max_registrations_per_address: 2 });
+  });
+  afterAll(async () => {
+    await Promise.all(devices.map((d) => d.close()));
+    await h.close();
+  });
+
+  async function device(localAddress: string): Promise<Lwm2mTestDevice> {
+    const d = await Lwm2mTestDevice.open(h.server, localAddress);
+    devices.push(d);
+    return d;
+  }
+
+  it('refuses a third registration from one address with 5.03; other addresses are not affected; de-register releases', async () => {
+    const first = await device('127.0.0.1');
+    expect((await first.register(uniqueEp('pa'))).code).toBe('2.01');
+    expect((await (await device('127.0.0.1')).register(uniqueEp('pa'))).code).toBe('2.01');
+    const third = await device('127.0.0.1');
+    expect((await third.register(uniqueEp('pa'))).code).toBe('5.03');
+    expect((await (await device('127.0.0.2')).register(uniqueEp('pb'))).code).toBe('2.01');
+    expect((await first.deregister()).code).toBe('2.02');
+    expect((await third.register(uniqueEp('pa'))).code).toBe('2.01');
+  });
+});
