@@ -127,7 +127,8 @@ export class HealingSession implements UpstreamSession {
     for (const held of this.#held.splice(0)) held.reject(new GatewayError('GW_ERR_CLOSED', 'lwm2m: broker session ended'));
     const current = this.#current;
     this.#current = undefined;
-    await current?.end();
+    if (current === undefined) return; // broker unreachable: nothing to clean up now
+    await current.end();
     // A clean session with the same client id discards the persistent one on the broker.
     try {
       const clean = await this.#connector.open({ ...this.#options, cleanSession: true }, { onMessage: () => undefined });
