@@ -171,13 +171,20 @@ export const lwm2mFloodScenario: Scenario = {
       while (answered < sent && performance.now() < drainUntil) await delay(20);
       stopped = true;
       await probing;
+      // A last, partial slice when some flood requests went unanswered (dropped in socket buffers).
+      const lastSliceCount = answered - sliceEnds.length * sliceSize;
+      if (lastSliceCount > 0 && sliceEnds.length < sliceCount) {
+        sliceEnds.push(performance.now());
+        sliceCpu.push(ctx.sampleCpuSeconds());
+      }
+      const countOf = (i: number): number => (i < Math.floor(answered / sliceSize) ? sliceSize : lastSliceCount);
       const rssAfter = ctx.sampleRss();
       const sliceRates: number[] = [];
       let prev = start;
-      for (const end of sliceEnds) {
-        sliceRates.push(Math.round(sliceSize / ((end - prev) / 1000)));
+      sliceEnds.forEach((end, i) => {
+        sliceRates.push(Math.round(countOf(i) / ((end - prev) / 1000)));
         prev = end;
-      }
+      });
       const extra: Record<string, number | string | undefined> = {
         answered,
         floodSockets: socketCount,
@@ -192,7 +199,7 @@ export const lwm2mFloodScenario: Scenario = {
       // Gateway CPU per answered request in each slice: what the gateway spends, whatever else the machine runs.
       let cpuPrev = cpuStart;
       sliceCpu.forEach((cpu, i) => {
-        if (cpu !== undefined && cpuPrev !== undefined) extra[`cpuUsPerRequestSlice${i + 1}`] = Math.round(((cpu - cpuPrev) * 1e6) / sliceSize);
+        if (cpu !== undefined && cpuPrev !== undefined) extra[`cpuUsPerRequestSlice${i + 1}`] = Math.round(((cpu - cpuPrev) * 1e6) / countOf(i));
         cpuPrev = cpu;
       });
       const firstLatency = sliceHists[0]!.summary();
