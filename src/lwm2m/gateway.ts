@@ -10,6 +10,7 @@ import { CoapEndpoint, type CoapEndpointStats } from './coap/coap-endpoint.js';
 import type { CoapMessage } from './coap/message.js';
 import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
+import { handleSendRequest, isSendRequest, type SendResourceDeps } from './reporting/send-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
 
@@ -112,6 +113,13 @@ export class Lwm2mGateway {
     });
     const udp: UdpEndpoint[] = [];
     const coap: CoapEndpoint[] = [];
+    const send: SendResourceDeps = {
+      enabled: config.enable_send,
+      registrationOf: (peer) => store.byPeer(peer),
+      models,
+      deliver: (reg, content) => bridge?.sent(reg, content),
+      logger,
+    };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
     bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
     try {
@@ -144,7 +152,7 @@ export class Lwm2mGateway {
               bridge?.deviceActive(reg);
             },
             onRequest: (msg: CoapMessage, peer: Peer) => {
-              const reply = handleRdRequest(registrar, msg, peer, listener);
+              const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, listener);
               if (reply.reason !== undefined) stats.refusedRequests += 1;
               if (logger.isLevelEnabled('debug')) {
                 logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'lwm2m: request');

@@ -24,6 +24,8 @@ const HOSTILE: readonly [string, Buffer][] = [
   ['POST /rd, broken links', request('0.02', [...path('rd'), ...query('ep=z', 'lwm2m=1.0')], '<')],
   ['POST /rd/unknown (Update)', request('0.02', path('rd', 'unknown'))],
   ['POST /', request('0.02')],
+  ['POST /dp (Send) unregistered', request('0.02', [...path('dp'), { number: 12, value: uint(110) }], '[{"n":"/3/0/9","v":1}]')],
+  ['GET /dp', request('0.01', path('dp'))],
   ['GET /', request('0.01')],
   ['GET /rd', request('0.01', path('rd'))],
   ['GET /.well-known/core', request('0.01', path('.well-known', 'core'))],
