@@ -26,6 +26,9 @@ export interface HealingStats {
   droppedOffline: number;
 }
 
+/** Filters per SUBSCRIBE when restoring (per-device filters of a large fleet would make one huge packet). */
+const RESUBSCRIBE_BATCH = 1000;
+
 interface HeldPublish {
   readonly message: UpstreamMessage;
   resolve(): void;
@@ -102,15 +105,13 @@ export class HealingSession implements UpstreamSession {
   }
 
   async subscribe(filters: readonly { readonly topic: string; readonly qos: Qos }[]): Promise<SubscribeResult[]> {
+    // Recorded first: if the session closes before the SUBACK, the filters are restored with the others.
+    for (const f of filters) this.#subscriptions.set(f.topic, f.qos);
     const current = this.#current;
-    if (current === undefined) {
-      // Recorded now, sent with the others when the session is back.
-      for (const f of filters) this.#subscriptions.set(f.topic, f.qos);
-      return filters.map((f) => f.qos);
-    }
+    if (current === undefined) return filters.map((f) => f.qos);
     const granted = await current.subscribe(filters);
     filters.forEach((f, i) => {
-      if (granted[i] !== 0x80) this.#subscriptions.set(f.topic, f.qos);
+      if (granted[i] === 0x80) this.#subscriptions.delete(f.topic);
     });
     return granted;
   }
@@ -183,7 +184,8 @@ export class HealingSession implements UpstreamSession {
     // Subscriptions first, then the held publishes, in order, before any new one (#current still unset).
     const filters = [...this.#subscriptions].map(([topic, qos]) => ({ topic, qos }));
     try {
-      if (filters.length > 0) await session.subscribe(filters);
+      // Per-device filters can be many: a bounded number per SUBSCRIBE packet.
+      for (let i = 0; i < filters.length; i += RESUBSCRIBE_BATCH) await session.subscribe(filters.slice(i, i + RESUBSCRIBE_BATCH));
     } catch (err) {
       this.#logger.warn({ err, clientId: this.clientId }, 'lwm2m: restoring command subscriptions failed');
     }

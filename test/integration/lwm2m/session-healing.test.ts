@@ -68,3 +68,49 @@ describe('the LwM2M bridge broker session heals itself', () => {
     expect(h.gateway.upstreamSession.online).toBe(true);
   });
 });
+
+describe('the LwM2M bridge session heals with one command filter per device', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // ${clientid} in the mountpoint: no shared filter, one subscription per device to restore.
+    h = await startHarness({ mountpoint: 'lwm2m/${clientid}/', translators: { command: { topic: 'command', qos: 1 } } }, undefined, {
+      reconnect: { maxReconnectIntervalMs: 1000, offlineQueue: 2 },
+    });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('restores every device filter; publishes beyond the offline queue are counted as dropped', async () => {
+    const session = h.gateway.upstreamSession;
+    const devices = [];
+    for (let i = 0; i < 3; i += 1) {
+      const ep = uniqueEp('perdev');
+      const dev = await h.device();
+      await h.mqtt.watch(`lwm2m/${ep}/response`);
+      expect((await dev.register(ep, { lt: 300 })).code).toBe('2.01');
+      expect((await h.mqtt.next(`lwm2m/${ep}/response`)).msgType).toBe('register');
+      devices.push({ ep, dev });
+    }
+    const lost = session.stats.lost;
+    const intruder = await h.upstream.connector.open({ clientId: session.clientId, cleanSession: false, keepAliveSeconds: 0 }, { onMessage: () => undefined });
+    await until(() => session.stats.lost === lost + 1);
+    await intruder.end();
+    // Three register events while away: two are held, the third is refused and counted.
+    const late = [];
+    for (let i = 0; i < 3; i += 1) {
+      const ep = uniqueEp('away');
+      const dev = await h.device();
+      expect((await dev.register(ep, { lt: 300 })).code).toBe('2.01');
+      late.push(ep);
+    }
+    expect(session.stats.droppedOffline).toBe(1);
+    await until(() => session.stats.restored === 1);
+    for (const { ep, dev } of devices) {
+      await h.mqtt.send(`lwm2m/${ep}/command`, { reqID: ep, msgType: 'read', data: { path: '/3/0/0' } });
+      const req = await dev.expectRequest();
+      dev.respond(req, { code: '2.05', format: 0, payload: 'v' });
+      expect(await h.mqtt.next(`lwm2m/${ep}/response`)).toMatchObject({ reqID: ep, msgType: 'read' });
+    }
+  });
+});
