@@ -83,4 +83,27 @@ describe('LwM2M device-supplied names that would become topic levels', () => {
       await g.close();
     }
   });
+
+  it('defence in depth: a publish to an invalid topic is refused and counted, and the session stays up', async () => {
+    // Translators given directly skip config validation: a wildcard in the register topic.
+    const base = h.config.translators;
+    const g = await startHarness({}, { ...base, register: { topic: 'events/+', qos: 0 } });
+    try {
+      const dev = await g.device();
+      const ep = uniqueEp('guard');
+      expect((await dev.register(ep, { lt: 300 })).code).toBe('2.01');
+      const deadline = Date.now() + 3000;
+      while (g.gateway.bridge.stats.invalidTopics === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(g.gateway.bridge.stats.invalidTopics).toBe(1);
+      expect(g.gateway.upstreamSession.stats.lost).toBe(0);
+      // Commands still flow for that device (its response topic is valid).
+      await g.mqtt.watch(`lwm2m/${ep}/response`);
+      await g.mqtt.send(`lwm2m/${ep}/command`, { reqID: 1, msgType: 'read', data: { path: '/3/0/0' } });
+      const req = await dev.expectRequest();
+      dev.respond(req, { code: '2.05', format: 0, payload: 'ok' });
+      expect((await g.mqtt.next(`lwm2m/${ep}/response`)).msgType).toBe('read');
+    } finally {
+      await g.close();
+    }
+  });
 });
