@@ -193,9 +193,9 @@ export class Registrar {
   /**
    * A registration arriving on `listener` from `peer` (new, or moving) is
    * refused while that listener holds max_connections registrations, or that
-   * address max_registrations_per_address: 5.03 Service Unavailable, a temporary condition the device
-   * may retry later (RFC 7252 §5.9.3.4); after a 4.xx it should not repeat the
-   * request unchanged (§5.9.2).
+   * address max_registrations_per_address: 5.03 Service Unavailable, a
+   * temporary condition the device may retry later (RFC 7252 §5.9.3.4); after
+   * a 4.xx it should not repeat the request unchanged (§5.9.2).
    */
   #admit(existing: Registration | undefined, listener: number, peer: Peer): Refused | undefined {
     const to: Placement = { listener, address: peer.address };
@@ -245,7 +245,6 @@ export class Registrar {
     return renderMountpoint(template, { endpoint_name: endpoint, clientid, username, peerhost: peer.address });
   }
 }
-
 
 function placement(reg: Registration): Placement {
   return { listener: reg.listener, address: reg.peer.address };
