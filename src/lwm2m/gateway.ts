@@ -13,6 +13,9 @@ import { handleRdRequest } from './registration/rd-resource.js';
 import { handleSendRequest, isSendRequest, type SendResourceDeps } from './reporting/send-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
+import type { BootstrapEntries } from './bootstrap/bootstrap-entry.js';
+import { BootstrapListeners } from './bootstrap/bootstrap-listeners.js';
+import type { ProvisionedCredentialSink } from './bootstrap/credential-sink.js';
 
 /** Largest Block2-reassembled response body (EMQX blockwise.max_body_size default 4 MB). */
 const MAX_BODY_SIZE = 4 * 1024 * 1024;
@@ -31,6 +34,8 @@ export interface Lwm2mGatewayOptions {
   readonly logger: Logger;
   /** How the bridge's broker session heals (defaults: upstream.client defaults, 10 min cap, 100 held publishes). */
   readonly reconnect?: HealingPolicy;
+  /** The bootstrap server's entries (from lwm2m.bootstrap.config_file) and where provisioned PSKs go; absent = no bootstrap server. */
+  readonly bootstrap?: { readonly entries: BootstrapEntries; readonly credentials: ProvisionedCredentialSink } | undefined;
 }
 
 const DEFAULT_HEALING: HealingPolicy = { maxReconnectIntervalMs: 10 * 60_000, offlineQueue: 100 };
@@ -49,6 +54,8 @@ export class Lwm2mGateway {
   readonly store: RegistrationStore;
   readonly bridge: Lwm2mBridge;
   readonly stats: Lwm2mRequestStats;
+  /** The bootstrap server, when lwm2m.bootstrap.config_file is set. */
+  readonly bootstrap: BootstrapListeners | undefined;
   #closed = false;
 
   private constructor(parts: {
@@ -60,6 +67,7 @@ export class Lwm2mGateway {
     store: RegistrationStore;
     bridge: Lwm2mBridge;
     stats: Lwm2mRequestStats;
+    bootstrap: BootstrapListeners | undefined;
   }) {
     this.#udp = parts.udp;
     this.#coap = parts.coap;
@@ -69,6 +77,7 @@ export class Lwm2mGateway {
     this.store = parts.store;
     this.bridge = parts.bridge;
     this.stats = parts.stats;
+    this.bootstrap = parts.bootstrap;
   }
 
   /** The bridge's self-healing broker session (client id, loss / restore counters). */
@@ -113,6 +122,7 @@ export class Lwm2mGateway {
     });
     const udp: UdpEndpoint[] = [];
     const coap: CoapEndpoint[] = [];
+    let bootstrap: BootstrapListeners | undefined;
     const send: SendResourceDeps = {
       enabled: config.enable_send,
       registrationOf: (peer) => store.byPeer(peer),
@@ -164,12 +174,23 @@ export class Lwm2mGateway {
         });
         coap.push(endpoint);
       }
+      if (opts.bootstrap !== undefined && config.bootstrap !== undefined && config.bootstrap.config_file !== '') {
+        bootstrap = await BootstrapListeners.start({
+          config: config.bootstrap,
+          coap: config.coap,
+          entries: opts.bootstrap.entries,
+          credentials: opts.bootstrap.credentials,
+          events: bridge,
+          logger,
+        });
+      }
     } catch (err) {
       await Promise.all(udp.map((u) => u.close()));
       await session.end();
       throw err;
     }
     if (coap.length === 0) {
+      await bootstrap?.close();
       await session.end();
       throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no UDP listener configured');
     }
@@ -182,7 +203,7 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store, bridge, stats });
+    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store, bridge, stats, bootstrap });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
     return gateway;
   }
@@ -195,6 +216,7 @@ export class Lwm2mGateway {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+    await this.bootstrap?.close();
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#udp.map((u) => u.close()));
     await this.#session.end();
