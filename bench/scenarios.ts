@@ -1,5 +1,6 @@
 import type { Scenario } from './common/scenario.js';
 import { httpApiScenario } from './http/http-api.js';
+import { lwm2mFloodScenario } from './lwm2m/scenarios/lwm2m-flood.js';
 import { lwm2mIdleScenario } from './lwm2m/scenarios/lwm2m-idle.js';
 import { lwm2mNotifyScenario } from './lwm2m/scenarios/lwm2m-notify.js';
 import { lwm2mReadScenario } from './lwm2m/scenarios/lwm2m-read.js';
@@ -24,6 +25,7 @@ export const scenarios: readonly Scenario[] = [
   lwm2mReadScenario,
   lwm2mNotifyScenario,
   lwm2mIdleScenario,
+  lwm2mFloodScenario,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -25,7 +25,7 @@ export function readiness(ctx: HttpContext): { ready: boolean; checks: Record<st
   const checks: Record<string, boolean> = {
     mqttsn: !ctx.config.mqttsn.enable || (ctx.mqttsn !== undefined && ctx.mqttsn.listeners.length > 0),
     lwm2m: !ctx.config.lwm2m.enable || (ctx.lwm2m !== undefined && ctx.lwm2m.listeners.length > 0),
-    upstream: ctx.upstream.health === undefined || ctx.upstream.health.connected,
+    upstream: (ctx.upstream.health === undefined || ctx.upstream.health.connected) && (ctx.lwm2m === undefined || ctx.lwm2m.upstreamSession.online),
   };
   return { ready: Object.values(checks).every(Boolean), checks };
 }

@@ -125,9 +125,11 @@ export function createGatewayMetrics(src: MetricSources): Registry {
   // ---------------------------------------------------------------- LwM2M
   const lw = src.lwm2m;
   if (lw !== undefined) {
-    const coapTotal = (field: 'malformed' | 'duplicates' | 'retransmissions' | 'timeouts') => (): [LabelValues, number][] =>
+    const coapTotal = (field: 'malformed' | 'badOptions' | 'badBlocks' | 'duplicates' | 'retransmissions' | 'timeouts') => (): [LabelValues, number][] =>
       lw.listeners.map((l) => [{ listener: l.name }, l.coap.stats[field]]);
     counter('lwm2m_coap_malformed_total', 'CoAP datagrams that could not be parsed (RFC 7252 §4.2: silently ignored)', ['listener'], coapTotal('malformed'));
+    counter('lwm2m_coap_bad_options_total', 'CoAP requests refused for an unrecognised critical option (RFC 7252 §5.4.1: 4.02)', ['listener'], coapTotal('badOptions'));
+    counter('lwm2m_coap_bad_blocks_total', 'CoAP requests refused for a bad Block option (RFC 7959)', ['listener'], coapTotal('badBlocks'));
     counter('lwm2m_coap_duplicates_total', 'Duplicate CoAP messages answered from the dedup cache (RFC 7252 §4.5)', ['listener'], coapTotal('duplicates'));
     counter('lwm2m_coap_retransmissions_total', 'Confirmable requests retransmitted (RFC 7252 §4.2)', ['listener'], coapTotal('retransmissions'));
     counter('lwm2m_coap_timeouts_total', 'Requests that got no answer after MAX_RETRANSMIT', ['listener'], coapTotal('timeouts'));
@@ -153,6 +155,12 @@ export function createGatewayMetrics(src: MetricSources): Registry {
     counter('lwm2m_notifications_total', 'Observe notifications published', [], () => [[{}, c.notifications]]);
     counter('lwm2m_sends_total', 'LwM2M 1.1 Send operations (POST /dp) published', [], () => [[{}, c.sends]]);
     counter('lwm2m_publish_errors_total', 'Publishes to the broker that failed', [], () => [[{}, lw.bridge.publishErrors]]);
+    counter('lwm2m_invalid_topics_total', 'Publishes refused because a device-supplied name made an invalid topic', [], () => [[{}, lw.bridge.stats.invalidTopics]]);
+    counter('lwm2m_refused_requests_total', 'Registration-interface requests refused (bad endpoint name, query, limits)', [], () => [[{}, lw.stats.refusedRequests]]);
+    const healing = lw.upstreamSession.stats;
+    counter('lwm2m_broker_session_losses_total', "Losses of the LwM2M bridge's broker session (it reopens itself)", [], () => [[{}, healing.lost]]);
+    counter('lwm2m_broker_session_restores_total', "Restores of the LwM2M bridge's broker session", [], () => [[{}, healing.restored]]);
+    counter('lwm2m_offline_publishes_dropped_total', 'Publishes dropped while the bridge session was down (beyond the held queue)', [], () => [[{}, healing.droppedOffline]]);
     const latency = src.activity.commandLatency;
     counter('lwm2m_commands_total', 'LwM2M commands ended, by msgType and outcome', ['msg_type', 'outcome'], () => {
       const out: [LabelValues, number][] = [];
