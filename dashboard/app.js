@@ -309,7 +309,13 @@ function openStream(endpoint) {
   if (stream) stream.close();
   streamEndpoint = endpoint;
   stream = new EventSource(`${API}/events${endpoint ? `?endpoint=${encodeURIComponent(endpoint)}` : ''}`);
-  stream.addEventListener('open', () => { $('live').textContent = 'live'; $('live').className = 'pill ok'; });
+  stream.addEventListener('open', () => {
+    $('live').textContent = 'live';
+    $('live').className = 'pill ok';
+    // Events may have been missed while the stream was (re)connecting: draw the lists afresh.
+    refreshClients();
+    refreshDevices();
+  });
   stream.addEventListener('error', () => { $('live').textContent = 'reconnecting…'; $('live').className = 'pill bad'; });
   stream.addEventListener('overview', (ev) => renderOverview(JSON.parse(ev.data)));
   stream.addEventListener('event', (ev) => addEvent(JSON.parse(ev.data)));

@@ -141,6 +141,7 @@ describe.skipIf(!available)('dashboard in a real browser (Debian chromium, headl
     const page = await context.newPage();
     page.on('dialog', (dialog) => void dialog.accept());
     await page.goto(`${g.base}/#mqttsn`);
+    await page.locator('#live.ok').waitFor();
     const client = await SnTestClient.open(g.snPort);
     const id = `dash-sn-${process.pid}`;
     try {
