@@ -173,6 +173,22 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
     expect(mine).toEqual(['connected', 'kicked', 'disconnected']);
   });
 
+  it('MQTT-SN: a kept session (clean session off, disconnected) is listed as disconnected and can be kicked away', async () => {
+    const client = await SnTestClient.open(g.snPort);
+    clients.push(client);
+    const id = `sn-kept-${process.pid}-${Date.now()}`;
+    await client.connect(id, { cleanSession: false });
+    await client.send({ type: MsgType.DISCONNECT });
+    await client.expect(MsgType.DISCONNECT);
+    const kept = await waitFor(async () => {
+      const res = await getJson(`${g.base}/api/v5/gateways/mqttsn/clients/${id}`);
+      return (res.body as Json | null)?.conn_state === 'disconnected' ? (res.body as Json) : undefined;
+    }, 'the kept session');
+    expect(kept).toMatchObject({ connected: false, ip_address: null, port: null, clean_start: false });
+    expect((await fetch(`${g.base}/api/v5/gateways/mqttsn/clients/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await getJson(`${g.base}/api/v5/gateways/mqttsn/clients/${id}`)).status).toBe(404);
+  });
+
   it('MQTT-SN predefined topics: add at run time and a client publishes on the id; remove', async () => {
     const topic = `http/predef/${process.pid}`;
     await mqtt.watch(topic);
