@@ -6,7 +6,9 @@ import { MAX_SESSION_QUEUE } from './parameters.js';
 import { describePeer, makeSnPeer, type SnPeer } from './peer.js';
 import { Session, type SessionLimits, type SessionProcessor } from './session.js';
 import { SessionState, isConnected, isTerminal } from './session-state.js';
+import { refusedName } from './handlers/refused-name.js';
 import { rawTopicId, resolvePublishTopic } from './handlers/topic-ref.js';
+import { checkDeviceSuppliedName } from './topic-names.js';
 
 /**
  * Routes a parsed packet to its session. Known peers go straight to their
@@ -34,6 +36,7 @@ export class Dispatcher {
       return;
     }
     if (packet.type === MsgType.ADVERTISE || packet.type === MsgType.GWINFO) return; // other gateways' discovery traffic
+    if (packet.type === MsgType.CONNECT && !this.#acceptableClientId(listener, address, port, nodeId, packet.clientId)) return;
     const session = ctx.table.atPeer(listener, address, port, nodeId);
     if (session !== undefined) {
       if (packet.type === MsgType.CONNECT && session.clientId !== undefined && packet.clientId !== '' && packet.clientId !== session.clientId) {
@@ -70,6 +73,24 @@ export class Dispatcher {
         if (s.attached && isConnected(s.state)) ctx.send(s.peer, puback);
       },
     });
+  }
+
+  /**
+   * Every client id is checked before it is used (it fills `${clientid}` in
+   * the mountpoint and clientinfo_override, and names the broker session):
+   * an id that is not valid UTF-8, holds NUL or control characters, the
+   * wildcards or the level separator, or starts with "$" is refused with
+   * CONNACK 0x03 "rejected: not supported" (§5.4.5), before any state exists.
+   * An empty id is given a generated one later.
+   */
+  #acceptableClientId(listener: number, address: string, port: number, nodeId: Buffer | undefined, clientId: string): boolean {
+    if (clientId === '') return true;
+    const problem = checkDeviceSuppliedName(clientId);
+    if (problem === undefined) return true;
+    const peer = makeSnPeer(listener, address, port, nodeId);
+    refusedName(this.#ctx, peer, undefined, 'clientId', clientId, problem);
+    this.#ctx.send(peer, { type: MsgType.CONNACK, returnCode: ReturnCode.NOT_SUPPORTED });
+    return false;
   }
 
   #fromUnknownPeer(peer: SnPeer, packet: MqttSnPacket): void {
