@@ -6,6 +6,7 @@ import { MAX_SESSION_QUEUE } from './parameters.js';
 import { describePeer, makeSnPeer, type SnPeer } from './peer.js';
 import { Session, type SessionLimits, type SessionProcessor } from './session.js';
 import { SessionState, isConnected, isTerminal } from './session-state.js';
+import { maxConnections } from './handlers/connect.js';
 import { refusedName } from './handlers/refused-name.js';
 import { rawTopicId, resolvePublishTopic } from './handlers/topic-ref.js';
 import { checkDeviceSuppliedName } from './topic-names.js';
@@ -99,6 +100,10 @@ export class Dispatcher {
       case MsgType.CONNECT: {
         const existing = packet.clientId === '' ? undefined : ctx.table.byClientId(packet.clientId);
         if (existing !== undefined && !isTerminal(existing.state)) {
+          if (!this.#roomOnListener(existing, peer)) {
+            ctx.send(peer, { type: MsgType.CONNACK, returnCode: ReturnCode.CONGESTION });
+            return;
+          }
           this.#moveTo(existing, peer, 'CONNECT');
           existing.lastHeard = ctx.now();
           this.#enqueue(existing, packet);
@@ -113,6 +118,7 @@ export class Dispatcher {
       case MsgType.PINGREQ: {
         const existing = packet.clientId === undefined ? undefined : ctx.table.byClientId(packet.clientId);
         if (existing !== undefined && (existing.state === SessionState.Asleep || existing.state === SessionState.Awake)) {
+          if (!this.#roomOnListener(existing, peer)) break; // DISCONNECT: the sleeper reconnects, and is refused until there is room
           this.#moveTo(existing, peer, 'PINGREQ');
           existing.lastHeard = ctx.now();
           this.#enqueue(existing, packet);
@@ -138,6 +144,19 @@ export class Dispatcher {
     }
     ctx.stats.unexpected += 1;
     ctx.send(peer, { type: MsgType.DISCONNECT });
+  }
+
+  /**
+   * A counted session arriving on another listener must fit under that
+   * listener's max_connections; it keeps its old address when it does not.
+   */
+  #roomOnListener(session: Session, peer: SnPeer): boolean {
+    const ctx = this.#ctx;
+    if (session.countedOn === undefined || session.countedOn === peer.listener) return true;
+    const limit = maxConnections(ctx, peer.listener);
+    if (ctx.table.connections(peer.listener) < limit) return true;
+    ctx.logger.warn({ clientId: session.clientId, peer: describePeer(peer), limit }, 'max_connections reached: session not moved to this listener');
+    return false;
   }
 
   /** Attaches a session found by client id to the sender's address; the old address, if live, is told DISCONNECT. */
