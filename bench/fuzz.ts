@@ -1,0 +1,115 @@
+/**
+ * `npm run fuzz -- [--seed N] [--count N] [--batch N] [--tick-ms N] [--in-process]`
+ *
+ * Seeded mutation fuzzing of both protocols (test/fuzz) against the real
+ * gateway: by default a child process (`node --import tsx src/main.ts`) on
+ * free loopback ports with its embedded broker, so a crash is a process exit
+ * and memory is its RSS. Prints datagrams per protocol, crashes, well-behaved
+ * messages lost and RSS before/after; exits 1 if anything was lost or the
+ * gateway crashed.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runFuzz, type FuzzResult, type FuzzTarget } from '../test/fuzz/driver.js';
+import { FUZZ_GATEWAY_CONFIG, startInProcessTarget } from '../test/fuzz/in-process-target.js';
+import { parseOptions, type OptionSpecs } from './common/options.js';
+import { spawnGateway, type GatewayHandle } from './gateway-process.js';
+
+const SPECS: OptionSpecs = {
+  seed: { type: 'number', default: 1, help: 'PRNG seed: the same seed sends the same datagrams' },
+  count: { type: 'number', default: 300_000, help: 'datagrams per protocol' },
+  batch: { type: 'number', default: 64, help: 'datagrams per protocol per tick' },
+  'tick-ms': { type: 'number', default: 2, help: 'pause between ticks (bounds the rate; 0 = next event-loop turn)' },
+  'in-process': { type: 'boolean', default: false, help: 'run the gateway in this process (heap after GC instead of RSS)' },
+};
+
+const MiB = 1024 * 1024;
+const mib = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / MiB).toFixed(1)} MiB`);
+
+async function spawnedTarget(): Promise<{ target: FuzzTarget; handle: GatewayHandle; cleanup: () => void }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'snlw-fuzz-'));
+  const extra = path.join(dir, 'fuzz.json');
+  const { mqttsn, lwm2m } = FUZZ_GATEWAY_CONFIG;
+  // The listeners' binds come from spawnGateway (free loopback ports); only the limits and timers are merged in.
+  writeFileSync(extra, JSON.stringify({ mqttsn: { listeners: { udp: { default: { max_connections: mqttsn.listeners.udp.default.max_connections } } } }, lwm2m: { coap: lwm2m.coap } }));
+  const handle = await spawnGateway({ entry: 'src', extraConfigFile: extra, nodeArgs: '', waitFor: 'lwm2m', readyDeadline: performance.now() + 30_000 });
+  const target: FuzzTarget = {
+    mqttsn: handle.mqttsn,
+    lwm2m: handle.lwm2m,
+    brokerUrl: handle.brokerUrl,
+    crashed: () => {
+      try {
+        handle.assertAlive();
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    },
+    memory: () => handle.rss(),
+  };
+  return { target, handle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function report(result: FuzzResult, memoryLabel: string): string {
+  const wb = result.wellBehaved;
+  const lost = wb.snUplinkLost + wb.snDownlinkLost + wb.lwm2mReadsLost;
+  return [
+    `seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`,
+    `datagrams fuzzed: MQTT-SN ${result.datagrams.mqttsn}, LwM2M/CoAP ${result.datagrams.lwm2m} (answers: ${result.answers.mqttsn}, ${result.answers.lwm2m})`,
+    `crashes: ${result.crash === undefined ? 0 : 1}${result.crash === undefined ? '' : ` (${result.crash.split('\n')[0]})`}`,
+    `well-behaved messages lost: ${lost} (MQTT-SN uplink ${wb.snUplinkLost}/${wb.snUplinkSent}, downlink ${wb.snDownlinkLost}/${wb.snDownlinkSent}; LwM2M reads ${wb.lwm2mReadsLost}/${wb.lwm2mReadsSent}; DISCONNECTs ${wb.snDisconnects}${wb.snRefusals.length > 0 ? `; refusals: ${wb.snRefusals.join('; ')}` : ''})`,
+    `${memoryLabel} before/after: ${mib(result.memoryBefore)} / ${mib(result.memoryAfter)}`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), SPECS);
+  const count = options.num('count');
+  const fuzzOptions = {
+    seed: options.num('seed'),
+    count,
+    batch: options.num('batch'),
+    tickMs: options.num('tick-ms'),
+    drainMs: 30_000,
+    progress: (sent: number) => {
+      if (sent % 50_000 < options.num('batch')) process.stderr.write(`  ${sent} / ${count} per protocol\n`);
+    },
+  };
+  if (options.bool('in-process')) {
+    const target = await startInProcessTarget();
+    try {
+      const result = await runFuzz(target, fuzzOptions);
+      process.stdout.write(`${report(result, 'heap after GC')}\n`);
+      process.exitCode = failed(result) ? 1 : 0;
+    } finally {
+      await target.close();
+    }
+    return;
+  }
+  const { target, handle, cleanup } = await spawnedTarget();
+  let result: FuzzResult | undefined;
+  try {
+    result = await runFuzz(target, fuzzOptions);
+    process.stdout.write(`gateway: ${handle.command}\n${report(result, 'gateway RSS')}\n`);
+    process.exitCode = failed(result) ? 1 : 0;
+  } finally {
+    await handle.stop();
+    if (result !== undefined && !failed(result)) {
+      handle.removeFiles();
+      cleanup();
+    } else {
+      process.stdout.write(`gateway log kept: ${handle.logFile}\n`);
+    }
+  }
+}
+
+function failed(result: FuzzResult): boolean {
+  const wb = result.wellBehaved;
+  return result.crash !== undefined || wb.snUplinkLost + wb.snDownlinkLost + wb.lwm2mReadsLost + wb.snDisconnects > 0;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,215 @@
+import { createSocket, type Socket } from 'node:dgram';
+import mqtt, { type MqttClient } from 'mqtt';
+import { coapDatagram, learnFromGateway, type CoapFuzzState } from './coap-datagrams.js';
+import { mqttSnDatagram } from './mqttsn-datagrams.js';
+import { Random } from './random.js';
+import { WellBehavedDevice } from './well-behaved-device.js';
+import { WellBehavedSnClient } from './well-behaved-sn.js';
+
+/** The gateway under fuzz: in this process (tests) or a child process (`npm run fuzz`). */
+export interface FuzzTarget {
+  readonly mqttsn: { readonly host: string; readonly port: number };
+  readonly lwm2m: { readonly host: string; readonly port: number };
+  readonly brokerUrl: string;
+  /** Undefined while the gateway runs; why it stopped otherwise (a crash). */
+  crashed(): string | undefined;
+  /** Bytes the gateway holds: heap after GC in process, RSS of a child. */
+  memory(): number | undefined;
+}
+
+export interface FuzzOptions {
+  readonly seed: number;
+  /** Datagrams per protocol. */
+  readonly count: number;
+  /** Fuzz sockets per protocol (distinct source ports). */
+  readonly sockets?: number;
+  /** Datagrams per protocol sent per tick. */
+  readonly batch?: number;
+  /** Pause between ticks (0: the next event-loop turn). */
+  readonly tickMs?: number;
+  /** How long to wait for the well-behaved traffic to complete after the fuzz. */
+  readonly drainMs?: number;
+  readonly progress?: (sent: number) => void;
+}
+
+export interface FuzzResult {
+  readonly seed: number;
+  readonly datagrams: { readonly mqttsn: number; readonly lwm2m: number };
+  /** Datagrams the gateway sent back to the fuzz sockets. */
+  readonly answers: { readonly mqttsn: number; readonly lwm2m: number };
+  readonly crash: string | undefined;
+  readonly wellBehaved: {
+    readonly snUplinkSent: number;
+    readonly snUplinkLost: number;
+    readonly snDownlinkSent: number;
+    readonly snDownlinkLost: number;
+    readonly snDisconnects: number;
+    readonly snRefusals: readonly string[];
+    readonly lwm2mReadsSent: number;
+    readonly lwm2mReadsLost: number;
+  };
+  readonly memoryBefore: number | undefined;
+  readonly memoryAfter: number | undefined;
+  readonly durationMs: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function openSocket(onMessage: (msg: Buffer) => void): Promise<Socket> {
+  const socket = createSocket('udp4');
+  socket.on('message', onMessage);
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return socket;
+}
+
+/**
+ * Seeded, bounded mutation fuzzing of both protocols over real UDP, while a
+ * well-behaved MQTT-SN client (QoS 1 uplink, QoS 1 subscription) and a
+ * well-behaved LwM2M device (registered, answering reads sent as MQTT
+ * commands) keep working. Returns what was sent, what was lost and whether
+ * the gateway survived; the caller asserts.
+ */
+export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzResult> {
+  const started = performance.now();
+  const rand = new Random(options.seed);
+  const tag = `wb${options.seed.toString(36)}x${process.pid}`;
+  const watcher: MqttClient = await mqtt.connectAsync(target.brokerUrl, { reconnectPeriod: 500, clientId: `${tag}-watcher` });
+  const sn = { up: new Set<number>(), upSent: 0, downSent: 0 };
+  const reads = new Map<number, boolean>();
+  const snClient = await WellBehavedSnClient.start(target.mqttsn.host, target.mqttsn.port, `${tag}-sn`, `${tag}`);
+  const device = await startDevice(target, watcher, `${tag}-dev`);
+  const responseTopic = `lwm2m/${device.endpoint}/response`;
+  watcher.on('message', (topic, payload) => {
+    if (topic === snClient.upTopic) {
+      const match = /^up-(\d+)$/.exec(payload.toString());
+      if (match !== null) sn.up.add(Number(match[1]));
+    } else if (topic === responseTopic) {
+      const answer = parseJson(payload);
+      const id = typeof answer?.['reqID'] === 'number' ? answer['reqID'] : undefined;
+      const data = answer?.['data'] as Record<string, unknown> | undefined;
+      if (id !== undefined && answer?.['msgType'] === 'read' && data?.['code'] === '2.05') reads.set(id, true);
+    }
+  });
+  await watcher.subscribeAsync(snClient.upTopic, { qos: 1 });
+
+  // Fuzz sockets: answers are counted, CoAP answers teach locations and tokens.
+  const answers = { mqttsn: 0, lwm2m: 0 };
+  const socketCount = options.sockets ?? 8;
+  const snSockets: Socket[] = [];
+  const coapSockets: { socket: Socket; state: CoapFuzzState }[] = [];
+  for (let i = 0; i < socketCount; i += 1) {
+    snSockets.push(await openSocket(() => (answers.mqttsn += 1)));
+    const state: CoapFuzzState = { locations: [], tokens: [] };
+    coapSockets.push({ socket: await openSocket((msg) => { answers.lwm2m += 1; learnFromGateway(state, msg); }), state });
+  }
+  const memoryBefore = target.memory();
+
+  // Well-behaved traffic runs alongside the fuzz until `stop`.
+  let stop = false;
+  const snUplink = (async () => {
+    for (let seq = 1; !stop; seq += 1) {
+      sn.upSent = seq;
+      await snClient.publish(seq);
+    }
+  })();
+  const snDownlink = (async () => {
+    for (let seq = 1; !stop; seq += 1) {
+      await watcher.publishAsync(snClient.downTopic, `down-${seq}`, { qos: 1 });
+      sn.downSent = seq;
+      await sleep(20);
+    }
+  })();
+  let readsSent = 0;
+  const lwm2mReads = (async () => {
+    for (let id = 1; !stop; id += 1) {
+      readsSent = id;
+      await watcher.publishAsync(`lwm2m/${device.endpoint}/command`, JSON.stringify({ reqID: id, msgType: 'read', data: { path: '/3/0/0' } }), { qos: 1 });
+      const deadline = performance.now() + 30_000;
+      while (reads.get(id) !== true && performance.now() < deadline && target.crashed() === undefined) await sleep(5);
+    }
+  })();
+
+  let sent = 0;
+  const batch = options.batch ?? 32;
+  while (sent < options.count && target.crashed() === undefined) {
+    const n = Math.min(batch, options.count - sent);
+    for (let i = 0; i < n; i += 1) {
+      const snSocket = snSockets[rand.int(socketCount)] as Socket;
+      snSocket.send(mqttSnDatagram(rand), target.mqttsn.port, target.mqttsn.host);
+      const coap = coapSockets[rand.int(socketCount)] as { socket: Socket; state: CoapFuzzState };
+      coap.socket.send(coapDatagram(rand, coap.state), target.lwm2m.port, target.lwm2m.host);
+    }
+    sent += n;
+    if (options.progress !== undefined && sent % 10_000 < n) options.progress(sent);
+    if ((options.tickMs ?? 0) > 0) await sleep(options.tickMs ?? 0);
+    else await turn();
+  }
+
+  // Drain: the well-behaved traffic finishes what it started.
+  stop = true;
+  const drainDeadline = performance.now() + (options.drainMs ?? 20_000);
+  await Promise.race([Promise.allSettled([snUplink, snDownlink, lwm2mReads]), sleep(options.drainMs ?? 20_000)]);
+  const complete = (): boolean =>
+    countUpTo(sn.up, sn.upSent) >= sn.upSent && countUpTo(snClient.received, sn.downSent) >= sn.downSent && countUpTo(new Set(reads.keys()), readsSent) >= readsSent;
+  while (!complete() && performance.now() < drainDeadline && target.crashed() === undefined) await sleep(20);
+  const memoryAfter = target.memory();
+
+  const result: FuzzResult = {
+    seed: options.seed,
+    datagrams: { mqttsn: sent, lwm2m: sent },
+    answers,
+    crash: target.crashed(),
+    wellBehaved: {
+      snUplinkSent: sn.upSent,
+      snUplinkLost: sn.upSent - countUpTo(sn.up, sn.upSent),
+      snDownlinkSent: sn.downSent,
+      snDownlinkLost: sn.downSent - countUpTo(snClient.received, sn.downSent),
+      snDisconnects: snClient.disconnects,
+      snRefusals: snClient.refusals.slice(0, 10),
+      lwm2mReadsSent: readsSent,
+      lwm2mReadsLost: readsSent - countUpTo(new Set(reads.keys()), readsSent),
+    },
+    memoryBefore,
+    memoryAfter,
+    durationMs: Math.round(performance.now() - started),
+  };
+  for (const socket of snSockets) socket.close();
+  for (const { socket } of coapSockets) socket.close();
+  await snClient.close();
+  await device.close();
+  await watcher.endAsync(true);
+  return result;
+}
+
+async function startDevice(target: FuzzTarget, watcher: MqttClient, endpoint: string): Promise<WellBehavedDevice> {
+  const topic = `lwm2m/${endpoint}/response`;
+  await watcher.subscribeAsync(topic, { qos: 1 });
+  const registered = new Promise<void>((resolve) => {
+    const onMessage = (t: string, payload: Buffer): void => {
+      if (t !== topic || parseJson(payload)?.['msgType'] !== 'register') return;
+      watcher.off('message', onMessage);
+      resolve();
+    };
+    watcher.on('message', onMessage);
+  });
+  const device = await WellBehavedDevice.start(target.lwm2m.host, target.lwm2m.port, endpoint);
+  await registered;
+  return device;
+}
+
+function countUpTo(set: ReadonlySet<number>, max: number): number {
+  let n = 0;
+  for (let i = 1; i <= max; i += 1) if (set.has(i)) n += 1;
+  return n;
+}
+
+function parseJson(payload: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(payload.toString());
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

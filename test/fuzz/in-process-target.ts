@@ -1,0 +1,72 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { resolveConfig } from '../../src/config/resolve.js';
+import type { GatewayConfig } from '../../src/config/types.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { Lwm2mGateway } from '../../src/lwm2m/gateway.js';
+import { createModelRegistry } from '../../src/lwm2m/model/registry.js';
+import { loadModelDirectory, SHIPPED_XML_DIR } from '../../src/lwm2m/model/xml-loader.js';
+import { MqttSnGateway } from '../../src/mqttsn/gateway.js';
+import { startTestUpstream } from '../helpers/upstream.js';
+import type { FuzzTarget } from './driver.js';
+
+/** The fuzz configuration: short CoAP timers so the well-behaved device's exchanges finish quickly. */
+export const FUZZ_GATEWAY_CONFIG = {
+  mqttsn: { listeners: { udp: { default: { bind: '127.0.0.1:0', max_connections: 500 } } } },
+  lwm2m: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, coap: { ack_timeout: '500ms', max_retransmit: 4 } },
+} as const;
+
+/** A full garbage collection (the flag is set at run time, so no special node option is needed). */
+function collectGarbage(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+export interface InProcessTarget extends FuzzTarget {
+  readonly mqttsnGateway: MqttSnGateway;
+  readonly lwm2mGateway: Lwm2mGateway;
+  readonly errors: unknown[];
+  close(): Promise<void>;
+}
+
+/**
+ * Both protocol gateways in this process on one upstream (the embedded broker,
+ * or the broker of TEST_UPSTREAM_URL), as `startGateway` runs them. An
+ * uncaught exception or unhandled rejection while they run counts as a crash.
+ */
+export async function startInProcessTarget(): Promise<InProcessTarget> {
+  const config: GatewayConfig = resolveConfig(FUZZ_GATEWAY_CONFIG);
+  const upstream = await startTestUpstream();
+  const level = process.env['FUZZ_LOG'];
+  const logger = level === undefined ? silentLogger() : createLogger(level as 'warn');
+  const mqttsnGateway = await MqttSnGateway.start({ config: config.mqttsn, upstream: upstream.connector, logger });
+  const { models } = await loadModelDirectory(SHIPPED_XML_DIR);
+  const lwm2mGateway = await Lwm2mGateway.start({ config: config.lwm2m, upstream: upstream.connector, models: createModelRegistry(models), logger });
+  const errors: unknown[] = [];
+  const onError = (err: unknown): void => {
+    errors.push(err);
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
+  const gc = collectGarbage();
+  return {
+    mqttsnGateway,
+    lwm2mGateway,
+    errors,
+    mqttsn: { host: '127.0.0.1', port: mqttsnGateway.addresses[0]?.port ?? 0 },
+    lwm2m: { host: '127.0.0.1', port: lwm2mGateway.addresses[0]?.port ?? 0 },
+    brokerUrl: upstream.url,
+    crashed: () => (errors.length > 0 ? String(errors[0]) : undefined),
+    memory: () => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    },
+    async close() {
+      process.off('uncaughtException', onError);
+      process.off('unhandledRejection', onError);
+      await mqttsnGateway.close();
+      await lwm2mGateway.close();
+      await upstream.close();
+    },
+  };
+}
