@@ -8,12 +8,13 @@
  * messages lost and RSS before/after; exits 1 if anything was lost or the
  * gateway crashed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runFuzz, type FuzzResult, type FuzzTarget } from '../test/fuzz/driver.js';
 import { FUZZ_GATEWAY_CONFIG, startInProcessTarget } from '../test/fuzz/in-process-target.js';
 import { parseOptions, type OptionSpecs } from './common/options.js';
+import { readUdpCounters, udpDelta } from './common/udp-counters.js';
 import { spawnGateway, type GatewayHandle } from './gateway-process.js';
 
 const SPECS: OptionSpecs = {
@@ -47,6 +48,13 @@ async function spawnedTarget(): Promise<{ target: FuzzTarget; handle: GatewayHan
       }
     },
     memory: () => handle.rss(),
+    errorsLogged: () => {
+      try {
+        return readFileSync(handle.logFile ?? '', 'utf8').split('\n').filter((line) => /"level":(50|60)/.test(line));
+      } catch {
+        return [];
+      }
+    },
   };
   return { target, handle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -58,6 +66,7 @@ function report(result: FuzzResult, memoryLabel: string): string {
     `seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`,
     `datagrams fuzzed: MQTT-SN ${result.datagrams.mqttsn}, LwM2M/CoAP ${result.datagrams.lwm2m} (answers: ${result.answers.mqttsn}, ${result.answers.lwm2m})`,
     `crashes: ${result.crash === undefined ? 0 : 1}${result.crash === undefined ? '' : ` (${result.crash.split('\n')[0]})`}`,
+    `errors logged: ${result.errorsLogged.length}${result.errorsLogged.map((line) => `\n  ${line.slice(0, 300)}`).join('')}`,
     `well-behaved messages lost: ${lost} (MQTT-SN uplink ${wb.snUplinkLost}/${wb.snUplinkSent}, downlink ${wb.snDownlinkLost}/${wb.snDownlinkSent}; LwM2M reads ${wb.lwm2mReadsLost}/${wb.lwm2mReadsSent}; DISCONNECTs ${wb.snDisconnects}${wb.snRefusals.length > 0 ? `; refusals: ${wb.snRefusals.join('; ')}` : ''})`,
     `${memoryLabel} before/after: ${mib(result.memoryBefore)} / ${mib(result.memoryAfter)}`,
   ].join('\n');
@@ -90,8 +99,12 @@ async function main(): Promise<void> {
   const { target, handle, cleanup } = await spawnedTarget();
   let result: FuzzResult | undefined;
   try {
+    const udpBefore = readUdpCounters();
     result = await runFuzz(target, fuzzOptions);
+    const drops = udpDelta(udpBefore, readUdpCounters())?.['RcvbufErrors'];
     process.stdout.write(`gateway: ${handle.command}\n${report(result, 'gateway RSS')}\n`);
+    // Host-wide (other traffic on the machine counts too): datagrams the kernel dropped because a receive buffer was full.
+    if (drops !== undefined) process.stdout.write(`UDP receive-buffer drops on this host during the run: ${drops}\n`);
     process.exitCode = failed(result) ? 1 : 0;
   } finally {
     await handle.stop();
@@ -106,7 +119,7 @@ async function main(): Promise<void> {
 
 function failed(result: FuzzResult): boolean {
   const wb = result.wellBehaved;
-  return result.crash !== undefined || wb.snUplinkLost + wb.snDownlinkLost + wb.lwm2mReadsLost + wb.snDisconnects > 0;
+  return result.crash !== undefined || result.errorsLogged.length > 0 || wb.snUplinkLost + wb.snDownlinkLost + wb.lwm2mReadsLost + wb.snDisconnects > 0;
 }
 
 main().catch((err: unknown) => {

@@ -15,6 +15,8 @@ export interface FuzzTarget {
   crashed(): string | undefined;
   /** Bytes the gateway holds: heap after GC in process, RSS of a child. */
   memory(): number | undefined;
+  /** Lines the gateway logged at error or fatal level (a handler that threw is a finding too). */
+  errorsLogged(): readonly string[];
 }
 
 export interface FuzzOptions {
@@ -38,6 +40,8 @@ export interface FuzzResult {
   /** Datagrams the gateway sent back to the fuzz sockets. */
   readonly answers: { readonly mqttsn: number; readonly lwm2m: number };
   readonly crash: string | undefined;
+  /** Error-level log lines (first 10). */
+  readonly errorsLogged: readonly string[];
   readonly wellBehaved: {
     readonly snUplinkSent: number;
     readonly snUplinkLost: number;
@@ -161,6 +165,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     datagrams: { mqttsn: sent, lwm2m: sent },
     answers,
     crash: target.crashed(),
+    errorsLogged: target.errorsLogged().slice(0, 10),
     wellBehaved: {
       snUplinkSent: sn.upSent,
       snUplinkLost: sn.upSent - countUpTo(sn.up, sn.upSent),

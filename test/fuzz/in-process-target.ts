@@ -1,8 +1,9 @@
+import { Writable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { GatewayConfig } from '../../src/config/types.js';
-import { createLogger, silentLogger } from '../../src/log.js';
+import { createLogger } from '../../src/log.js';
 import { Lwm2mGateway } from '../../src/lwm2m/gateway.js';
 import { createModelRegistry } from '../../src/lwm2m/model/registry.js';
 import { loadModelDirectory, SHIPPED_XML_DIR } from '../../src/lwm2m/model/xml-loader.js';
@@ -37,8 +38,18 @@ export interface InProcessTarget extends FuzzTarget {
 export async function startInProcessTarget(): Promise<InProcessTarget> {
   const config: GatewayConfig = resolveConfig(FUZZ_GATEWAY_CONFIG);
   const upstream = await startTestUpstream();
-  const level = process.env['FUZZ_LOG'];
-  const logger = level === undefined ? silentLogger() : createLogger(level as 'warn');
+  // Error-level lines are findings: a handler that threw is caught and logged, not a crash.
+  const errorLines: string[] = [];
+  const verbose = process.env['FUZZ_LOG'] !== undefined;
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const line = chunk.toString();
+      if (/"level":(50|60)/.test(line) && errorLines.length < 100) errorLines.push(line.trim());
+      if (verbose) process.stderr.write(line);
+      done();
+    },
+  });
+  const logger = createLogger(verbose ? 'warn' : 'error', sink);
   const mqttsnGateway = await MqttSnGateway.start({ config: config.mqttsn, upstream: upstream.connector, logger });
   const { models } = await loadModelDirectory(SHIPPED_XML_DIR);
   const lwm2mGateway = await Lwm2mGateway.start({ config: config.lwm2m, upstream: upstream.connector, models: createModelRegistry(models), logger });
@@ -57,6 +68,7 @@ export async function startInProcessTarget(): Promise<InProcessTarget> {
     lwm2m: { host: '127.0.0.1', port: lwm2mGateway.addresses[0]?.port ?? 0 },
     brokerUrl: upstream.url,
     crashed: () => (errors.length > 0 ? String(errors[0]) : undefined),
+    errorsLogged: () => errorLines,
     memory: () => {
       gc();
       return process.memoryUsage().heapUsed;

@@ -24,6 +24,7 @@ describe('seeded mutation fuzzing of both protocols over real UDP', () => {
   it('the gateway neither crashes nor throws, and every datagram was sent', () => {
     expect(result.crash).toBeUndefined();
     expect(target.errors).toEqual([]);
+    expect(result.errorsLogged).toEqual([]);
     expect(result.datagrams).toEqual({ mqttsn: COUNT, lwm2m: COUNT });
   });
 
