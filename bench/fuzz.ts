@@ -21,7 +21,7 @@ const SPECS: OptionSpecs = {
   seed: { type: 'number', default: 1, help: 'PRNG seed: the same seed sends the same datagrams' },
   count: { type: 'number', default: 300_000, help: 'datagrams per protocol' },
   batch: { type: 'number', default: 64, help: 'datagrams per protocol per tick' },
-  'tick-ms': { type: 'number', default: 2, help: 'pause between ticks (bounds the rate; 0 = next event-loop turn)' },
+  'tick-ms': { type: 'number', default: 0, help: 'extra pause between ticks (each tick already waits for the gateway to answer a probe)' },
   'in-process': { type: 'boolean', default: false, help: 'run the gateway in this process (heap after GC instead of RSS)' },
 };
 
@@ -69,6 +69,7 @@ function report(result: FuzzResult, memoryLabel: string): string {
     `errors logged: ${result.errorsLogged.length}${result.errorsLogged.map((line) => `\n  ${line.slice(0, 300)}`).join('')}`,
     `well-behaved messages lost: ${lost} (MQTT-SN uplink ${wb.snUplinkLost}/${wb.snUplinkSent}, downlink ${wb.snDownlinkLost}/${wb.snDownlinkSent}; LwM2M reads ${wb.lwm2mReadsLost}/${wb.lwm2mReadsSent}; DISCONNECTs ${wb.snDisconnects}${wb.snRefusals.length > 0 ? `; refusals: ${wb.snRefusals.join('; ')}` : ''})`,
     `${memoryLabel} before/after: ${mib(result.memoryBefore)} / ${mib(result.memoryAfter)}`,
+    `pacing probes unanswered within 2 s: ${result.probesUnanswered}`,
   ].join('\n');
 }
 
@@ -90,6 +91,10 @@ async function main(): Promise<void> {
     try {
       const result = await runFuzz(target, fuzzOptions);
       process.stdout.write(`${report(result, 'heap after GC')}\n`);
+      const sn = target.mqttsnGateway;
+      process.stdout.write(
+        `tables after: MQTT-SN sessions ${sn.sessionCount}, peers ${sn.table.peerCount}; LwM2M registrations ${target.lwm2mGateway.store.size}; process RSS ${mib(process.memoryUsage().rss)}\n`,
+      );
       process.exitCode = failed(result) ? 1 : 0;
     } finally {
       await target.close();

@@ -27,8 +27,10 @@ export interface FuzzOptions {
   readonly sockets?: number;
   /** Datagrams per protocol sent per tick. */
   readonly batch?: number;
-  /** Pause between ticks (0: the next event-loop turn). */
+  /** Extra pause between ticks (each tick already waits for the gateway's answer to a probe). */
   readonly tickMs?: number;
+  /** How long a probe may stay unanswered before the next batch goes anyway. */
+  readonly probeTimeoutMs?: number;
   /** How long to wait for the well-behaved traffic to complete after the fuzz. */
   readonly drainMs?: number;
   readonly progress?: (sent: number) => void;
@@ -52,13 +54,16 @@ export interface FuzzResult {
     readonly lwm2mReadsSent: number;
     readonly lwm2mReadsLost: number;
   };
+  /** Probes that were not answered in time (the gateway was behind or dropped them). */
+  readonly probesUnanswered: number;
   readonly memoryBefore: number | undefined;
   readonly memoryAfter: number | undefined;
   readonly durationMs: number;
 }
 
+/** Downlink messages in flight at most (sent by the broker side, not yet received by the client). */
+const DOWNLINK_WINDOW = 16;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function openSocket(onMessage: (msg: Buffer) => void): Promise<Socket> {
   const socket = createSocket('udp4');
@@ -108,6 +113,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     const state: CoapFuzzState = { locations: [], tokens: [] };
     coapSockets.push({ socket: await openSocket((msg) => { answers.lwm2m += 1; learnFromGateway(state, msg); }), state });
   }
+  const probes = await Probes.open(target);
   const memoryBefore = target.memory();
 
   // Well-behaved traffic runs alongside the fuzz until `stop`.
@@ -118,11 +124,14 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       await snClient.publish(seq);
     }
   })();
+  // Downlink with a window, as an application that waits for its messages to arrive: the gateway's
+  // per-client buffer (sleep_buffer_size) is bounded, and a fuzz flood slows the client's PUBACKs.
   const snDownlink = (async () => {
     for (let seq = 1; !stop; seq += 1) {
+      while (seq - countUpTo(snClient.received, seq) > DOWNLINK_WINDOW && !stop) await sleep(5);
       await watcher.publishAsync(snClient.downTopic, `down-${seq}`, { qos: 1 });
       sn.downSent = seq;
-      await sleep(20);
+      await sleep(10);
     }
   })();
   let readsSent = 0;
@@ -147,8 +156,10 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     }
     sent += n;
     if (options.progress !== undefined && sent % 10_000 < n) options.progress(sent);
+    // Closed loop: the next batch leaves once the gateway answered a probe sent behind this one
+    // (a socket's datagrams are read in order), so the fuzz never outruns the gateway into kernel drops.
+    await probes.roundTrip(options.probeTimeoutMs ?? 2000);
     if ((options.tickMs ?? 0) > 0) await sleep(options.tickMs ?? 0);
-    else await turn();
   }
 
   // Drain: the well-behaved traffic finishes what it started.
@@ -176,10 +187,12 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       lwm2mReadsSent: readsSent,
       lwm2mReadsLost: readsSent - countUpTo(new Set(reads.keys()), readsSent),
     },
+    probesUnanswered: probes.unanswered,
     memoryBefore,
     memoryAfter,
     durationMs: Math.round(performance.now() - started),
   };
+  probes.close();
   for (const socket of snSockets) socket.close();
   for (const { socket } of coapSockets) socket.close();
   await snClient.close();
@@ -216,5 +229,66 @@ function parseJson(payload: Buffer): Record<string, unknown> | undefined {
     return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * One probe per protocol on sockets of their own: SEARCHGW is answered with
+ * GWINFO (MQTT-SN v1.2 §6.1), an Empty CON with RST (a CoAP ping, RFC 7252
+ * §4.3). Both are answered at once, statelessly.
+ */
+class Probes {
+  unanswered = 0;
+  readonly #sn: Socket;
+  readonly #coap: Socket;
+  readonly #target: FuzzTarget;
+  #mid = 0;
+  readonly #waiters = new Map<string, () => void>();
+
+  private constructor(sn: Socket, coap: Socket, target: FuzzTarget) {
+    this.#sn = sn;
+    this.#coap = coap;
+    this.#target = target;
+  }
+
+  static async open(target: FuzzTarget): Promise<Probes> {
+    let probes: Probes | undefined;
+    const sn = await openSocket((msg) => {
+      if (msg.length >= 2 && msg[1] === 0x02) probes?.answer('sn');
+    });
+    const coap = await openSocket((msg) => {
+      if (msg.length >= 4 && ((msg[0] as number) >> 4) === 0x07) probes?.answer(`coap${msg.readUInt16BE(2)}`);
+    });
+    probes = new Probes(sn, coap, target);
+    return probes;
+  }
+
+  async roundTrip(timeoutMs: number): Promise<void> {
+    this.#mid = (this.#mid + 1) & 0xffff;
+    const keys = ['sn', `coap${this.#mid}`];
+    const answered = keys.map((key) => new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(key);
+        resolve(false);
+      }, timeoutMs);
+      this.#waiters.set(key, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    }));
+    this.#sn.send(Buffer.from([0x03, 0x01, 0x00]), this.#target.mqttsn.port, this.#target.mqttsn.host);
+    this.#coap.send(Buffer.from([0x40, 0x00, this.#mid >> 8, this.#mid & 0xff]), this.#target.lwm2m.port, this.#target.lwm2m.host);
+    for (const ok of await Promise.all(answered)) if (!ok) this.unanswered += 1;
+  }
+
+  close(): void {
+    this.#sn.close();
+    this.#coap.close();
+  }
+
+  answer(key: string): void {
+    const waiter = this.#waiters.get(key);
+    this.#waiters.delete(key);
+    waiter?.();
   }
 }
