@@ -96,6 +96,9 @@ describe('MQTT-SN device-supplied names', () => {
       const ack = await c.expect(MsgType.PUBACK);
       expect(ack, Buffer.from(name).toString('hex')).toMatchObject({ msgId: 7, returnCode: ReturnCode.NOT_SUPPORTED });
     }
+    // TopicIdType 0b11 (long topic names exist only in MQTT-SN 2.0): PUBACK 0x03.
+    await c.sendRaw(Buffer.from([9, MsgType.PUBLISH, 0x23, 0x61, 0x62, 0x00, 0x06, 0x68, 0x69]));
+    expect(await c.expect(MsgType.PUBACK)).toMatchObject({ msgId: 6, returnCode: ReturnCode.NOT_SUPPORTED });
     // A PUBLISH to an id nobody registered: 0x02 invalid topic id.
     await c.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id: 4242 }, msgId: 8, data: Buffer.from('x') });
     expect(await c.expect(MsgType.PUBACK)).toMatchObject({ msgId: 8, returnCode: ReturnCode.INVALID_TOPIC_ID });
