@@ -69,6 +69,7 @@ function report(result: FuzzResult, memoryLabel: string): string {
     `errors logged: ${result.errorsLogged.length}${result.errorsLogged.map((line) => `\n  ${line.slice(0, 300)}`).join('')}`,
     `well-behaved messages lost: ${lost} (MQTT-SN uplink ${wb.snUplinkLost}/${wb.snUplinkSent}, downlink ${wb.snDownlinkLost}/${wb.snDownlinkSent}; LwM2M reads ${wb.lwm2mReadsLost}/${wb.lwm2mReadsSent}; DISCONNECTs ${wb.snDisconnects}${wb.snRefusals.length > 0 ? `; refusals: ${wb.snRefusals.join('; ')}` : ''})`,
     `${memoryLabel} before/after: ${mib(result.memoryBefore)} / ${mib(result.memoryAfter)}`,
+    `${memoryLabel} during the run: ${result.memorySamples.map(([sent, bytes]) => `${sent / 1000}k ${mib(bytes)}`).join(', ')}`,
     `pacing probes unanswered within 2 s: ${result.probesUnanswered}`,
   ].join('\n');
 }
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
     batch: options.num('batch'),
     tickMs: options.num('tick-ms'),
     drainMs: 30_000,
+    sampleEvery: 50_000,
     progress: (sent: number) => {
       if (sent % 50_000 < options.num('batch')) process.stderr.write(`  ${sent} / ${count} per protocol\n`);
     },

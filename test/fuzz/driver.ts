@@ -34,6 +34,8 @@ export interface FuzzOptions {
   /** How long to wait for the well-behaved traffic to complete after the fuzz. */
   readonly drainMs?: number;
   readonly progress?: (sent: number) => void;
+  /** Take a memory sample every this many datagrams per protocol (0: none). */
+  readonly sampleEvery?: number;
 }
 
 export interface FuzzResult {
@@ -56,6 +58,8 @@ export interface FuzzResult {
   };
   /** Probes that were not answered in time (the gateway was behind or dropped them). */
   readonly probesUnanswered: number;
+  /** [datagrams per protocol sent, memory] during the run. */
+  readonly memorySamples: readonly (readonly [number, number | undefined])[];
   readonly memoryBefore: number | undefined;
   readonly memoryAfter: number | undefined;
   readonly durationMs: number;
@@ -146,6 +150,8 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
 
   let sent = 0;
   const batch = options.batch ?? 32;
+  const sampleEvery = options.sampleEvery ?? 0;
+  const memorySamples: [number, number | undefined][] = [];
   while (sent < options.count && target.crashed() === undefined) {
     const n = Math.min(batch, options.count - sent);
     for (let i = 0; i < n; i += 1) {
@@ -156,6 +162,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     }
     sent += n;
     if (options.progress !== undefined && sent % 10_000 < n) options.progress(sent);
+    if (sampleEvery > 0 && sent % sampleEvery < n) memorySamples.push([sent, target.memory()]);
     // Closed loop: the next batch leaves once the gateway answered a probe sent behind this one
     // (a socket's datagrams are read in order), so the fuzz never outruns the gateway into kernel drops.
     await probes.roundTrip(options.probeTimeoutMs ?? 2000);
@@ -188,6 +195,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       lwm2mReadsLost: readsSent - countUpTo(new Set(reads.keys()), readsSent),
     },
     probesUnanswered: probes.unanswered,
+    memorySamples,
     memoryBefore,
     memoryAfter,
     durationMs: Math.round(performance.now() - started),
