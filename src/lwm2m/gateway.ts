@@ -9,6 +9,7 @@ import { CoapEndpoint } from './coap/coap-endpoint.js';
 import type { CoapMessage } from './coap/message.js';
 import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
+import { handleSendRequest, isSendRequest, type SendResourceDeps } from './reporting/send-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
 
@@ -76,6 +77,13 @@ export class Lwm2mGateway {
     });
     const udp: UdpEndpoint[] = [];
     const coap: CoapEndpoint[] = [];
+    const send: SendResourceDeps = {
+      enabled: config.enable_send,
+      registrationOf: (peer) => store.byPeer(peer),
+      models,
+      deliver: (reg, content) => bridge?.sent(reg, content),
+      logger,
+    };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
     bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
     try {
@@ -106,7 +114,7 @@ export class Lwm2mGateway {
               bridge?.deviceActive(reg);
             },
             onRequest: (msg: CoapMessage, peer: Peer) => {
-              const reply = handleRdRequest(registrar, msg, peer);
+              const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer);
               if (logger.isLevelEnabled('debug')) {
                 logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
               }
