@@ -3,7 +3,7 @@ import type { MqttSnPacket } from './types.js';
 import { CodecError } from './codec-error.js';
 import { codecByType, type PlainPacket } from './codec-table.js';
 import { readEncapsulationHeaderLength } from './packets/encapsulation.js';
-import { withInvalidUtf8Kept } from './primitives.js';
+import { setKeepInvalidUtf8 } from './primitives.js';
 import { msgTypeName } from './msg-type-name.js';
 
 /**
@@ -21,7 +21,13 @@ import { msgTypeName } from './msg-type-name.js';
  * refuse, so the gateway answers with the message's return code instead of dropping it.
  */
 export function parsePacket(buf: Buffer, options?: { readonly keepInvalidUtf8?: boolean }): MqttSnPacket {
-  return options?.keepInvalidUtf8 === true ? withInvalidUtf8Kept(() => parseDatagram(buf)) : parseDatagram(buf);
+  if (options?.keepInvalidUtf8 !== true) return parseDatagram(buf);
+  setKeepInvalidUtf8(true); // parsing is synchronous: no other parse can see the flag
+  try {
+    return parseDatagram(buf);
+  } finally {
+    setKeepInvalidUtf8(false);
+  }
 }
 
 function parseDatagram(buf: Buffer): MqttSnPacket {

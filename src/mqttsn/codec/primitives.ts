@@ -77,14 +77,9 @@ export function encodeQos(qos: SnQos): number {
 /** How string fields with invalid UTF-8 are read (see `parsePacket`'s options). */
 let keepInvalidUtf8 = false;
 
-/** Runs `read` with string fields kept (invalid octets escaped) instead of refused. Synchronous. */
-export function withInvalidUtf8Kept<T>(read: () => T): T {
-  keepInvalidUtf8 = true;
-  try {
-    return read();
-  } finally {
-    keepInvalidUtf8 = false;
-  }
+/** While set, string fields with invalid UTF-8 are kept (offending octets escaped) instead of refused. */
+export function setKeepInvalidUtf8(keep: boolean): void {
+  keepInvalidUtf8 = keep;
 }
 
 /**
