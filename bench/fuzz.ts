@@ -94,8 +94,10 @@ async function main(): Promise<void> {
       const result = await runFuzz(target, fuzzOptions);
       process.stdout.write(`${report(result, 'heap after GC')}\n`);
       const sn = target.mqttsnGateway;
+      let buffered = 0;
+      for (const session of sn.table.values()) buffered += session.pending.size;
       process.stdout.write(
-        `tables after: MQTT-SN sessions ${sn.sessionCount}, peers ${sn.table.peerCount}; LwM2M registrations ${target.lwm2mGateway.store.size}; process RSS ${mib(process.memoryUsage().rss)}\n`,
+        `tables after: MQTT-SN sessions ${sn.sessionCount} (max_connections ${FUZZ_GATEWAY_CONFIG.mqttsn.listeners.udp.default.max_connections}), peers ${sn.table.peerCount}, downlink messages buffered ${buffered}; LwM2M registrations ${target.lwm2mGateway.store.size}; process RSS ${mib(process.memoryUsage().rss)}\n`,
       );
       process.exitCode = failed(result) ? 1 : 0;
     } finally {
