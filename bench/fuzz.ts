@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- [--seed N] [--count N] [--batch N] [--tick-ms N] [--in-process]`
+ * `npm run fuzz -- [--seed N] [--count N] [--batch N] [--tick-ms N] [--mode transparent|aggregating] [--in-process]`
  *
  * Seeded mutation fuzzing of both protocols (test/fuzz) against the real
  * gateway: by default a child process (`node --import tsx src/main.ts`) on
@@ -22,18 +22,26 @@ const SPECS: OptionSpecs = {
   count: { type: 'number', default: 300_000, help: 'datagrams per protocol' },
   batch: { type: 'number', default: 64, help: 'datagrams per protocol per tick' },
   'tick-ms': { type: 'number', default: 0, help: 'extra pause between ticks (each tick already waits for the gateway to answer a probe)' },
+  mode: { type: 'string', default: '', help: 'upstream.mode of the spawned gateway (transparent or aggregating; default: the configuration default)' },
   'in-process': { type: 'boolean', default: false, help: 'run the gateway in this process (heap after GC instead of RSS)' },
 };
 
 const MiB = 1024 * 1024;
 const mib = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : `${(bytes / MiB).toFixed(1)} MiB`);
 
-async function spawnedTarget(): Promise<{ target: FuzzTarget; handle: GatewayHandle; cleanup: () => void }> {
+async function spawnedTarget(mode: string): Promise<{ target: FuzzTarget; handle: GatewayHandle; cleanup: () => void }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'snlw-fuzz-'));
   const extra = path.join(dir, 'fuzz.json');
   const { mqttsn, lwm2m } = FUZZ_GATEWAY_CONFIG;
   // The listeners' binds come from spawnGateway (free loopback ports); only the limits and timers are merged in.
-  writeFileSync(extra, JSON.stringify({ mqttsn: { listeners: { udp: { default: { max_connections: mqttsn.listeners.udp.default.max_connections } } } }, lwm2m: { coap: lwm2m.coap } }));
+  writeFileSync(
+    extra,
+    JSON.stringify({
+      ...(mode === '' ? {} : { upstream: { mode } }),
+      mqttsn: { listeners: { udp: { default: { max_connections: mqttsn.listeners.udp.default.max_connections } } } },
+      lwm2m: { coap: lwm2m.coap },
+    }),
+  );
   const handle = await spawnGateway({ entry: 'src', extraConfigFile: extra, nodeArgs: '', waitFor: 'lwm2m', readyDeadline: performance.now() + 30_000 });
   const target: FuzzTarget = {
     mqttsn: handle.mqttsn,
@@ -69,7 +77,7 @@ function report(result: FuzzResult, memoryLabel: string): string {
     `errors logged: ${result.errorsLogged.length}${result.errorsLogged.map((line) => `\n  ${line.slice(0, 300)}`).join('')}`,
     `well-behaved messages lost: ${lost} (MQTT-SN uplink ${wb.snUplinkLost}/${wb.snUplinkSent}, downlink ${wb.snDownlinkLost}/${wb.snDownlinkSent}; LwM2M reads ${wb.lwm2mReadsLost}/${wb.lwm2mReadsSent}; DISCONNECTs ${wb.snDisconnects}${wb.snRefusals.length > 0 ? `; refusals: ${wb.snRefusals.join('; ')}` : ''})`,
     `${memoryLabel} before/after: ${mib(result.memoryBefore)} / ${mib(result.memoryAfter)}`,
-    `${memoryLabel} during the run: ${result.memorySamples.map(([sent, bytes]) => `${sent / 1000}k ${mib(bytes)}`).join(', ')}`,
+    ...(result.memorySamples.length === 0 ? [] : [`${memoryLabel} during the run: ${result.memorySamples.map(([sent, bytes]) => `${sent / 1000}k ${mib(bytes)}`).join(', ')}`]),
     `pacing probes unanswered within 2 s: ${result.probesUnanswered}`,
   ].join('\n');
 }
@@ -105,7 +113,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const { target, handle, cleanup } = await spawnedTarget();
+  const { target, handle, cleanup } = await spawnedTarget(options.str('mode'));
   let result: FuzzResult | undefined;
   try {
     const udpBefore = readUdpCounters();
