@@ -12,7 +12,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runFuzz, type FuzzResult, type FuzzTarget } from '../test/fuzz/driver.js';
-import { FUZZ_GATEWAY_CONFIG, startInProcessTarget } from '../test/fuzz/in-process-target.js';
+import { FUZZ_BOOTSTRAP_FILE, FUZZ_GATEWAY_CONFIG, startInProcessTarget } from '../test/fuzz/in-process-target.js';
+import { freeUdpPort } from './common/free-port.js';
 import { parseOptions, type OptionSpecs } from './common/options.js';
 import { readUdpCounters, udpDelta } from './common/udp-counters.js';
 import { spawnGateway, type GatewayHandle } from './gateway-process.js';
@@ -33,19 +34,21 @@ async function spawnedTarget(mode: string): Promise<{ target: FuzzTarget; handle
   const dir = mkdtempSync(path.join(os.tmpdir(), 'snlw-fuzz-'));
   const extra = path.join(dir, 'fuzz.json');
   const { mqttsn, lwm2m } = FUZZ_GATEWAY_CONFIG;
+  const bootstrapPort = await freeUdpPort();
   // The listeners' binds come from spawnGateway (free loopback ports); only the limits and timers are merged in.
   writeFileSync(
     extra,
     JSON.stringify({
       ...(mode === '' ? {} : { upstream: { mode } }),
       mqttsn: { listeners: { udp: { default: { max_connections: mqttsn.listeners.udp.default.max_connections } } } },
-      lwm2m: { coap: lwm2m.coap },
+      lwm2m: { coap: lwm2m.coap, bootstrap: { config_file: FUZZ_BOOTSTRAP_FILE, listeners: { udp: { default: { bind: `127.0.0.1:${bootstrapPort}` } } } } },
     }),
   );
   const handle = await spawnGateway({ entry: 'src', extraConfigFile: extra, nodeArgs: '', waitFor: 'lwm2m', readyDeadline: performance.now() + 30_000 });
   const target: FuzzTarget = {
     mqttsn: handle.mqttsn,
     lwm2m: handle.lwm2m,
+    bootstrap: { host: '127.0.0.1', port: bootstrapPort },
     brokerUrl: handle.brokerUrl,
     crashed: () => {
       try {
@@ -72,7 +75,7 @@ function report(result: FuzzResult, memoryLabel: string): string {
   const lost = wb.snUplinkLost + wb.snDownlinkLost + wb.lwm2mReadsLost;
   return [
     `seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`,
-    `datagrams fuzzed: MQTT-SN ${result.datagrams.mqttsn}, LwM2M/CoAP ${result.datagrams.lwm2m} (answers: ${result.answers.mqttsn}, ${result.answers.lwm2m})`,
+    `datagrams fuzzed: MQTT-SN ${result.datagrams.mqttsn}, LwM2M/CoAP ${result.datagrams.lwm2m}, of which ${result.datagrams.bootstrap} to the bootstrap server (answers: ${result.answers.mqttsn}, ${result.answers.lwm2m})`,
     `crashes: ${result.crash === undefined ? 0 : 1}${result.crash === undefined ? '' : ` (${result.crash.split('\n')[0]})`}`,
     `errors logged: ${result.errorsLogged.length}${result.errorsLogged.map((line) => `\n  ${line.slice(0, 300)}`).join('')}`,
     `well-behaved messages lost: ${lost} (MQTT-SN uplink ${wb.snUplinkLost}/${wb.snUplinkSent}, downlink ${wb.snDownlinkLost}/${wb.snDownlinkSent}; LwM2M reads ${wb.lwm2mReadsLost}/${wb.lwm2mReadsSent}; DISCONNECTs ${wb.snDisconnects}${wb.snRefusals.length > 0 ? `; refusals: ${wb.snRefusals.join('; ')}` : ''})`,

@@ -5,7 +5,7 @@ import { mutateBytes, wildName, type Random } from './random.js';
  * token lengths 0-15 (9-15 are reserved, §3), option deltas and lengths in
  * their one- and two-octet extended forms and the reserved nibble 15 (§3.1),
  * critical and unknown options, payload markers with nothing behind them,
- * Register / Update / De-register variants with wild query strings and link
+ * Register / Update / De-register / Bootstrap-Request variants with wild query strings and link
  * payloads, responses and notifications with every content format, and
  * byte-level mutations of all of that.
  */
@@ -172,6 +172,13 @@ function message(rand: Random, state: CoapFuzzState): Buffer {
     return encodeCoap({ type: CON, code: code(0, 2), mid, token: tok, tkl, options, payload: rand.chance(0.3) ? links(rand) : Buffer.alloc(0) });
   }
   if (kind < 50) return encodeCoap({ type: CON, code: code(0, 4), mid, token: tok, tkl, options: path(knownLocation(rand, state)) }); // De-register
+  if (kind < 55) {
+    // Bootstrap-Request (LwM2M 1.1 §5.2.7.1): POST /bs?ep=...[&pct=...]; the shipped example file knows "sensor-17" and "*".
+    const items = [Buffer.concat([Buffer.from('ep='), rand.chance(0.3) ? Buffer.from('sensor-17') : rand.chance(0.7) ? Buffer.from(rand.pick(LWM2M_EP_POOL)) : wildName(rand, LWM2M_EP_POOL)])];
+    if (rand.chance(0.3)) items.push(Buffer.from(`pct=${rand.pick(['0', '11542', '112', '110', 'x', '-1', '99999999'])}`));
+    if (rand.chance(0.1)) items.push(Buffer.from('ep=second'));
+    return encodeCoap({ type: rand.chance(0.9) ? CON : NON, code: code(0, 2), mid, token: tok, tkl, options: [...path(['bs']), ...query(items)], payload: rand.chance(0.1) ? rand.bytes(8) : Buffer.alloc(0) });
+  }
   if (kind < 65) {
     // Responses and notifications, to the gateway's requests or to nothing.
     const reply = rand.chance(0.6) && state.tokens.length > 0 ? rand.pick(state.tokens) : tok;

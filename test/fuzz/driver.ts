@@ -10,6 +10,8 @@ import { WellBehavedSnClient } from './well-behaved-sn.js';
 export interface FuzzTarget {
   readonly mqttsn: { readonly host: string; readonly port: number };
   readonly lwm2m: { readonly host: string; readonly port: number };
+  /** The LwM2M bootstrap server's listener, when it runs: a quarter of the CoAP fuzz goes there. */
+  readonly bootstrap?: { readonly host: string; readonly port: number } | undefined;
   readonly brokerUrl: string;
   /** Undefined while the gateway runs; why it stopped otherwise (a crash). */
   crashed(): string | undefined;
@@ -40,7 +42,8 @@ export interface FuzzOptions {
 
 export interface FuzzResult {
   readonly seed: number;
-  readonly datagrams: { readonly mqttsn: number; readonly lwm2m: number };
+  /** `lwm2m` counts the CoAP datagrams of both LwM2M listeners; `bootstrap` those that went to the bootstrap server. */
+  readonly datagrams: { readonly mqttsn: number; readonly lwm2m: number; readonly bootstrap: number };
   /** Datagrams the gateway sent back to the fuzz sockets. */
   readonly answers: { readonly mqttsn: number; readonly lwm2m: number };
   readonly crash: string | undefined;
@@ -149,6 +152,8 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   })();
 
   let sent = 0;
+  let toBootstrap = 0;
+  const bootstrap = target.bootstrap;
   const batch = options.batch ?? 32;
   const sampleEvery = options.sampleEvery ?? 0;
   const memorySamples: [number, number | undefined][] = [];
@@ -158,7 +163,9 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
       const snSocket = snSockets[rand.int(socketCount)] as Socket;
       snSocket.send(mqttSnDatagram(rand), target.mqttsn.port, target.mqttsn.host);
       const coap = coapSockets[rand.int(socketCount)] as { socket: Socket; state: CoapFuzzState };
-      coap.socket.send(coapDatagram(rand, coap.state), target.lwm2m.port, target.lwm2m.host);
+      const destination = bootstrap !== undefined && rand.chance(0.25) ? bootstrap : target.lwm2m;
+      if (destination === bootstrap) toBootstrap += 1;
+      coap.socket.send(coapDatagram(rand, coap.state), destination.port, destination.host);
     }
     sent += n;
     if (options.progress !== undefined && sent % 10_000 < n) options.progress(sent);
@@ -180,7 +187,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
 
   const result: FuzzResult = {
     seed: options.seed,
-    datagrams: { mqttsn: sent, lwm2m: sent },
+    datagrams: { mqttsn: sent, lwm2m: sent, bootstrap: toBootstrap },
     answers,
     crash: target.crashed(),
     errorsLogged: target.errorsLogged().slice(0, 10),
@@ -241,21 +248,24 @@ function parseJson(payload: Buffer): Record<string, unknown> | undefined {
 }
 
 /**
- * One probe per protocol on sockets of their own: SEARCHGW is answered with
+ * One probe per listener on sockets of their own: SEARCHGW is answered with
  * GWINFO (MQTT-SN v1.2 §6.1), an Empty CON with RST (a CoAP ping, RFC 7252
- * §4.3). Both are answered at once, statelessly.
+ * §4.3) by the LwM2M and the bootstrap listener. All are answered at once,
+ * statelessly.
  */
 class Probes {
   unanswered = 0;
   readonly #sn: Socket;
   readonly #coap: Socket;
+  readonly #bootstrap: Socket;
   readonly #target: FuzzTarget;
   #mid = 0;
   readonly #waiters = new Map<string, () => void>();
 
-  private constructor(sn: Socket, coap: Socket, target: FuzzTarget) {
+  private constructor(sn: Socket, coap: Socket, bootstrap: Socket, target: FuzzTarget) {
     this.#sn = sn;
     this.#coap = coap;
+    this.#bootstrap = bootstrap;
     this.#target = target;
   }
 
@@ -267,13 +277,17 @@ class Probes {
     const coap = await openSocket((msg) => {
       if (msg.length >= 4 && ((msg[0] as number) >> 4) === 0x07) probes?.answer(`coap${msg.readUInt16BE(2)}`);
     });
-    probes = new Probes(sn, coap, target);
+    const bootstrap = await openSocket((msg) => {
+      if (msg.length >= 4 && ((msg[0] as number) >> 4) === 0x07) probes?.answer(`bs${msg.readUInt16BE(2)}`);
+    });
+    probes = new Probes(sn, coap, bootstrap, target);
     return probes;
   }
 
   async roundTrip(timeoutMs: number): Promise<void> {
     this.#mid = (this.#mid + 1) & 0xffff;
-    const keys = ['sn', `coap${this.#mid}`];
+    const bootstrap = this.#target.bootstrap;
+    const keys = ['sn', `coap${this.#mid}`, ...(bootstrap === undefined ? [] : [`bs${this.#mid}`])];
     const answered = keys.map((key) => new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
         this.#waiters.delete(key);
@@ -285,13 +299,16 @@ class Probes {
       });
     }));
     this.#sn.send(Buffer.from([0x03, 0x01, 0x00]), this.#target.mqttsn.port, this.#target.mqttsn.host);
-    this.#coap.send(Buffer.from([0x40, 0x00, this.#mid >> 8, this.#mid & 0xff]), this.#target.lwm2m.port, this.#target.lwm2m.host);
+    const ping = Buffer.from([0x40, 0x00, this.#mid >> 8, this.#mid & 0xff]);
+    this.#coap.send(ping, this.#target.lwm2m.port, this.#target.lwm2m.host);
+    if (bootstrap !== undefined) this.#bootstrap.send(ping, bootstrap.port, bootstrap.host);
     for (const ok of await Promise.all(answered)) if (!ok) this.unanswered += 1;
   }
 
   close(): void {
     this.#sn.close();
     this.#coap.close();
+    this.#bootstrap.close();
   }
 
   answer(key: string): void {
