@@ -128,9 +128,9 @@ async function main(): Promise<void> {
     process.exitCode = failed(result) ? 1 : 0;
   } finally {
     await handle.stop();
+    cleanup(); // the merged-in config; the gateway's own config and log stay when the run failed
     if (result !== undefined && !failed(result)) {
       handle.removeFiles();
-      cleanup();
     } else {
       process.stdout.write(`gateway log kept: ${handle.logFile}\n`);
     }
