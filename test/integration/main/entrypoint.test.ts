@@ -116,6 +116,7 @@ describe('entry point (npm start)', () => {
     const bootstrapFile = await writeConfig({ endpoints: { '*': { server_uri: 'coaps://127.0.0.1:5684', security_mode: 'psk' } } }, 'bootstrap.json');
     const file = await writeConfig({
       log: { level: 'info' },
+      http: { bind: '' }, // not under test here; the default port may be taken on a shared machine
       upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
       mqttsn: { enable: false },
       lwm2m: {
