@@ -3,7 +3,7 @@ import { contentError } from './content-error.js';
 import { cborContainerHead, cborDouble, cborItem, decodeCbor } from './cbor-primitives.js';
 import { cborToJson } from './cbor.js';
 import type { DecodedValue } from './decoded-value.js';
-import { outRecords, resolveNamedRecords, type NamedRecord, type OutRecord } from './senml-records.js';
+import { outRecords, resolveNamedRecords, type NamedRecord, type OutRecord, type SenmlValueMember } from './senml-records.js';
 import type { JsonValue } from './types.js';
 import type { TypedEntry } from './write-value.js';
 
@@ -36,25 +36,27 @@ function senmlCborRecord(raw: unknown, index: number): NamedRecord {
     if (typeof value !== 'number' || !Number.isFinite(value)) throw contentError(`SenML CBOR record ${index}: ${name} must be a number`);
     return value;
   };
-  return { bn: text(LABEL.bn), n: text(LABEL.n), value: senmlCborValue(raw, index), bt: time(LABEL.bt, 'bt'), t: time(LABEL.t, 't') };
+  const { value, member } = senmlCborValue(raw, index);
+  return { bn: text(LABEL.bn), n: text(LABEL.n), value, bt: time(LABEL.bt, 'bt'), t: time(LABEL.t, 't'), member };
 }
 
-function senmlCborValue(raw: Map<unknown, unknown>, index: number): JsonValue | undefined {
+function senmlCborValue(raw: Map<unknown, unknown>, index: number): { value: JsonValue | undefined; member: SenmlValueMember | undefined } {
   const where = `SenML CBOR record ${index}`;
-  const checks: [number | string, (v: unknown) => boolean, string][] = [
-    [LABEL.v, (v) => typeof v === 'number' || typeof v === 'bigint', 'a number'],
-    [LABEL.vs, (v) => typeof v === 'string', 'a text string'],
-    [LABEL.vb, (v) => typeof v === 'boolean', 'a boolean'],
-    [LABEL.vd, (v) => v instanceof Uint8Array, 'a byte string'],
-    [LABEL.vlo, (v) => typeof v === 'string', 'a text string'],
+  const checks: [SenmlValueMember, (v: unknown) => boolean, string][] = [
+    ['v', (v) => typeof v === 'number' || typeof v === 'bigint', 'a number'],
+    ['vs', (v) => typeof v === 'string', 'a text string'],
+    ['vb', (v) => typeof v === 'boolean', 'a boolean'],
+    ['vd', (v) => v instanceof Uint8Array, 'a byte string'],
+    ['vlo', (v) => typeof v === 'string', 'a text string'],
   ];
-  for (const [label, ok, what] of checks) {
+  for (const [member, ok, what] of checks) {
+    const label = LABEL[member];
     const value: unknown = raw.get(label);
     if (value === undefined) continue;
     if (!ok(value)) throw contentError(`${where}: label ${String(label)} must be ${what}`);
-    return cborToJson(value, where);
+    return { value: cborToJson(value, where), member };
   }
-  return undefined;
+  return { value: undefined, member: undefined };
 }
 
 export function encodeSenmlCbor(basePath: Lwm2mPath, entries: readonly TypedEntry[]): Buffer {

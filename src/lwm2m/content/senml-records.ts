@@ -17,7 +17,12 @@ export interface NamedRecord {
   /** SenML base time and time (RFC 8428 §4.5.3), seconds, as given. */
   readonly bt?: number | undefined;
   readonly t?: number | undefined;
+  /** SenML records only: the member the value came in (RFC 8428 §5, LwM2M 1.1 Transport §7.4.7 "vlo"). */
+  readonly member?: SenmlValueMember | undefined;
 }
+
+/** The SenML value members: number, string, boolean, data (Opaque), object link. */
+export type SenmlValueMember = 'v' | 'vs' | 'vb' | 'vd' | 'vlo';
 
 /**
  * Resolves names to paths. SenML: a `bn` applies to its record and every
@@ -49,9 +54,10 @@ export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lw
     }
     if (pathDepth(path) < 3) throw contentError(`${what} record ${index}: name "${name}" does not name a resource`);
     const value = record.value === undefined ? null : record.value;
+    const member = record.member === undefined ? {} : { member: record.member };
     // RFC 8428 §4.5.3: the record's time is base time + time; none given, none reported.
-    if (record.t === undefined && baseTime === undefined) return { path, value };
-    return { path, value, time: (baseTime ?? 0) + (record.t ?? 0) };
+    if (record.t === undefined && baseTime === undefined) return { path, value, ...member };
+    return { path, value, time: (baseTime ?? 0) + (record.t ?? 0), ...member };
   });
 }
 

@@ -119,6 +119,39 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     await h.mqtt.none(t.topic, 200);
   });
 
+  it('each string-valued type in its own SenML member (Transport §7.4.7): Opaque in vd, String in vs, Objlnk a valid vlo; else 4.00', async () => {
+    h = await startHarness();
+    const t = await registered(h);
+    // Package (/5/0/0) is Opaque: text in vs would be published where consumers expect base64.
+    expect((await t.dev.sendData(JSON.stringify([{ n: '/5/0/0', vs: 'not base64 bytes' }]), SENML_JSON)).code).toBe('4.00');
+    expect((await t.dev.sendData(senmlCbor([[[0, '/5/0/0'], [3, 'text']]]), SENML_CBOR)).code).toBe('4.00');
+    // Manufacturer (/3/0/0) is a String: bytes in vd are refused too.
+    expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/0', vd: 'AQID' }]), SENML_JSON)).code).toBe('4.00');
+    expect((await t.dev.sendData(senmlCbor([[[0, '/3/0/0'], [8, Buffer.from('ACME')]]]), SENML_CBOR)).code).toBe('4.00');
+    // ExtDevInfo (/3/0/22) is an Objlnk: "oid:iid" in vlo only.
+    expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/22/0', vs: '1:0' }]), SENML_JSON)).code).toBe('4.00');
+    expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/22/0', vlo: '1:70000' }]), SENML_JSON)).code).toBe('4.00');
+    expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/22/0', vlo: 'lwm2m/#' }]), SENML_JSON)).code).toBe('4.00');
+    await h.mqtt.none(t.topic, 200);
+    // The right members pass.
+    const ok = [
+      { n: '/5/0/0', vd: 'AQID' },
+      { n: '/3/0/0', vs: 'ACME' },
+      { n: '/3/0/22/0', vlo: '65535:65535' },
+    ];
+    expect((await t.dev.sendData(JSON.stringify(ok), SENML_JSON)).code).toBe('2.04');
+    expect(await h.mqtt.next(t.topic)).toEqual({
+      msgType: 'send',
+      data: {
+        content: [
+          { path: '/5/0/0', value: 'AQID' },
+          { path: '/3/0/0', value: 'ACME' },
+          { path: '/3/0/22/0', value: '65535:65535' },
+        ],
+      },
+    });
+  });
+
   it('publishes on the send translator when one is configured', async () => {
     h = await startHarness({ translators: { send: { topic: 'up/send', qos: 1 } } });
     const t = await registered(h, 'up/send');
