@@ -1,11 +1,16 @@
 import { Encoder } from 'cbor-x';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
+import { uint, type Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
 import { startHarness, uniqueEp, type Harness } from './harness.js';
 
 const SENML_JSON = 110;
 const SENML_CBOR = 112;
 const TLV = 11542;
+
+/** Block option value (RFC 7959 §2.2). */
+function block(num: number, more: boolean, szx: number): Buffer {
+  return uint(num * 16 + (more ? 8 : 0) + szx);
+}
 
 /** SenML CBOR as a device library writes it: integer labels (RFC 8428 §6), plain maps. */
 const cbor = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true });
@@ -150,6 +155,39 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
         ],
       },
     });
+  });
+
+  it('a Send larger than one datagram arrives in Block1 blocks: 2.31 per block, then 2.04 with the values (RFC 7959 §2.3)', async () => {
+    h = await startHarness({ max_link_payload: '4KB' });
+    const t = await registered(h);
+    const pack = Array.from({ length: 60 }, (_, i) => ({ bn: '/3/0/', n: '9', v: i, t: i }));
+    const body = Buffer.from(JSON.stringify(pack));
+    expect(body.length).toBeGreaterThan(1024);
+    const size = 1024;
+    const count = Math.ceil(body.length / size);
+    for (let n = 0; n < count; n += 1) {
+      const more = n < count - 1;
+      const answer = await t.dev.sendData(body.subarray(n * size, (n + 1) * size), SENML_JSON, [{ number: 27, value: block(n, more, 6) }]);
+      expect(answer.code).toBe(more ? '2.31' : '2.04');
+      expect(answer.options.find((o) => o.number === 27)?.value).toEqual(block(n, more, 6));
+    }
+    const event = (await h.mqtt.next(t.topic)) as { data: { content: unknown[] } };
+    expect(event.data.content).toHaveLength(60);
+    expect(event.data.content[59]).toEqual({ path: '/3/0/9', value: 59, time: expect.any(Number) });
+  });
+
+  it('a Send body above max_link_payload is 4.13 with Size1, at the block that crosses it or at once for a Size1 above it', async () => {
+    h = await startHarness({ max_link_payload: '2KB' });
+    const t = await registered(h);
+    const filler = Buffer.alloc(1024, 0x20);
+    expect((await t.dev.sendData(filler, SENML_JSON, [{ number: 27, value: block(0, true, 6) }])).code).toBe('2.31');
+    expect((await t.dev.sendData(filler, SENML_JSON, [{ number: 27, value: block(1, true, 6) }])).code).toBe('2.31');
+    const over = await t.dev.sendData(Buffer.from('[]'), SENML_JSON, [{ number: 27, value: block(2, false, 6) }]);
+    expect(over.code).toBe('4.13');
+    expect(over.options.find((o) => o.number === 60)?.value).toEqual(uint(2048));
+    const announced = await t.dev.sendData(filler, SENML_JSON, [{ number: 27, value: block(0, true, 6) }, { number: 60, value: uint(1_000_000) }]);
+    expect(announced.code).toBe('4.13');
+    await h.mqtt.none(t.topic, 200);
   });
 
   it('publishes on the send translator when one is configured', async () => {
