@@ -17,7 +17,7 @@ import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
 import { versionRefusal } from './version-gate.js';
-import { deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
+import { commandSubscriptionQos, deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
 import { sendEvent } from '../reporting/send-event.js';
 import type { ContentEntry } from '../content/types.js';
 import type { Peer } from '../../transport/udp.js';
@@ -97,7 +97,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     if (shared === undefined) return;
     let refused: unknown;
     try {
-      const [granted] = await this.#session.subscribe([{ topic: shared.filter, qos: this.#config.translators.command.qos }]);
+      const [granted] = await this.#session.subscribe([{ topic: shared.filter, qos: commandSubscriptionQos(this.#config.translators.command.qos) }]);
       if (granted === 0x80) refused = 'SUBACK 0x80';
     } catch (err) {
       refused = err;
@@ -238,7 +238,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     const filter = deviceTopic(reg.mountpoint, this.#config.translators, 'command');
     this.#router.add(filter, reg.endpoint);
     try {
-      await this.#session.subscribe([{ topic: filter, qos: this.#config.translators.command.qos }]);
+      await this.#session.subscribe([{ topic: filter, qos: commandSubscriptionQos(this.#config.translators.command.qos) }]);
     } catch (err) {
       this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: command subscription failed');
     }
