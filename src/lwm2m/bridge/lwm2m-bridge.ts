@@ -160,6 +160,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     if (this.#logger.isLevelEnabled('info')) this.#logger.info({ endpoint: reg.endpoint, reason }, 'lwm2m: deregistered');
     this.#observations.removeEndpoint(reg.endpoint);
     this.#scheduler.discard(reg);
+    this.#executor.abandon(reg);
     const event = deregisterEvent(reg, reason);
     const finish = (): void => {
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'deregister'), this.#config.translators.deregister.qos, event);
