@@ -195,7 +195,12 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   /** LwM2M 1.1 Send (POST /dp): the values on the send topic, in the notification value shape. */
   sent(reg: Registration, content: readonly ContentEntry[]): void {
     const t = this.#config.translators;
-    this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
+    const publish = (): void => this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
+    // A Send right behind the Register (1.1 clients often send on registering) follows its register event,
+    // which waits for the device's command subscription; later Sends keep their order behind it.
+    const registering = this.#registering.get(reg);
+    if (registering === undefined) publish();
+    else void registering.then(publish);
   }
 
   /** A CoAP response no request waited for: an observe notification, or false (the endpoint RSTs it). */

@@ -190,6 +190,24 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     await h.mqtt.none(t.topic, 200);
   });
 
+  it('a Send right behind the Register is published after the register event (per-device command filter)', async () => {
+    // ${clientid}: the register event waits for the device's own subscription (a broker round trip).
+    h = await startHarness({ mountpoint: 'lwm2m/${clientid}/' });
+    const ep = uniqueEp('sendfirst');
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    const dev = await h.device();
+    // Both datagrams leave back to back, before the gateway's SUBACK can arrive.
+    const [registered, sent] = await Promise.all([
+      dev.register(ep, { lt: 300, lwm2m: '1.1' }),
+      dev.sendData(JSON.stringify([{ n: '/3/0/9', v: 80 }]), SENML_JSON),
+    ]);
+    expect(registered.code).toBe('2.01');
+    expect(sent.code).toBe('2.04');
+    expect((await h.mqtt.next(resp)).msgType).toBe('register');
+    expect(await h.mqtt.next(resp)).toEqual({ msgType: 'send', data: { content: [{ path: '/3/0/9', value: 80 }] } });
+  });
+
   it('publishes on the send translator when one is configured', async () => {
     h = await startHarness({ translators: { send: { topic: 'up/send', qos: 1 } } });
     const t = await registered(h, 'up/send');
