@@ -142,13 +142,18 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   }
 
   updated(reg: Registration, hadLinks: boolean, previousMountpoint: string | undefined): void {
+    // The update event is built now, as the register event is (a later Update must not change it).
+    const event = updateEvent(reg);
+    const registering = this.#registering.get(reg);
     void (async () => {
+      // An Update right behind the Register follows its register event.
+      if (registering !== undefined) await registering;
       if (previousMountpoint !== undefined) {
         await this.#unsubscribe(previousMountpoint);
         await this.#subscribe(reg);
       }
       if (this.#config.update_msg_publish_condition === 'always' || hadLinks) {
-        this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'update'), this.#config.translators.update.qos, updateEvent(reg));
+        this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'update'), this.#config.translators.update.qos, event);
       }
       // Queue mode: the Update wakes the device; send what waited (lwm2m.md 2.9), once the
       // Update's 2.04 has left (the endpoint replies after this handler returns).

@@ -146,3 +146,27 @@ describe('LwM2M registration interface over real UDP + MQTT', () => {
     expect((await h.mqtt.next(resp)).msgType).toBe('update');
   });
 });
+
+describe('LwM2M registration events keep their order under per-device command filters', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // ${clientid}: the register event waits for the device's own subscription (a broker round trip).
+    h = await startHarness({ mountpoint: 'lwm2m/${clientid}/' });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('an Update right behind the Register is published after the register event', async () => {
+    const ep = uniqueEp('updfirst');
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    const dev = await h.device();
+    // Both datagrams leave back to back, before the gateway's SUBACK can arrive.
+    const [registered, updated] = await Promise.all([dev.register(ep, { lt: 300 }), dev.request('0.02', ['rd', ep], ['lt=600'])]);
+    expect(registered.code).toBe('2.01');
+    expect(updated.code).toBe('2.04');
+    expect((await h.mqtt.next(resp)).msgType).toBe('register');
+    expect(await h.mqtt.next(resp)).toMatchObject({ msgType: 'update', data: { lt: 600 } });
+  });
+});
