@@ -59,6 +59,10 @@ export function handleSendRequest(msg: CoapMessage, peer: Peer, deps: SendResour
     return text('4.00', reason);
   }
   if (content.length === 0) return text('4.00', 'Send carries no values');
+  // LwM2M 1.1 TS §6.4.4: Send reports values; a record naming a resource without one (RFC 8428 §4.2 v / vs /
+  // vb / vd, or vlo) would be published as null, which no consumer can tell from a real reading.
+  const empty = content.find((entry) => entry.value === null);
+  if (empty !== undefined) return text('4.00', `Send record for ${empty.path} carries no value`);
   deps.deliver(reg, content);
   return { code: '2.04' };
 }

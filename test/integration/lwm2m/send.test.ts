@@ -120,6 +120,9 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     expect(broken.code).toBe('4.00');
     const empty = await t.dev.sendData('[]', SENML_JSON);
     expect(empty.code).toBe('4.00');
+    // A record without any value member would be published as null.
+    expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/9', v: 1 }, { n: '/3/0/10' }]), SENML_JSON)).code).toBe('4.00');
+    expect((await t.dev.sendData(senmlCbor([[[0, '/3/0/9']]]), SENML_CBOR)).code).toBe('4.00');
     expect((await t.dev.request('0.01', ['dp'])).code).toBe('4.05');
     await h.mqtt.none(t.topic, 200);
   });
