@@ -211,6 +211,38 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     expect(await h.mqtt.next(resp)).toEqual({ msgType: 'send', data: { content: [{ path: '/3/0/9', value: 80 }] } });
   });
 
+  it('hostile packs are 4.00 and the gateway keeps serving: deep nesting, an array announcing 2^32 items, wrong types', async () => {
+    h = await startHarness({ max_link_payload: '64KB' });
+    const t = await registered(h);
+    const hostile: [Buffer | string, number][] = [
+      [Buffer.concat([Buffer.alloc(20_000, 0x81), Buffer.from([0x01])]), SENML_CBOR], // [[[[...1]]]]: stack depth
+      [Buffer.concat([Buffer.alloc(20_000, 0x9f), Buffer.from([0x01])]), SENML_CBOR], // indefinite-length arrays
+      [Buffer.from([0x9b, 0, 0, 0, 1, 0, 0, 0, 0, 0xa0]), SENML_CBOR], // array of 2^32 items
+      [Buffer.from([0xbb, 0, 0, 0, 1, 0, 0, 0, 0]), SENML_CBOR], // map of 2^32 pairs
+      ['['.repeat(20_000) + ']'.repeat(20_000), SENML_JSON],
+      [JSON.stringify([{ n: ['/3/0/9'], v: 1 }]), SENML_JSON],
+      [JSON.stringify([{ n: '/3/0/9', v: '1' }]), SENML_JSON],
+      [JSON.stringify({ n: '/3/0/9', v: 1 }), SENML_JSON],
+      [senmlCbor([[[0, 9], [2, 1]]]), SENML_CBOR],
+    ];
+    for (const [payload, format] of hostile) {
+      // Larger than one datagram's worth: sent in Block1 blocks.
+      const body = Buffer.from(payload);
+      const count = Math.ceil(body.length / 1024);
+      let answer;
+      for (let n = 0; n < count; n += 1) {
+        const more = n < count - 1;
+        answer = await t.dev.sendData(body.subarray(n * 1024, (n + 1) * 1024), format, count === 1 ? [] : [{ number: 27, value: block(n, more, 6) }]);
+        if (more) expect(answer.code).toBe('2.31');
+      }
+      expect(answer?.code).toBe('4.00');
+      expect(answer?.payload.length).toBe(0);
+    }
+    expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/9', v: 5 }]), SENML_JSON)).code).toBe('2.04');
+    expect(await h.mqtt.next(t.topic)).toEqual({ msgType: 'send', data: { content: [{ path: '/3/0/9', value: 5 }] } });
+    expect(h.gateway.coapStats.malformed).toBe(0);
+  });
+
   it('publishes on the send translator when one is configured', async () => {
     h = await startHarness({ translators: { send: { topic: 'up/send', qos: 1 } } });
     const t = await registered(h, 'up/send');
