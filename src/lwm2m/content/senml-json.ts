@@ -2,7 +2,7 @@ import type { Lwm2mPath } from '../path.js';
 import { contentError } from './content-error.js';
 import type { DecodedValue } from './decoded-value.js';
 import { jsonMember, jsonValueMember, parseJsonPayload, type JsonValueKeys } from './json-records.js';
-import { isRecordObject, outRecords, resolveNamedRecords, type NamedRecord, type OutRecord, type SenmlValueMember } from './senml-records.js';
+import { isRecordObject, outRecords, resolveNamedRecords, senmlMustUnderstand, type NamedRecord, type OutRecord, type SenmlValueMember } from './senml-records.js';
 import type { JsonValue } from './types.js';
 import { parseBase64, type TypedEntry } from './write-value.js';
 
@@ -25,6 +25,7 @@ export function parseSenmlJsonRecords(payload: Buffer): NamedRecord[] {
 function senmlJsonRecord(raw: unknown, index: number): NamedRecord {
   if (!isRecordObject(raw)) throw contentError(`SenML JSON record ${index} is not an object`);
   const where = `SenML JSON record ${index}`;
+  senmlMustUnderstand(Object.keys(raw), raw['bver'], where);
   const bn = jsonMember(raw, 'bn', 'string', where);
   const bt = jsonMember(raw, 'bt', 'number', where);
   const t = jsonMember(raw, 't', 'number', where);

@@ -83,6 +83,22 @@ export function outRecords(basePath: Lwm2mPath, entries: readonly TypedEntry[]):
   });
 }
 
+/** The SenML version this decoder implements (RFC 8428 §4.4: bver defaults to 10). */
+const SENML_VERSION = 10;
+
+/**
+ * RFC 8428 §4.4 / §12.2: a Pack with a label ending in "_" the reader does not understand (none is
+ * defined yet), or a Base Version above the one it implements, MUST NOT be used; `where` names the record.
+ */
+export function senmlMustUnderstand(labels: Iterable<unknown>, bver: unknown, where: string): void {
+  for (const label of labels) {
+    if (typeof label === 'string' && label.endsWith('_')) throw contentError(`${where}: must-understand label "${label}" is not supported (RFC 8428 §4.4)`);
+  }
+  if (bver === undefined) return;
+  if (typeof bver !== 'number' || !Number.isInteger(bver) || bver < 1) throw contentError(`${where}: bver must be a positive integer`);
+  if (bver > SENML_VERSION) throw contentError(`${where}: SenML version ${bver} is above ${SENML_VERSION} (RFC 8428 §4.4)`);
+}
+
 export function isRecordObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 }

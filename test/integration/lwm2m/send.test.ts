@@ -243,6 +243,19 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     expect(h.gateway.coapStats.malformed).toBe(0);
   });
 
+  it('RFC 8428 §4.4: a must-understand label (ending in "_") or a bver above 10 makes the pack unusable: 4.00', async () => {
+    h = await startHarness();
+    const t = await registered(h);
+    expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/9', v: 1, rel_: 'x' }]), SENML_JSON)).code).toBe('4.00');
+    expect((await t.dev.sendData(JSON.stringify([{ bver: 11, n: '/3/0/9', v: 1 }]), SENML_JSON)).code).toBe('4.00');
+    expect((await t.dev.sendData(senmlCbor([[[0, '/3/0/9'], [2, 1], ['rel_', 'x']]]), SENML_CBOR)).code).toBe('4.00');
+    expect((await t.dev.sendData(senmlCbor([[[-1, 11], [0, '/3/0/9'], [2, 1]]]), SENML_CBOR)).code).toBe('4.00');
+    await h.mqtt.none(t.topic, 200);
+    // bver 10 and labels not ending in "_" (e.g. "u", unit) are fine.
+    expect((await t.dev.sendData(JSON.stringify([{ bver: 10, n: '/3/0/9', v: 1, u: '%' }]), SENML_JSON)).code).toBe('2.04');
+    expect(await h.mqtt.next(t.topic)).toEqual({ msgType: 'send', data: { content: [{ path: '/3/0/9', value: 1 }] } });
+  });
+
   it('publishes on the send translator when one is configured', async () => {
     h = await startHarness({ translators: { send: { topic: 'up/send', qos: 1 } } });
     const t = await registered(h, 'up/send');
