@@ -8,7 +8,7 @@ import type { JsonValue } from './types.js';
 import type { TypedEntry } from './write-value.js';
 
 /** SenML CBOR labels (RFC 8428 §6 Table 4); LwM2M 1.1 TS §7.4.8 adds the text label "vlo". */
-const LABEL = { bver: -1, bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd: 8, vlo: 'vlo' } as const;
+const LABEL = { bver: -1, bn: -2, bt: -3, bv: -5, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd: 8, vlo: 'vlo' } as const;
 
 /** SenML CBOR (112): the same records as SenML JSON with integer labels and vd as a byte string. */
 export function decodeSenmlCbor(payload: Buffer, reqPath: Lwm2mPath | undefined): DecodedValue[] {
@@ -40,7 +40,7 @@ function senmlCborRecord(raw: unknown, index: number): NamedRecord {
     return value;
   };
   const { value, member } = senmlCborValue(raw, index);
-  return { bn: text(LABEL.bn), n: text(LABEL.n), value, bt: time(LABEL.bt, 'bt'), t: time(LABEL.t, 't'), member };
+  return { bn: text(LABEL.bn), n: text(LABEL.n), value, bt: time(LABEL.bt, 'bt'), t: time(LABEL.t, 't'), bv: time(LABEL.bv, 'bv'), member };
 }
 
 function senmlCborValue(raw: Map<unknown, unknown>, index: number): { value: JsonValue | undefined; member: SenmlValueMember | undefined } {

@@ -30,8 +30,9 @@ function senmlJsonRecord(raw: unknown, index: number): NamedRecord {
   const bt = jsonMember(raw, 'bt', 'number', where);
   const t = jsonMember(raw, 't', 'number', where);
   const n = jsonMember(raw, 'n', 'string', where);
+  const bv = jsonMember(raw, 'bv', 'number', where);
   const { value, member } = senmlValue(raw, where);
-  return { bn, n, value, bt, t, member };
+  return { bn, n, value, bt, t, bv, member };
 }
 
 function senmlValue(raw: Record<string, unknown>, where: string): { value: JsonValue | undefined; member: SenmlValueMember | undefined } {

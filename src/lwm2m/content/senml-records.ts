@@ -17,6 +17,8 @@ export interface NamedRecord {
   /** SenML base time and time (RFC 8428 §4.5.3), seconds, as given. */
   readonly bt?: number | undefined;
   readonly t?: number | undefined;
+  /** SenML base value (RFC 8428 §4.1): added to the numeric value (v) of this and later records. */
+  readonly bv?: number | undefined;
   /** SenML records only: the member the value came in (RFC 8428 §5, LwM2M 1.1 Transport §7.4.7 "vlo"). */
   readonly member?: SenmlValueMember | undefined;
 }
@@ -35,9 +37,11 @@ export type SenmlValueMember = 'v' | 'vs' | 'vb' | 'vd' | 'vlo';
 export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lwm2mPath | undefined, what: string, inheritBaseName: boolean): DecodedValue[] {
   let baseName: string | undefined;
   let baseTime: number | undefined;
+  let baseValue: number | undefined;
   return records.map((record, index) => {
     if (record.bn !== undefined || !inheritBaseName) baseName = record.bn;
     if (record.bt !== undefined || !inheritBaseName) baseTime = record.bt;
+    if (record.bv !== undefined || !inheritBaseName) baseValue = record.bv;
     const n = record.n ?? '';
     let name: string;
     if (baseName === undefined) {
@@ -53,7 +57,8 @@ export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lw
       throw contentError(`${what} record ${index}: name "${name}" is not an LwM2M path`, err);
     }
     if (pathDepth(path) < 3) throw contentError(`${what} record ${index}: name "${name}" does not name a resource`);
-    const value = record.value === undefined ? null : record.value;
+    // RFC 8428 §4.1 (Base Value): value = base value + value, for numeric values.
+    const value = record.value === undefined ? null : baseValue !== undefined && typeof record.value === 'number' ? baseValue + record.value : record.value;
     const member = record.member === undefined ? {} : { member: record.member };
     // RFC 8428 §4.5.3: the record's time is base time + time; none given, none reported.
     if (record.t === undefined && baseTime === undefined) return { path, value, ...member };

@@ -256,6 +256,23 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     expect(await h.mqtt.next(t.topic)).toEqual({ msgType: 'send', data: { content: [{ path: '/3/0/9', value: 1 }] } });
   });
 
+  it('a base value (bv) is added to the numeric values of its record and the later ones (RFC 8428 §4.1)', async () => {
+    h = await startHarness();
+    const t = await registered(h);
+    const pack = [
+      { bn: '/3/0/', bv: 100, n: '9', v: -5 },
+      { n: '10', v: 1 },
+      { n: '0', vs: 'ACME' },
+    ];
+    expect((await t.dev.sendData(JSON.stringify(pack), SENML_JSON)).code).toBe('2.04');
+    expect(await h.mqtt.next(t.topic)).toEqual({
+      msgType: 'send',
+      data: { content: [{ path: '/3/0/9', value: 95 }, { path: '/3/0/10', value: 101 }, { path: '/3/0/0', value: 'ACME' }] },
+    });
+    expect((await t.dev.sendData(senmlCbor([[[-2, '/3/0/'], [-5, 50], [0, '9'], [2, 7]]]), SENML_CBOR)).code).toBe('2.04');
+    expect(await h.mqtt.next(t.topic)).toEqual({ msgType: 'send', data: { content: [{ path: '/3/0/9', value: 57 }] } });
+  });
+
   it('publishes on the send translator when one is configured', async () => {
     h = await startHarness({ translators: { send: { topic: 'up/send', qos: 1 } } });
     const t = await registered(h, 'up/send');
