@@ -36,11 +36,8 @@ export function isSendRequest(msg: CoapMessage): boolean {
  * Transport §6.5.1): a registered device POSTs a SenML JSON or CBOR pack of
  * absolute paths to `/dp`. The values are decoded and checked against the
  * object models (of the versions the device registered), published, and
- * answered 2.04 Changed. A peer with no registration gets 4.04 Not Found
- * with no payload (the server only takes data from clients it knows,
- * §6.4.4): as an Update to an unknown registration, and as Leshan answers,
- * it tells the client to register again; 4.03 Forbidden would tell it not to
- * repeat the request (RFC 7252 §5.9.2).
+ * answered 2.04 Changed. A peer with no registration gets 4.03 with no
+ * payload (the server only takes data from clients it knows, §6.4.4).
  */
 export function handleSendRequest(msg: CoapMessage, peer: Peer, deps: SendResourceDeps): CoapReply {
   if (!deps.enabled) return text('4.04', 'not found');
@@ -48,7 +45,7 @@ export function handleSendRequest(msg: CoapMessage, peer: Peer, deps: SendResour
   const reg = deps.registrationOf(peer);
   if (reg === undefined) {
     if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ peer: formatPeer(peer.address, peer.port) }, 'lwm2m: Send from a peer with no registration refused');
-    return { code: '4.04' };
+    return { code: '4.03' };
   }
   const format = uintOptionOf(msg, CoapOption.CONTENT_FORMAT);
   // Transport §6.5.1: Send carries SenML JSON or SenML CBOR only.

@@ -100,12 +100,12 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     });
   });
 
-  it('refuses what it cannot take: no registration 4.04 (no payload), wrong format 4.15, type mismatch and relative names 4.00; nothing published', async () => {
+  it('refuses what it cannot take: no registration 4.03 (no payload), wrong format 4.15, type mismatch and relative names 4.00; nothing published', async () => {
     h = await startHarness();
     const t = await registered(h);
     const stranger = await h.device();
     const refused = await stranger.sendData(JSON.stringify([{ n: '/3/0/9', v: 1 }]), SENML_JSON);
-    expect(refused.code).toBe('4.04');
+    expect(refused.code).toBe('4.03');
     expect(refused.payload.length).toBe(0);
 
     const tlv = await t.dev.sendData(Buffer.from([0xc1, 0x09, 0x01]), TLV);
