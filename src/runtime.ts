@@ -22,6 +22,8 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  // Object definitions first: a bad xml_dir stops startup before any port is bound.
+  const models = config.lwm2m.enable ? await loadModels(config.lwm2m.xml_dir, logger.child({ component: 'lwm2m' })) : undefined;
   const upstream = await createUpstreamConnector(config.upstream, logger);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
@@ -29,8 +31,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     if (config.mqttsn.enable) {
       mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, logger: logger.child({ component: 'mqttsn' }) });
     }
-    if (config.lwm2m.enable) {
-      const models = await loadModels(config.lwm2m.xml_dir, logger);
+    if (models !== undefined) {
       lwm2m = await Lwm2mGateway.start({ config: config.lwm2m, upstream, models, logger: logger.child({ component: 'lwm2m' }) });
     }
   } catch (err) {
@@ -48,7 +49,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       closing ??= (async () => {
         const results = await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);
         for (const result of results) {
-          if (result.status === 'rejected') logger.error({ err: result.reason }, 'error while stopping a protocol gateway');
+          if (result.status === 'rejected') logger.child({ component: 'main' }).error({ err: result.reason }, 'error while stopping a protocol gateway');
         }
         await upstream.close();
       })();

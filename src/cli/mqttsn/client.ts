@@ -108,8 +108,15 @@ export class SnClient {
     const nodeId = this.#options.nodeId;
     const wire =
       nodeId === undefined ? generatePacket(packet) : generatePacket({ type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: nodeId, message: packet });
-    this.#socket.send(wire, this.#options.port, this.#address);
+    this.#sending += 1;
+    this.#socket.send(wire, this.#options.port, this.#address, () => {
+      this.#sending -= 1;
+      if (this.#sending === 0) for (const resolve of this.#drained.splice(0)) resolve();
+    });
   }
+
+  #sending = 0;
+  readonly #drained: (() => void)[] = [];
 
   /** Sends `packet` and waits for the first packet `match` accepts, retransmitting per T_RETRY / N_RETRY. */
   async exchange<T extends MqttSnPacket>(packet: MqttSnPacket, match: (p: MqttSnPacket) => p is T, what: string): Promise<T> {
@@ -252,6 +259,8 @@ export class SnClient {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Datagrams handed to the socket but not yet sent would be lost by closing it (QoS -1 / 0 then exit).
+    if (this.#sending > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
     this.#closed = true;
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }

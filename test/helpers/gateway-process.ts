@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * The real gateway (`src/main.ts`) as a child process on loopback ports, and
+ * the `snlw` command-line tool run against it, as a user runs both.
+ */
+
+const ROOT = join(import.meta.dirname, '../..');
+export const MAIN = join(ROOT, 'src/main.ts');
+export const SNLW = join(ROOT, 'src/cli/snlw.ts');
+
+export interface GatewayProcess {
+  readonly child: ChildProcess;
+  /** GATEWAY_* variables that point the gateway and `snlw` at the same loopback ports. */
+  readonly env: Record<string, string>;
+  readonly mqttPort: number;
+  readonly output: { stdout: string; stderr: string };
+  stop(): Promise<void>;
+}
+
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+export async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export async function waitFor(predicate: () => boolean, what: () => string, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function startGatewayProcess(args: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<GatewayProcess> {
+  const mqttPort = await freeTcpPort();
+  const env = {
+    GATEWAY_MQTTSN_BIND: `127.0.0.1:${await freeUdpPort()}`,
+    GATEWAY_LWM2M_BIND: `127.0.0.1:${await freeUdpPort()}`,
+    GATEWAY_EMBEDDED_BIND: `127.0.0.1:${mqttPort}`,
+    GATEWAY_UPSTREAM_SERVER: '',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, GATEWAY_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await waitFor(
+    () => output.stdout.includes('"gateway running"') || child.exitCode !== null,
+    () => `the gateway to start; stdout: ${output.stdout.slice(-500)} stderr: ${output.stderr.slice(-500)}`,
+  );
+  if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${output.stderr}`);
+  return {
+    child,
+    env,
+    mqttPort,
+    output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface CliProcess {
+  readonly child: ChildProcess;
+  readonly output: { stdout: string; stderr: string };
+  readonly exited: Promise<CliRun>;
+}
+
+/** Starts `snlw ARGS` (stdout and stderr piped, so plain lines) with the gateway's env. */
+export function spawnSnlw(args: readonly string[], env: Record<string, string>, input?: string): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', SNLW, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  if (input !== undefined) child.stdin?.end(input);
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<CliRun>((resolve) => child.on('exit', (code) => resolve({ code, ...output })));
+  return { child, output, exited };
+}
+
+export function runSnlw(args: readonly string[], env: Record<string, string>, input?: string): Promise<CliRun> {
+  return spawnSnlw(args, env, input).exited;
+}

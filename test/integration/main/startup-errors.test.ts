@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freeTcpPort, freeUdpPort, MAIN } from '../../helpers/gateway-process.js';
+
+/**
+ * Startup refusals of the real process: one plain line naming the key (or the environment
+ * variable) and the value, exit code 2, no stack trace, and no port bound on the way.
+ */
+
+function run(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, GATEWAY_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function loopbackEnv(): Promise<Record<string, string>> {
+  return {
+    GATEWAY_MQTTSN_BIND: `127.0.0.1:${await freeUdpPort()}`,
+    GATEWAY_LWM2M_BIND: `127.0.0.1:${await freeUdpPort()}`,
+    GATEWAY_EMBEDDED_BIND: `127.0.0.1:${await freeTcpPort()}`,
+    GATEWAY_UPSTREAM_SERVER: '',
+  };
+}
+
+function expectOneLineRefusal(result: { code: number | null; stdout: string; stderr: string }, line: string): void {
+  expect(result.code).toBe(2);
+  expect(result.stderr).toBe(`${line}\n`);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  // Nothing ran: not even the "LwM2M object definitions loaded" line, so no port was bound.
+  expect(result.stdout).toBe('');
+}
+
+describe('startup refusals', () => {
+  it('a UDP port in use names the environment variable that set it', async () => {
+    const env = await loopbackEnv();
+    const blocker = createSocket('udp4');
+    const port = Number(env.GATEWAY_LWM2M_BIND?.split(':')[1]);
+    await new Promise<void>((resolve) => blocker.bind(port, '127.0.0.1', resolve));
+    try {
+      const result = await run([], env);
+      expectOneLineRefusal(
+        result,
+        `snlw-gateway: lwm2m.listeners.udp.default.bind (environment variable GATEWAY_LWM2M_BIND): 127.0.0.1:${port}: address already in use (EADDRINUSE): another process listens there`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it("the embedded broker's TCP port in use", async () => {
+    const env = await loopbackEnv();
+    const server = createServer();
+    const port = Number(env.GATEWAY_EMBEDDED_BIND?.split(':')[1]);
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    try {
+      expectOneLineRefusal(
+        await run([], env),
+        `snlw-gateway: upstream.embedded.bind (environment variable GATEWAY_EMBEDDED_BIND): 127.0.0.1:${port}: address already in use (EADDRINUSE): another process listens there`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a missing xml_dir', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-start-'));
+    try {
+      const missing = join(dir, 'no-such-dir');
+      const config = join(dir, 'gateway.json');
+      await writeFile(config, JSON.stringify({ lwm2m: { xml_dir: missing } }));
+      expectOneLineRefusal(await run(['--config', config], await loopbackEnv()), `snlw-gateway: lwm2m.xml_dir: ${missing}: directory cannot be read (ENOENT)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unreadable certificate file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-start-'));
+    try {
+      const config = join(dir, 'gateway.json');
+      const ca = join(dir, 'missing-ca.pem');
+      await writeFile(config, JSON.stringify({ upstream: { client: { server: 'mqtts://127.0.0.1:8883', tlsConfig: { caFilePEM: ca } } } }));
+      const env = await loopbackEnv();
+      delete env.GATEWAY_UPSTREAM_SERVER;
+      expectOneLineRefusal(await run(['--config', config], env), `snlw-gateway: upstream.client.tlsConfig.caFilePEM: ${ca}: certificate file cannot be read (ENOENT)`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
