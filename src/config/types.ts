@@ -38,7 +38,7 @@ export interface UpstreamConfig {
   readonly aggregating?: AggregatingUpstreamConfig | undefined;
 }
 
-/** The aggregating mode's knobs (README: Upstream broker and modes). */
+/** The aggregating mode's knobs (docs/upstream-modes.md). */
 export interface AggregatingUpstreamConfig {
   /** External broker: MQTT connections shared by all devices. */
   readonly poolSize: number;
