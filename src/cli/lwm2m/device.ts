@@ -5,7 +5,7 @@ import { createModelRegistry } from '../../lwm2m/model/registry.js';
 import type { ModelRegistry } from '../../lwm2m/model/types.js';
 import { formatOptions, Options, parseArgs, type OptionSpec, UsageError } from '../args.js';
 import { defaultLwm2mAddress } from '../endpoints.js';
-import { createProgress, isTerminal } from '../output.js';
+import { createProgress, formatRate, isTerminal } from '../output.js';
 import { SimulatedDevice } from './simulated-device.js';
 
 const DEVICE_OPTIONS: readonly OptionSpec[] = [
@@ -89,6 +89,7 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
     stopping = true;
     await Promise.allSettled(started.map((d) => d.stop()));
   };
+  const registerStart = Date.now();
   const progress = many ? createProgress('snlw device: registering', 'devices', devices.length) : undefined;
   let failed = 0;
   let firstError: string | undefined;
@@ -108,7 +109,9 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
       }
     }),
   );
-  progress?.finish(`snlw device: ${started.length} of ${devices.length} devices registered${failed > 0 ? `, ${failed} failed (${firstError})` : ''}`);
+  const elapsedMs = Date.now() - registerStart;
+  const timing = isTerminal() ? ` in ${(elapsedMs / 1000).toFixed(1)} s (${formatRate(started.length, elapsedMs)} devices/s)` : '';
+  progress?.finish(`snlw device: ${started.length} of ${devices.length} devices registered${timing}${failed > 0 ? `, ${failed} failed (${firstError})` : ''}`);
   if (started.length === 0) {
     await stopAll();
     throw new Error(firstError ?? 'no device registered');

@@ -40,7 +40,8 @@ export async function runSub(argv: readonly string[]): Promise<number> {
   const clientId = clientIdOf(opts, 'snlw-sub');
 
   const client = await SnClient.open(clientOptionsOf(opts, debug));
-  const progress = isTerminal() && !opts.has('debug') ? createProgress('snlw sub', 'messages', limit) : undefined;
+  // A status line only when the messages go elsewhere (stdout redirected): on one terminal it would tangle with them.
+  const progress = isTerminal() && process.stdout.isTTY !== true && !opts.has('debug') ? createProgress('snlw sub', 'messages', limit) : undefined;
   let received = 0;
   let finish!: (code: number) => void;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -90,7 +91,8 @@ export async function runSub(argv: readonly string[]): Promise<number> {
     for (const t of timers) clearTimeout(t);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    progress?.finish(`snlw sub: ${received} messages`);
+    if (progress !== undefined) progress.finish(`snlw sub: ${received} messages`);
+    else if (isTerminal()) process.stderr.write(`snlw sub: ${received} messages\n`);
     // A sleeper ends its session with a DISCONNECT without duration (§6.14) like an active client.
     await client.disconnect().catch(() => undefined);
     await client.close();
