@@ -62,7 +62,7 @@ export class Lwm2mGateway {
       { clientId: `lwm2m-gateway-${randomBytes(6).toString('hex')}`, cleanSession: true, keepAliveSeconds: 60 },
       {
         onMessage: (message) => bridge?.onUpstreamMessage(message),
-        onClose: (reason) => logger.warn({ err: reason }, 'lwm2m: upstream session closed'),
+        onClose: (reason) => logger.warn({ err: reason }, 'upstream session closed'),
       },
     );
     const registrar = new Registrar({
@@ -108,7 +108,7 @@ export class Lwm2mGateway {
             onRequest: (msg: CoapMessage, peer: Peer) => {
               const reply = handleRdRequest(registrar, msg, peer);
               if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
+                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'request');
               }
               const reg = store.byPeer(peer);
               if (reg !== undefined) reg.listener = listener;
@@ -138,7 +138,7 @@ export class Lwm2mGateway {
     );
     sweepTimer.unref();
     const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store });
-    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
+    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'gateway started');
     return gateway;
   }
 
@@ -153,6 +153,6 @@ export class Lwm2mGateway {
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#udp.map((u) => u.close()));
     await this.#session.end();
-    this.#logger.info('lwm2m: gateway closed');
+    this.#logger.info('gateway closed');
   }
 }

@@ -121,4 +121,14 @@ describe('snlw device + snlw command', () => {
     expect(run.stdout).toContain('cli-dev: de-registered (2.02)');
     await waitFor(() => events.some((e) => (e as Answer).msgType === 'deregister' && (e as { data: { ep: string } }).data.ep === 'cli-dev'), () => 'deregister event');
   });
+
+  it('every gateway log line (not a terminal: JSON) names its component', () => {
+    const lines = gateway.output.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      const record = JSON.parse(line) as { component?: unknown; msg?: unknown };
+      expect(record.component, line).toEqual(expect.any(String));
+      expect(String(record.msg), line).not.toMatch(/^(lwm2m|upstream|mqttsn): /);
+    }
+  });
 });
