@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSnlw, spawnSnlw, startGatewayProcess, waitFor, type GatewayProcess } from '../../helpers/gateway-process.js';
@@ -112,5 +115,28 @@ describe('snlw pub / sub (MQTT-SN clients)', () => {
     const run = await runSnlw(['pub', '-t', 'a/long/topic', '-m', 'x', '-q', '-1'], gateway.env);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('snlw pub: QoS -1 needs a short topic name (two characters) or a predefined id (-T ID)\n');
+  });
+});
+
+describe('snlw pub / sub with predefined topic ids and files', () => {
+  it('-T ID publishes and subscribes by predefined id; -f sends a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'snlw-predef-'));
+    const config = join(dir, 'gateway.json');
+    await writeFile(config, JSON.stringify({ mqttsn: { predefined: [{ id: 5, topic: 'pre/five' }] } }));
+    const payload = join(dir, 'payload.bin');
+    await writeFile(payload, 'from a file');
+    const other = await startGatewayProcess(['--config', config]);
+    try {
+      const sub = spawnSnlw(['sub', '-T', '5', '-C', '2', '-v', '-W', '15', '-d'], other.env);
+      await waitFor(() => sub.output.stderr.includes('<- SUBACK'), () => sub.output.stderr);
+      expect((await runSnlw(['pub', '-T', '5', '-m', 'no connect', '-q', '-1'], other.env)).code).toBe(0);
+      expect((await runSnlw(['pub', '-T', '5', '-f', payload, '-q', '1'], other.env)).code).toBe(0);
+      const run = await sub.exited;
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe('predefined:5 no connect\npredefined:5 from a file\n');
+    } finally {
+      await other.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
