@@ -5,7 +5,7 @@
 //                                      so `npm start` does not recompile a current build; in an installed
 //                                      package (no src/) it does nothing.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,10 +22,34 @@ function newest(path) {
   return latest;
 }
 
-if (ifStale) {
+function isCurrent() {
   const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'tsconfig.json')), newest(join(root, 'tsconfig.build.json')));
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= sources) process.exit(0);
-} else {
+  return existsSync(stamp) && statSync(stamp).mtimeMs >= sources;
+}
+
+if (ifStale && isCurrent()) process.exit(0);
+
+// One build at a time (parallel test files, or npm start beside a test run): a lock directory.
+const lock = join(root, 'node_modules', '.cache', 'snlw-build.lock');
+mkdirSync(dirname(lock), { recursive: true });
+const deadline = Date.now() + 5 * 60_000;
+for (;;) {
+  try {
+    mkdirSync(lock);
+    break;
+  } catch {
+    // A lock left behind by a killed build is taken over after five minutes.
+    if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
+    if (Date.now() > deadline) {
+      console.error(`another build holds ${lock}; giving up`);
+      process.exit(1);
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+  }
+}
+process.on('exit', () => rmSync(lock, { recursive: true, force: true }));
+if (ifStale && isCurrent()) process.exit(0);
+if (!ifStale) {
   rmSync(join(root, 'dist'), { recursive: true, force: true });
 }
 
