@@ -40,7 +40,7 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
 
-  const root = createLogger(config.log.level);
+  const root = createLogger(config.log.level, config.log.format === 'auto' ? {} : { pretty: config.log.format === 'pretty' });
   const logger = root.child({ component: 'main' });
   let gateway: RunningGateway;
   try {

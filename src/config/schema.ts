@@ -78,6 +78,7 @@ function translator(topic: string, description: string, filter = false): ObjectS
 
 const log = obj('logging', {
   level: oneOf('info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'log level (pino); payloads are logged at debug/trace only'),
+  format: oneOf('auto', ['auto', 'json', 'pretty'], 'auto = readable lines when stdout is a terminal, else one JSON object per line'),
 });
 
 const upstreamClient = obj('paho-style client options for an external broker', {

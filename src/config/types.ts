@@ -19,6 +19,8 @@ export interface GatewayConfig {
 
 export interface LogConfig {
   readonly level: LogLevel;
+  /** auto = pretty on a terminal, JSON otherwise. */
+  readonly format: 'auto' | 'json' | 'pretty';
 }
 
 // ---------------------------------------------------------------- upstream

@@ -96,3 +96,21 @@ describe('startup refusals', () => {
     }
   });
 });
+
+describe('log format', () => {
+  it('GATEWAY_LOG_FORMAT=pretty writes readable lines naming the component even when not on a terminal', async () => {
+    const env = { ...(await loopbackEnv()), GATEWAY_LOG_FORMAT: 'pretty' };
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, GATEWAY_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const start = Date.now();
+    while (!stdout.includes('gateway running') && Date.now() - start < 15_000) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const plain = stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: main: gateway running \{"upstream":"embedded",/m);
+    expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: mqttsn: MQTT-SN listening /m);
+    expect(plain).not.toMatch(/^\{"level"/m);
+  });
+});
