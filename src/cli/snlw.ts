@@ -5,6 +5,9 @@
  *
  * Exit codes: 0 success, 1 failure at run time, 2 bad usage.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../config/package-root.js';
 import { UsageError } from './args.js';
 import { runCommand } from './lwm2m/command.js';
 import { runDevice } from './lwm2m/device.js';
@@ -23,7 +26,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   'import-emqx': runImportEmqx,
 };
 
-const USAGE = `Usage: snlw COMMAND [OPTIONS]   (snlw COMMAND --help for the options of one command)
+const USAGE = `Usage: snlw COMMAND [OPTIONS]   (snlw COMMAND --help for the options of one command; snlw --version)
 
 MQTT-SN
   pub          publish over MQTT-SN (mosquitto_pub's flags: -h -p -t -m -q -i -r ...)
@@ -38,8 +41,17 @@ Defaults follow the gateway's environment variables: GATEWAY_MQTTSN_BIND, GATEWA
 GATEWAY_EMBEDDED_BIND and GATEWAY_UPSTREAM_SERVER (else 127.0.0.1 and ports 1884, 5683, 1883).
 `;
 
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === 'help') {
     process.stdout.write(USAGE);
     return name === undefined ? EXIT_USAGE : 0;
