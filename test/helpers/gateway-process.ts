@@ -16,7 +16,8 @@ export interface GatewayProcess {
   readonly child: ChildProcess;
   /** GATEWAY_* variables that point the gateway and `snlw` at the same loopback ports. */
   readonly env: Record<string, string>;
-  readonly mqttPort: number;
+  /** The broker the gateway uses: its embedded one, or TEST_UPSTREAM_URL. */
+  readonly brokerUrl: string;
   readonly output: { stdout: string; stderr: string };
   stop(): Promise<void>;
 }
@@ -46,13 +47,19 @@ export async function waitFor(predicate: () => boolean, what: () => string, time
   }
 }
 
+/**
+ * Follows the integration-test switches: TEST_UPSTREAM_URL (an external broker instead of the
+ * embedded one) and TEST_UPSTREAM_MODE (transparent or aggregating).
+ */
 export async function startGatewayProcess(args: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<GatewayProcess> {
   const mqttPort = await freeTcpPort();
-  const env = {
+  const external = process.env.TEST_UPSTREAM_URL ?? '';
+  const env: Record<string, string> = {
     GATEWAY_MQTTSN_BIND: `127.0.0.1:${await freeUdpPort()}`,
     GATEWAY_LWM2M_BIND: `127.0.0.1:${await freeUdpPort()}`,
     GATEWAY_EMBEDDED_BIND: `127.0.0.1:${mqttPort}`,
-    GATEWAY_UPSTREAM_SERVER: '',
+    GATEWAY_UPSTREAM_SERVER: external,
+    ...(process.env.TEST_UPSTREAM_MODE === undefined ? {} : { GATEWAY_UPSTREAM_MODE: process.env.TEST_UPSTREAM_MODE }),
     ...extraEnv,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
@@ -72,7 +79,7 @@ export async function startGatewayProcess(args: readonly string[] = [], extraEnv
   return {
     child,
     env,
-    mqttPort,
+    brokerUrl: external === '' ? `mqtt://127.0.0.1:${mqttPort}` : external,
     output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

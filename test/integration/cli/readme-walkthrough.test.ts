@@ -86,7 +86,7 @@ async function run(step: Step): Promise<void> {
     process.kill(-(job?.child.pid as number), 'SIGTERM');
     await job?.exited;
     // A stopped device de-registers before it exits.
-    if (/snlw device/.test(job?.command ?? '')) expect(job?.output()).toMatch(/de-registered \(2\.02\)\n$/);
+    if (/snlw device/.test(job?.command ?? '')) expect(job?.output()).toMatch(/^dev42: de-registered \(2\.02\)$/m);
     return;
   }
   const background = step.command.endsWith(' &');

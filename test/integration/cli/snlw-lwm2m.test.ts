@@ -20,7 +20,7 @@ interface Answer {
 
 beforeAll(async () => {
   gateway = await startGatewayProcess();
-  broker = await connectAsync(`mqtt://127.0.0.1:${gateway.mqttPort}`, { clientId: 'cli-lwm2m-observer' });
+  broker = await connectAsync(gateway.brokerUrl, { clientId: 'cli-lwm2m-observer' });
   await broker.subscribeAsync('lwm2m/+/response');
   broker.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString())));
   device = spawnSnlw(['device', '-i', 'cli-dev'], gateway.env);
@@ -41,8 +41,9 @@ async function command(...args: string[]): Promise<Answer[]> {
 }
 
 describe('snlw device + snlw command', () => {
-  it('the simulated device registered with its objects', () => {
+  it('the simulated device registered with its objects', async () => {
     expect(device.output.stdout).toMatch(/^cli-dev: registered at 127\.0\.0\.1:\d+ as \/rd\/cli-dev \(lifetime 300 s, LwM2M 1\.1\)$/m);
+    await waitFor(() => events.some((e) => (e as Answer).msgType === 'register'), () => 'the register event');
     expect(events).toContainEqual(expect.objectContaining({ msgType: 'register', data: expect.objectContaining({ ep: 'cli-dev', objectList: ['/1/0', '/3/0', '/3303/0', '/6/0'] }) }));
   });
 

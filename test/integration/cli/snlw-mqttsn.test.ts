@@ -12,7 +12,7 @@ let broker: MqttClient;
 
 beforeAll(async () => {
   gateway = await startGatewayProcess();
-  broker = await connectAsync(`mqtt://127.0.0.1:${gateway.mqttPort}`, { clientId: 'cli-test-observer' });
+  broker = await connectAsync(gateway.brokerUrl, { clientId: 'cli-test-observer' });
 }, 30_000);
 
 afterAll(async () => {
