@@ -1,5 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { CoapOption, decodeMessage, encodeMessage, EMPTY, isRequestCode, uintOption, type CoapMessage, type CoapOptionValue } from '../../lwm2m/coap/message.js';
 
 /** RFC 7252 §4.8 transmission parameters (defaults). */
@@ -54,12 +56,16 @@ export class CoapPeer {
     this.#socket = socket;
     this.#host = host;
     this.#port = port;
-    socket.on('message', (buf) => this.#onDatagram(buf));
+    socket.on('message', (buf, from) => {
+      // Only the server speaks to this device; datagrams from anyone else are ignored.
+      if (from.address === host && from.port === port) this.#onDatagram(buf);
+    });
     socket.on('error', () => undefined);
   }
 
-  static async open(host: string, port: number): Promise<CoapPeer> {
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  static async open(serverHost: string, port: number): Promise<CoapPeer> {
+    const host = isIP(serverHost) !== 0 ? serverHost : (await lookup(serverHost)).address;
+    const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(0, () => {

@@ -80,7 +80,11 @@ export class SnClient {
     this.#socket = socket;
     this.#address = address;
     this.#options = options;
-    socket.on('message', (buf) => this.#onDatagram(buf));
+    socket.on('message', (buf, from) => {
+      // Only the gateway speaks to this client; datagrams from anyone else are ignored.
+      if (from.address === address && from.port === options.port) this.#onDatagram(buf);
+      else options.debug?.(`<- ${buf.length} bytes from ${from.address}:${from.port}, not the gateway: ignored`);
+    });
   }
 
   static async open(options: SnClientOptions): Promise<SnClient> {
