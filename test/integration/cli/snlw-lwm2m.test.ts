@@ -105,6 +105,29 @@ describe('snlw device + snlw command', () => {
     }
   });
 
+  it('queue mode: a command sent while the device sleeps is delivered after its next Update', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'snlw-queue-'));
+    const config = join(dir, 'gateway.json');
+    await writeFile(config, JSON.stringify({ lwm2m: { qmode_time_window: '1s' } }));
+    const other = await startGatewayProcess(['--config', config]);
+    const sleeper = spawnSnlw(['device', '-i', 'sleeper', '-Q', '--awake', '1', '--wake', '3'], other.env);
+    try {
+      await waitFor(() => sleeper.output.stdout.includes('registered'), () => sleeper.output.stdout + sleeper.output.stderr);
+      expect(sleeper.output.stdout).toContain('(lifetime 300 s, LwM2M 1.1, queue mode)');
+      const run = await runSnlw(['command', 'sleeper', 'read', '/3/0/2'], other.env);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ data: { code: '2.05', content: [{ path: '/3/0/2', value: 'sleeper' }] } });
+      const log = sleeper.output.stdout;
+      expect(log.indexOf('sleeper: update -> 2.04')).toBeGreaterThan(-1);
+      expect(log.indexOf('sleeper: update -> 2.04')).toBeLessThan(log.indexOf('sleeper: read /3/0/2 -> 2.05'));
+    } finally {
+      sleeper.child.kill('SIGTERM');
+      await sleeper.exited;
+      await other.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('many devices with -n register with plain progress lines, and all de-register when stopped', async () => {
     const run = await runSnlw(['device', '-i', 'fleet', '-n', '5', '--duration', '1'], gateway.env);
     expect(run.code).toBe(0);
