@@ -46,6 +46,7 @@ export interface ConnectOptions {
 interface Waiter {
   readonly match: (packet: MqttSnPacket) => boolean;
   readonly resolve: (packet: MqttSnPacket) => void;
+  readonly cancel: () => void;
 }
 
 /** A PUBLISH from the gateway, with its topic name where known. */
@@ -150,6 +151,11 @@ export class SnClient {
           clearTimeout(timer);
           this.#waiters.delete(waiter);
           resolve(p as T);
+        },
+        cancel: () => {
+          clearTimeout(timer);
+          this.#waiters.delete(waiter);
+          reject(new SnClientError(`closed while waiting for ${what}`));
         },
       };
       const timer = setTimeout(() => {
@@ -266,6 +272,7 @@ export class SnClient {
     // Datagrams handed to the socket but not yet sent would be lost by closing it (QoS -1 / 0 then exit).
     if (this.#sending > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
     this.#closed = true;
+    for (const waiter of [...this.#waiters]) waiter.cancel();
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 

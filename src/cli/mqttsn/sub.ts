@@ -38,6 +38,7 @@ export async function runSub(argv: readonly string[]): Promise<number> {
   const verbose = opts.has('verbose');
   const debug = opts.has('debug') ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
   const clientId = clientIdOf(opts, 'snlw-sub');
+  const will = willOf(opts);
 
   const client = await SnClient.open(clientOptionsOf(opts, debug));
   // A status line only when the messages go elsewhere (stdout redirected): on one terminal it would tangle with them.
@@ -68,8 +69,10 @@ export async function runSub(argv: readonly string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  try {
-    await client.connect({ clientId, keepAlive, cleanSession: !opts.has('disable-clean-session'), will: willOf(opts) });
+  let connected = false;
+  const setUp = async (): Promise<void> => {
+    await client.connect({ clientId, keepAlive, cleanSession: !opts.has('disable-clean-session'), will });
+    connected = true;
     for (const { ref, label } of refs) {
       const granted = await client.subscribe(ref, qos);
       if (ref.kind === 'predefined') client.topicNames.set(ref.id, label);
@@ -77,7 +80,7 @@ export async function runSub(argv: readonly string[]): Promise<number> {
     }
     if (sleep === undefined) {
       // The client's side of keepalive (§6.15): PINGREQ every keepalive period.
-      if (keepAlive > 0) timers.push(setInterval(() => client.send({ type: MsgType.PINGREQ }), keepAlive * 1000));
+      if (keepAlive > 0) timers.push(setInterval(() => client.send({ type: MsgType.PINGREQ }), keepAlive * 1000).unref());
     } else {
       await client.disconnect(sleep);
       void wakeLoop(client, clientId, sleep, (err) => {
@@ -85,7 +88,17 @@ export async function runSub(argv: readonly string[]): Promise<number> {
         finish(1);
       });
     }
+  };
+  try {
+    // -W also bounds the set-up (CONNECT, SUBSCRIBE): whichever ends first decides.
+    let ended = false;
+    setUp().catch((err: unknown) => {
+      if (ended) return;
+      process.stderr.write(`snlw sub: ${err instanceof Error ? err.message : String(err)}\n`);
+      finish(1);
+    });
     const code = await done;
+    ended = true;
     return code;
   } finally {
     for (const t of timers) clearTimeout(t);
@@ -94,7 +107,7 @@ export async function runSub(argv: readonly string[]): Promise<number> {
     if (progress !== undefined) progress.finish(`snlw sub: ${received} messages`);
     else if (isTerminal()) process.stderr.write(`snlw sub: ${received} messages\n`);
     // A sleeper ends its session with a DISCONNECT without duration (§6.14) like an active client.
-    await client.disconnect().catch(() => undefined);
+    if (connected) await client.disconnect().catch(() => undefined);
     await client.close();
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSnlw, spawnSnlw, startGatewayProcess, waitFor, type GatewayProcess } from '../../helpers/gateway-process.js';
+import { freeUdpPort, runSnlw, spawnSnlw, startGatewayProcess, waitFor, type GatewayProcess } from '../../helpers/gateway-process.js';
 
 /** `snlw pub` / `snlw sub` as child processes against the real gateway and its embedded broker. */
 
@@ -109,6 +109,13 @@ describe('snlw pub / sub (MQTT-SN clients)', () => {
     // Killed without a DISCONNECT: keepalive 1 s x 1.5 later the gateway publishes the will.
     sub.child.kill('SIGKILL');
     expect((await arrived).payload).toBe('gone');
+  });
+
+  it('-W bounds the wait for a gateway that does not answer', async () => {
+    const silent = await freeUdpPort();
+    const run = await runSnlw(['sub', '-t', 'x', '-W', '1'], { GATEWAY_MQTTSN_BIND: `127.0.0.1:${silent}` });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('snlw sub: timed out after 1 s (0 messages)\n');
   });
 
   it('bad usage exits 2 with one line naming the problem', async () => {
