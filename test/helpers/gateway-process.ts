@@ -74,6 +74,8 @@ export async function startGatewayProcess(args: readonly string[] = [], extraEnv
   await waitFor(
     () => output.stdout.includes('"gateway running"') || child.exitCode !== null,
     () => `the gateway to start; stdout: ${output.stdout.slice(-500)} stderr: ${output.stderr.slice(-500)}`,
+    // Generous: a parallel test file may be compiling dist/ on the same two cores.
+    60_000,
   );
   if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${output.stderr}`);
   return {

@@ -122,7 +122,9 @@ export class SimulatedDevice {
     this.#peer.listening = true;
     if (this.#sleepTimer !== undefined) clearTimeout(this.#sleepTimer);
     this.#sleepTimer = setTimeout(() => {
-      if (this.#peer !== undefined) this.#peer.listening = false;
+      if (this.#peer === undefined || this.#stopped) return;
+      this.#peer.listening = false;
+      o.log(`${o.endpoint}: asleep until the next update`);
     }, o.awakeSeconds * 1000);
   }
 

@@ -95,7 +95,8 @@ async function run(step: Step): Promise<void> {
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // 'close': the process and everything that shares its output (npx runs the tool as a child) are done.
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   if (background) {
     jobs.push({ child, exited, output: () => output, command: step.command });
     await waitFor(() => output.split('\n').length > step.expected.length || child.exitCode !== null, () => `${step.command}: ${output}`, 60_000);

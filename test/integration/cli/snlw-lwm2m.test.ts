@@ -24,8 +24,8 @@ beforeAll(async () => {
   await broker.subscribeAsync('lwm2m/+/response');
   broker.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString())));
   device = spawnSnlw(['device', '-i', 'cli-dev'], gateway.env);
-  await waitFor(() => device.output.stdout.includes('registered'), () => `the device to register: ${device.output.stdout}${device.output.stderr}`);
-}, 30_000);
+  await waitFor(() => device.output.stdout.includes('registered'), () => `the device to register: ${device.output.stdout}${device.output.stderr}`, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   if (device?.child.exitCode === null) device.child.kill('SIGKILL');
@@ -110,16 +110,19 @@ describe('snlw device + snlw command', () => {
     const config = join(dir, 'gateway.json');
     await writeFile(config, JSON.stringify({ lwm2m: { qmode_time_window: '1s' } }));
     const other = await startGatewayProcess(['--config', config]);
-    const sleeper = spawnSnlw(['device', '-i', 'sleeper', '-Q', '--awake', '1', '--wake', '3'], other.env);
+    const sleeper = spawnSnlw(['device', '-i', 'sleeper', '-Q', '--awake', '2', '--wake', '5'], other.env);
     try {
-      await waitFor(() => sleeper.output.stdout.includes('registered'), () => sleeper.output.stdout + sleeper.output.stderr);
+      // The gateway's window (1 s) closes before the device stops listening (2 s): from then on commands wait.
+      await waitFor(() => sleeper.output.stdout.includes('sleeper: asleep until the next update'), () => sleeper.output.stdout + sleeper.output.stderr);
       expect(sleeper.output.stdout).toContain('(lifetime 300 s, LwM2M 1.1, queue mode)');
       const run = await runSnlw(['command', 'sleeper', 'read', '/3/0/2'], other.env);
       expect(run.code).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ data: { code: '2.05', content: [{ path: '/3/0/2', value: 'sleeper' }] } });
       const log = sleeper.output.stdout;
-      expect(log.indexOf('sleeper: update -> 2.04')).toBeGreaterThan(-1);
-      expect(log.indexOf('sleeper: update -> 2.04')).toBeLessThan(log.indexOf('sleeper: read /3/0/2 -> 2.05'));
+      const asleep = log.indexOf('sleeper: asleep until the next update');
+      const update = log.indexOf('sleeper: update -> 2.04', asleep);
+      expect(update).toBeGreaterThan(asleep);
+      expect(log.indexOf('sleeper: read /3/0/2 -> 2.05')).toBeGreaterThan(update);
     } finally {
       sleeper.child.kill('SIGTERM');
       await sleeper.exited;

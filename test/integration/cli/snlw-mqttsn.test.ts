@@ -13,7 +13,7 @@ let broker: MqttClient;
 beforeAll(async () => {
   gateway = await startGatewayProcess();
   broker = await connectAsync(gateway.brokerUrl, { clientId: 'cli-test-observer' });
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   await broker?.endAsync();
