@@ -174,6 +174,10 @@ export interface Lwm2mTranslators {
   readonly update: TranslatorConfig;
   /** Not in EMQX: de-registration and lifetime expiry events. */
   readonly deregister: TranslatorConfig;
+  /** Not in EMQX: data pushed with the LwM2M 1.1 Send operation; absent = the response translator. */
+  readonly send?: TranslatorConfig | undefined;
+  /** Not in EMQX: bootstrap server events; absent = the register translator. */
+  readonly bootstrap?: TranslatorConfig | undefined;
 }
 
 export type AutoObserve = boolean | readonly string[];
@@ -190,6 +194,8 @@ export interface Lwm2mConfig {
   /** Default `lwm2m/${endpoint_name}/`; `${endpoint_name}`, `${clientid}`, `${username}`, `${peerhost}`. */
   readonly mountpoint: string;
   readonly translators: Lwm2mTranslators;
+  /** Accept the LwM2M 1.1 Send operation (POST /dp); false answers 4.04 as EMQX. */
+  readonly enable_send: boolean;
   readonly listeners: ListenersConfig;
   /** EMQX compatibility only: no per-peer state exists before a Register, so nothing times out. */
   readonly idle_timeout: number;
@@ -201,7 +207,24 @@ export interface Lwm2mConfig {
   readonly queue_max_age: number;
   /** Extra time after lifetime before a registration expires, ms. */
   readonly lifetime_grace: number;
+  /** Largest Register / Update link payload, bytes (also bounds Block1 reassembly). */
+  readonly max_link_payload: number;
+  /** Most links in one Register / Update payload. */
+  readonly max_links: number;
+  /** Most registrations from one source IP address; 0 = no limit. */
+  readonly max_registrations_per_address: number;
   readonly coap: CoapTransmissionConfig;
+  /** Optional in the type so hand-built configs stay valid (= no bootstrap server); resolveConfig always fills it. */
+  readonly bootstrap?: Lwm2mBootstrapConfig | undefined;
+}
+
+/** The LwM2M bootstrap server (client-initiated bootstrap, LwM2M 1.1 TS §5.2). */
+export interface Lwm2mBootstrapConfig {
+  /** Absolute path of the per-endpoint configurations (JSON); `""` = no bootstrap server. */
+  readonly config_file: string;
+  readonly listeners: ListenersConfig;
+  /** A sequence not finished this long after its Bootstrap-Request fails, ms. */
+  readonly session_timeout: number;
 }
 
 /** RFC 7252 §4.8 transmission parameters. */
@@ -212,4 +235,6 @@ export interface CoapTransmissionConfig {
   readonly ack_random_factor: number;
   /** MAX_RETRANSMIT (default 4). */
   readonly max_retransmit: number;
+  /** Bytes of duplicate-detection and Block1 reassembly state per listener. */
+  readonly dedup_memory: number;
 }

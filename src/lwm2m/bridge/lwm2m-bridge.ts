@@ -12,10 +12,24 @@ import type { RegistrarEvents } from '../registration/registrar.js';
 import type { Registration } from '../registration/registration.js';
 import { deregisterEvent, registerEvent, updateEvent } from '../registration/report.js';
 import type { RegistrationStore } from '../registration/store.js';
+import { checkTopicName } from '../../topics/topic-rules.js';
 import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
-import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommandFilter } from './topics.js';
+import { versionRefusal } from './version-gate.js';
+import { deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
+import { sendEvent } from '../reporting/send-event.js';
+import type { ContentEntry } from '../content/types.js';
+import type { Peer } from '../../transport/udp.js';
+import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
+
+/** Messages the bridge could not hand to the broker; each is logged at debug. */
+export interface Lwm2mBridgeStats {
+  /** Refused before publishing: the topic is not a valid MQTT topic name. */
+  invalidTopics: number;
+  /** The broker session failed the publish. */
+  publishErrors: number;
+}
 
 /**
  * The MQTT side of the LwM2M gateway: one shared upstream session, the
@@ -23,7 +37,7 @@ import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommand
  * mountpoint allows it, else one filter per device), registration events,
  * command routing into the per-device scheduler.
  */
-export class Lwm2mBridge implements RegistrarEvents {
+export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   readonly #config: Lwm2mConfig;
   readonly #session: UpstreamSession;
   readonly #store: RegistrationStore;
@@ -37,7 +51,7 @@ export class Lwm2mBridge implements RegistrarEvents {
   readonly #scheduler: DownlinkScheduler;
   /** Registrations whose command subscription and register event are still under way. */
   readonly #registering = new Map<Registration, Promise<void>>();
-  #publishErrors = 0;
+  readonly stats: Lwm2mBridgeStats = { invalidTopics: 0, publishErrors: 0 };
 
   constructor(opts: { config: Lwm2mConfig; session: UpstreamSession; store: RegistrationStore; models: ModelRegistry; endpointFor: (reg: Registration) => CoapEndpoint; logger: Logger }) {
     this.#config = opts.config;
@@ -157,11 +171,30 @@ export class Lwm2mBridge implements RegistrarEvents {
     else void registering.then(finish);
   }
 
+  /**
+   * A bootstrap server event, on the topic the device's register events
+   * would use (no registration exists yet: the mountpoint is rendered with
+   * the endpoint name for ${endpoint_name}, ${clientid} and ${username}).
+   */
+  publishBootstrapEvent(endpoint: string, peer: Peer, event: JsonObject): void {
+    const template = this.#config.mountpoint;
+    const mountpoint = template.includes('${')
+      ? renderMountpoint(template, { endpoint_name: endpoint, clientid: endpoint, username: endpoint, peerhost: peer.address })
+      : template;
+    this.#publish(deviceTopic(mountpoint, this.#config.translators, 'bootstrap'), translatorOf(this.#config.translators, 'bootstrap').qos, event);
+  }
+
   // ------------------------------------------------------------ traffic
 
   /** Any message from a registered device: it is awake; send what waits once this datagram is answered. */
   deviceActive(reg: Registration): void {
     if (reg.queue !== undefined && reg.queue.length > 0) queueMicrotask(() => this.#scheduler.pump(reg));
+  }
+
+  /** LwM2M 1.1 Send (POST /dp): the values on the send topic, in the notification value shape. */
+  sent(reg: Registration, content: readonly ContentEntry[]): void {
+    const t = this.#config.translators;
+    this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
   }
 
   /** A CoAP response no request waited for: an observe notification, or false (the endpoint RSTs it). */
@@ -181,6 +214,12 @@ export class Lwm2mBridge implements RegistrarEvents {
     if (!parsed.ok) {
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'command rejected');
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
+      return;
+    }
+    const refusal = versionRefusal(parsed.command, reg.lwm2m);
+    if (refusal !== undefined) {
+      const { msgType, echo, reqPath } = parsed.command;
+      this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer({ msgType, echo, reqPath, reason: refusal }));
       return;
     }
     this.#scheduler.submit(reg, parsed.command);
@@ -217,9 +256,17 @@ export class Lwm2mBridge implements RegistrarEvents {
   }
 
   #publish(topic: string, qos: Qos, message: JsonObject | string): void {
+    // Defence in depth: a topic the broker would refuse (wildcards, NUL, bad UTF-8) could cost the
+    // shared session (MQTT 3.1.1 §3.3.2-2 lets the broker close it); such a message is dropped here.
+    const invalid = checkTopicName(topic);
+    if (invalid !== undefined) {
+      this.stats.invalidTopics += 1;
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, reason: invalid }, 'publish to an invalid topic refused');
+      return;
+    }
     const json = typeof message === 'string' ? message : JSON.stringify(message);
     this.#session.publish({ topic, qos, retain: false, payload: Buffer.from(json) }).catch((err: unknown) => {
-      this.#publishErrors += 1;
+      this.stats.publishErrors += 1;
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, err }, 'publish failed');
     });
   }

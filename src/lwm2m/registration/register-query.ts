@@ -1,7 +1,11 @@
+import { checkDeviceSuppliedName } from '../../topics/topic-rules.js';
+
 /**
  * Register / Update query parameters (LwM2M 1.1 TS §6.2.1 / §6.2.2,
  * Transport §6.2.1). Pure: strings in, a value or a reason out.
  */
+
+import { bindingRefusal } from './version-rules.js';
 
 /** Versions accepted at Register; "1" as EMQX accepts it. */
 export const ACCEPTED_VERSIONS: readonly string[] = ['1', '1.0', '1.1', '1.2'];
@@ -55,7 +59,9 @@ export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> 
   if (query.size > MAX_QUERY_PARAMS) return { ok: false, reason: `more than ${MAX_QUERY_PARAMS} query parameters` };
   const endpoint = query.get('ep');
   if (endpoint === undefined || endpoint === '') return { ok: false, reason: 'missing endpoint name (ep)' };
-  if (endpoint.includes('/')) return { ok: false, reason: 'endpoint name must not contain "/"' };
+  // The endpoint name becomes a topic level (mountpoint ${endpoint_name}, the shared command filter).
+  const badName = checkDeviceSuppliedName(endpoint);
+  if (badName !== undefined) return { ok: false, reason: `endpoint name ${badName}` };
   const lwm2m = query.get('lwm2m');
   if (lwm2m === undefined) return { ok: false, reason: 'missing LwM2M version (lwm2m)' };
   // The constant from the list is kept, not the query's copy: one string for all registrations.
@@ -63,8 +69,9 @@ export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> 
   if (version === undefined) return { ok: false, reason: `unsupported LwM2M version "${lwm2m}" (accepted: 1.0, 1.1, 1.2)` };
   const lt = checkLifetime(query.get('lt'));
   if (!lt.ok) return lt;
+  const refusal = bindingRefusal(version, query.get('b'), query.get('Q'));
+  if (refusal !== undefined) return { ok: false, reason: refusal };
   const binding = query.get('b') ?? 'U';
-  if (!/^[UTSNQ]+$/.test(binding)) return { ok: false, reason: `invalid binding "${binding}"` };
   return {
     ok: true,
     value: { endpoint, lifetime: lt.value ?? DEFAULT_LIFETIME_SECONDS, lwm2m: version, binding, queueMode: isQueueMode(binding, query), query },
@@ -72,11 +79,11 @@ export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> 
 }
 
 /** Update parameters (LwM2M 1.1 TS §6.2.2): all optional. */
-export function checkUpdateQuery(query: QueryParams): Checked<{ lifetime: number | undefined }> {
+export function checkUpdateQuery(query: QueryParams, lwm2m = '1.0'): Checked<{ lifetime: number | undefined }> {
   const lt = checkLifetime(query.get('lt'));
   if (!lt.ok) return lt;
-  const binding = query.get('b');
-  if (binding !== undefined && !/^[UTSNQ]+$/.test(binding)) return { ok: false, reason: `invalid binding "${binding}"` };
+  const refusal = bindingRefusal(lwm2m, query.get('b'), query.get('Q'));
+  if (refusal !== undefined) return { ok: false, reason: refusal };
   return { ok: true, value: { lifetime: lt.value } };
 }
 
