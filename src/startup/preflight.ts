@@ -10,8 +10,8 @@ import { parseBind } from '../transport/udp.js';
 /**
  * Checks what the configuration names outside itself before anything is
  * bound: the object definition directory, certificate files, and every port
- * (a UDP listener or the embedded broker's TCP port that is in use, or an
- * address this machine does not have). All problems are reported together
+ * (a UDP listener, bootstrap listeners included, or the embedded broker's TCP
+ * port that is in use, or an address this machine does not have). All problems are reported together
  * as one StartupError (exit code 2), each naming the key (or the environment
  * variable that set it) and the value.
  *
@@ -37,6 +37,13 @@ export async function preflight(config: GatewayConfig, env: NodeJS.ProcessEnv = 
   };
   if (config.mqttsn.enable) udp('mqttsn');
   if (config.lwm2m.enable) udp('lwm2m');
+  const bootstrap = config.lwm2m.bootstrap;
+  if (config.lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '') {
+    for (const [name, listener] of Object.entries(bootstrap.listeners.udp)) {
+      const key = `lwm2m.bootstrap.listeners.udp.${name}.bind`;
+      probes.push(probeUdp(listener.bind).then((reason) => (reason === undefined ? undefined : add(key, listener.bind, reason))));
+    }
+  }
   if (config.upstream.client.server === '' && config.upstream.embedded.bind !== '') {
     const text = config.upstream.embedded.bind;
     probes.push(probeTcp(text).then((reason) => (reason === undefined ? undefined : add('upstream.embedded.bind', text, reason))));
