@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /**
@@ -30,15 +29,6 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-export async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
 export async function waitFor(predicate: () => boolean, what: () => string, timeoutMs = 15_000): Promise<void> {
   const start = Date.now();
   while (!predicate()) {
@@ -52,19 +42,19 @@ export async function waitFor(predicate: () => boolean, what: () => string, time
  * embedded one) and TEST_UPSTREAM_MODE (transparent or aggregating).
  */
 export async function startGatewayProcess(args: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<GatewayProcess> {
-  const mqttPort = await freeTcpPort();
   const external = process.env.TEST_UPSTREAM_URL ?? '';
-  const env: Record<string, string> = {
-    GATEWAY_MQTTSN_BIND: `127.0.0.1:${await freeUdpPort()}`,
-    GATEWAY_LWM2M_BIND: `127.0.0.1:${await freeUdpPort()}`,
-    GATEWAY_EMBEDDED_BIND: `127.0.0.1:${mqttPort}`,
+  // Every listener on port 0: the bound ports are read back from the startup log.
+  const launchEnv: Record<string, string> = {
+    GATEWAY_MQTTSN_BIND: '127.0.0.1:0',
+    GATEWAY_LWM2M_BIND: '127.0.0.1:0',
+    GATEWAY_EMBEDDED_BIND: '127.0.0.1:0',
     GATEWAY_UPSTREAM_SERVER: external,
     ...(process.env.TEST_UPSTREAM_MODE === undefined ? {} : { GATEWAY_UPSTREAM_MODE: process.env.TEST_UPSTREAM_MODE }),
     ...extraEnv,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env, GATEWAY_LOG_LEVEL: 'info' },
+    env: { ...process.env, ...launchEnv, GATEWAY_LOG_LEVEL: 'info', GATEWAY_LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
@@ -78,10 +68,24 @@ export async function startGatewayProcess(args: readonly string[] = [], extraEnv
     60_000,
   );
   if (child.exitCode !== null) throw new Error(`gateway exited with ${child.exitCode}: ${output.stderr}`);
+  const records = output.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { msg?: string; tcp?: string; mqttsn?: { host: string; port: number }[]; lwm2m?: { host: string; port: number }[] });
+  const running = records.find((r) => r.msg === 'gateway running');
+  const broker = records.find((r) => r.msg === 'embedded MQTT broker started')?.tcp;
+  const first = (list: { host: string; port: number }[] | undefined): string => (list?.[0] === undefined ? '' : `${list[0].host}:${list[0].port}`);
+  // What the tools need to reach this gateway (the same variables, with the ports it bound).
+  const env: Record<string, string> = {
+    GATEWAY_MQTTSN_BIND: first(running?.mqttsn),
+    GATEWAY_LWM2M_BIND: first(running?.lwm2m),
+    GATEWAY_EMBEDDED_BIND: typeof broker === 'string' ? broker : '',
+    GATEWAY_UPSTREAM_SERVER: external,
+  };
   return {
     child,
     env,
-    brokerUrl: external === '' ? `mqtt://127.0.0.1:${mqttPort}` : external,
+    brokerUrl: external === '' ? `mqtt://${env.GATEWAY_EMBEDDED_BIND}` : external,
     output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

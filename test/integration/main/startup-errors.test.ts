@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freeTcpPort, freeUdpPort, MAIN } from '../../helpers/gateway-process.js';
+import { MAIN } from '../../helpers/gateway-process.js';
 
 /**
  * Startup refusals of the real process: one plain line naming the key (or the environment
@@ -21,13 +21,9 @@ function run(args: readonly string[], env: Record<string, string>): Promise<{ co
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
 }
 
-async function loopbackEnv(): Promise<Record<string, string>> {
-  return {
-    GATEWAY_MQTTSN_BIND: `127.0.0.1:${await freeUdpPort()}`,
-    GATEWAY_LWM2M_BIND: `127.0.0.1:${await freeUdpPort()}`,
-    GATEWAY_EMBEDDED_BIND: `127.0.0.1:${await freeTcpPort()}`,
-    GATEWAY_UPSTREAM_SERVER: '',
-  };
+/** Every listener on a loopback port 0 (nothing to collide with); a test puts its occupied port in one. */
+function loopbackEnv(): Record<string, string> {
+  return { GATEWAY_MQTTSN_BIND: '127.0.0.1:0', GATEWAY_LWM2M_BIND: '127.0.0.1:0', GATEWAY_EMBEDDED_BIND: '127.0.0.1:0', GATEWAY_UPSTREAM_SERVER: '' };
 }
 
 function expectOneLineRefusal(result: { code: number | null; stdout: string; stderr: string }, line: string): void {
@@ -40,10 +36,10 @@ function expectOneLineRefusal(result: { code: number | null; stdout: string; std
 
 describe('startup refusals', () => {
   it('a UDP port in use names the environment variable that set it', async () => {
-    const env = await loopbackEnv();
     const blocker = createSocket('udp4');
-    const port = Number(env.GATEWAY_LWM2M_BIND?.split(':')[1]);
-    await new Promise<void>((resolve) => blocker.bind(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.bind(0, '127.0.0.1', resolve));
+    const { port } = blocker.address();
+    const env = { ...loopbackEnv(), GATEWAY_LWM2M_BIND: `127.0.0.1:${port}` };
     try {
       const result = await run([], env);
       expectOneLineRefusal(
@@ -56,10 +52,10 @@ describe('startup refusals', () => {
   });
 
   it("the embedded broker's TCP port in use", async () => {
-    const env = await loopbackEnv();
     const server = createServer();
-    const port = Number(env.GATEWAY_EMBEDDED_BIND?.split(':')[1]);
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const env = { ...loopbackEnv(), GATEWAY_EMBEDDED_BIND: `127.0.0.1:${port}` };
     try {
       expectOneLineRefusal(
         await run([], env),
@@ -76,7 +72,7 @@ describe('startup refusals', () => {
       const missing = join(dir, 'no-such-dir');
       const config = join(dir, 'gateway.json');
       await writeFile(config, JSON.stringify({ lwm2m: { xml_dir: missing } }));
-      expectOneLineRefusal(await run(['--config', config], await loopbackEnv()), `snlw-gateway: lwm2m.xml_dir: ${missing}: directory cannot be read (ENOENT)`);
+      expectOneLineRefusal(await run(['--config', config], loopbackEnv()), `snlw-gateway: lwm2m.xml_dir: ${missing}: directory cannot be read (ENOENT)`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -88,7 +84,7 @@ describe('startup refusals', () => {
       const config = join(dir, 'gateway.json');
       const ca = join(dir, 'missing-ca.pem');
       await writeFile(config, JSON.stringify({ upstream: { client: { server: 'mqtts://127.0.0.1:8883', tlsConfig: { caFilePEM: ca } } } }));
-      const env = await loopbackEnv();
+      const env = loopbackEnv();
       delete env.GATEWAY_UPSTREAM_SERVER;
       expectOneLineRefusal(await run(['--config', config], env), `snlw-gateway: upstream.client.tlsConfig.caFilePEM: ${ca}: certificate file cannot be read (ENOENT)`);
     } finally {
@@ -99,7 +95,7 @@ describe('startup refusals', () => {
 
 describe('log format', () => {
   it('GATEWAY_LOG_FORMAT=pretty writes readable lines naming the component even when not on a terminal', async () => {
-    const env = { ...(await loopbackEnv()), GATEWAY_LOG_FORMAT: 'pretty' };
+    const env = { ...loopbackEnv(), GATEWAY_LOG_FORMAT: 'pretty' };
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, GATEWAY_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
