@@ -14,7 +14,7 @@ const DEVICE_OPTIONS: readonly OptionSpec[] = [
   { name: 'id', short: 'i', value: true, arg: 'ENDPOINT', help: 'endpoint name (with -n: ENDPOINT-1 .. ENDPOINT-N); default snlw-device' },
   { name: 'count', short: 'n', value: true, arg: 'COUNT', help: 'simulate COUNT devices' },
   { name: 'lifetime', short: 'l', value: true, arg: 'SECONDS', help: 'registration lifetime (default 300); an Update goes out before it ends' },
-  { name: 'lwm2m', value: true, arg: 'VERSION', help: 'LwM2M version to register with: 1.0 or 1.1 (default 1.1)' },
+  { name: 'lwm2m', value: true, arg: 'VERSION', help: 'LwM2M version to register with: 1.0, 1.1 or 1.2 (default 1.1)' },
   { name: 'queue', short: 'Q', value: false, help: 'queue mode: reachable only for --awake seconds after each message it sends' },
   { name: 'awake', value: true, arg: 'SECONDS', help: 'queue mode: how long the device listens after sending (default 20)' },
   { name: 'wake', value: true, arg: 'SECONDS', help: 'queue mode: send an Update every SECONDS (default 60)' },
@@ -25,7 +25,7 @@ const DEVICE_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', value: false, help: 'print this help' },
 ];
 
-export const DEVICE_USAGE = `Usage: snlw device [-h HOST] [-p PORT] [-i ENDPOINT] [-n COUNT] [-l SECONDS] [--lwm2m 1.0|1.1] [-Q]
+export const DEVICE_USAGE = `Usage: snlw device [-h HOST] [-p PORT] [-i ENDPOINT] [-n COUNT] [-l SECONDS] [--lwm2m 1.0|1.1|1.2] [-Q]
                    [--objects 1,3,3303,6] [--duration SECONDS] [-v]
 
 Simulated LwM2M device(s) built from the object definitions: the Device object (3), a temperature
@@ -49,7 +49,7 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
   const count = opts.integer('count', 1, 1_000_000);
   const base = opts.string('id') ?? 'snlw-device';
   const version = opts.string('lwm2m') ?? '1.1';
-  if (version !== '1.0' && version !== '1.1') throw new UsageError(`--lwm2m must be 1.0 or 1.1, got "${version}"`);
+  if (version !== '1.0' && version !== '1.1' && version !== '1.2') throw new UsageError(`--lwm2m must be 1.0, 1.1 or 1.2, got "${version}"`);
   const objectIds = (opts.string('objects') ?? '1,3,3303,6').split(',').map((s) => {
     const id = Number(s.trim());
     if (!Number.isInteger(id) || id < 0 || id > 65535) throw new UsageError(`--objects: "${s}" is not an object id`);

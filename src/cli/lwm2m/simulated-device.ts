@@ -12,7 +12,7 @@ export interface DeviceOptions {
   readonly endpoint: string;
   /** Registration lifetime, seconds. */
   readonly lifetime: number;
-  readonly lwm2mVersion: '1.0' | '1.1';
+  readonly lwm2mVersion: '1.0' | '1.1' | '1.2';
   /** Queue mode (LwM2M 1.1 Transport §6.5): reachable only for `awakeSeconds` after each message it sends. */
   readonly queueMode: boolean;
   readonly awakeSeconds: number;
@@ -82,13 +82,13 @@ export class SimulatedDevice {
     const o = this.#options;
     const peer = this.#peer as CoapPeer;
     const query = [`ep=${o.endpoint}`, `lt=${o.lifetime}`, `lwm2m=${o.lwm2mVersion}`];
-    if (o.lwm2mVersion === '1.1') {
+    if (o.lwm2mVersion !== '1.0') {
       query.push('b=U');
       if (o.queueMode) query.push('Q');
     } else query.push(o.queueMode ? 'b=UQ' : 'b=U');
     const links = this.#state.objectIds().map((id) => {
       const model = o.models.get(id);
-      const ver = o.lwm2mVersion === '1.1' && model !== undefined && model.version !== '1.0' ? `;ver=${model.version}` : '';
+      const ver = o.lwm2mVersion !== '1.0' && model !== undefined && model.version !== '1.0' ? `;ver=${model.version}` : '';
       return `</${id}/0>${ver}`;
     });
     const answer = await peer.request({ code: '0.02', path: ['rd'], query, format: ContentFormat.LINK_FORMAT, payload: Buffer.from(links.join(',')) });
