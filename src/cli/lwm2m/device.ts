@@ -4,8 +4,9 @@ import { loadModelDirectory, SHIPPED_XML_DIR } from '../../lwm2m/model/xml-loade
 import { createModelRegistry } from '../../lwm2m/model/registry.js';
 import type { ModelRegistry } from '../../lwm2m/model/types.js';
 import { formatOptions, Options, parseArgs, type OptionSpec, UsageError } from '../args.js';
-import { defaultLwm2mAddress } from '../endpoints.js';
+import { defaultLwm2mAddress, fromBind } from '../endpoints.js';
 import { createProgress, formatRate, isTerminal } from '../output.js';
+import { bootstrap } from './bootstrap-client.js';
 import { SimulatedDevice } from './simulated-device.js';
 
 const DEVICE_OPTIONS: readonly OptionSpec[] = [
@@ -13,6 +14,7 @@ const DEVICE_OPTIONS: readonly OptionSpec[] = [
   { name: 'port', short: 'p', value: true, arg: 'PORT', help: 'LwM2M server UDP port (default 5683, or the port of GATEWAY_LWM2M_BIND)' },
   { name: 'id', short: 'i', value: true, arg: 'ENDPOINT', help: 'endpoint name (with -n: ENDPOINT-1 .. ENDPOINT-N); default snlw-device' },
   { name: 'count', short: 'n', value: true, arg: 'COUNT', help: 'simulate COUNT devices' },
+  { name: 'bootstrap', short: 'b', value: true, arg: 'HOST:PORT', help: 'bootstrap first from this bootstrap server (plain CoAP), then register where it says' },
   { name: 'lifetime', short: 'l', value: true, arg: 'SECONDS', help: 'registration lifetime (default 300); an Update goes out before it ends' },
   { name: 'lwm2m', value: true, arg: 'VERSION', help: 'LwM2M version to register with: 1.0, 1.1 or 1.2 (default 1.1)' },
   { name: 'queue', short: 'Q', value: false, help: 'queue mode: reachable only for --awake seconds after each message it sends' },
@@ -25,7 +27,7 @@ const DEVICE_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', value: false, help: 'print this help' },
 ];
 
-export const DEVICE_USAGE = `Usage: snlw device [-h HOST] [-p PORT] [-i ENDPOINT] [-n COUNT] [-l SECONDS] [--lwm2m 1.0|1.1|1.2] [-Q]
+export const DEVICE_USAGE = `Usage: snlw device [-h HOST] [-p PORT | -b HOST:PORT] [-i ENDPOINT] [-n COUNT] [-l SECONDS] [--lwm2m 1.0|1.1|1.2] [-Q]
                    [--objects 1,3,3303,6] [--duration SECONDS] [-v]
 
 Simulated LwM2M device(s) built from the object definitions: the Device object (3), a temperature
@@ -66,22 +68,27 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
   const verbose = !many || opts.has('verbose');
   const log = verbose ? (line: string) => process.stdout.write(`${line}\n`) : () => undefined;
   const endpoints = many ? Array.from({ length: count }, (_, i) => `${base}-${i + 1}`) : [base];
-  const devices = endpoints.map(
-    (endpoint) =>
-      new SimulatedDevice({
-        host: opts.string('host') ?? address.host,
-        port: opts.integer('port', 1, 65535) ?? address.port,
-        endpoint,
-        lifetime: opts.integer('lifetime', 1, 0x7fffffff) ?? 300,
-        lwm2mVersion: version,
-        queueMode: opts.has('queue'),
-        awakeSeconds: opts.seconds('awake', 1) ?? 20,
-        wakeSeconds: opts.seconds('wake', 1) ?? 60,
-        objectIds,
-        models,
-        log,
-      }),
-  );
+  const bootstrapServer = opts.string('bootstrap') === undefined ? undefined : fromBind(opts.string('bootstrap'), 5685);
+  const host = opts.string('host') ?? address.host;
+  const port = opts.integer('port', 1, 65535) ?? address.port;
+  const lifetime = opts.integer('lifetime', 1, 0x7fffffff) ?? 300;
+  const create = async (endpoint: string): Promise<SimulatedDevice> => {
+    const account = bootstrapServer === undefined ? undefined : await bootstrap(bootstrapServer.host, bootstrapServer.port, endpoint, models, log);
+    return new SimulatedDevice({
+      host: account?.host ?? host,
+      port: account?.port ?? port,
+      endpoint,
+      lifetime: account?.lifetime ?? lifetime,
+      lwm2mVersion: version,
+      queueMode: opts.has('queue'),
+      awakeSeconds: opts.seconds('awake', 1) ?? 20,
+      wakeSeconds: opts.seconds('wake', 1) ?? 60,
+      objectIds,
+      models,
+      log,
+    });
+  };
+  const devices = endpoints;
 
   const started: SimulatedDevice[] = [];
   let stopping = false;
@@ -96,11 +103,14 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
   const queue = [...devices];
   await Promise.all(
     Array.from({ length: Math.min(REGISTER_CONCURRENCY, queue.length) }, async () => {
-      for (let device = queue.shift(); device !== undefined && !stopping; device = queue.shift()) {
+      for (let endpoint = queue.shift(); endpoint !== undefined && !stopping; endpoint = queue.shift()) {
+        let device: SimulatedDevice | undefined;
         try {
+          device = await create(endpoint);
           await device.start();
           started.push(device);
         } catch (err) {
+          await device?.stop();
           failed += 1;
           firstError ??= err instanceof Error ? err.message : String(err);
           progress?.note(`${failed} failed`);

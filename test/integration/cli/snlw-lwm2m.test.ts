@@ -131,6 +131,30 @@ describe('snlw device + snlw command', () => {
     }
   });
 
+  it('bootstraps from the gateway\'s bootstrap server (-b), then registers where the account says', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'snlw-bs-'));
+    const file = join(dir, 'bootstrap.json');
+    const account = (port: number): string => JSON.stringify({ endpoints: { '*': { server_uri: `coap://127.0.0.1:${port}`, security_mode: 'nosec', lifetime: 120 } } });
+    await writeFile(file, account(1));
+    const other = await startGatewayProcess([], { GATEWAY_BOOTSTRAP_CONFIG_FILE: file, GATEWAY_BOOTSTRAP_BIND: '127.0.0.1:0' });
+    try {
+      // The LwM2M port is known only now: point the account at it and reload (SIGHUP).
+      await writeFile(file, account(Number(other.env.GATEWAY_LWM2M_BIND?.split(':')[1])));
+      other.child.kill('SIGHUP');
+      await waitFor(() => other.output.stdout.includes('"bootstrap: configuration reloaded"'), () => other.output.stdout.slice(-800));
+      const started = other.output.stdout.split('\n').find((l) => l.includes('"bootstrap: server started"')) ?? '';
+      const listener = (JSON.parse(started) as { listeners: { host: string; port: number }[] }).listeners[0];
+      const run = await runSnlw(['device', '-i', 'bs-dev', '-b', `${listener?.host}:${listener?.port}`, '--duration', '1'], {});
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^bs-dev: bootstrap write \/0\/1 -> 2\.04$/m);
+      expect(run.stdout).toMatch(/^bs-dev: bootstrap finish -> 2\.04\nbs-dev: registered at 127\.0\.0\.1:\d+ as \/rd\/bs-dev \(lifetime 120 s, LwM2M 1\.1\)$/m);
+      expect(run.stdout).toContain('bs-dev: de-registered (2.02)');
+    } finally {
+      await other.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('many devices with -n register with plain progress lines, and all de-register when stopped', async () => {
     const run = await runSnlw(['device', '-i', 'fleet', '-n', '5', '--duration', '1'], gateway.env);
     expect(run.code).toBe(0);
