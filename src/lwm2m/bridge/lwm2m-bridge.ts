@@ -104,7 +104,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     }
     if (refused !== undefined) {
       // E.g. a broker ACL that allows per-device topics only: subscribe per device as before.
-      this.#logger.warn({ filter: shared.filter, err: refused }, 'lwm2m: shared command subscription refused; subscribing per device');
+      this.#logger.warn({ filter: shared.filter, err: refused }, 'shared command subscription refused; subscribing per device');
       this.#shared = undefined;
     }
   }
@@ -117,7 +117,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     // The register event is built now: a De-register arriving before the subscription completes must not change it.
     const event = registerEvent(reg);
     const done = this.#afterRegister(reg, previousMountpoint, event)
-      .catch((err: unknown) => this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: after-register steps failed'))
+      .catch((err: unknown) => this.#logger.warn({ endpoint: reg.endpoint, err }, 'after-register steps failed'))
       .finally(() => {
         if (this.#registering.get(reg) === done) this.#registering.delete(reg);
       });
@@ -130,7 +130,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     // Subscribe before announcing, so a command sent on the register event is not lost.
     await this.#subscribe(reg);
     if (this.#logger.isLevelEnabled('info')) {
-      this.#logger.info({ endpoint: reg.endpoint, peer: `${reg.peer.address}:${reg.peer.port}`, lwm2m: reg.lwm2m, lt: reg.lifetime }, 'lwm2m: registered');
+      this.#logger.info({ endpoint: reg.endpoint, peer: `${reg.peer.address}:${reg.peer.port}`, lwm2m: reg.lwm2m, lt: reg.lifetime }, 'registered');
     }
     this.#publish(deviceTopic(mountpoint, this.#config.translators, 'register'), this.#config.translators.register.qos, event);
     // De-registered (or expired) while subscribing: its deregister event follows this one; nothing to send.
@@ -162,7 +162,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   }
 
   deregistered(reg: Registration, reason: 'deregister' | 'expired'): void {
-    if (this.#logger.isLevelEnabled('info')) this.#logger.info({ endpoint: reg.endpoint, reason }, 'lwm2m: deregistered');
+    if (this.#logger.isLevelEnabled('info')) this.#logger.info({ endpoint: reg.endpoint, reason }, 'deregistered');
     this.#observations.removeEndpoint(reg.endpoint);
     this.#scheduler.discard(reg);
     this.#executor.abandon(reg);
@@ -218,12 +218,12 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     const endpoint = this.#shared === undefined ? this.#router.match(message.topic) : endpointFromTopic(this.#shared, message.topic);
     const reg = endpoint === undefined ? undefined : this.#store.get(endpoint);
     if (reg === undefined) {
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic: message.topic }, 'lwm2m: command for no registered device dropped');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic: message.topic }, 'command for no registered device dropped');
       return;
     }
     const parsed = parseCommand(message.payload);
     if (!parsed.ok) {
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'lwm2m: command rejected');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'command rejected');
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
       return;
     }
@@ -251,7 +251,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     try {
       await this.#session.subscribe([{ topic: filter, qos: commandSubscriptionQos(this.#config.translators.command.qos) }]);
     } catch (err) {
-      this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: command subscription failed');
+      this.#logger.warn({ endpoint: reg.endpoint, err }, 'command subscription failed');
     }
   }
 
@@ -262,7 +262,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     try {
       await this.#session.unsubscribe([filter]);
     } catch (err) {
-      this.#logger.debug({ filter, err }, 'lwm2m: unsubscribe failed');
+      this.#logger.debug({ filter, err }, 'unsubscribe failed');
     }
   }
 
@@ -272,13 +272,13 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     const invalid = checkTopicName(topic);
     if (invalid !== undefined) {
       this.stats.invalidTopics += 1;
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, reason: invalid }, 'lwm2m: publish to an invalid topic refused');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, reason: invalid }, 'publish to an invalid topic refused');
       return;
     }
     const json = typeof message === 'string' ? message : JSON.stringify(message);
     this.#session.publish({ topic, qos, retain: false, payload: Buffer.from(json) }).catch((err: unknown) => {
       this.stats.publishErrors += 1;
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, err }, 'lwm2m: publish failed');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, err }, 'publish failed');
     });
   }
 }

@@ -32,7 +32,7 @@ export function translatorOf(t: Lwm2mTranslators, kind: TopicKind): TranslatorCo
 
 /**
  * A device's topic of one kind. Computed when used instead of stored per
- * registration (issue #4: seven topic strings per device cost ~500 bytes);
+ * registration (seven topic strings per device cost ~500 bytes);
  * the mountpoint is the only per-device part.
  */
 export function deviceTopic(mountpoint: string, t: Lwm2mTranslators, kind: TopicKind): string {
@@ -61,7 +61,7 @@ export function firmwareNotifyTopic(mountpoint: string): string {
  * placeholder is `${endpoint_name}` and it fills whole topic levels (the
  * default `lwm2m/${endpoint_name}/`): that level becomes `+`, and the
  * endpoint is read back from the topic. One broker subscription instead of
- * one per device (issue #4). Other mountpoints (clientid, username,
+ * one per device. Other mountpoints (clientid, username,
  * peerhost, or no placeholder at all) keep one subscription per device.
  */
 export interface SharedCommandFilter {

@@ -300,7 +300,7 @@ export class CoapEndpoint {
     if (msg.type === 'NON' && !isRequestCode(msg.code) && firstOption(msg, CoapOption.OBSERVE) !== undefined) {
       // A NON notification: not remembered for deduplication. RFC 7641 §3.4's Observe ordering
       // already drops a repeated one (same Observe value: not fresh), and at 20,000 notifications/s
-      // one cache entry each for EXCHANGE_LIFETIME would hold millions of entries (issue #4).
+      // one cache entry each for EXCHANGE_LIFETIME would hold millions of entries.
       if (!this.#onResponse(msg, peer)) {
         this.#reply(peer, { type: 'RST', code: '0.00', messageId: msg.messageId, token: EMPTY, options: [], payload: EMPTY });
       }

@@ -204,7 +204,7 @@ export class CommandExecutor {
     if (block2 !== undefined && isSuccessCode(response.code)) {
       const block = decodeBlock(block2);
       if (block.num !== 0) {
-        if (this.#d.logger.isLevelEnabled('debug')) this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'lwm2m: notification block other than the first ignored');
+        if (this.#d.logger.isLevelEnabled('debug')) this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'notification block other than the first ignored');
         return true;
       }
       if (block.more) {
@@ -237,7 +237,7 @@ export class CommandExecutor {
         this.#untrack(reg, token);
         if (!done()) return;
         if (!isSuccessCode(rest.code)) {
-          this.#d.logger.debug({ endpoint: reg.endpoint, code: rest.code }, 'lwm2m: rest of a Block2 notification not delivered');
+          this.#d.logger.debug({ endpoint: reg.endpoint, code: rest.code }, 'rest of a Block2 notification not delivered');
           return;
         }
         const options = first.options.filter((o) => o.number !== CoapOption.BLOCK2 && o.number !== CoapOption.SIZE2);
@@ -247,11 +247,11 @@ export class CommandExecutor {
       },
       onReset: () => {
         this.#untrack(reg, token);
-        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'lwm2m: Block2 notification fetch reset');
+        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'Block2 notification fetch reset');
       },
       onTimeout: () => {
         this.#untrack(reg, token);
-        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'lwm2m: Block2 notification fetch timed out');
+        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'Block2 notification fetch timed out');
       },
     });
     obs.fetching = token;

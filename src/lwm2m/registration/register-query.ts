@@ -49,7 +49,7 @@ export interface RegisterParams {
 
 /**
  * Query parameters kept per registration (Register plus every Update merged
- * into it): bounds what a device can make the gateway store (issue #4).
+ * into it): bounds what a device can make the gateway store.
  */
 export const MAX_QUERY_PARAMS = 64;
 
