@@ -41,7 +41,9 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  // A bad bootstrap configuration file stops startup before anything listens (exit 2 as any bad config).
+  // Object definitions and the bootstrap file first: either one bad stops startup before any port is
+  // bound (exit 2 as any bad config).
+  const models = config.lwm2m.enable ? await loadModels(config.lwm2m.xml_dir, logger.child({ component: 'lwm2m' })) : undefined;
   const bootstrapFile = config.lwm2m.enable ? config.lwm2m.bootstrap?.config_file ?? '' : '';
   const bootstrapEntries = bootstrapFile === '' ? undefined : await loadBootstrapConfigFile(bootstrapFile);
   const provisionedCredentials = new InMemoryProvisionedCredentials();
@@ -55,8 +57,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     if (config.mqttsn.enable) {
       mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, logger: logger.child({ component: 'mqttsn' }) });
     }
-    if (config.lwm2m.enable) {
-      const models = await loadModels(config.lwm2m.xml_dir, logger);
+    if (models !== undefined) {
       lwm2m = await Lwm2mGateway.start({
         config: config.lwm2m,
         upstream,
@@ -79,7 +80,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     throw err;
   }
 
-  const stopStats = startStatsLog({ intervalMs: config.log.stats_interval, logger, mqttsn, lwm2m, upstream });
+  const stopStats = startStatsLog({ intervalMs: config.log.stats_interval, logger: logger.child({ component: 'main' }), mqttsn, lwm2m, upstream });
   let closing: Promise<void> | undefined;
   return {
     upstream,
@@ -96,10 +97,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     close(): Promise<void> {
       closing ??= (async () => {
         stopStats();
-        await http?.close().catch((err: unknown) => logger.error({ err }, 'error while stopping the HTTP listener'));
+        await http?.close().catch((err: unknown) => logger.child({ component: 'http' }).error({ err }, 'error while stopping the HTTP listener'));
         const results = await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);
         for (const result of results) {
-          if (result.status === 'rejected') logger.error({ err: result.reason }, 'error while stopping a protocol gateway');
+          if (result.status === 'rejected') logger.child({ component: 'main' }).error({ err: result.reason }, 'error while stopping a protocol gateway');
         }
         await upstream.close();
       })();

@@ -20,6 +20,8 @@ export interface GatewayConfig {
 
 export interface LogConfig {
   readonly level: LogLevel;
+  /** auto = pretty on a terminal, JSON otherwise. */
+  readonly format: 'auto' | 'json' | 'pretty';
   /** Period of the counters log line, ms; 0 = off. */
   readonly stats_interval: number;
 }
@@ -54,7 +56,7 @@ export interface UpstreamConfig {
   readonly aggregating?: AggregatingUpstreamConfig | undefined;
 }
 
-/** The aggregating mode's knobs (README: Upstream broker and modes). */
+/** The aggregating mode's knobs (docs/upstream-modes.md). */
 export interface AggregatingUpstreamConfig {
   /** External broker: MQTT connections shared by all devices. */
   readonly poolSize: number;

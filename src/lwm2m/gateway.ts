@@ -183,7 +183,7 @@ export class Lwm2mGateway {
               const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, listener);
               if (reply.reason !== undefined) stats.refusedRequests += 1;
               if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'lwm2m: request');
+                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'request');
               }
               return reply;
             },
@@ -223,7 +223,7 @@ export class Lwm2mGateway {
     sweepTimer.unref();
     const names = binds.map((b) => b.name);
     const gateway = new Lwm2mGateway({ udp, coap, names, session, sweepTimer, logger, store, bridge, stats, bootstrap, models, observer });
-    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
+    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'gateway started');
     return gateway;
   }
 
@@ -249,6 +249,6 @@ export class Lwm2mGateway {
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#udp.map((u) => u.close()));
     await this.#session.end();
-    this.#logger.info('lwm2m: gateway closed');
+    this.#logger.info('gateway closed');
   }
 }

@@ -42,14 +42,14 @@ export class UpstreamHealth {
       this.#lead = connection;
       this.#since = Date.now();
       this.outages += 1;
-      this.#logger.warn({ reason: reason ?? 'connection closed' }, 'upstream: broker connection lost');
+      this.#logger.warn({ reason: reason ?? 'connection closed' }, 'broker connection lost');
     }
   }
 
   /** A reconnect attempt is scheduled in `delayMs`. */
   reconnecting(connection: object, delayMs: number, reason: string | undefined): void {
     this.lost(connection, reason);
-    if (connection === this.#lead) this.#logger.warn({ delayMs, offline: this.#offline.size }, 'upstream: reconnecting to the broker');
+    if (connection === this.#lead) this.#logger.warn({ delayMs, offline: this.#offline.size }, 'reconnecting to the broker');
   }
 
   reconnected(connection: object): void {
@@ -66,7 +66,7 @@ export class UpstreamHealth {
   #afterRemoval(connection: object, back: boolean): void {
     if (this.#offline.size === 0) {
       this.#lead = undefined;
-      if (back) this.#logger.warn({ downMs: Date.now() - this.#since }, 'upstream: broker connection restored');
+      if (back) this.#logger.warn({ downMs: Date.now() - this.#since }, 'broker connection restored');
       return;
     }
     if (connection === this.#lead) this.#lead = this.#offline.values().next().value;

@@ -174,12 +174,11 @@ describe('entry point (npm start)', () => {
 
   it('runs MQTT-SN and LwM2M against the embedded broker, then shuts down in order on SIGTERM', async () => {
     const brokerPort = await freeTcpPort();
-    const httpPort = await freeTcpPort();
     const snPort = await freeUdpPort();
     const lwPort = await freeUdpPort();
     const file = await writeConfig({
       log: { level: 'info' },
-      http: { bind: `127.0.0.1:${httpPort}` },
+      http: { bind: '127.0.0.1:0' },
       upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
       mqttsn: { listeners: { udp: { default: { bind: `127.0.0.1:${snPort}` } } } },
       lwm2m: { listeners: { udp: { default: { bind: `127.0.0.1:${lwPort}` } } } },
@@ -216,7 +215,9 @@ describe('entry point (npm start)', () => {
       const registerEvent = received.find((m) => m.topic === 'lwm2m/entry-ep/response');
       expect(JSON.parse(registerEvent?.payload ?? '{}')).toMatchObject({ msgType: 'register', data: { ep: 'entry-ep', lt: 300 } });
 
-      // The HTTP listener of the real process: liveness, readiness, and the clients just seen.
+      // The HTTP listener of the real process (its port from the startup line): liveness, readiness, and the clients just seen.
+      const httpPort = Number(/"http":\{"host":"127\.0\.0\.1","port":(\d+)\}/.exec(output.stdout)?.[1]);
+      expect(httpPort).toBeGreaterThan(0);
       expect((await fetch(`http://127.0.0.1:${httpPort}/health`)).status).toBe(200);
       expect(await (await fetch(`http://127.0.0.1:${httpPort}/ready`)).json()).toMatchObject({ status: 'ready' });
       const clients = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v5/gateways/mqttsn/clients`)).json()) as { data: { clientid: string }[] };

@@ -55,25 +55,25 @@ describe('broker outage and reconnect are logged at warn, in order, once per out
 
       await broker.close();
       broker = undefined;
-      await until(() => lines.some((l) => l.msg === 'upstream: reconnecting to the broker'), 'the reconnecting line');
+      await until(() => lines.some((l) => l.msg === 'reconnecting to the broker'), 'the reconnecting line');
       expect(connector.health?.connected).toBe(false);
 
       broker = await EmbeddedBroker.start({ bind: `127.0.0.1:${port}`, logger: silentLogger() });
-      await until(() => lines.some((l) => l.msg === 'upstream: broker connection restored'), 'the restored line');
+      await until(() => lines.some((l) => l.msg === 'broker connection restored'), 'the restored line');
       expect(connector.health?.connected).toBe(true);
       expect(connector.health?.outages).toBe(1);
       expect(connector.health?.reconnects).toBeGreaterThanOrEqual(2);
 
-      const outage = lines.filter((l) => l.msg.startsWith('upstream: broker') || l.msg === 'upstream: reconnecting to the broker');
+      const outage = lines.filter((l) => l.msg.startsWith('broker connection') || l.msg === 'reconnecting to the broker');
       expect(outage.every((l) => l.level === WARN)).toBe(true);
-      expect(outage[0]?.msg).toBe('upstream: broker connection lost');
+      expect(outage[0]?.msg).toBe('broker connection lost');
       expect(typeof outage[0]?.reason).toBe('string');
-      expect(outage.filter((l) => l.msg === 'upstream: broker connection lost')).toHaveLength(1);
-      expect(outage.at(-1)?.msg).toBe('upstream: broker connection restored');
+      expect(outage.filter((l) => l.msg === 'broker connection lost')).toHaveLength(1);
+      expect(outage.at(-1)?.msg).toBe('broker connection restored');
       const reconnecting = outage.slice(1, -1);
       expect(reconnecting.length).toBeGreaterThanOrEqual(1);
       for (const l of reconnecting) {
-        expect(l.msg).toBe('upstream: reconnecting to the broker');
+        expect(l.msg).toBe('reconnecting to the broker');
         expect(l.delayMs).toBeGreaterThan(0);
       }
     });
