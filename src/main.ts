@@ -60,6 +60,8 @@ async function main(argv: readonly string[]): Promise<void> {
     'gateway running',
   );
   installShutdown(gateway, logger);
+  // SIGHUP re-reads psk_authentication.init_file; established DTLS sessions stay up.
+  process.on('SIGHUP', () => void gateway.reloadCredentials());
 }
 
 function installShutdown(gateway: RunningGateway, logger: Logger): void {

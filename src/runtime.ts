@@ -6,6 +6,8 @@ import { Lwm2mGateway } from './lwm2m/gateway.js';
 import { loadModelDirectory } from './lwm2m/model/xml-loader.js';
 import { createModelRegistry } from './lwm2m/model/registry.js';
 import { MqttSnGateway } from './mqttsn/gateway.js';
+import { PskStore } from './security/psk-store.js';
+import { loadPskFile, reloadPskFile } from './security/psk-loading.js';
 import { createUpstreamConnector } from './upstream/connector.js';
 import type { UpstreamConnector } from './upstream/types.js';
 
@@ -14,6 +16,10 @@ export interface RunningGateway {
   readonly upstream: UpstreamConnector;
   readonly mqttsn: MqttSnGateway | undefined;
   readonly lwm2m: Lwm2mGateway | undefined;
+  /** The PSK credentials both gateways check (the bootstrap server adds provisioned devices with `add`). */
+  readonly credentials: PskStore;
+  /** Re-reads psk_authentication.init_file (SIGHUP); sessions are not touched, the next handshake uses the new keys. */
+  reloadCredentials(): Promise<void>;
   /**
    * Ordered shutdown: stop listening and disconnect devices cleanly (both
    * protocols), then flush and close the upstream (embedded broker last).
@@ -22,16 +28,18 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const credentials = new PskStore();
+  await loadPskFile(credentials, config.psk_authentication, logger);
   const upstream = await createUpstreamConnector(config.upstream, logger);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
   try {
     if (config.mqttsn.enable) {
-      mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, logger: logger.child({ component: 'mqttsn' }) });
+      mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, credentials, logger: logger.child({ component: 'mqttsn' }) });
     }
     if (config.lwm2m.enable) {
       const models = await loadModels(config.lwm2m.xml_dir, logger);
-      lwm2m = await Lwm2mGateway.start({ config: config.lwm2m, upstream, models, logger: logger.child({ component: 'lwm2m' }) });
+      lwm2m = await Lwm2mGateway.start({ config: config.lwm2m, upstream, models, credentials, logger: logger.child({ component: 'lwm2m' }) });
     }
   } catch (err) {
     await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);
@@ -44,6 +52,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     upstream,
     mqttsn,
     lwm2m,
+    credentials,
+    reloadCredentials: () => reloadPskFile(credentials, config.psk_authentication, logger),
     close(): Promise<void> {
       closing ??= (async () => {
         const results = await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);

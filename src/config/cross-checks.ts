@@ -1,4 +1,4 @@
-import { parseBind } from '../transport/udp.js';
+import { parseBind } from '../transport/bind.js';
 import { formatDuration } from './duration.js';
 import type { GatewayConfig, ListenersConfig } from './types.js';
 
@@ -19,8 +19,9 @@ export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): v
   }
   for (const [name, section] of [['mqttsn', mqttsn], ['lwm2m', lwm2m]] as const) {
     const key = `${name}.listeners.udp`;
-    if (section.enable && !problems.has(key) && Object.keys(section.listeners.udp).length === 0) {
-      problems.add(key, section.listeners.udp, `needs at least one listener while ${name}.enable is true`);
+    const count = Object.keys(section.listeners.udp).length + Object.keys(section.listeners.dtls).length;
+    if (section.enable && !problems.has(key) && count === 0) {
+      problems.add(key, section.listeners.udp, `needs at least one listener (udp or dtls) while ${name}.enable is true`);
     }
   }
   checkBindClashes(
@@ -39,7 +40,10 @@ interface NamedBind {
 
 function listenerBinds(section: string, enabled: boolean, listeners: ListenersConfig): NamedBind[] {
   if (!enabled) return [];
-  return Object.entries(listeners.udp).map(([name, listener]) => ({ key: `${section}.listeners.udp.${name}.bind`, bind: listener.bind }));
+  return [
+    ...Object.entries(listeners.udp).map(([name, listener]) => ({ key: `${section}.listeners.udp.${name}.bind`, bind: listener.bind })),
+    ...Object.entries(listeners.dtls).map(([name, listener]) => ({ key: `${section}.listeners.dtls.${name}.bind`, bind: listener.bind })),
+  ];
 }
 
 /** Two UDP listeners on the same host and (non-ephemeral) port cannot both bind. */

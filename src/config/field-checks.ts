@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parseBind } from '../transport/udp.js';
+import { parseBind } from '../transport/bind.js';
 import { parsePath, formatPath } from '../lwm2m/path.js';
 import { isPlainObject, type ProblemSink } from './spec.js';
 

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Lwm2mConfig } from '../config/types.js';
 import { formatPeer, type Logger } from '../log.js';
-import { parseBind, UdpEndpoint, type BindAddress, type Peer } from '../transport/udp.js';
+import type { BindAddress, Peer } from '../transport/bind.js';
+import { listenerSpecs, openListeners, type OpenTransport } from '../transport/listeners.js';
+import type { DatagramTransport } from '../transport/types.js';
+import { admit } from '../security/admission.js';
+import { PskStore } from '../security/psk-store.js';
 import type { UpstreamConnector, UpstreamSession } from '../upstream/types.js';
 import { GatewayError } from '../errors.js';
 import { Lwm2mBridge } from './bridge/lwm2m-bridge.js';
@@ -22,15 +26,19 @@ export interface Lwm2mGatewayOptions {
   readonly upstream: UpstreamConnector;
   readonly models: ModelRegistry;
   readonly logger: Logger;
+  /** PSK credentials for the DTLS listeners and the plain-listener rules (empty store: no credentials). */
+  readonly credentials?: PskStore | undefined;
+  /** Replaces the real sockets (tests: the in-memory transport). */
+  readonly openTransport?: OpenTransport | undefined;
 }
 
 /**
  * LwM2M 1.0/1.1 server and MQTT bridge (EMQX gateway.lwm2m contract):
- * UDP listeners -> CoAP endpoint -> registration interface and downlink
+ * UDP and DTLS listeners -> CoAP endpoint -> registration interface and downlink
  * executor; one shared broker session for all devices; one sweep timer.
  */
 export class Lwm2mGateway {
-  readonly #udp: UdpEndpoint[];
+  readonly #transports: DatagramTransport[];
   readonly #coap: CoapEndpoint[];
   readonly #session: UpstreamSession;
   readonly #sweepTimer: NodeJS.Timeout;
@@ -38,8 +46,8 @@ export class Lwm2mGateway {
   readonly store: RegistrationStore;
   #closed = false;
 
-  private constructor(parts: { udp: UdpEndpoint[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore }) {
-    this.#udp = parts.udp;
+  private constructor(parts: { transports: DatagramTransport[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore }) {
+    this.#transports = parts.transports;
     this.#coap = parts.coap;
     this.#session = parts.session;
     this.#sweepTimer = parts.sweepTimer;
@@ -50,12 +58,9 @@ export class Lwm2mGateway {
   static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
     const { config, models } = opts;
     const logger = opts.logger;
-    const binds: { name: string; bind: BindAddress; recbuf: number; sndbuf: number }[] = [];
-    for (const [name, listener] of Object.entries(config.listeners.udp)) {
-      const bind = parseBind(listener.bind);
-      if (bind === undefined) throw new GatewayError('GW_ERR_CONFIG', `lwm2m.listeners.udp.${name}.bind: invalid address "${listener.bind}"`);
-      binds.push({ name, bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
-    }
+    const specs = listenerSpecs('lwm2m', config.listeners);
+    if (specs.length === 0) throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no listener configured');
+    const credentials = opts.credentials ?? new PskStore();
     const store = new RegistrationStore();
     let bridge: Lwm2mBridge | undefined;
     const session = await opts.upstream.open(
@@ -74,59 +79,60 @@ export class Lwm2mGateway {
         deregistered: (reg, reason) => bridge?.deregistered(reg, reason),
       },
     });
-    const udp: UdpEndpoint[] = [];
+    const transports: DatagramTransport[] = [];
     const coap: CoapEndpoint[] = [];
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
     bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();
-      for (const { name, bind, recbuf, sndbuf } of binds) {
-        const listener = coap.length;
-        let endpoint: CoapEndpoint | undefined;
-        const socket = await UdpEndpoint.open(
-          { bind, recvBufferSize: recbuf, sendBufferSize: sndbuf, logger, name },
-          (msg, rinfo) => endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
+      const opened = await openListeners(
+        specs,
+        { logger, pskLookup: (identity) => credentials.keyFor(identity), open: opts.openTransport },
+        (listener, msg, address, port) => coap[listener]?.handleDatagram(msg, address, port),
+      );
+      for (const [listener, { transport }] of opened.entries()) {
+        transports.push(transport);
+        coap.push(
+          new CoapEndpoint({
+            send: (data, port, address) => transport.send(data, port, address),
+            params: {
+              ackTimeoutMs: config.coap.ack_timeout,
+              ackRandomFactor: config.coap.ack_random_factor,
+              maxRetransmit: config.coap.max_retransmit,
+              maxBodySize: MAX_BODY_SIZE,
+            },
+            logger,
+            handlers: {
+              onActivity: (peer: Peer) => {
+                const reg = store.byPeer(peer);
+                if (reg === undefined) return;
+                registrar.touch(reg);
+                bridge?.deviceActive(reg);
+              },
+              onRequest: (msg: CoapMessage, peer: Peer) => {
+                const gate = (endpoint: string) => {
+                  const admission = admit(endpoint, transport.securityOf(peer.address, peer.port), credentials, config.plain_access);
+                  if (!admission.ok) logger.warn({ peer: formatPeer(peer.address, peer.port), endpoint, listener: opened[listener]?.key, reason: admission.reason }, 'lwm2m: refused (4.03)');
+                  return admission;
+                };
+                const reply = handleRdRequest(registrar, msg, peer, gate);
+                if (logger.isLevelEnabled('debug')) {
+                  logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
+                }
+                const reg = store.byPeer(peer);
+                if (reg !== undefined) reg.listener = listener;
+                return reply;
+              },
+              onUnmatchedResponse: (msg: CoapMessage) => bridge?.notification(msg) ?? false,
+            },
+          }),
         );
-        udp.push(socket);
-        endpoint = new CoapEndpoint({
-          send: (data, port, address) => socket.send(data, port, address),
-          params: {
-            ackTimeoutMs: config.coap.ack_timeout,
-            ackRandomFactor: config.coap.ack_random_factor,
-            maxRetransmit: config.coap.max_retransmit,
-            maxBodySize: MAX_BODY_SIZE,
-          },
-          logger,
-          handlers: {
-            onActivity: (peer: Peer) => {
-              const reg = store.byPeer(peer);
-              if (reg === undefined) return;
-              registrar.touch(reg);
-              bridge?.deviceActive(reg);
-            },
-            onRequest: (msg: CoapMessage, peer: Peer) => {
-              const reply = handleRdRequest(registrar, msg, peer);
-              if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
-              }
-              const reg = store.byPeer(peer);
-              if (reg !== undefined) reg.listener = listener;
-              return reply;
-            },
-            onUnmatchedResponse: (msg: CoapMessage) => bridge?.notification(msg) ?? false,
-          },
-        });
-        coap.push(endpoint);
       }
     } catch (err) {
-      await Promise.all(udp.map((u) => u.close()));
+      await Promise.all(transports.map((t) => t.close()));
       await session.end();
       throw err;
-    }
-    if (coap.length === 0) {
-      await session.end();
-      throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no UDP listener configured');
     }
     const sweepTimer = setInterval(
       () => {
@@ -137,13 +143,13 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store });
+    const gateway = new Lwm2mGateway({ transports, coap, session, sweepTimer, logger, store });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
     return gateway;
   }
 
   get addresses(): BindAddress[] {
-    return this.#udp.map((u) => u.address);
+    return this.#transports.map((t) => t.address);
   }
 
   async close(): Promise<void> {
@@ -151,7 +157,7 @@ export class Lwm2mGateway {
     this.#closed = true;
     clearInterval(this.#sweepTimer);
     await Promise.all(this.#coap.map((c) => c.close()));
-    await Promise.all(this.#udp.map((u) => u.close()));
+    await Promise.all(this.#transports.map((t) => t.close()));
     await this.#session.end();
     this.#logger.info('lwm2m: gateway closed');
   }

@@ -78,6 +78,12 @@ export class Dispatcher {
       case MsgType.CONNECT: {
         const existing = packet.clientId === '' ? undefined : ctx.table.byClientId(packet.clientId);
         if (existing !== undefined && !isTerminal(existing.state)) {
+          // A session moves to a new address only for a sender that may use its client id
+          // (else a plain CONNECT could take a secured client's session over).
+          if (!ctx.admit(peer, packet.clientId).ok) {
+            ctx.send(peer, { type: MsgType.CONNACK, returnCode: ReturnCode.NOT_SUPPORTED });
+            return;
+          }
           this.#moveTo(existing, peer, 'CONNECT');
           existing.lastHeard = ctx.now();
           this.#enqueue(existing, packet);
@@ -92,6 +98,10 @@ export class Dispatcher {
       case MsgType.PINGREQ: {
         const existing = packet.clientId === undefined ? undefined : ctx.table.byClientId(packet.clientId);
         if (existing !== undefined && (existing.state === SessionState.Asleep || existing.state === SessionState.Awake)) {
+          if (packet.clientId !== undefined && !ctx.admit(peer, packet.clientId).ok) {
+            ctx.stats.unexpected += 1;
+            return;
+          }
           this.#moveTo(existing, peer, 'PINGREQ');
           existing.lastHeard = ctx.now();
           this.#enqueue(existing, packet);

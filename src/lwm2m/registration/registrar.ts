@@ -1,5 +1,5 @@
 import type { Lwm2mConfig } from '../../config/types.js';
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
 import { renderMountpoint } from '../bridge/topics.js';
 import { LinkCache } from './link-cache.js';
 import type { ObjectLinks } from './object-links.js';
@@ -7,12 +7,23 @@ import { PackedQuery } from './packed-query.js';
 import { MAX_QUERY_PARAMS, checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
 import { registrationLocation, type Registration } from './registration.js';
 import type { RegistrationStore } from './store.js';
+import { NO_AUTH, type Admission } from '../../security/admission.js';
 
 /** Outcome of a registration interface operation, as a value (no CoAP types). */
 export type RdResult =
   | { readonly code: '2.01'; readonly location: readonly string[] }
   | { readonly code: '2.02' | '2.04' }
-  | { readonly code: '4.00' | '4.04'; readonly reason: string };
+  | { readonly code: '4.00' | '4.03' | '4.04'; readonly reason: string };
+
+/**
+ * Whether the sender may act as `endpoint` (its DTLS identity, or the plain
+ * listener rules: security/admission.ts). Every operation is checked: a
+ * plain Update or De-register must not move or end a secured registration.
+ */
+export type EndpointGate = (endpoint: string) => Admission;
+
+/** Plain UDP without credentials anywhere: everyone is admitted as `none`. */
+export const OPEN_GATE: EndpointGate = () => ({ ok: true, auth: NO_AUTH });
 
 export interface RegistrarEvents {
   /** New registration, or a re-registration that replaced one (`previousMountpoint` then set). */
@@ -42,10 +53,12 @@ export class Registrar {
     this.#now = opts.now ?? Date.now;
   }
 
-  register(queryOptions: readonly string[], payload: Buffer, peer: Peer): RdResult {
+  register(queryOptions: readonly string[], payload: Buffer, peer: Peer, gate: EndpointGate = OPEN_GATE): RdResult {
     const checked = checkRegisterQuery(parseQuery(queryOptions));
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
     const params = checked.value;
+    const admission = gate(params.endpoint);
+    if (!admission.ok) return { code: '4.03', reason: admission.reason };
     const links = this.#parseLinks(payload);
     if (typeof links === 'string') return { code: '4.00', reason: links };
     const now = this.#now();
@@ -70,6 +83,7 @@ export class Registrar {
       existing.clientId = clientId;
       existing.username = username;
       existing.mountpoint = mountpoint;
+      existing.auth = admission.auth;
       existing.lastSeen = now;
       existing.expiresAt = now + lifetimeMs + this.#config.lifetime_grace;
       this.#events.registered(existing, previousMountpoint);
@@ -89,6 +103,7 @@ export class Registrar {
       clientId,
       username,
       mountpoint,
+      auth: admission.auth,
       listener: 0,
       lastSeen: now,
       expiresAt: now + lifetimeMs + this.#config.lifetime_grace,
@@ -100,9 +115,11 @@ export class Registrar {
     return { code: '2.01', location: registrationLocation(reg) };
   }
 
-  update(endpoint: string, queryOptions: readonly string[], payload: Buffer, peer: Peer): RdResult {
+  update(endpoint: string, queryOptions: readonly string[], payload: Buffer, peer: Peer, gate: EndpointGate = OPEN_GATE): RdResult {
     const reg = this.#store.get(endpoint);
     if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
+    const admission = gate(endpoint);
+    if (!admission.ok) return { code: '4.03', reason: admission.reason };
     const query = parseQuery(queryOptions);
     const checked = checkUpdateQuery(query);
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
@@ -140,9 +157,11 @@ export class Registrar {
     return { code: '2.04' };
   }
 
-  deregister(endpoint: string): RdResult {
+  deregister(endpoint: string, gate: EndpointGate = OPEN_GATE): RdResult {
     const reg = this.#store.get(endpoint);
     if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
+    const admission = gate(endpoint);
+    if (!admission.ok) return { code: '4.03', reason: admission.reason };
     this.#store.remove(reg);
     this.#events.deregistered(reg, 'deregister');
     return { code: '2.02' };

@@ -19,6 +19,7 @@ import { upstreamIdentity } from '../upstream-link.js';
 export async function handleConnect(ctx: GatewayContext, session: Session, packet: Connect): Promise<void> {
   if (!checkProtocolId(ctx, session, packet)) return;
   if (!admit(ctx, session)) return;
+  if (!checkIdentity(ctx, session, packet)) return;
   await settleLiveSession(ctx, session, packet);
   applyConnectFields(ctx, session, packet);
   if (packet.will) {
@@ -37,11 +38,28 @@ function checkProtocolId(ctx: GatewayContext, session: Session, packet: Connect)
   return false;
 }
 
+/**
+ * The client id must match the peer's DTLS identity (or its PSK entry's
+ * name), and a client id that has credentials may not connect over plain
+ * UDP: CONNACK 0x03, as for any refused CONNECT. An empty client id (the
+ * gateway would generate one) matches no DTLS identity.
+ */
+function checkIdentity(ctx: GatewayContext, session: Session, packet: Connect): boolean {
+  const clientId = packet.clientId !== '' ? packet.clientId : (session.clientId ?? '');
+  const admission = ctx.admit(session.peer, clientId);
+  if (admission.ok) {
+    session.auth = admission.auth;
+    return true;
+  }
+  ctx.send(session.peer, { type: MsgType.CONNACK, returnCode: ReturnCode.NOT_SUPPORTED });
+  if (session.state === SessionState.Idle) dropNew(ctx, session);
+  return false;
+}
+
 /** Listener `max_connections`: a client not yet counted is refused with CONNACK 0x01 (congestion). */
 function admit(ctx: GatewayContext, session: Session): boolean {
   if (session.counted) return true;
-  const listeners = Object.values(ctx.config.listeners.udp);
-  const limit = listeners[session.peer.listener]?.max_connections ?? Number.POSITIVE_INFINITY;
+  const limit = ctx.listenerConfigs[session.peer.listener]?.max_connections ?? Number.POSITIVE_INFINITY;
   if (ctx.table.connections(session.peer.listener) < limit) return true;
   ctx.send(session.peer, { type: MsgType.CONNACK, returnCode: ReturnCode.CONGESTION });
   ctx.logger.warn({ peer: describePeer(session.peer), limit }, 'max_connections reached: CONNECT refused');
@@ -121,7 +139,14 @@ export async function finishConnect(ctx: GatewayContext, session: Session): Prom
   }
   activate(ctx, session);
   ctx.logger.info(
-    { clientId: session.clientId, peer: describePeer(session.peer), cleanSession: session.cleanSession, keepAlive: session.keepAliveMs / 1000 },
+    {
+      clientId: session.clientId,
+      peer: describePeer(session.peer),
+      cleanSession: session.cleanSession,
+      keepAlive: session.keepAliveMs / 1000,
+      auth: session.auth.auth,
+      identity: session.auth.identity,
+    },
     'MQTT-SN client connected',
   );
   ctx.delivery.resume(session);
