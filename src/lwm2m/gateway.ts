@@ -152,6 +152,11 @@ export class Lwm2mGateway {
     return this.#transports.map((t) => t.address);
   }
 
+  /** The open listeners, plain ones first, then DTLS ones (config order). */
+  get transports(): readonly DatagramTransport[] {
+    return this.#transports;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -101,6 +101,11 @@ export class MqttSnGateway implements GatewayContext {
     return this.#endpoints.map((endpoint) => endpoint.address);
   }
 
+  /** The open listeners, plain ones first, then DTLS ones (config order). */
+  get transports(): readonly DatagramTransport[] {
+    return this.#endpoints;
+  }
+
   /** Connected (or kept) client sessions. */
   get sessionCount(): number {
     return this.table.size;

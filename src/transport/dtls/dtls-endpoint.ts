@@ -102,6 +102,7 @@ export class DtlsEndpoint implements DatagramTransport {
   readonly #sessions = new Map<string, DtlsSession>();
   readonly #handshaking = new Set<DtlsSession>();
   #listener: NativeSession;
+  #lastCipher: string | undefined;
   #udp: UdpEndpoint | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #closed = false;
@@ -148,6 +149,11 @@ export class DtlsEndpoint implements DatagramTransport {
   /** Established sessions plus handshakes in progress. */
   get sessionCount(): number {
     return this.#sessions.size;
+  }
+
+  /** Cipher suite of the most recent completed handshake (OpenSSL name), for diagnostics. */
+  get lastCipher(): string | undefined {
+    return this.#lastCipher;
   }
 
   get handshakeCount(): number {
@@ -277,6 +283,7 @@ export class DtlsEndpoint implements DatagramTransport {
     this.#clearRetransmit(session);
     this.stats.handshakesCompleted += 1;
     const info = this.#native.peerInfo(session.native);
+    this.#lastCipher = info.cipher;
     if (info.pskIdentity !== undefined) {
       session.security = { mode: 'psk', identity: info.pskIdentity, cipher: info.cipher };
     } else if (info.subjectCN !== undefined && info.certificateVerified === true) {
