@@ -173,6 +173,8 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   static const unsigned char sid_ctx[] = "snlw-gateway";
   SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
   SSL_CTX_set_read_ahead(ctx, 1);
+  /* Idle sessions give their 16 KiB+ record buffers back: most devices are idle most of the time. */
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) return throw_openssl(env, "dtls_options.ciphers: no usable cipher");
   if (get_string_prop(env, opts, "certfile", certfile, sizeof certfile)) {
     if (SSL_CTX_use_certificate_chain_file(ctx, certfile) != 1) return throw_openssl(env, "dtls_options.certfile");
