@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
+import { dtls as dtlsClient } from 'node-dtls-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { silentLogger } from '../../../src/log.js';
@@ -317,5 +319,96 @@ describe('DTLS listener under hostile peers (hand-built ClientHellos)', () => {
     await vi.waitFor(() => expect(endpoint.stats.rateLimited).toBeGreaterThanOrEqual(1));
     expect(endpoint.handshakeCount).toBeLessThanOrEqual(3);
     await endpoint.close();
+  });
+});
+
+describe('DTLS session resumption (openssl s_client)', () => {
+  it('resumes a session by its id: the second handshake is abbreviated', async (ctx) => {
+    if (!(await hasOpenssl())) {
+      missingTool('openssl');
+      return ctx.skip();
+    }
+    const endpoint = await DtlsEndpoint.open(
+      {
+        bind: { host: '127.0.0.1', port: 0 },
+        name: 'resume',
+        logger: silentLogger(),
+        maxConnections: 10,
+        maxHandshakes: 10,
+        handshakeTimeoutMs: 3000,
+        handshakeRatePerSource: 0,
+        credentials: { ciphers: 'PSK-AES128-CCM8', verifyPeer: false, failIfNoPeerCert: false, pskLookup: (id) => (id === 'r1' ? Buffer.from('resume-key') : undefined) },
+      },
+      () => undefined,
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'gw-resume-'));
+    const sClient = (sessionArg: string[]): Promise<string> =>
+      new Promise((resolve) => {
+        const child = execFile(
+          'openssl',
+          ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${endpoint.address.port}`, '-psk_identity', 'r1', '-psk', Buffer.from('resume-key').toString('hex'), '-cipher', 'PSK-AES128-CCM8', ...sessionArg],
+          { timeout: 10_000 },
+          (_err, stdout) => resolve(String(stdout)),
+        );
+        child.stdin?.end();
+      });
+    try {
+      const first = await sClient(['-sess_out', join(dir, 'session.pem')]);
+      expect(first).toMatch(/New, TLSv1\.2, Cipher is PSK-AES128-CCM8/);
+      const second = await sClient(['-sess_in', join(dir, 'session.pem')]);
+      expect(second).toMatch(/Reused, TLSv1\.2, Cipher is PSK-AES128-CCM8/);
+    } finally {
+      await endpoint.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a client that reboots (RFC 6347 §4.2.8)', () => {
+  it('a new handshake from the address of a live session replaces that session', async () => {
+    let echo: DtlsEndpoint | undefined;
+    echo = await DtlsEndpoint.open(
+      {
+        bind: { host: '127.0.0.1', port: 0 },
+        name: 'echo',
+        logger: silentLogger(),
+        maxConnections: 10,
+        maxHandshakes: 10,
+        handshakeTimeoutMs: 3000,
+        handshakeRatePerSource: 0,
+        credentials: { ciphers: 'PSK-AES128-CCM8', verifyPeer: false, failIfNoPeerCert: false, pskLookup: () => Buffer.from('reboot-key') },
+      },
+      (msg, address, port) => echo?.send(Buffer.concat([Buffer.from('echo:'), msg]), port, address),
+    );
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
+    const localPort = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const connect = async (): Promise<dtlsClient.Socket> => {
+      const socket = dtlsClient.createSocket({ type: 'udp4', address: '127.0.0.1', port: echo?.address.port ?? 0, psk: { r: 'reboot-key' }, timeout: 3000, listenPort: localPort });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connected', () => resolve());
+        socket.once('error', reject);
+      });
+      return socket;
+    };
+    const roundTrip = (socket: dtlsClient.Socket, text: string): Promise<string> =>
+      new Promise((resolve) => {
+        socket.once('message', (msg: Buffer) => resolve(msg.toString()));
+        socket.send(Buffer.from(text));
+      });
+    try {
+      const before = await connect();
+      expect(await roundTrip(before, 'one')).toBe('echo:one');
+      // The device loses its state: its socket goes away without a close_notify.
+      (before as unknown as { udp: Socket }).udp.close();
+      const after = await connect();
+      expect(await roundTrip(after, 'two')).toBe('echo:two');
+      expect(echo.sessionCount).toBe(1);
+      expect(echo.stats.handshakesCompleted).toBe(2);
+      after.close();
+    } finally {
+      await echo.close();
+    }
   });
 });
