@@ -206,6 +206,8 @@ export interface Lwm2mTranslators {
   readonly update: TranslatorConfig;
   /** Not in EMQX: de-registration and lifetime expiry events. */
   readonly deregister: TranslatorConfig;
+  /** Not in EMQX: data pushed with the LwM2M 1.1 Send operation; absent = the response translator. */
+  readonly send?: TranslatorConfig | undefined;
 }
 
 export type AutoObserve = boolean | readonly string[];
@@ -222,6 +224,8 @@ export interface Lwm2mConfig {
   /** Default `lwm2m/${endpoint_name}/`; `${endpoint_name}`, `${clientid}`, `${username}`, `${peerhost}`. */
   readonly mountpoint: string;
   readonly translators: Lwm2mTranslators;
+  /** Accept the LwM2M 1.1 Send operation (POST /dp); false answers 4.04 as EMQX. */
+  readonly enable_send: boolean;
   readonly listeners: ListenersConfig;
   readonly plain_access: PlainAccess;
   /** EMQX compatibility only: no per-peer state exists before a Register, so nothing times out. */

@@ -13,6 +13,7 @@ import { CoapEndpoint } from './coap/coap-endpoint.js';
 import type { CoapMessage } from './coap/message.js';
 import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
+import { handleSendRequest, isSendRequest, type SendResourceDeps } from './reporting/send-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
 
@@ -81,6 +82,16 @@ export class Lwm2mGateway {
     });
     const transports: DatagramTransport[] = [];
     const coap: CoapEndpoint[] = [];
+    /**
+     * The registration at this address, unless it was made over a secured listener and this
+     * datagram came in on another one (a plain datagram with a forged source must not act for
+     * a DTLS device: no lifetime refresh, no Send, no notification).
+     */
+    const registrationAt = (peer: Peer, listener: number) => {
+      const reg = store.byPeer(peer);
+      if (reg === undefined || (reg.auth.auth !== 'none' && reg.listener !== listener)) return undefined;
+      return reg;
+    };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
     bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
     try {
@@ -93,6 +104,13 @@ export class Lwm2mGateway {
       );
       for (const [listener, { transport }] of opened.entries()) {
         transports.push(transport);
+        const send: SendResourceDeps = {
+          enabled: config.enable_send,
+          registrationOf: (peer) => registrationAt(peer, listener),
+          models,
+          deliver: (reg, content) => bridge?.sent(reg, content),
+          logger,
+        };
         coap.push(
           new CoapEndpoint({
             send: (data, port, address) => transport.send(data, port, address),
@@ -105,7 +123,7 @@ export class Lwm2mGateway {
             logger,
             handlers: {
               onActivity: (peer: Peer) => {
-                const reg = store.byPeer(peer);
+                const reg = registrationAt(peer, listener);
                 if (reg === undefined) return;
                 registrar.touch(reg);
                 bridge?.deviceActive(reg);
@@ -116,7 +134,7 @@ export class Lwm2mGateway {
                   if (!admission.ok) logger.warn({ peer: formatPeer(peer.address, peer.port), endpoint, listener: opened[listener]?.key, reason: admission.reason }, 'lwm2m: refused (4.03)');
                   return admission;
                 };
-                const reply = handleRdRequest(registrar, msg, peer, gate);
+                const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, gate);
                 if (logger.isLevelEnabled('debug')) {
                   logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
                 }
@@ -124,7 +142,7 @@ export class Lwm2mGateway {
                 if (reg !== undefined) reg.listener = listener;
                 return reply;
               },
-              onUnmatchedResponse: (msg: CoapMessage) => bridge?.notification(msg) ?? false,
+              onUnmatchedResponse: (msg: CoapMessage, peer: Peer) => (registrationAt(peer, listener) === undefined && store.byPeer(peer) !== undefined ? false : (bridge?.notification(msg) ?? false)),
             },
           }),
         );

@@ -15,7 +15,10 @@ import type { RegistrationStore } from '../registration/store.js';
 import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
-import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommandFilter } from './topics.js';
+import { versionRefusal } from './version-gate.js';
+import { deviceTopic, endpointFromTopic, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
+import { sendEvent } from '../reporting/send-event.js';
+import type { ContentEntry } from '../content/types.js';
 
 /**
  * The MQTT side of the LwM2M gateway: one shared upstream session, the
@@ -164,6 +167,12 @@ export class Lwm2mBridge implements RegistrarEvents {
     if (reg.queue !== undefined && reg.queue.length > 0) queueMicrotask(() => this.#scheduler.pump(reg));
   }
 
+  /** LwM2M 1.1 Send (POST /dp): the values on the send topic, in the notification value shape. */
+  sent(reg: Registration, content: readonly ContentEntry[]): void {
+    const t = this.#config.translators;
+    this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
+  }
+
   /** A CoAP response no request waited for: an observe notification, or false (the endpoint RSTs it). */
   notification(response: CoapMessage): boolean {
     return this.#executor.notification(response);
@@ -181,6 +190,12 @@ export class Lwm2mBridge implements RegistrarEvents {
     if (!parsed.ok) {
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'lwm2m: command rejected');
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
+      return;
+    }
+    const refusal = versionRefusal(parsed.command, reg.lwm2m);
+    if (refusal !== undefined) {
+      const { msgType, echo, reqPath } = parsed.command;
+      this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer({ msgType, echo, reqPath, reason: refusal }));
       return;
     }
     this.#scheduler.submit(reg, parsed.command);

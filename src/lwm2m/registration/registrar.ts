@@ -6,6 +6,7 @@ import type { ObjectLinks } from './object-links.js';
 import { PackedQuery } from './packed-query.js';
 import { MAX_QUERY_PARAMS, checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
 import { registrationLocation, type Registration } from './registration.js';
+import { objectVersionRefusal } from './version-rules.js';
 import type { RegistrationStore } from './store.js';
 import { NO_AUTH, type Admission } from '../../security/admission.js';
 
@@ -61,6 +62,8 @@ export class Registrar {
     if (!admission.ok) return { code: '4.03', reason: admission.reason };
     const links = this.#parseLinks(payload);
     if (typeof links === 'string') return { code: '4.00', reason: links };
+    const badVersion = objectVersionRefusal(params.lwm2m, links?.versionProblem);
+    if (badVersion !== undefined) return { code: '4.00', reason: badVersion };
     const now = this.#now();
     const username = params.query.get('imei') ?? params.endpoint;
     const clientId = params.query.get('device_id') ?? params.endpoint;
@@ -121,7 +124,7 @@ export class Registrar {
     const admission = gate(endpoint);
     if (!admission.ok) return { code: '4.03', reason: admission.reason };
     const query = parseQuery(queryOptions);
-    const checked = checkUpdateQuery(query);
+    const checked = checkUpdateQuery(query, reg.lwm2m);
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
     // An Update without parameters (the usual refresh) keeps the packed query as is.
     let merged: PackedQuery | undefined;
@@ -133,6 +136,8 @@ export class Registrar {
     }
     const links = this.#parseLinks(payload);
     if (typeof links === 'string') return { code: '4.00', reason: links };
+    const badVersion = objectVersionRefusal(reg.lwm2m, links?.versionProblem);
+    if (badVersion !== undefined) return { code: '4.00', reason: badVersion };
     if (merged !== undefined) reg.query = merged;
     if (checked.value.lifetime !== undefined) {
       reg.lifetime = checked.value.lifetime;
