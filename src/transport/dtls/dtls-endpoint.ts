@@ -10,6 +10,8 @@ import { SourceRateLimit } from './source-rate.js';
 
 /** Largest datagram the engine writes (handshake fragments included); fits IPv6's 1280-byte minimum MTU. */
 const DATAGRAM_MTU = 1200;
+/** RFC 6347 §4.1 / RFC 5246 §6.2.1: a record carries at most 2^14 bytes of plaintext. */
+const MAX_PLAINTEXT = 16_384;
 /** Handshake deadlines are checked this often. */
 const SWEEP_MS = 250;
 
@@ -56,6 +58,8 @@ export interface DtlsStats {
   overCapacity: number;
   /** Datagrams from peers without a session that are not a ClientHello. */
   strayDatagrams: number;
+  /** Outbound messages above one record's plaintext limit, not sent. */
+  oversizeSends: number;
 }
 
 interface DtlsSession {
@@ -91,6 +95,7 @@ export class DtlsEndpoint implements DatagramTransport {
     rateLimited: 0,
     overCapacity: 0,
     strayDatagrams: 0,
+    oversizeSends: 0,
   };
   readonly #native: DtlsNative;
   readonly #context: NativeContext;
@@ -174,6 +179,11 @@ export class DtlsEndpoint implements DatagramTransport {
     if (this.#closed) return;
     const session = this.#sessions.get(peerKey(address, port));
     if (session === undefined || !session.established) return;
+    if (data.length > MAX_PLAINTEXT) {
+      // One message is one record (CoAP over DTLS, RFC 7252 §9.1); OpenSSL would fail the session.
+      this.stats.oversizeSends += 1;
+      return;
+    }
     let out: Buffer | undefined;
     try {
       out = this.#native.write(session.native, data);

@@ -44,6 +44,16 @@ describe('LwM2M gateway on the in-memory transport', () => {
       expect(gateway.store.get('sensor-1')?.auth).toEqual({ auth: 'psk', identity: 'sensor-1' });
       expect(gateway.store.get('sensor-1')?.listener).toBe(1);
       expect(gateway.store.get('sensor-2')).toBeUndefined();
+      // A plain datagram from the same address (a forged source) does not refresh the secured registration.
+      const reg = gateway.store.get('sensor-1');
+      const seen = reg?.lastSeen ?? 0;
+      await new Promise((r) => setTimeout(r, 20));
+      device.send(encodeMessage({ type: 'CON', code: '0.00', messageId: 9, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }), plain?.address.port ?? 0, '127.0.0.1');
+      await vi.waitFor(() => expect(answers.map((a) => a.type)).toContain('RST'));
+      expect(reg?.lastSeen).toBe(seen);
+      // Over the secured listener it does.
+      device.send(encodeMessage({ type: 'CON', code: '0.00', messageId: 10, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }), secured?.address.port ?? 0, '127.0.0.1');
+      await vi.waitFor(() => expect(reg?.lastSeen).toBeGreaterThan(seen));
     } finally {
       await gateway.close();
       await upstream.close();
