@@ -19,6 +19,15 @@ import { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
 import { startTestUpstream, type TestUpstream } from '../../helpers/upstream.js';
 import { hasOpenssl, missingTool } from '../upstream/test-certificates.js';
 
+/** Overwrites bytes from `from` on with pseudo-random values (deterministic per call order). */
+let fillSeed = 12345;
+function randomFill(buf: Buffer, from: number): void {
+  for (let i = from; i < buf.length; i += 1) {
+    fillSeed = (fillSeed * 1103515245 + 12345) & 0x7fffffff;
+    buf[i] = fillSeed & 0xff;
+  }
+}
+
 const PSK_FILE = [
   'psk-dev:first-secret',
   'hex-dev:0x000102030405060708090a0b0c0d0e0f',
@@ -291,6 +300,25 @@ describe('DTLS listener under hostile peers (hand-built ClientHellos)', () => {
     // Records that are not a ClientHello from an unknown peer are dropped.
     c.socket.send(Buffer.from('garbage'), endpoint.address.port, '127.0.0.1');
     await vi.waitFor(() => expect(endpoint.stats.strayDatagrams).toBe(1));
+    await endpoint.close();
+  });
+
+  it('survives malformed ClientHellos (random bodies, truncations) and still completes a real handshake after them', async () => {
+    endpoint = await open({ timeoutMs: 300 });
+    const c = await client();
+    const valid = clientHello();
+    for (let i = 0; i < 300; i += 1) {
+      const bad = Buffer.from(valid);
+      randomFill(bad, 25 + (i % 40));
+      const truncated = i % 3 === 0 ? bad.subarray(0, 25 + (i % (bad.length - 25))) : bad;
+      c.socket.send(truncated, endpoint.address.port, '127.0.0.1');
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(endpoint.sessionCount).toBe(0);
+    const good = await client();
+    await startHandshake(good);
+    await vi.waitFor(() => expect(endpoint.handshakeCount).toBe(1));
     await endpoint.close();
   });
 
