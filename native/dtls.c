@@ -117,14 +117,24 @@ static void context_finalize(napi_env env, void *data, void *hint) {
   free(context);
 }
 
+/* 1: a non-empty string was copied; 0: absent or empty; -1: too long for `cap` (an error, never ignored). */
 static int get_string_prop(napi_env env, napi_value obj, const char *name, char *out, size_t cap) {
   napi_value v;
   napi_valuetype t;
   if (napi_get_named_property(env, obj, name, &v) != napi_ok) return 0;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return 0;
   size_t len;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return 0;
+  if (len >= cap) return -1;
   if (napi_get_value_string_utf8(env, v, out, cap, &len) != napi_ok) return 0;
-  return len > 0 && len < cap - 1;
+  return len > 0;
+}
+
+static napi_value throw_too_long(napi_env env, const char *name) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "dtls_options.%s: value too long", name);
+  napi_throw_error(env, "ERR_DTLS_CONFIG", buf);
+  return NULL;
 }
 
 static int get_bool_prop(napi_env env, napi_value obj, const char *name) {
@@ -145,8 +155,16 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value opts = argv[0];
-  static char ciphers[1024], certfile[4096], keyfile[4096], cafile[4096];
-  if (!get_string_prop(env, opts, "ciphers", ciphers, sizeof ciphers)) {
+  static char ciphers[4096], certfile[4096], keyfile[4096], cafile[4096];
+  int has_ciphers = get_string_prop(env, opts, "ciphers", ciphers, sizeof ciphers);
+  int has_cert = get_string_prop(env, opts, "certfile", certfile, sizeof certfile);
+  int has_key = get_string_prop(env, opts, "keyfile", keyfile, sizeof keyfile);
+  int has_ca = get_string_prop(env, opts, "cacertfile", cafile, sizeof cafile);
+  if (has_ciphers < 0) return throw_too_long(env, "ciphers");
+  if (has_cert < 0) return throw_too_long(env, "certfile");
+  if (has_key < 0) return throw_too_long(env, "keyfile");
+  if (has_ca < 0) return throw_too_long(env, "cacertfile");
+  if (!has_ciphers) {
     napi_throw_type_error(env, NULL, "ciphers expected");
     return NULL;
   }
@@ -166,7 +184,6 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   /* DTLS 1.2 only (DTLS 1.0 is deprecated, RFC 8996). */
   SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION);
-  /* The CCM_8 suites that LwM2M mandates carry a 64-bit tag: OpenSSL 3.0 allows them at level 0 only? Keep 1. */
   SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   SSL_CTX_set_cookie_generate_cb(ctx, cookie_generate);
   SSL_CTX_set_cookie_verify_cb(ctx, cookie_verify);
@@ -176,16 +193,20 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   /* Idle sessions give their 16 KiB+ record buffers back: most devices are idle most of the time. */
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) return throw_openssl(env, "dtls_options.ciphers: no usable cipher");
-  if (get_string_prop(env, opts, "certfile", certfile, sizeof certfile)) {
+  if (has_cert) {
     if (SSL_CTX_use_certificate_chain_file(ctx, certfile) != 1) return throw_openssl(env, "dtls_options.certfile");
-    if (!get_string_prop(env, opts, "keyfile", keyfile, sizeof keyfile)) {
+    if (!has_key) {
       napi_throw_error(env, "ERR_DTLS_CONFIG", "dtls_options.keyfile: required with certfile");
       return NULL;
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, keyfile, SSL_FILETYPE_PEM) != 1) return throw_openssl(env, "dtls_options.keyfile");
     if (SSL_CTX_check_private_key(ctx) != 1) return throw_openssl(env, "dtls_options.keyfile: does not match certfile");
   }
-  if (get_string_prop(env, opts, "cacertfile", cafile, sizeof cafile)) {
+  if (has_key && !has_cert) {
+    napi_throw_error(env, "ERR_DTLS_CONFIG", "dtls_options.certfile: required with keyfile");
+    return NULL;
+  }
+  if (has_ca) {
     if (SSL_CTX_load_verify_locations(ctx, cafile, NULL) != 1) return throw_openssl(env, "dtls_options.cacertfile");
   }
   if (get_bool_prop(env, opts, "verifyPeer")) {
