@@ -8,6 +8,7 @@ import {
   checkTopicName,
   checkTopicFilter,
   parseAutoObserve,
+  parseCipherList,
   parseHttpHeaders,
   parsePredefined,
 } from './field-checks.js';
@@ -74,7 +75,13 @@ function listeners(protocol: string, port: number): ObjectSpec {
       cacertfile: str(undefined, 'PEM CA certificate(s) that verify client certificates'),
       verify: oneOf('verify_none', ['verify_none', 'verify_peer'], 'verify_peer: ask for a client certificate and verify it against cacertfile'),
       fail_if_no_peer_cert: bool(false, 'with verify_peer: refuse clients that send no certificate (else they may still use PSK)'),
-      ciphers: str(DEFAULT_DTLS_CIPHERS, 'cipher suites, OpenSSL or IANA names, comma-separated; LwM2M mandates PSK-AES128-CCM8 and ECDHE-ECDSA-AES128-CCM8', { check: checkNonEmpty }),
+      ciphers: {
+        kind: 'custom',
+        typeLabel: 'string | string[]',
+        default: DEFAULT_DTLS_CIPHERS,
+        parse: parseCipherList,
+        description: 'cipher suites in preference order, OpenSSL or IANA names, comma-separated or a list; LwM2M mandates PSK-AES128-CCM8 and ECDHE-ECDSA-AES128-CCM8',
+      },
       handshake_timeout: dur('15s', 'a handshake not complete within this is dropped', 100, 10 * MINUTE),
       max_handshakes: int(1000, 1, 1_000_000, 'handshakes in progress at once (state exists only after the cookie round trip)'),
       handshake_rate_per_source: int(10, 0, 1_000_000, 'handshakes one source IP may start per second (burst twice that); 0 = no limit'),
