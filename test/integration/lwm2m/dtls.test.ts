@@ -93,8 +93,9 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
 
   const registered = (ep: string) => gateway.store.get(ep);
 
-  it.each(['coap-client-openssl', 'coap-client-gnutls'] as const)('%s registers over DTLS PSK; the register event says psk and the identity, never the key', async (build) => {
-    if (!tools.openssl || !tools.gnutls) return;
+  it.for(['coap-client-openssl', 'coap-client-gnutls'] as const)('%s registers over DTLS PSK; the register event says psk and the identity, never the key', async (build, ctx) => {
+    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+    if (!tools.openssl || !tools.gnutls) return ctx.skip();
     const ep = 'psk-dev';
     const topic = `lwm2m/${ep}/response`;
     await mqtt.subscribeAsync(topic, { qos: 1 });
@@ -108,8 +109,9 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
     gateway.store.remove(registered(ep) as NonNullable<ReturnType<typeof registered>>);
   });
 
-  it('negotiates TLS_PSK_WITH_AES_128_CCM_8 (LwM2M mandatory) and also serves TLS_PSK_WITH_AES_128_CBC_SHA256', async () => {
-    if (!tools.openssl) return;
+  it('negotiates TLS_PSK_WITH_AES_128_CCM_8 (LwM2M mandatory) and also serves TLS_PSK_WITH_AES_128_CBC_SHA256', async (ctx) => {
+    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+    if (!tools.openssl) return ctx.skip();
     const before = dtls.stats.handshakesCompleted;
     await coapClient('coap-client-openssl', registerArgs(dtlsPort, 'psk-dev', { identity: 'psk-dev', key: 'first-secret' }));
     expect(dtls.stats.handshakesCompleted).toBe(before + 1);
@@ -136,15 +138,17 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
     }
   });
 
-  it('a 0x... secret is hex bytes', async () => {
-    if (!tools.gnutls) return;
+  it('a 0x... secret is hex bytes', async (ctx) => {
+    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+    if (!tools.gnutls) return ctx.skip();
     // libcoap 4.3.1 passes -k as text: the key bytes 00..0f are not typable, so the store entry is
     // checked directly and the handshake uses a text key added at run time the same way.
     expect(credentials.keyFor('hex-dev')).toEqual(Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex'));
   });
 
-  it('refuses a wrong key, an unknown identity and an identity bound to another endpoint; nothing registers', async () => {
-    if (!tools.openssl || !tools.gnutls) return;
+  it('refuses a wrong key, an unknown identity and an identity bound to another endpoint; nothing registers', async (ctx) => {
+    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+    if (!tools.openssl || !tools.gnutls) return ctx.skip();
     const earlier = registered('psk-dev');
     if (earlier !== undefined) gateway.store.remove(earlier);
     const failedBefore = dtls.stats.handshakesFailed + dtls.stats.handshakeTimeouts;
@@ -161,8 +165,9 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
     expect(registered('other-dev')).toBeUndefined();
   });
 
-  it('an identity mapped to another name registers as that name only', async () => {
-    if (!tools.openssl) return;
+  it('an identity mapped to another name registers as that name only', async (ctx) => {
+    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+    if (!tools.openssl) return ctx.skip();
     credentials.add('runtime-id', Buffer.from('runtime-secret'), 'mapped-runtime');
     const refused = await coapClient('coap-client-openssl', registerArgs(dtlsPort, 'runtime-id', { identity: 'runtime-id', key: 'runtime-secret' }));
     expect(`${refused.stdout}${refused.stderr}`).toContain('4.03');
@@ -186,8 +191,9 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
     }
   });
 
-  it('a plain Update or De-register of a DTLS registration is refused (4.03) and does not move it', async () => {
-    if (!tools.openssl) return;
+  it('a plain Update or De-register of a DTLS registration is refused (4.03) and does not move it', async (ctx) => {
+    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+    if (!tools.openssl) return ctx.skip();
     await coapClient('coap-client-openssl', registerArgs(dtlsPort, 'psk-dev', { identity: 'psk-dev', key: 'first-secret' }));
     await vi.waitFor(() => expect(registered('psk-dev')?.auth.auth).toBe('psk'));
     const peerBefore = registered('psk-dev')?.peer;
@@ -202,8 +208,9 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
     }
   });
 
-  it('registers with an X.509 client certificate whose CN is the endpoint; refuses another CN and an untrusted CA', async () => {
-    if (!tools.openssl || certs === undefined) return;
+  it('registers with an X.509 client certificate whose CN is the endpoint; refuses another CN and an untrusted CA', async (ctx) => {
+    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+    if (!tools.openssl || certs === undefined) return ctx.skip();
     const pki = (cn: string, files: { certFile: string; keyFile: string }): string[] => [
       '-c', files.certFile, '-j', files.keyFile, '-C', certs?.caFile ?? '', '-n',
       '-m', 'post', '-e', '</3/0>', `coaps://127.0.0.1:${dtlsPort}/rd?ep=${cn}&lt=60&lwm2m=1.0`,
@@ -220,8 +227,9 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
     expect(registered('rogue')).toBeUndefined();
   });
 
-  it('reloads the PSK file without dropping sessions: new keys apply to the next handshake, removed ones are refused', async () => {
-    if (!tools.openssl) return;
+  it('reloads the PSK file without dropping sessions: new keys apply to the next handshake, removed ones are refused', async (ctx) => {
+    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+    if (!tools.openssl) return ctx.skip();
     const before = dtls.sessionCount;
     await writeFile(join(dir, 'psk.txt'), 'psk-dev:rotated-secret\nnew-dev:new-secret\n');
     expect((await credentials.load(join(dir, 'psk.txt'), ':')).problems).toEqual([]);
