@@ -56,12 +56,26 @@ async function main(argv: readonly string[]): Promise<void> {
       upstream: gateway.upstream.description,
       mqttsn: gateway.mqttsn?.addresses,
       lwm2m: gateway.lwm2m?.addresses,
+      lwm2mBootstrap: gateway.lwm2m?.bootstrap?.addresses,
     },
     'gateway running',
   );
   installShutdown(gateway, logger);
-  // SIGHUP re-reads psk_authentication.init_file; established DTLS sessions stay up.
-  process.on('SIGHUP', () => void gateway.reloadCredentials());
+  installReload(gateway, logger);
+}
+
+/**
+ * SIGHUP: read psk_authentication.init_file again (established DTLS sessions stay up) and the
+ * LwM2M bootstrap configuration file; a bad file is reported and changes nothing.
+ */
+function installReload(gateway: RunningGateway, logger: Logger): void {
+  process.on('SIGHUP', () => {
+    void gateway.reloadCredentials();
+    gateway.reloadBootstrap().catch((err: unknown) => {
+      const text = err instanceof Error ? err.message : String(err);
+      logger.error({ problems: text.split('\n') }, 'bootstrap configuration not reloaded; the previous one stays');
+    });
+  });
 }
 
 function installShutdown(gateway: RunningGateway, logger: Logger): void {

@@ -2,6 +2,8 @@ import { access } from 'node:fs/promises';
 import type { GatewayConfig } from './config/types.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
+import { loadBootstrapConfigFile } from './lwm2m/bootstrap/bootstrap-config-file.js';
+import { InMemoryProvisionedCredentials } from './lwm2m/bootstrap/credential-sink.js';
 import { Lwm2mGateway } from './lwm2m/gateway.js';
 import { loadModelDirectory } from './lwm2m/model/xml-loader.js';
 import { createModelRegistry } from './lwm2m/model/registry.js';
@@ -20,6 +22,13 @@ export interface RunningGateway {
   readonly credentials: PskStore;
   /** Re-reads psk_authentication.init_file (SIGHUP); sessions are not touched, the next handshake uses the new keys. */
   reloadCredentials(): Promise<void>;
+  /** PSK credentials the LwM2M bootstrap server provisioned (identity -> key, endpoint). */
+  readonly provisionedCredentials: InMemoryProvisionedCredentials;
+  /**
+   * Reads the LwM2M bootstrap configuration file again (SIGHUP). A bad file
+   * changes nothing: the ConfigError is thrown and the old configurations stay.
+   */
+  reloadBootstrap(): Promise<void>;
   /**
    * Ordered shutdown: stop listening and disconnect devices cleanly (both
    * protocols), then flush and close the upstream (embedded broker last).
@@ -30,6 +39,21 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const credentials = new PskStore();
   await loadPskFile(credentials, config.psk_authentication, logger);
+  // A bad bootstrap configuration file stops startup before anything listens (exit 2 as any bad config).
+  const bootstrapFile = config.lwm2m.enable ? config.lwm2m.bootstrap?.config_file ?? '' : '';
+  const bootstrapEntries = bootstrapFile === '' ? undefined : await loadBootstrapConfigFile(bootstrapFile);
+  const provisionedCredentials = new InMemoryProvisionedCredentials();
+  // Credentials the bootstrap server provisions are kept for inspection and go into the store the DTLS listeners use.
+  const provisionedSink = {
+    add(identity: string, key: Buffer, endpoint: string): void {
+      provisionedCredentials.add(identity, key, endpoint);
+      try {
+        credentials.add(identity, key, endpoint);
+      } catch (err) {
+        logger.warn({ identity, endpoint, reason: (err as Error).message }, 'provisioned PSK not usable by the DTLS listeners');
+      }
+    },
+  };
   const upstream = await createUpstreamConnector(config.upstream, logger);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
@@ -39,7 +63,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     }
     if (config.lwm2m.enable) {
       const models = await loadModels(config.lwm2m.xml_dir, logger);
-      lwm2m = await Lwm2mGateway.start({ config: config.lwm2m, upstream, models, credentials, logger: logger.child({ component: 'lwm2m' }) });
+      lwm2m = await Lwm2mGateway.start({
+        config: config.lwm2m,
+        upstream,
+        models,
+        credentials,
+        logger: logger.child({ component: 'lwm2m' }),
+        bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedSink },
+      });
     }
   } catch (err) {
     await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);
@@ -54,6 +85,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     lwm2m,
     credentials,
     reloadCredentials: () => reloadPskFile(credentials, config.psk_authentication, logger),
+    provisionedCredentials,
+    async reloadBootstrap(): Promise<void> {
+      const bootstrap = lwm2m?.bootstrap;
+      if (bootstrap === undefined) return;
+      bootstrap.replaceEntries(await loadBootstrapConfigFile(bootstrapFile));
+    },
     close(): Promise<void> {
       closing ??= (async () => {
         const results = await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);

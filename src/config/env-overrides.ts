@@ -31,6 +31,8 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'GATEWAY_LWM2M_ENABLE', key: 'lwm2m.enable', kind: 'boolean', description: 'true/false (also 1/0, on/off, yes/no)' },
   { name: 'GATEWAY_LWM2M_BIND', key: 'lwm2m.listeners.udp', kind: 'binds', description: 'comma-separated binds; replaces the LwM2M listeners with `default`, `default_2`, ...' },
   { name: 'GATEWAY_XML_DIR', key: 'lwm2m.xml_dir', kind: 'string', description: 'object XML directory (relative = to the package root)' },
+  { name: 'GATEWAY_BOOTSTRAP_CONFIG_FILE', key: 'lwm2m.bootstrap.config_file', kind: 'string', description: 'LwM2M bootstrap configuration file ("" = no bootstrap server)' },
+  { name: 'GATEWAY_BOOTSTRAP_BIND', key: 'lwm2m.bootstrap.listeners.udp', kind: 'binds', description: 'comma-separated binds; replaces the LwM2M bootstrap listeners with `default`, `default_2`, ...' },
 ];
 
 export interface EnvApplied {

@@ -12,6 +12,7 @@ import {
   parseHttpHeaders,
   parsePredefined,
 } from './field-checks.js';
+import { resolve as resolvePath } from 'node:path';
 import { resolveFromPackageRoot } from './package-root.js';
 import type {
   BooleanSpec,
@@ -51,10 +52,14 @@ const bytes = (def: number | string, description: string): ByteSizeSpec => ({ ki
 const obj = (description: string, fields: Record<string, Spec>, rest: Pick<ObjectSpec, 'aliases' | 'optional'> = {}): ObjectSpec => ({ kind: 'object', description, fields, ...rest });
 const qos: ChoiceSpec = { kind: 'choice', default: 0, values: [0, 1, 2], description: 'MQTT QoS used when publishing on / subscribing to this topic' };
 
-function listeners(protocol: string, port: number): ObjectSpec {
+function listeners(
+  protocol: string,
+  port: number,
+  maxConnections = { default: 102_400, description: 'most peers (sessions) this listener serves at once; further peers are refused' },
+): ObjectSpec {
   const entry = obj(`one ${protocol} UDP listener`, {
     bind: str(undefined, 'address to bind: "port", "host:port" or "[ipv6]:port"', { required: true, fromNumber: true, check: checkBind }),
-    max_connections: int(102_400, 1, 10_000_000, 'most peers (sessions) this listener serves at once; further peers are refused'),
+    max_connections: int(maxConnections.default, 1, 10_000_000, maxConnections.description),
     recbuf: bytes('4MB', 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style'),
     sndbuf: bytes('4MB', 'socket send buffer (SO_SNDBUF), bytes or "4MB"-style'),
   });
@@ -62,7 +67,7 @@ function listeners(protocol: string, port: number): ObjectSpec {
     kind: 'map',
     entry,
     nameLabel: '<name>',
-    default: { default: { bind: `0.0.0.0:${port}`, max_connections: 102_400, recbuf: '4MB', sndbuf: '4MB' } },
+    default: { default: { bind: `0.0.0.0:${port}`, max_connections: maxConnections.default, recbuf: '4MB', sndbuf: '4MB' } },
     description: `UDP listeners by name; a map given in the config replaces the default one (e.g. bind only "[::]:${port}")`,
   };
   const dtlsEntry = obj(`one ${protocol} DTLS 1.2 listener (docs/security.md)`, {
@@ -246,6 +251,10 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
     update: translator('response', 'update events are published here'),
     deregister: translator('response', 'de-registration and lifetime-expiry events are published here (not in EMQX)'),
     send: { ...translator('response', 'data devices push with the LwM2M 1.1 Send operation (POST /dp) is published here; absent = the response translator (not in EMQX)'), optional: true },
+    bootstrap: {
+      ...translator('response', 'bootstrap-request / bootstrap-finished / bootstrap-failed events of the bootstrap server are published here; absent = the register translator (not in EMQX)'),
+      optional: true,
+    },
   }),
   enable_send: bool(true, 'accept the LwM2M 1.1 Send operation (POST /dp) from registered devices; false answers it with 4.04, as EMQX (not in EMQX)'),
   listeners: listeners('LwM2M', 5683),
@@ -259,6 +268,16 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
     ack_timeout: dur('2s', 'ACK_TIMEOUT: initial retransmission timeout of confirmable messages', 10, MINUTE),
     ack_random_factor: num(1.5, 1, 10, 'ACK_RANDOM_FACTOR (must not be below 1.0)'),
     max_retransmit: int(4, 0, 20, 'MAX_RETRANSMIT'),
+  }),
+  bootstrap: obj('LwM2M bootstrap server (client-initiated bootstrap, LwM2M 1.1 TS §5.2; not in EMQX); runs only when config_file is set', {
+    config_file: str('', 'JSON file of per-endpoint bootstrap configurations (docs/bootstrap.md); "" = no bootstrap server', {
+      convert: (value) => (value === '' ? value : resolvePath(value)),
+    }),
+    listeners: listeners('LwM2M bootstrap', 5685, {
+      default: 1000,
+      description: 'most bootstrap sequences under way at once through this listener; beyond it the oldest sequence whose peer never answered makes room, else the request is answered 5.03',
+    }),
+    session_timeout: dur('2m', 'a bootstrap sequence not finished this long after its Bootstrap-Request fails (bootstrap-failed, reason session_timeout)', SECOND),
   }),
 });
 

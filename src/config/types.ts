@@ -208,6 +208,8 @@ export interface Lwm2mTranslators {
   readonly deregister: TranslatorConfig;
   /** Not in EMQX: data pushed with the LwM2M 1.1 Send operation; absent = the response translator. */
   readonly send?: TranslatorConfig | undefined;
+  /** Not in EMQX: bootstrap server events; absent = the register translator. */
+  readonly bootstrap?: TranslatorConfig | undefined;
 }
 
 export type AutoObserve = boolean | readonly string[];
@@ -239,6 +241,17 @@ export interface Lwm2mConfig {
   /** Extra time after lifetime before a registration expires, ms. */
   readonly lifetime_grace: number;
   readonly coap: CoapTransmissionConfig;
+  /** Optional in the type so hand-built configs stay valid (= no bootstrap server); resolveConfig always fills it. */
+  readonly bootstrap?: Lwm2mBootstrapConfig | undefined;
+}
+
+/** The LwM2M bootstrap server (client-initiated bootstrap, LwM2M 1.1 TS §5.2). */
+export interface Lwm2mBootstrapConfig {
+  /** Absolute path of the per-endpoint configurations (JSON); `""` = no bootstrap server. */
+  readonly config_file: string;
+  readonly listeners: ListenersConfig;
+  /** A sequence not finished this long after its Bootstrap-Request fails, ms. */
+  readonly session_timeout: number;
 }
 
 /** RFC 7252 §4.8 transmission parameters. */

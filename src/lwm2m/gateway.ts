@@ -16,6 +16,9 @@ import { handleRdRequest } from './registration/rd-resource.js';
 import { handleSendRequest, isSendRequest, type SendResourceDeps } from './reporting/send-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
+import type { BootstrapEntries } from './bootstrap/bootstrap-entry.js';
+import { BootstrapListeners } from './bootstrap/bootstrap-listeners.js';
+import type { ProvisionedCredentialSink } from './bootstrap/credential-sink.js';
 
 /** Largest Block2-reassembled response body (EMQX blockwise.max_body_size default 4 MB). */
 const MAX_BODY_SIZE = 4 * 1024 * 1024;
@@ -31,6 +34,8 @@ export interface Lwm2mGatewayOptions {
   readonly credentials?: PskStore | undefined;
   /** Replaces the real sockets (tests: the in-memory transport). */
   readonly openTransport?: OpenTransport | undefined;
+  /** The bootstrap server's entries (from lwm2m.bootstrap.config_file) and where provisioned PSKs go; absent = no bootstrap server. */
+  readonly bootstrap?: { readonly entries: BootstrapEntries; readonly credentials: ProvisionedCredentialSink } | undefined;
 }
 
 /**
@@ -45,15 +50,18 @@ export class Lwm2mGateway {
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #logger: Logger;
   readonly store: RegistrationStore;
+  /** The bootstrap server, when lwm2m.bootstrap.config_file is set. */
+  readonly bootstrap: BootstrapListeners | undefined;
   #closed = false;
 
-  private constructor(parts: { transports: DatagramTransport[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore }) {
+  private constructor(parts: { transports: DatagramTransport[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore; bootstrap: BootstrapListeners | undefined }) {
     this.#transports = parts.transports;
     this.#coap = parts.coap;
     this.#session = parts.session;
     this.#sweepTimer = parts.sweepTimer;
     this.#logger = parts.logger;
     this.store = parts.store;
+    this.bootstrap = parts.bootstrap;
   }
 
   static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
@@ -82,6 +90,7 @@ export class Lwm2mGateway {
     });
     const transports: DatagramTransport[] = [];
     const coap: CoapEndpoint[] = [];
+    let bootstrap: BootstrapListeners | undefined;
     /**
      * The registration at this address, unless it was made over a secured listener and this
      * datagram came in on another one (a plain datagram with a forged source must not act for
@@ -147,7 +156,20 @@ export class Lwm2mGateway {
           }),
         );
       }
+      if (opts.bootstrap !== undefined && config.bootstrap !== undefined && config.bootstrap.config_file !== '') {
+        bootstrap = await BootstrapListeners.start({
+          config: config.bootstrap,
+          coap: config.coap,
+          entries: opts.bootstrap.entries,
+          credentials: opts.bootstrap.credentials,
+          events: bridge,
+          logger,
+          keys: credentials,
+          openTransport: opts.openTransport,
+        });
+      }
     } catch (err) {
+      await bootstrap?.close();
       await Promise.all(transports.map((t) => t.close()));
       await session.end();
       throw err;
@@ -161,7 +183,7 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ transports, coap, session, sweepTimer, logger, store });
+    const gateway = new Lwm2mGateway({ transports, coap, session, sweepTimer, logger, store, bootstrap });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
     return gateway;
   }
@@ -179,6 +201,7 @@ export class Lwm2mGateway {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+    await this.bootstrap?.close();
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#transports.map((t) => t.close()));
     await this.#session.end();

@@ -34,8 +34,12 @@ export interface OpenListener {
   readonly transport: DatagramTransport;
 }
 
-/** Plain listeners first, then DTLS ones; a bad bind is a ConfigError naming the key. */
-export function listenerSpecs(section: 'mqttsn' | 'lwm2m', listeners: ListenersConfig): ListenerSpec[] {
+/**
+ * Plain listeners first, then DTLS ones; a bad bind is a ConfigError naming
+ * the key. `section` is the config path above `listeners` (`mqttsn`, `lwm2m`,
+ * `lwm2m.bootstrap`).
+ */
+export function listenerSpecs(section: string, listeners: ListenersConfig): ListenerSpec[] {
   const specs: ListenerSpec[] = [];
   const problems: { key: string; value: unknown; reason: string }[] = [];
   const add = (kind: 'udp' | 'dtls', name: string, udp: UdpListenerConfig, dtls: DtlsOptionsConfig | undefined): void => {

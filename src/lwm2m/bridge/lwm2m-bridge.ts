@@ -16,9 +16,11 @@ import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
 import { versionRefusal } from './version-gate.js';
-import { deviceTopic, endpointFromTopic, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
+import { deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
 import { sendEvent } from '../reporting/send-event.js';
 import type { ContentEntry } from '../content/types.js';
+import type { Peer } from '../../transport/bind.js';
+import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
 
 /**
  * The MQTT side of the LwM2M gateway: one shared upstream session, the
@@ -26,7 +28,7 @@ import type { ContentEntry } from '../content/types.js';
  * mountpoint allows it, else one filter per device), registration events,
  * command routing into the per-device scheduler.
  */
-export class Lwm2mBridge implements RegistrarEvents {
+export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   readonly #config: Lwm2mConfig;
   readonly #session: UpstreamSession;
   readonly #store: RegistrationStore;
@@ -158,6 +160,19 @@ export class Lwm2mBridge implements RegistrarEvents {
     const registering = this.#registering.get(reg);
     if (registering === undefined) finish();
     else void registering.then(finish);
+  }
+
+  /**
+   * A bootstrap server event, on the topic the device's register events
+   * would use (no registration exists yet: the mountpoint is rendered with
+   * the endpoint name for ${endpoint_name}, ${clientid} and ${username}).
+   */
+  publishBootstrapEvent(endpoint: string, peer: Peer, event: JsonObject): void {
+    const template = this.#config.mountpoint;
+    const mountpoint = template.includes('${')
+      ? renderMountpoint(template, { endpoint_name: endpoint, clientid: endpoint, username: endpoint, peerhost: peer.address })
+      : template;
+    this.#publish(deviceTopic(mountpoint, this.#config.translators, 'bootstrap'), translatorOf(this.#config.translators, 'bootstrap').qos, event);
   }
 
   // ------------------------------------------------------------ traffic

@@ -21,11 +21,13 @@ export function translatorTopic(mountpoint: string, translator: TranslatorConfig
 }
 
 /** The translators of a device's topics (topic = its rendered mountpoint + translator topic). */
-export type TopicKind = 'command' | 'response' | 'notify' | 'register' | 'update' | 'deregister' | 'send';
+export type TopicKind = 'command' | 'response' | 'notify' | 'register' | 'update' | 'deregister' | 'send' | 'bootstrap';
 
-/** The translator of a kind; `send` falls back to `response` when not configured. */
+/** The translator of a kind; `send` falls back to `response`, `bootstrap` to `register` when not configured. */
 export function translatorOf(t: Lwm2mTranslators, kind: TopicKind): TranslatorConfig {
-  return kind === 'send' ? (t.send ?? t.response) : t[kind];
+  if (kind === 'send') return t.send ?? t.response;
+  if (kind === 'bootstrap') return t.bootstrap ?? t.register;
+  return t[kind];
 }
 
 /**
