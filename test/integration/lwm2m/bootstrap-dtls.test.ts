@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dtls } from 'node-dtls-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CoapOption, decodeMessage, encodeMessage } from '../../../src/lwm2m/coap/message.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { loadBootstrapConfigFile } from '../../../src/lwm2m/bootstrap/bootstrap-config-file.js';
@@ -37,7 +39,7 @@ describe('bootstrap, then DTLS: the PSK the bootstrap server provisions is what 
     const config = resolveConfig({
       lwm2m: {
         listeners: { udp: { default: { bind: '127.0.0.1:0' } }, dtls: { default: { bind: '127.0.0.1:0' } } },
-        bootstrap: { config_file: file, listeners: { udp: { default: { bind: '127.0.0.1:0' } } } },
+        bootstrap: { config_file: file, listeners: { udp: { default: { bind: '127.0.0.1:0' } }, dtls: { default: { bind: '127.0.0.1:0' } } } },
       },
     }).lwm2m;
     upstream = await startTestUpstream();
@@ -81,6 +83,45 @@ describe('bootstrap, then DTLS: the PSK the bootstrap server provisions is what 
       expect((await plain.register('bs-dtls-dev', { lt: 60 })).code).toBe('4.03');
     } finally {
       await plain.close();
+    }
+  });
+
+  it('serves Bootstrap-Request over its DTLS listener; the ep must be the name the identity is bound to (else 4.00)', async () => {
+    keys.add('factory-id', Buffer.from('factory-key'), 'bs-dtls-dev');
+    const port = gateway.bootstrap?.addresses[1]?.port ?? 0;
+    const socket = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { 'factory-id': 'factory-key' }, timeout: 3000 });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connected', () => resolve());
+      socket.once('error', reject);
+    });
+    const request = (ep: string, mid: number): Promise<string> =>
+      new Promise((resolve) => {
+        const onMessage = (msg: Buffer): void => {
+          const answer = decodeMessage(msg);
+          if (answer.messageId !== mid) return;
+          socket.off('message', onMessage);
+          resolve(answer.code);
+        };
+        socket.on('message', onMessage);
+        socket.send(
+          encodeMessage({
+            type: 'CON',
+            code: '0.02',
+            messageId: mid,
+            token: Buffer.from([mid]),
+            options: [
+              { number: CoapOption.URI_PATH, value: Buffer.from('bs') },
+              { number: CoapOption.URI_QUERY, value: Buffer.from(`ep=${ep}`) },
+            ],
+            payload: Buffer.alloc(0),
+          }),
+        );
+      });
+    try {
+      expect(await request('someone-else', 1)).toBe('4.00');
+      expect(await request('bs-dtls-dev', 2)).toBe('2.04');
+    } finally {
+      socket.close();
     }
   });
 });
