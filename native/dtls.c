@@ -190,8 +190,6 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   static const unsigned char sid_ctx[] = "snlw-gateway";
   SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
   SSL_CTX_set_read_ahead(ctx, 1);
-  /* Idle sessions give their 16 KiB+ record buffers back: most devices are idle most of the time. */
-  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_set_cipher_list(ctx, ciphers) != 1) return throw_openssl(env, "dtls_options.ciphers: no usable cipher");
   if (has_cert) {
     if (SSL_CTX_use_certificate_chain_file(ctx, certfile) != 1) return throw_openssl(env, "dtls_options.certfile");
@@ -397,6 +395,11 @@ static napi_value handshake(napi_env env, napi_callback_info info) {
   napi_value records;
   CHECK(napi_create_array(env, &records));
   uint32_t count = 0;
+  /* Buffers are given back between datagrams (below); every operation first makes sure they exist. */
+  if (SSL_alloc_buffers(session->ssl) != 1) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
   if (!feed_input(env, session, argc > 1 ? argv[1] : undefined)) {
     state = -1;
     error = "input rejected";
@@ -447,6 +450,9 @@ static napi_value handshake(napi_env env, napi_callback_info info) {
       }
     }
   }
+  /* An established session holds nothing in its record buffers between datagrams: give them back
+   * (about 34 KiB per session; allocated again by the next operation). */
+  if (state == 1) (void)SSL_free_buffers(session->ssl);
   ERR_clear_error();
   napi_value result, state_value;
   CHECK(napi_create_array_with_length(env, 4, &result));
@@ -469,9 +475,12 @@ static napi_value write_data(napi_env env, napi_callback_info info) {
   size_t len;
   CHECK(napi_get_buffer_info(env, argv[1], &data, &len));
   ERR_clear_error();
+  if (SSL_alloc_buffers(session->ssl) != 1) return drain(env, session);
   if (len > 0 && SSL_is_init_finished(session->ssl)) (void)SSL_write(session->ssl, data, (int)len);
   ERR_clear_error();
-  return drain(env, session);
+  napi_value out = drain(env, session);
+  if (SSL_is_init_finished(session->ssl)) (void)SSL_free_buffers(session->ssl);
+  return out;
 }
 
 /* timeout(session) -> ms until the handshake retransmission timer fires, or -1 */
@@ -498,6 +507,7 @@ static napi_value handle_timeout(napi_env env, napi_callback_info info) {
   if (session == NULL) return NULL;
   g_env = env;
   ERR_clear_error();
+  if (SSL_alloc_buffers(session->ssl) != 1) return NULL;
   int rc = DTLSv1_handle_timeout(session->ssl);
   ERR_clear_error();
   napi_value result, ok;
@@ -550,7 +560,7 @@ static napi_value close_session(napi_env env, napi_callback_info info) {
   bool notify = false;
   if (argc >= 2) napi_get_value_bool(env, argv[1], &notify);
   ERR_clear_error();
-  if (notify && SSL_is_init_finished(session->ssl)) (void)SSL_shutdown(session->ssl);
+  if (notify && SSL_is_init_finished(session->ssl) && SSL_alloc_buffers(session->ssl) == 1) (void)SSL_shutdown(session->ssl);
   out = drain(env, session);
   ERR_clear_error();
   SSL_free(session->ssl);
