@@ -93,13 +93,18 @@ export class Lwm2mGateway {
     let bootstrap: BootstrapListeners | undefined;
     /**
      * The registration at this address, unless it was made over a secured listener and this
-     * datagram came in on another one (a plain datagram with a forged source must not act for
-     * a DTLS device: no lifetime refresh, no Send, no notification).
+     * datagram came in on another one, or from another identity (a plain datagram with a forged
+     * source, or another device's DTLS session, must not act for a DTLS device: no lifetime
+     * refresh, no Send, no notification).
      */
     const registrationAt = (peer: Peer, listener: number) => {
       const reg = store.byPeer(peer);
-      if (reg === undefined || (reg.auth.auth !== 'none' && reg.listener !== listener)) return undefined;
-      return reg;
+      if (reg === undefined || reg.auth.auth === 'none') return reg;
+      // Secured: only through its listener, and only while the DTLS session at this address proves the same
+      // identity (another device may have handshaken from the address since).
+      if (reg.listener !== listener) return undefined;
+      const security = transports[listener]?.securityOf(peer.address, peer.port);
+      return security !== undefined && security.mode === reg.auth.auth && security.identity === reg.auth.identity ? reg : undefined;
     };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
     bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });

@@ -36,7 +36,11 @@ export class Dispatcher {
     if (packet.type === MsgType.ADVERTISE || packet.type === MsgType.GWINFO) return; // other gateways' discovery traffic
     const session = ctx.table.atPeer(listener, address, port, nodeId);
     if (session !== undefined) {
-      if (packet.type === MsgType.CONNECT && session.clientId !== undefined && packet.clientId !== '' && packet.clientId !== session.clientId) {
+      // A client that proved a DTLS identity keeps its session only while the DTLS session at this
+      // address still proves that identity (another device may have handshaken from the address since).
+      if (session.auth.auth !== 'none' && !ctx.provesIdentity(listener, address, port, session.auth)) {
+        this.#displace(session);
+      } else if (packet.type === MsgType.CONNECT && session.clientId !== undefined && packet.clientId !== '' && packet.clientId !== session.clientId) {
         this.#displace(session);
       } else {
         session.lastHeard = ctx.now();
@@ -57,6 +61,7 @@ export class Dispatcher {
     if (packet.qos === -1) return;
     const session = ctx.table.atPeer(listener, address, port, nodeId);
     if (session === undefined || !isConnected(session.state)) return;
+    if (session.auth.auth !== 'none' && !ctx.provesIdentity(listener, address, port, session.auth)) return;
     session.lastHeard = ctx.now();
     if (session.queued >= MAX_SESSION_QUEUE) {
       ctx.stats.dropped += 1; // signals bypass the queue bound: do not let a flood grow it

@@ -3,7 +3,7 @@ import type { MqttSnConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { formatPeer } from '../log.js';
 import type { UdpListenerConfig } from '../config/types.js';
-import { admit, type Admission } from '../security/admission.js';
+import { admit, type Admission, type DeviceAuth } from '../security/admission.js';
 import { PskStore } from '../security/psk-store.js';
 import type { BindAddress } from '../transport/bind.js';
 import { listenerSpecs, openListeners, type ListenerSpec, type OpenTransport } from '../transport/listeners.js';
@@ -147,6 +147,11 @@ export class MqttSnGateway implements GatewayContext {
       this.logger.warn({ peer: describePeer(peer), clientId, listener: this.#specs[peer.listener]?.key, reason: admission.reason }, 'MQTT-SN CONNECT refused (0x03)');
     }
     return admission;
+  }
+
+  provesIdentity(listener: number, address: string, port: number, auth: DeviceAuth): boolean {
+    const security = this.#endpoints[listener]?.securityOf(address, port);
+    return security !== undefined && security.mode === auth.auth && security.identity === auth.identity;
   }
 
   reschedule(session: Session): void {

@@ -54,6 +54,14 @@ describe('LwM2M gateway on the in-memory transport', () => {
       // Over the secured listener it does.
       device.send(encodeMessage({ type: 'CON', code: '0.00', messageId: 10, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }), secured?.address.port ?? 0, '127.0.0.1');
       await vi.waitFor(() => expect(reg?.lastSeen).toBeGreaterThan(seen));
+      // Another device's DTLS session from the same address does not act for this registration.
+      secured?.setSecurity('127.0.0.5', device.address.port, { mode: 'psk', identity: 'intruder' });
+      const later = reg?.lastSeen ?? 0;
+      const rsts = answers.filter((a) => a.type === 'RST').length;
+      await new Promise((r) => setTimeout(r, 20));
+      device.send(encodeMessage({ type: 'CON', code: '0.00', messageId: 11, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }), secured?.address.port ?? 0, '127.0.0.1');
+      await vi.waitFor(() => expect(answers.filter((a) => a.type === 'RST').length).toBe(rsts + 1));
+      expect(reg?.lastSeen).toBe(later);
     } finally {
       await gateway.close();
       await upstream.close();

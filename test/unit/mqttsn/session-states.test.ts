@@ -58,6 +58,7 @@ function setup(mqttsn: Record<string, unknown> = {}, brokerRefuses = false) {
     now: () => Date.now(),
     listenerConfigs: Object.values(config.listeners.udp),
     admit: () => ({ ok: true, auth: NO_AUTH }),
+    provesIdentity: () => true,
     send: (_peer: SnPeer, packet: MqttSnPacket) => {
       sent.push(packet);
       return true;
