@@ -127,7 +127,16 @@ export class Lwm2mGateway {
         };
         coap.push(
           new CoapEndpoint({
-            send: (data, port, address) => transport.send(data, port, address),
+            send: (data, port, address) => {
+              // A request of ours (command, observe) to a DTLS-registered device goes out only over a DTLS session
+              // that still proves the device's identity, never to another device that took over its address.
+              if (isCoapRequest(data)) {
+                const peer = { address, port };
+                const reg = store.byPeer(peer);
+                if (reg !== undefined && reg.auth.auth !== 'none' && registrationAt(peer, listener) === undefined) return;
+              }
+              transport.send(data, port, address);
+            },
             params: {
               ackTimeoutMs: config.coap.ack_timeout,
               ackRandomFactor: config.coap.ack_random_factor,
@@ -212,4 +221,10 @@ export class Lwm2mGateway {
     await this.#session.end();
     this.#logger.info('lwm2m: gateway closed');
   }
+}
+
+/** RFC 7252 §3: code class 0 with a non-zero detail is a request (0.00 is an empty message). */
+function isCoapRequest(datagram: Buffer): boolean {
+  const code = datagram[1] ?? 0;
+  return code >= 0x01 && code <= 0x1f;
 }

@@ -1,3 +1,4 @@
+import { connectAsync } from 'mqtt';
 import { describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { silentLogger } from '../../../src/log.js';
@@ -62,6 +63,18 @@ describe('LwM2M gateway on the in-memory transport', () => {
       device.send(encodeMessage({ type: 'CON', code: '0.00', messageId: 11, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }), secured?.address.port ?? 0, '127.0.0.1');
       await vi.waitFor(() => expect(answers.filter((a) => a.type === 'RST').length).toBe(rsts + 1));
       expect(reg?.lastSeen).toBe(later);
+      // A command for sensor-1 is not sent to the intruder's session; once the session proves sensor-1 again, it is.
+      const mqtt = await connectAsync(upstream.url, { clientId: 'memory-transport-commander' });
+      try {
+        const requests = (): CoapMessage[] => answers.filter((a) => a.code === '0.01');
+        await mqtt.publishAsync('lwm2m/sensor-1/command', JSON.stringify({ reqID: 1, msgType: 'read', data: { path: '/3/0/0' } }), { qos: 1 });
+        await new Promise((r) => setTimeout(r, 300));
+        expect(requests()).toEqual([]);
+        secured?.setSecurity('127.0.0.5', device.address.port, { mode: 'psk', identity: 'sensor-1' });
+        await vi.waitFor(() => expect(requests().length).toBeGreaterThan(0), { timeout: 8000 });
+      } finally {
+        await mqtt.endAsync();
+      }
     } finally {
       await gateway.close();
       await upstream.close();
