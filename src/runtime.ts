@@ -69,6 +69,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         models,
         credentials,
         logger: logger.child({ component: 'lwm2m' }),
+        reconnect: { maxReconnectIntervalMs: config.upstream.client.maxReconnectInterval, offlineQueue: config.upstream.client.messageChannelDepth },
         bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedSink },
       });
     }
