@@ -9,7 +9,7 @@ export interface UdpEndpointOptions {
   readonly bind: BindAddress;
   /** Where the endpoint reports a receive buffer the kernel capped (burst loss must not be silent). */
   readonly logger?: Logger | undefined;
-  /** Listener name for that report (`listeners.udp.<name>`). */
+  /** Listener name for that report (the listener's config key). */
   readonly name?: string | undefined;
   /** SO_RCVBUF in bytes; bursts of small datagrams need a large one. */
   readonly recvBufferSize?: number;

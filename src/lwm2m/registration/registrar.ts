@@ -58,7 +58,7 @@ export class Registrar {
   readonly #events: RegistrarEvents;
   readonly #now: () => number;
   readonly #links = new LinkCache();
-  /** Registrations per listener (index of lwm2m.listeners.udp) and per source address. */
+  /** Registrations per listener (index: lwm2m.listeners.udp, then .dtls) and per source address. */
   readonly limits: RegistrationLimits;
 
   constructor(opts: { config: RegistrarConfig; store: RegistrationStore; events: RegistrarEvents; now?: () => number }) {
