@@ -16,11 +16,14 @@ WORKDIR /app
 # The DTLS addon (native/dtls.c) is compiled by npm ci against this Node's own headers and OpenSSL.
 RUN apt-get update && apt-get install -y --no-install-recommends g++ make python3 && rm -rf /var/lib/apt/lists/*
 # Dependencies first, so that source changes reuse the cached layer.
+# --ignore-scripts: the package's prepare script builds, which needs the sources copied below;
+# the DTLS addon is built explicitly instead.
 COPY package.json package-lock.json binding.gyp ./
 COPY native ./native
 COPY scripts/build-native.mjs ./scripts/
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm run build:native
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
 RUN npm run build
 
@@ -30,7 +33,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No compiler here: the addon built in the first stage is copied (same base image, same Node).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/build/Release/snlw_dtls.node ./build/Release/snlw_dtls.node
 COPY --from=build /app/dist ./dist
 COPY xml ./xml

@@ -20,6 +20,8 @@ export interface GatewayConfig {
 
 export interface LogConfig {
   readonly level: LogLevel;
+  /** auto = pretty on a terminal, JSON otherwise. */
+  readonly format: 'auto' | 'json' | 'pretty';
 }
 
 // ---------------------------------------------------------------- upstream
@@ -39,7 +41,7 @@ export interface UpstreamConfig {
   readonly aggregating?: AggregatingUpstreamConfig | undefined;
 }
 
-/** The aggregating mode's knobs (README: Upstream broker and modes). */
+/** The aggregating mode's knobs (docs/upstream-modes.md). */
 export interface AggregatingUpstreamConfig {
   /** External broker: MQTT connections shared by all devices. */
   readonly poolSize: number;

@@ -193,13 +193,13 @@ export class Lwm2mGateway {
               onRequest: (msg: CoapMessage, peer: Peer) => {
                 const gate = (endpoint: string) => {
                   const admission = admit(endpoint, transport.securityOf(peer.address, peer.port), credentials, config.plain_access);
-                  if (!admission.ok) logger.warn({ peer: formatPeer(peer.address, peer.port), endpoint, listener: opened[listener]?.key, reason: admission.reason }, 'lwm2m: refused (4.03)');
+                  if (!admission.ok) logger.warn({ peer: formatPeer(peer.address, peer.port), endpoint, listener: opened[listener]?.key, reason: admission.reason }, 'refused (4.03)');
                   return admission;
                 };
                 const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, listener, gate);
                 if (reply.reason !== undefined) stats.refusedRequests += 1;
                 if (logger.isLevelEnabled('debug')) {
-                  logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'lwm2m: request');
+                  logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'request');
                 }
                 return reply;
               },
@@ -236,7 +236,7 @@ export class Lwm2mGateway {
     );
     sweepTimer.unref();
     const gateway = new Lwm2mGateway({ transports, coap, session, sweepTimer, logger, store, bridge, stats, bootstrap });
-    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
+    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'gateway started');
     return gateway;
   }
 
@@ -257,7 +257,7 @@ export class Lwm2mGateway {
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#transports.map((t) => t.close()));
     await this.#session.end();
-    this.#logger.info('lwm2m: gateway closed');
+    this.#logger.info('gateway closed');
   }
 }
 

@@ -179,7 +179,7 @@ export class MqttSnGateway implements GatewayContext {
   async #listen(): Promise<void> {
     const opened = await openListeners(
       this.#specs,
-      { logger: this.logger, pskLookup: (identity) => this.#credentials.keyFor(identity), open: this.#openTransport },
+      { logger: this.logger, pskLookup: (identity) => this.#credentials.keyFor(identity), open: this.#openTransport, listeningMessage: 'MQTT-SN listening' },
       (listener, msg, address, port) => this.#onDatagram(listener, msg, address, port),
     );
     for (const { transport } of opened) this.#endpoints.push(transport);

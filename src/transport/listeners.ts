@@ -26,6 +26,8 @@ export interface ListenerDeps {
   /** PSK key by identity for DTLS listeners (the credential store). */
   readonly pskLookup?: ((identity: string) => Buffer | undefined) | undefined;
   readonly open?: OpenTransport | undefined;
+  /** Log message for each opened listener (default "listening"). */
+  readonly listeningMessage?: string | undefined;
 }
 
 /** An open listener and the key it was configured under. */
@@ -71,7 +73,7 @@ export async function openListeners(
       const index = opened.length;
       const transport = await open(spec, (msg, address, port) => onDatagram(index, msg, address, port));
       opened.push({ key: spec.key, transport });
-      deps.logger.info({ listener: spec.key, address: formatPeer(transport.address.host, transport.address.port) }, 'listening');
+      deps.logger.info({ listener: spec.key, address: formatPeer(transport.address.host, transport.address.port) }, deps.listeningMessage ?? 'listening');
     }
   } catch (err) {
     await Promise.allSettled(opened.map((l) => l.transport.close()));

@@ -16,7 +16,7 @@ import { NO_AUTH, type Admission } from '../../security/admission.js';
 export type RdResult =
   | { readonly code: '2.01'; readonly location: readonly string[] }
   | { readonly code: '2.02' | '2.04' }
-  | { readonly code: '4.00' | '4.03' | '4.04' | '4.13' | '5.03'; readonly reason: string };
+  | { readonly code: '4.00' | '4.03' | '4.04' | '4.12' | '4.13' | '5.03'; readonly reason: string };
 
 /**
  * Whether the sender may act as `endpoint` (its DTLS identity, or the plain
@@ -73,7 +73,7 @@ export class Registrar {
 
   register(queryOptions: readonly string[], payload: Buffer, peer: Peer, listener = 0, gate: EndpointGate = OPEN_GATE): RdResult {
     const checked = checkRegisterQuery(parseQuery(queryOptions));
-    if (!checked.ok) return { code: '4.00', reason: checked.reason };
+    if (!checked.ok) return { code: checked.code ?? '4.00', reason: checked.reason };
     const params = checked.value;
     const admission = gate(params.endpoint);
     if (!admission.ok) return { code: '4.03', reason: admission.reason };

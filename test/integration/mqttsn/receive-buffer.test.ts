@@ -70,7 +70,7 @@ describe('MQTT-SN listener receive buffer', () => {
     upstream = await startTestUpstream();
     const log = captureLines();
     gateway = await MqttSnGateway.start({ config, upstream: upstream.connector, logger: createLogger('info', log.stream) });
-    expect(log.records().some((r) => r['msg'] === 'listening' && r['listener'] === 'mqttsn.listeners.udp.default')).toBe(true);
+    expect(log.records().some((r) => r['msg'] === 'MQTT-SN listening' && r['listener'] === 'mqttsn.listeners.udp.default')).toBe(true);
     expect(log.records().filter((r) => r['level'] === 40)).toEqual([]);
   });
 });
