@@ -9,6 +9,8 @@ import { Lwm2mGateway } from './lwm2m/gateway.js';
 import { loadModelDirectory } from './lwm2m/model/xml-loader.js';
 import { createModelRegistry } from './lwm2m/model/registry.js';
 import { MqttSnGateway } from './mqttsn/gateway.js';
+import { PskStore } from './security/psk-store.js';
+import { loadPskFile, reloadPskFile } from './security/psk-loading.js';
 import { createUpstreamConnector } from './upstream/connector.js';
 import { packageRoot } from './config/package-root.js';
 import { GatewayActivity } from './http/activity.js';
@@ -26,6 +28,10 @@ export interface RunningGateway {
   readonly http: RunningHttp | undefined;
   /** What the HTTP layer observes of both gateways. */
   readonly activity: GatewayActivity;
+  /** The PSK credentials both gateways check (the bootstrap server adds provisioned devices with `add`). */
+  readonly credentials: PskStore;
+  /** Re-reads psk_authentication.init_file (SIGHUP); sessions are not touched, the next handshake uses the new keys. */
+  reloadCredentials(): Promise<void>;
   /** PSK credentials the LwM2M bootstrap server provisioned (identity -> key, endpoint). */
   readonly provisionedCredentials: InMemoryProvisionedCredentials;
   /**
@@ -41,12 +47,25 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const credentials = new PskStore();
+  await loadPskFile(credentials, config.psk_authentication, logger);
   // Object definitions and the bootstrap file first: either one bad stops startup before any port is
   // bound (exit 2 as any bad config).
   const models = config.lwm2m.enable ? await loadModels(config.lwm2m.xml_dir, logger.child({ component: 'lwm2m' })) : undefined;
   const bootstrapFile = config.lwm2m.enable ? config.lwm2m.bootstrap?.config_file ?? '' : '';
   const bootstrapEntries = bootstrapFile === '' ? undefined : await loadBootstrapConfigFile(bootstrapFile);
   const provisionedCredentials = new InMemoryProvisionedCredentials();
+  // Credentials the bootstrap server provisions are kept for inspection and go into the store the DTLS listeners use.
+  const provisionedSink = {
+    add(identity: string, key: Buffer, endpoint: string): void {
+      provisionedCredentials.add(identity, key, endpoint);
+      try {
+        credentials.add(identity, key, endpoint);
+      } catch (err) {
+        logger.warn({ identity, endpoint, reason: (err as Error).message }, 'provisioned PSK not usable by the DTLS listeners');
+      }
+    },
+  };
   const upstream = await createUpstreamConnector(config.upstream, logger);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
@@ -55,16 +74,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const startedAt = Date.now();
   try {
     if (config.mqttsn.enable) {
-      mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, logger: logger.child({ component: 'mqttsn' }) });
+      mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, credentials, logger: logger.child({ component: 'mqttsn' }) });
     }
     if (models !== undefined) {
       lwm2m = await Lwm2mGateway.start({
         config: config.lwm2m,
         upstream,
         models,
+        credentials,
         logger: logger.child({ component: 'lwm2m' }),
         reconnect: { maxReconnectIntervalMs: config.upstream.client.maxReconnectInterval, offlineQueue: config.upstream.client.messageChannelDepth },
-        bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedCredentials },
+        bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedSink },
       });
     }
     mqttsn?.observe(activity);
@@ -88,6 +108,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     lwm2m,
     http,
     activity,
+    credentials,
+    reloadCredentials: () => reloadPskFile(credentials, config.psk_authentication, logger),
     provisionedCredentials,
     async reloadBootstrap(): Promise<void> {
       const bootstrap = lwm2m?.bootstrap;

@@ -24,8 +24,8 @@ export function overview(ctx: HttpContext): Record<string, unknown> {
       buffered += s.pendingCount;
     }
   }
-  const udp = (list: { datagramsIn: number; datagramsOut: number }[]): { in: number; out: number } =>
-    list.reduce((a, c) => ({ in: a.in + c.datagramsIn, out: a.out + c.datagramsOut }), { in: 0, out: 0 });
+  const udp = (list: ({ datagramsIn: number; datagramsOut: number } | undefined)[]): { in: number; out: number } =>
+    list.reduce((a, c) => ({ in: a.in + (c?.datagramsIn ?? 0), out: a.out + (c?.datagramsOut ?? 0) }), { in: 0, out: 0 });
   const health = ctx.upstream.health;
   return {
     time: Date.now(),

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { formatPeer } from '../log.js';
-import { parseBind, type BindAddress } from '../transport/udp.js';
+import { parseBind, type BindAddress } from '../transport/bind.js';
 import { ConfigError } from '../errors.js';
 import { hasCredentials, hasValidCredentials, isCrossOriginWrite, isLocalHostHeader, isLoopback } from './auth.js';
 import { apiError, type HttpContext } from './context.js';

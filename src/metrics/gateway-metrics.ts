@@ -3,7 +3,7 @@ import type { Lwm2mGateway } from '../lwm2m/gateway.js';
 import { MsgType } from '../mqttsn/codec/constants.js';
 import type { MqttSnGateway } from '../mqttsn/gateway.js';
 import { SessionState } from '../mqttsn/session-state.js';
-import type { UdpEndpoint } from '../transport/udp.js';
+import type { DatagramTransport } from '../transport/types.js';
 import type { UpstreamConnector } from '../upstream/types.js';
 import type { GatewayActivity } from '../http/activity.js';
 import { COMMAND_OUTCOMES, LATENCY_BUCKETS } from './command-latency.js';
@@ -23,7 +23,8 @@ type LabelValues = Record<string, string>;
 interface ListenerRef {
   readonly protocol: 'mqttsn' | 'lwm2m';
   readonly listener: string;
-  readonly udp: UdpEndpoint;
+  readonly transport: 'udp' | 'dtls';
+  readonly udp: DatagramTransport;
 }
 
 /** MsgType names of MQTT-SN v1.2 §5.2.2, for the msg_type label (created at 0). */
@@ -40,8 +41,8 @@ export function createGatewayMetrics(src: MetricSources): Registry {
   const p = METRIC_PREFIX;
 
   const listeners = (): ListenerRef[] => [
-    ...(src.mqttsn?.listeners ?? []).map((l) => ({ protocol: 'mqttsn' as const, listener: l.name, udp: l.endpoint })),
-    ...(src.lwm2m?.listeners ?? []).map((l) => ({ protocol: 'lwm2m' as const, listener: l.name, udp: l.udp })),
+    ...(src.mqttsn?.listeners ?? []).map((l) => ({ protocol: 'mqttsn' as const, listener: l.name, transport: l.kind, udp: l.endpoint })),
+    ...(src.lwm2m?.listeners ?? []).map((l) => ({ protocol: 'lwm2m' as const, listener: l.name, transport: l.kind, udp: l.udp })),
   ];
 
   /** A counter whose value is copied from plain fields at scrape time. */
@@ -74,13 +75,13 @@ export function createGatewayMetrics(src: MetricSources): Registry {
 
   // ---------------------------------------------------------------- UDP, both protocols
   const perListener = (field: 'datagramsIn' | 'datagramsOut' | 'bytesIn' | 'bytesOut') => (): [LabelValues, number][] =>
-    listeners().map((l) => [{ protocol: l.protocol, listener: l.listener }, l.udp.counters[field]]);
-  counter('udp_datagrams_received_total', 'UDP datagrams received, per protocol and listener', ['protocol', 'listener'], perListener('datagramsIn'));
-  counter('udp_datagrams_sent_total', 'UDP datagrams sent, per protocol and listener', ['protocol', 'listener'], perListener('datagramsOut'));
-  counter('udp_received_bytes_total', 'UDP payload bytes received, per protocol and listener', ['protocol', 'listener'], perListener('bytesIn'));
-  counter('udp_sent_bytes_total', 'UDP payload bytes sent, per protocol and listener', ['protocol', 'listener'], perListener('bytesOut'));
-  counter('udp_send_errors_total', 'UDP sends the kernel refused, per protocol and listener', ['protocol', 'listener'], () =>
-    listeners().map((l) => [{ protocol: l.protocol, listener: l.listener }, l.udp.sendErrors]),
+    listeners().map((l) => [{ protocol: l.protocol, transport: l.transport, listener: l.listener }, l.udp.counters?.[field] ?? 0]);
+  counter('udp_datagrams_received_total', 'UDP datagrams received, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('datagramsIn'));
+  counter('udp_datagrams_sent_total', 'UDP datagrams sent, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('datagramsOut'));
+  counter('udp_received_bytes_total', 'UDP payload bytes received, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('bytesIn'));
+  counter('udp_sent_bytes_total', 'UDP payload bytes sent, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('bytesOut'));
+  counter('udp_send_errors_total', 'UDP sends the kernel refused, per protocol and listener', ['protocol', 'transport', 'listener'], () =>
+    listeners().map((l) => [{ protocol: l.protocol, transport: l.transport, listener: l.listener }, l.udp.sendErrors]),
   );
 
   // ---------------------------------------------------------------- MQTT-SN

@@ -18,12 +18,12 @@ export function startStatsLog(opts: { intervalMs: number; logger: Logger; mqttsn
     let datagramsIn = 0;
     let datagramsOut = 0;
     for (const l of sn?.listeners ?? []) {
-      datagramsIn += l.endpoint.counters.datagramsIn;
-      datagramsOut += l.endpoint.counters.datagramsOut;
+      datagramsIn += (l.endpoint.counters?.datagramsIn ?? 0);
+      datagramsOut += (l.endpoint.counters?.datagramsOut ?? 0);
     }
     for (const l of lw?.listeners ?? []) {
-      datagramsIn += l.udp.counters.datagramsIn;
-      datagramsOut += l.udp.counters.datagramsOut;
+      datagramsIn += (l.udp.counters?.datagramsIn ?? 0);
+      datagramsOut += (l.udp.counters?.datagramsOut ?? 0);
     }
     const health = opts.upstream.health;
     opts.logger.info(
