@@ -146,7 +146,8 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
   const status = many && isTerminal() ? setInterval(() => {
     const requests = started.reduce((n, d) => n + d.counters.requests, 0);
     const notifications = started.reduce((n, d) => n + d.counters.notifications, 0);
-    process.stderr.write(`\r\x1b[2Ksnlw device: ${started.length} registered, ${requests} requests answered, ${notifications} notifications (Ctrl-C to de-register)`);
+    const sends = sendIntervalSeconds === undefined ? '' : `, ${started.reduce((n, d) => n + d.counters.sends, 0)} sends`;
+    process.stderr.write(`\r\x1b[2Ksnlw device: ${started.length} registered, ${requests} requests answered, ${notifications} notifications${sends} (Ctrl-C to de-register)`);
   }, 500) : undefined;
 
   await new Promise<void>((resolveWait) => {

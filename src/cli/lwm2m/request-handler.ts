@@ -47,6 +47,8 @@ export class RequestHandler {
   constructor(
     private readonly state: DeviceState,
     private readonly models: ModelRegistry,
+    /** Whether the composite operations are offered (LwM2M 1.1 and later; a 1.0 device answers them 4.05). */
+    private readonly compositeOperations = true,
   ) {
     this.#composite = new CompositeRequests(state, models, this.observations);
   }
@@ -56,6 +58,7 @@ export class RequestHandler {
     const text = `/${segments.join('/')}`;
     // LwM2M 1.1 Transport §6.4: the composite operations address the root.
     if (req.code === '0.05' || req.code === '0.07') {
+      if (!this.compositeOperations) return { answer: { code: '4.05' }, summary: `${req.code} ${text} -> 4.05 (no composite operations in LwM2M 1.0)` };
       if (segments.length > 0) return { answer: { code: '4.05' }, summary: `${req.code} ${text} -> 4.05 (composite operations address the root)` };
       return req.code === '0.05' ? this.#composite.fetch(req) : this.#composite.ipatch(req);
     }

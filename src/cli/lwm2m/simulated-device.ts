@@ -63,7 +63,7 @@ export class SimulatedDevice {
     this.#options = options;
     const binding = options.queueMode && options.lwm2mVersion === '1.0' ? 'UQ' : 'U';
     this.#state = new DeviceState(options.models, options.objectIds, options.endpoint, options.lifetime, binding);
-    this.#handler = new RequestHandler(this.#state, options.models);
+    this.#handler = new RequestHandler(this.#state, options.models, options.lwm2mVersion !== '1.0');
   }
 
   get endpoint(): string {
@@ -88,7 +88,7 @@ export class SimulatedDevice {
     this.#timers.push(setInterval(() => void this.#update(), updateEvery * 1000));
     this.#stayAwake();
     if (o.sendIntervalSeconds !== undefined) {
-      await this.#send();
+      void this.#send();
       this.#timers.push(setInterval(() => void this.#send(), o.sendIntervalSeconds * 1000));
     }
   }

@@ -174,6 +174,13 @@ describe('simulated device: composite operations (LwM2M 1.1 FETCH / iPATCH at th
     expect(composite.observations.size).toBe(0);
   });
 
+  it('a device of LwM2M 1.0 answers the composite operations 4.05', () => {
+    const old = new RequestHandler(compositeState, models, false);
+    const paths = encodeCompositePaths(ContentFormat.SENML_JSON, [parsePath('/3/0/0')]);
+    expect(old.handle(request('0.05', '', { format: ContentFormat.SENML_JSON, payload: paths })).answer.code).toBe('4.05');
+    expect(old.handle(request('0.07', '', { format: ContentFormat.SENML_JSON, payload: Buffer.from('[{"n":"/3/0/14","vs":"x"}]') })).answer.code).toBe('4.05');
+  });
+
   it('pmin / pmax of a composite observation: the smallest among its paths', () => {
     composite.handle(request('0.03', '/3/0/9', { query: ['pmin=5', 'pmax=30'] }));
     composite.handle(request('0.03', '/3303/0', { query: ['pmin=2', 'pmax=60'] }));
