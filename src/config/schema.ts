@@ -50,18 +50,26 @@ const bytes = (def: number | string, description: string): ByteSizeSpec => ({ ki
 const obj = (description: string, fields: Record<string, Spec>, rest: Pick<ObjectSpec, 'aliases' | 'optional'> = {}): ObjectSpec => ({ kind: 'object', description, fields, ...rest });
 const qos: ChoiceSpec = { kind: 'choice', default: 0, values: [0, 1, 2], description: 'MQTT QoS used when publishing on / subscribing to this topic' };
 
+/**
+ * 64 MiB: a burst of 100,000 small datagrams from 100 devices (about 800 bytes of kernel
+ * accounting each) outruns one JavaScript thread; the socket must hold most of it. The
+ * kernel caps the request at net.core.rmem_max and the transport then warns at startup
+ * with the exact sysctl.
+ */
+const DEFAULT_RECBUF = '64MB';
+
 function listeners(protocol: string, port: number): ObjectSpec {
   const entry = obj(`one ${protocol} UDP listener`, {
     bind: str(undefined, 'address to bind: "port", "host:port" or "[ipv6]:port"', { required: true, fromNumber: true, check: checkBind }),
     max_connections: int(102_400, 1, 10_000_000, 'most peers (sessions) this listener serves at once; further peers are refused'),
-    recbuf: bytes('4MB', 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style'),
+    recbuf: bytes(DEFAULT_RECBUF, 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style; above net.core.rmem_max the kernel caps it and a warning names the sysctl'),
     sndbuf: bytes('4MB', 'socket send buffer (SO_SNDBUF), bytes or "4MB"-style'),
   });
   const udp: MapSpec = {
     kind: 'map',
     entry,
     nameLabel: '<name>',
-    default: { default: { bind: `0.0.0.0:${port}`, max_connections: 102_400, recbuf: '4MB', sndbuf: '4MB' } },
+    default: { default: { bind: `0.0.0.0:${port}`, max_connections: 102_400, recbuf: DEFAULT_RECBUF, sndbuf: '4MB' } },
     description: `UDP listeners by name; a map given in the config replaces the default one (e.g. bind only "[::]:${port}")`,
   };
   return obj(`${protocol} listeners (EMQX shape)`, { udp });
@@ -138,7 +146,11 @@ const upstreamClient = obj('paho-style client options for an external broker', {
 }, { aliases: { connectionTime: 'connectTimeout' } });
 
 const upstream = obj('the MQTT broker side', {
-  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (README: Upstream broker and modes)'),
+  mode: oneOf(
+    'auto',
+    ['auto', 'transparent', 'aggregating'],
+    'auto = aggregating for the embedded broker (direct in-process path), transparent for an external one; transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (docs/upstream.md)',
+  ),
   embedded: obj('the in-process aedes broker, used when upstream.client.server is ""', {
     bind: str('0.0.0.0:1883', 'TCP listener of the embedded broker, "host:port"; "" = no TCP listener', { check: checkOptionalBind }),
   }),

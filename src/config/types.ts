@@ -23,10 +23,13 @@ export interface LogConfig {
 
 // ---------------------------------------------------------------- upstream
 
-export type UpstreamMode = 'transparent' | 'aggregating';
+/** What the configuration says: `auto` picks one of the two concrete modes (see `effectiveUpstreamMode`). */
+export type UpstreamMode = 'auto' | 'transparent' | 'aggregating';
+/** The mode a running upstream has: `auto` resolved. */
+export type EffectiveUpstreamMode = Exclude<UpstreamMode, 'auto'>;
 
 export interface UpstreamConfig {
-  /** `transparent`: one broker session per device (default). */
+  /** `auto` (default): `aggregating` for the embedded broker, `transparent` for an external one. */
   readonly mode: UpstreamMode;
   /** Used only when `client.server` is empty: the in-process aedes broker. */
   readonly embedded: EmbeddedBrokerConfig;

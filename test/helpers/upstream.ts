@@ -37,12 +37,16 @@ export function testClientConfig(overrides: Partial<UpstreamClientConfig> = {}):
   };
 }
 
-/** The upstream mode under test: env TEST_UPSTREAM_MODE (`transparent` or `aggregating`), default transparent. */
+/**
+ * The upstream mode under test: env TEST_UPSTREAM_MODE (`auto`, `transparent` or `aggregating`),
+ * default `auto` as in the shipped configuration (direct path to the embedded broker,
+ * a session per device to an external one).
+ */
 export function testUpstreamMode(): UpstreamMode {
   const mode = process.env['TEST_UPSTREAM_MODE'];
-  if (mode === undefined || mode === '' || mode === 'transparent') return 'transparent';
-  if (mode === 'aggregating') return 'aggregating';
-  throw new Error(`TEST_UPSTREAM_MODE must be transparent or aggregating, not ${JSON.stringify(mode)}`);
+  if (mode === undefined || mode === '' || mode === 'auto') return 'auto';
+  if (mode === 'transparent' || mode === 'aggregating') return mode;
+  throw new Error(`TEST_UPSTREAM_MODE must be auto, transparent or aggregating, not ${JSON.stringify(mode)}`);
 }
 
 export function testUpstreamConfig(
@@ -57,7 +61,7 @@ export function testUpstreamConfig(
  * The upstream for integration tests: the embedded broker with its TCP
  * listener on 127.0.0.1:0, or — when env TEST_UPSTREAM_URL is set (CI runs
  * the integration tests again against mosquitto) — that external broker.
- * In the mode of env TEST_UPSTREAM_MODE (default transparent), so the same
+ * In the mode of env TEST_UPSTREAM_MODE (default auto), so the same
  * protocol tests run through every connector kind.
  */
 export async function startTestUpstream(options: { logger?: Logger; mode?: UpstreamMode } = {}): Promise<TestUpstream> {

@@ -18,7 +18,7 @@ describe('resolveConfig defaults', () => {
     const config = resolveConfig({});
     expect(resolveConfig(undefined)).toEqual(config);
     expect(config.log.level).toBe('info');
-    expect(config.upstream.mode).toBe('transparent');
+    expect(config.upstream.mode).toBe('auto');
     expect(config.upstream.embedded.bind).toBe('0.0.0.0:1883');
     expect(config.upstream.client).toMatchObject({
       server: '',
@@ -49,7 +49,7 @@ describe('resolveConfig defaults', () => {
       subs_resume: false,
       idle_timeout: 30_000,
       clientinfo_override: { username: '', password: '', clientid: '' },
-      listeners: { udp: { default: { bind: '0.0.0.0:1884', max_connections: 102_400, recbuf: 4_194_304, sndbuf: 4_194_304 } } },
+      listeners: { udp: { default: { bind: '0.0.0.0:1884', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 } } },
       retry_interval: 10_000,
       max_retries: 4,
       max_inflight: 1,
@@ -67,7 +67,7 @@ describe('resolveConfig defaults', () => {
       auto_observe: false,
       update_msg_publish_condition: 'always',
       mountpoint: 'lwm2m/${endpoint_name}/',
-      listeners: { udp: { default: { bind: '0.0.0.0:5683', max_connections: 102_400, recbuf: 4_194_304, sndbuf: 4_194_304 } } },
+      listeners: { udp: { default: { bind: '0.0.0.0:5683', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 } } },
       idle_timeout: 30_000,
       max_inflight: 1,
       queue_max_size: 100,
@@ -110,7 +110,7 @@ describe('resolveConfig merging', () => {
   it('a listener map given by the user replaces the default listener set', () => {
     const config = resolveConfig({ mqttsn: { listeners: { udp: { v6: { bind: '[::]:1884' } } } } });
     expect(Object.keys(config.mqttsn.listeners.udp)).toEqual(['v6']);
-    expect(config.mqttsn.listeners.udp['v6']).toEqual({ bind: '[::]:1884', max_connections: 102_400, recbuf: 4_194_304, sndbuf: 4_194_304 });
+    expect(config.mqttsn.listeners.udp['v6']).toEqual({ bind: '[::]:1884', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 });
     expect(Object.keys(config.lwm2m.listeners.udp)).toEqual(['default']);
   });
 
@@ -220,7 +220,7 @@ describe('resolveConfig result', () => {
 describe('resolveConfig validation: one problem per bad key', () => {
   it.each([
     [{ log: { level: 'verbose' } }, 'log.level', /one of "fatal", "error", "warn", "info", "debug", "trace", "silent"/],
-    [{ upstream: { mode: 'bridged' } }, 'upstream.mode', /"transparent", "aggregating"/],
+    [{ upstream: { mode: 'bridged' } }, 'upstream.mode', /"auto", "transparent", "aggregating"/],
     [{ upstream: { embedded: { bind: 'localhost' } } }, 'upstream.embedded.bind', /host:port/],
     [{ upstream: { client: { server: 'http://b:80' } } }, 'upstream.client.server', /unsupported scheme "http".*tcp, mqtt, ssl, tls, tcps, mqtts, ws, wss/],
     [{ upstream: { client: { server: 'broker:1883' } } }, 'upstream.client.server', /scheme:\/\/host:port/],
