@@ -162,6 +162,10 @@ export class PoolConnection {
 
   /** SUBSCRIBE `filter` (again): the broker replays retained messages (MQTT 3.1.1 §3.8.4). */
   subscribe(filter: string, qos: Qos, onAck: () => void): Promise<SubscribeResult> {
+    // A repeated SUBSCRIBE the broker refuses leaves the existing subscription in place
+    // (MQTT 3.1.1 §3.8.4 replaces a subscription only when it succeeds): other sessions
+    // behind this filter keep receiving, and it is subscribed again after a reconnect.
+    const previousQos = this.#filters.get(filter);
     this.#filters.set(filter, qos);
     this.#trie.add(filter);
     const hooks = this.#ackHooks.get(filter);
@@ -170,8 +174,9 @@ export class PoolConnection {
     return this.#withinWaitTimeout(
       new Promise<SubscribeResult>((resolve, reject) => {
         this.#client.subscribe(filter, { qos }, (error, grants, suback) => {
-          // MQTT 3.1.1 §3.9.3 / MQTT 5 §3.9.3: codes >= 0x80 are failures.
-          const code = grants?.[0]?.qos ?? suback?.granted[0];
+          // MQTT 3.1.1 §3.9.3 / MQTT 5 §3.9.3: codes >= 0x80 are failures. On a refusal MQTT.js
+          // fails the call and hands back the REQUESTED QoS in `grants`: the SUBACK says what happened.
+          const code = suback?.granted[0] ?? (error ? undefined : grants?.[0]?.qos);
           if (typeof code === 'number') {
             resolve(code >= 0x80 ? 0x80 : (code as Qos));
           } else if (error) {
@@ -185,11 +190,12 @@ export class PoolConnection {
     ).then(
       (result) => {
         this.#dropHook(filter, onAck);
-        if (result === 0x80) this.#forget(filter);
+        if (result === 0x80) this.#refused(filter, previousQos);
         return result;
       },
       (error: unknown) => {
         this.#dropHook(filter, onAck);
+        if (previousQos !== undefined) this.#filters.set(filter, previousQos);
         throw error;
       },
     );
@@ -215,6 +221,12 @@ export class PoolConnection {
       }),
       'UNSUBACK',
     );
+  }
+
+  /** SUBACK 0x80: a first SUBSCRIBE leaves nothing behind; a repeated one keeps the subscription it had. */
+  #refused(filter: string, previousQos: Qos | undefined): void {
+    if (previousQos === undefined) this.#forget(filter);
+    else this.#filters.set(filter, previousQos);
   }
 
   #forget(filter: string): void {

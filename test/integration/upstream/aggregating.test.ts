@@ -175,6 +175,45 @@ describe('aggregating connector (pool against an external broker)', () => {
     expect(a.inbox.messages[0]?.payload.toString()).toBe('after reconnect');
   });
 
+  it('keeps a filter other sessions use when the broker refuses a repeated SUBSCRIBE (0x80), also after a reconnect', async () => {
+    const { connector, broker, url } = await startPool(1);
+    let refuseRepeats = false;
+    const seen = new Set<string>();
+    broker.aedes.authorizeSubscribe = (_client, sub, callback) => {
+      const repeated = seen.has(sub.topic);
+      seen.add(sub.topic);
+      callback(null, refuseRepeats && repeated ? null : sub);
+    };
+    const a = await openWithInbox(connector, sessionOptions(uniqueId('holder')));
+    expect(await a.session.subscribe([{ topic: 'refused/t', qos: 1 }])).toEqual([1]);
+    refuseRepeats = true;
+    const b = await openWithInbox(connector, sessionOptions(uniqueId('refused')));
+    // The pool sends a repeated SUBSCRIBE (for the retained replay); the broker answers 0x80.
+    expect(await b.session.subscribe([{ topic: 'refused/t', qos: 1 }])).toEqual([0x80]);
+    expect(await a.session.subscribe([{ topic: 'refused/t', qos: 1 }])).toEqual([0x80]);
+    const watcher = await startWatcher(url, []);
+    closers.push(() => watcher.client.endAsync());
+    await watcher.client.publishAsync('refused/t', 'still subscribed', { qos: 1 });
+    expect((await a.inbox.waitFor(1))[0]?.payload.toString()).toBe('still subscribed');
+    await delay(50);
+    expect(b.inbox.messages).toHaveLength(0);
+    // Lost pool connection: the reconnect (no session present) subscribes the kept filter again.
+    refuseRepeats = false;
+    seen.clear();
+    const clients = (broker.aedes as unknown as { clients: Record<string, { conn: { destroy(): void } }> }).clients;
+    for (const [id, client] of Object.entries(clients)) if (id.startsWith('gw-')) client.conn.destroy();
+    await delay(100);
+    await eventually(() => seen.has('refused/t'), 5000, 'filter subscribed again after the reconnect');
+    await eventually(
+      () => {
+        void watcher.client.publishAsync('refused/t', 'after reconnect', { qos: 1 });
+        return a.inbox.messages.some((m) => m.payload.toString() === 'after reconnect');
+      },
+      5000,
+      'message after resubscribe',
+    );
+  });
+
   it('takes poolSize and the parked-session bounds from upstream.aggregating', async () => {
     const { broker, url } = await startBroker();
     const config = { ...testUpstreamConfig({ server: url }, '', 'aggregating'), aggregating: { poolSize: 2, sessionQueueSize: 1, sessionExpiry: 60_000 } };
