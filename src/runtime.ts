@@ -21,8 +21,9 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  const upstream = await createUpstreamConnector(config.upstream, logger);
+/** `signal` cancels a startup still waiting for an external broker (SIGTERM before it came up). */
+export async function startGateway(config: GatewayConfig, logger: Logger, signal?: AbortSignal): Promise<RunningGateway> {
+  const upstream = await createUpstreamConnector(config.upstream, logger, signal);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
   try {

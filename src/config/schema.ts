@@ -134,6 +134,10 @@ const upstreamClient = obj('paho-style client options for an external broker', {
   pingTimeout: dur('10s', 'how long to wait for PINGRESP before the connection is considered lost'),
   writeTimeout: dur('30s', 'how long a publish may wait for the broker; 0 = no limit'),
   autoReconnect: bool(true, 'reconnect to the broker after a connection loss'),
+  connectRetry: bool(
+    true,
+    'at startup, wait for an external broker that is not reachable yet (reconnect backoff, one warning per attempt); false = startup fails at the first failed attempt (paho ConnectRetry)',
+  ),
   maxReconnectInterval: dur('10m', 'reconnect backoff starts at 1 s and doubles up to this', SECOND),
   messageChannelDepth: int(100, 0, 1_000_000, 'messages held per connection while the broker is unreachable'),
   httpHeaders: {

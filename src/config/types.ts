@@ -80,6 +80,8 @@ export interface UpstreamClientConfig {
   readonly pingTimeout: number;
   readonly writeTimeout: number;
   readonly autoReconnect: boolean;
+  /** paho `ConnectRetry`: wait at startup for an external broker that is not up yet (default true). */
+  readonly connectRetry: boolean;
   /** Reconnect backoff starts at 1 s and doubles up to this. */
   readonly maxReconnectInterval: number;
   /** Messages held per connection while the broker is unreachable. */

@@ -1,6 +1,7 @@
 import type { EffectiveUpstreamMode, UpstreamConfig, UpstreamMode } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { AggregatingConnector } from './aggregating-connector.js';
+import { waitForBroker } from './broker-wait.js';
 import { describeServer, mapClientOptions, sessionPolicyOf } from './client-options.js';
 import { DirectConnector } from './direct-connector.js';
 import { EmbeddedBroker } from './embedded-broker.js';
@@ -37,8 +38,11 @@ function isEmbedded(config: { readonly client: { readonly server: string } }): b
  * connection each to the external one); `aggregating` = no connection per
  * device: the direct in-process path into the embedded broker, or a small
  * pool of connections shared by all devices to the external one.
+ *
+ * An external broker that is not reachable yet is waited for first
+ * (`upstream.client.connectRetry`); `signal` cancels the wait.
  */
-export async function createUpstreamConnector(config: UpstreamConfig, logger: Logger): Promise<UpstreamConnector> {
+export async function createUpstreamConnector(config: UpstreamConfig, logger: Logger, signal?: AbortSignal): Promise<UpstreamConnector> {
   const upstreamLogger = logger.child({ component: 'upstream' });
   const mode = effectiveUpstreamMode(config);
   if (isEmbedded(config)) {
@@ -64,6 +68,13 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
     });
   }
   const mapped = mapClientOptions(config.client);
+  await waitForBroker({
+    mapped,
+    connectRetry: config.client.connectRetry,
+    maxIntervalMs: config.client.maxReconnectInterval,
+    logger: upstreamLogger,
+    signal,
+  });
   upstreamLogger.info({ mode, configured: config.mode, path: mode === 'aggregating' ? 'shared pool' : 'connection per device' }, 'upstream mode');
   if (mode === 'aggregating') {
     return AggregatingConnector.start({

@@ -30,6 +30,7 @@ export function testClientConfig(overrides: Partial<UpstreamClientConfig> = {}):
     pingTimeout: 10_000,
     writeTimeout: 5000,
     autoReconnect: true,
+    connectRetry: false,
     maxReconnectInterval: 2000,
     messageChannelDepth: 100,
     httpHeaders: {},

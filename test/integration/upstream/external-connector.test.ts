@@ -143,7 +143,8 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
     await connector.open(sessionOptions(uniqueId('y'), { username: 'dev', password: Buffer.from('devpass') }), {
       onMessage: () => undefined,
     });
-    expect(seen).toEqual(['gw:gwpass', 'dev:devpass']);
+    // The first CONNECT is the startup check that the broker is up (same credentials as the gateway's own).
+    expect(seen).toEqual(['gw:gwpass', 'gw:gwpass', 'dev:devpass']);
   });
 
   it('rejects open() with GW_ERR_UPSTREAM and the CONNACK return code when the broker refuses', async () => {
@@ -159,8 +160,8 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
   });
 
   it('rejects open() with GW_ERR_UPSTREAM when the broker is unreachable', async () => {
-    await stopBroker();
     const connector = await external();
+    await stopBroker();
     await expect(connector.open(sessionOptions(uniqueId('nobody')), { onMessage: () => undefined })).rejects.toMatchObject({
       code: 'GW_ERR_UPSTREAM',
     });
