@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { checkTopicFilter as checkTopicFilterRule, checkTopicName as checkTopicNameRule } from '../topics/topic-rules.js';
 import { parseBind } from '../transport/udp.js';
 import { parsePath, formatPath } from '../lwm2m/path.js';
 import { isPlainObject, type ProblemSink } from './spec.js';
@@ -42,28 +43,16 @@ export function checkNonEmpty(value: string): string | undefined {
   return value.trim() === '' ? 'must not be empty' : undefined;
 }
 
-/** MQTT 3.1.1 §4.7.1: `+` and `#` are wildcards, not allowed in topic names. */
+/** MQTT 3.1.1 §4.7: the rules of src/topics/topic-rules.ts, phrased for a config problem. */
 export function checkTopicName(value: string): string | undefined {
-  if (value === '') return 'must not be empty';
-  if (/[+#]/.test(value)) return 'must not contain the wildcards "+" or "#"';
-  if (value.includes('\u0000')) return 'must not contain NUL';
-  return undefined;
+  const problem = checkTopicNameRule(value);
+  return problem === undefined ? undefined : `topic name ${problem}`;
 }
 
-/**
- * MQTT 3.1.1 §4.7.1: a topic filter. `#` only as the last level on its own,
- * `+` only as a whole level (EMQX 5 configs use `dn/#` for the command translator).
- */
+/** MQTT 3.1.1 §4.7.1 (EMQX 5 configs use `dn/#` for the command translator). */
 export function checkTopicFilter(value: string): string | undefined {
-  if (value === '') return 'must not be empty';
-  if (value.includes('\u0000')) return 'must not contain NUL';
-  const levels = value.split('/');
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i] as string;
-    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return '"#" must be a whole level and the last one';
-    if (level.includes('+') && level !== '+') return '"+" must be a whole level';
-  }
-  return undefined;
+  const problem = checkTopicFilterRule(value);
+  return problem === undefined ? undefined : `topic filter ${problem}`;
 }
 
 /** A topic prefix: may be empty, never a wildcard. */

@@ -1,24 +1,7 @@
-/** MQTT topic name / filter rules (MQTT 3.1.1 §4.7) and the `${clientid}` templates. */
+/** MQTT-SN topic helpers: wildcards and the `${clientid}` templates (validity: src/topics/topic-rules.ts). */
 
 export function hasWildcard(topic: string): boolean {
   return topic.includes('+') || topic.includes('#');
-}
-
-/** A topic name a client may publish to: non-empty, no wildcards, no NUL (MQTT 3.1.1 §4.7.3). */
-export function isValidTopicName(topic: string): boolean {
-  return topic.length > 0 && !hasWildcard(topic) && !topic.includes('\u0000');
-}
-
-/** A topic filter: `#` only as the whole last level, `+` only as a whole level (MQTT 3.1.1 §4.7.1). */
-export function isValidTopicFilter(filter: string): boolean {
-  if (filter.length === 0 || filter.includes('\u0000')) return false;
-  const levels = filter.split('/');
-  for (let i = 0; i < levels.length; i += 1) {
-    const level = levels[i] as string;
-    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return false;
-    if (level.includes('+') && level !== '+') return false;
-  }
-  return true;
 }
 
 /** Fills `${clientid}` in an EMQX-style template. */

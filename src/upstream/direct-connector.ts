@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { BindAddress } from '../transport/udp.js';
 import type { EmbeddedBroker } from './embedded-broker.js';
 import { FanOutConnector, type FanOutBackend, type FanOutSink } from './fan-out-connector.js';
-import { startsWithWildcard, TopicFilterTrie } from './topic-filter-trie.js';
+import { startsWithWildcard, TopicFilterTrie } from '../topics/topic-filter-trie.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
 
 /** aedes's subscription callback shape (mqemitter listener). */

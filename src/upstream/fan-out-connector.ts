@@ -2,7 +2,7 @@ import type { Qos } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { AggregatedSession, type SessionMember, type SessionOwner } from './aggregated-session.js';
-import { isValidTopicFilter, isValidTopicName } from './topic-filter-trie.js';
+import { isValidTopicFilter, isValidTopicName } from '../topics/topic-rules.js';
 import type {
   SubscribeResult,
   UpstreamConnector,

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { MappedClientOptions } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
-import { TopicFilterTrie } from './topic-filter-trie.js';
+import { TopicFilterTrie } from '../topics/topic-filter-trie.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
 
 /** Keepalive of a pool connection when the configuration says 0: a shared link must be supervised. */

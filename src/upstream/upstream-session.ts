@@ -1,7 +1,8 @@
-import { validateTopic, type IConnackPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import { type IConnackPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Qos } from '../config/types.js';
 import { GatewayError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isValidTopicFilter } from '../topics/topic-rules.js';
 import type { SessionPolicy } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
@@ -266,7 +267,7 @@ export class MqttJsSession implements UpstreamSession {
   async subscribe(filters: readonly { readonly topic: string; readonly qos: Qos }[]): Promise<SubscribeResult[]> {
     if (this.#closed) throw this.#closedError();
     const results: SubscribeResult[] = filters.map(() => 0x80);
-    const valid = filters.filter((f) => isValidFilter(f.topic));
+    const valid = filters.filter((f) => isValidTopicFilter(f.topic));
     const granted = await this.#sendSubscribe(valid);
     filters.forEach((filter, index) => {
       const grant = granted.get(`${filter.qos}|${filter.topic}`);
@@ -317,7 +318,7 @@ export class MqttJsSession implements UpstreamSession {
 
   async unsubscribe(topics: readonly string[]): Promise<void> {
     if (this.#closed) throw this.#closedError();
-    const valid = topics.filter(isValidFilter);
+    const valid = topics.filter(isValidTopicFilter);
     for (const topic of valid) this.#subscriptions.delete(topic);
     if (valid.length === 0) return;
     const unsubscribed = new Promise<void>((resolve, reject) => {
@@ -479,11 +480,6 @@ function connackCode(error: Error | undefined): number | undefined {
   if (error === undefined || !error.message.startsWith('Connection refused')) return undefined;
   const code = (error as Error & { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
-}
-
-/** MQTT 3.1.1 §4.7.1, §4.7.3: non-empty, wildcards occupy whole levels, `#` last. */
-function isValidFilter(topic: string): boolean {
-  return topic.length > 0 && validateTopic(topic) && !topic.includes('\u0000');
 }
 
 function errorText(error: unknown): string {

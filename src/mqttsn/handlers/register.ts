@@ -2,7 +2,7 @@ import { MsgType, ReturnCode } from '../codec/constants.js';
 import type { Register } from '../codec/types.js';
 import type { GatewayContext } from '../context.js';
 import type { Session } from '../session.js';
-import { isValidTopicName } from '../topic-names.js';
+import { isValidTopicName } from '../../topics/topic-rules.js';
 
 /**
  * §6.5 REGISTER from the client: the same name always gets the same id; a

@@ -2,7 +2,8 @@ import { MsgType, ReturnCode } from '../codec/constants.js';
 import type { Subscribe, TopicRef, Unsubscribe } from '../codec/types.js';
 import type { GatewayContext } from '../context.js';
 import type { Session } from '../session.js';
-import { hasWildcard, isValidTopicFilter } from '../topic-names.js';
+import { isValidTopicFilter } from '../../topics/topic-rules.js';
+import { hasWildcard } from '../topic-names.js';
 
 type ResolvedFilter = { readonly filter: string; readonly topicId: number } | { readonly returnCode: number };
 

@@ -4,7 +4,7 @@ import type { GatewayContext } from '../context.js';
 import { endSession } from '../lifecycle.js';
 import type { Session } from '../session.js';
 import { SessionState } from '../session-state.js';
-import { isValidTopicName } from '../topic-names.js';
+import { isValidTopicName } from '../../topics/topic-rules.js';
 import { finishConnect } from './connect.js';
 
 /** §6.3 WILLTOPIC: an empty one means "no will"; a retransmitted one gets WILLMSGREQ again. */

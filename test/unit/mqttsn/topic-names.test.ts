@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fillClientIdTemplate, hasWildcard, isValidTopicFilter, isValidTopicName, stripMountpoint } from '../../../src/mqttsn/topic-names.js';
+import { fillClientIdTemplate, hasWildcard, stripMountpoint } from '../../../src/mqttsn/topic-names.js';
+import { isValidTopicFilter, isValidTopicName } from '../../../src/topics/topic-rules.js';
 
 describe('topic names, filters and templates', () => {
   it('tells names from filters (MQTT 3.1.1 §4.7)', () => {
