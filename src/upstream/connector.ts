@@ -1,9 +1,9 @@
 import type { EffectiveUpstreamMode, UpstreamConfig, UpstreamMode } from '../config/types.js';
 import type { Logger } from '../log.js';
-import { AggregatingConnector } from './aggregating-connector.js';
 import { waitForBroker } from './broker-wait.js';
 import { describeServer, mapClientOptions, sessionPolicyOf } from './client-options.js';
-import { DirectConnector } from './direct-connector.js';
+import { createPooledConnector } from './connection-pool.js';
+import { createDirectConnector } from './direct-path.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { TransparentConnector } from './transparent-connector.js';
 import type { UpstreamConnector } from './types.js';
@@ -49,7 +49,7 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
     const broker = await EmbeddedBroker.start({ bind: config.embedded.bind, logger: upstreamLogger });
     upstreamLogger.info({ mode, configured: config.mode, path: mode === 'aggregating' ? 'direct' : 'session per device' }, 'upstream mode');
     if (mode === 'aggregating') {
-      return new DirectConnector({
+      return createDirectConnector({
         broker,
         logger: upstreamLogger,
         parkedQueueLimit: config.aggregating?.sessionQueueSize,
@@ -77,7 +77,7 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
   });
   upstreamLogger.info({ mode, configured: config.mode, path: mode === 'aggregating' ? 'shared pool' : 'connection per device' }, 'upstream mode');
   if (mode === 'aggregating') {
-    return AggregatingConnector.start({
+    return createPooledConnector({
       mapped,
       logger: upstreamLogger,
       poolSize: config.aggregating?.poolSize,

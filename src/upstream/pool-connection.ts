@@ -1,9 +1,10 @@
 import { connect, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import type { Qos } from '../config/types.js';
-import { GatewayError, TimeoutError } from '../errors.js';
+import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MappedClientOptions } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
+import { MqttLink } from './mqtt-link.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
 import { TopicFilterTrie } from '../topics/topic-filter-trie.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
@@ -29,9 +30,8 @@ export interface PoolConnectionOptions {
 export class PoolConnection {
   readonly clientId: string;
   readonly #client: MqttClient;
+  readonly #link: MqttLink;
   readonly #logger: Logger;
-  readonly #policy: MappedClientOptions['policy'];
-  readonly #writeDeadlines: DeadlineSweep | undefined;
   /** Filter -> QoS subscribed with. */
   readonly #filters = new Map<string, Qos>();
   readonly #trie = new TopicFilterTrie();
@@ -39,7 +39,6 @@ export class PoolConnection {
   readonly #ackHooks = new Map<string, (() => void)[]>();
   /** SUBSCRIBE packet id -> its filters, until the SUBACK. */
   readonly #subscribesInFlight = new Map<number, string[]>();
-  #pending = 0;
   #everConnected = false;
   #closed = false;
 
@@ -47,8 +46,11 @@ export class PoolConnection {
     this.#client = client;
     this.clientId = options.clientId;
     this.#logger = options.logger;
-    this.#policy = options.mapped.policy;
-    this.#writeDeadlines = options.writeDeadlines;
+    this.#link = new MqttLink(client, {
+      policy: options.mapped.policy,
+      writeDeadlines: options.writeDeadlines,
+      details: { pool: options.clientId },
+    });
     // MQTT.js calls subscribe callbacks a promise turn after the SUBACK, by which time the
     // retained PUBLISHes that follow it may have been handled: hooks run on the packet itself.
     client.on('packetsend', (packet: Packet) => {
@@ -171,24 +173,8 @@ export class PoolConnection {
     const hooks = this.#ackHooks.get(filter);
     if (hooks === undefined) this.#ackHooks.set(filter, [onAck]);
     else hooks.push(onAck);
-    return this.#withinWaitTimeout(
-      new Promise<SubscribeResult>((resolve, reject) => {
-        this.#client.subscribe(filter, { qos }, (error, grants, suback) => {
-          // MQTT 3.1.1 §3.9.3 / MQTT 5 §3.9.3: codes >= 0x80 are failures. On a refusal MQTT.js
-          // fails the call and hands back the REQUESTED QoS in `grants`: the SUBACK says what happened.
-          const code = suback?.granted[0] ?? (error ? undefined : grants?.[0]?.qos);
-          if (typeof code === 'number') {
-            resolve(code >= 0x80 ? 0x80 : (code as Qos));
-          } else if (error) {
-            reject(new GatewayError('GW_ERR_UPSTREAM', `upstream pool: subscribe failed: ${error.message}`, { cause: error }));
-          } else {
-            resolve(0x80);
-          }
-        });
-      }),
-      'SUBACK',
-    ).then(
-      (result) => {
+    return this.#link.subscribe([filter], qos).then(
+      ([result = 0x80]) => {
         this.#dropHook(filter, onAck);
         if (result === 0x80) this.#refused(filter, previousQos);
         return result;
@@ -212,15 +198,7 @@ export class PoolConnection {
 
   unsubscribe(filter: string): Promise<void> {
     this.#forget(filter);
-    return this.#withinWaitTimeout(
-      new Promise<void>((resolve, reject) => {
-        this.#client.unsubscribe(filter, (error) => {
-          if (error) reject(new GatewayError('GW_ERR_UPSTREAM', `upstream pool: unsubscribe failed: ${error.message}`, { cause: error }));
-          else resolve();
-        });
-      }),
-      'UNSUBACK',
-    );
+    return this.#link.unsubscribe([filter]);
   }
 
   /** SUBACK 0x80: a first SUBSCRIBE leaves nothing behind; a repeated one keeps the subscription it had. */
@@ -234,70 +212,17 @@ export class PoolConnection {
     this.#trie.delete(filter);
   }
 
-  /** Resolves on PUBACK / PUBCOMP (QoS 1/2) or once written (QoS 0). */
+  /** Resolves on PUBACK / PUBCOMP (QoS 1/2) or once written (QoS 0); see MqttLink. */
   publish(message: UpstreamMessage): Promise<void> {
-    const client = this.#client;
     if (this.#closed) return Promise.reject(new GatewayError('GW_ERR_CLOSED', 'upstream pool closed'));
-    if (!client.connected && this.#pending >= this.#policy.messageChannelDepth) {
-      return Promise.reject(
-        new GatewayError('GW_ERR_UPSTREAM', 'upstream: broker unreachable and the offline queue is full', {
-          details: { pool: this.clientId, messageChannelDepth: this.#policy.messageChannelDepth },
-        }),
-      );
-    }
-    this.#pending += 1;
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const deadline = this.#writeDeadlines?.add(() => {
-        if (settled) return;
-        settled = true;
-        reject(new TimeoutError('upstream: publish not acknowledged within writeTimeout', { pool: this.clientId }));
-      });
-      client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (error) => {
-        this.#pending -= 1;
-        if (settled) return;
-        settled = true;
-        deadline?.cancel();
-        if (error === undefined || error === null) resolve();
-        else reject(new GatewayError('GW_ERR_UPSTREAM', `upstream: publish failed: ${error.message}`, { cause: error }));
-      });
-    });
-  }
-
-  async #withinWaitTimeout<T>(operation: Promise<T>, ack: string): Promise<T> {
-    const ms = this.#policy.waitTimeoutMs;
-    if (ms <= 0) return operation;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`upstream pool: no ${ack} within waitTimeout`, { pool: this.clientId })), ms);
-    });
-    operation.catch(() => undefined);
-    try {
-      return await Promise.race([operation, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.#link.publish(message);
   }
 
   /** DISCONNECT (waiting up to disconnectQuiesce for in-flight publishes). Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const client = this.#client;
-    if (!client.connected) {
-      await new Promise<void>((resolve) => client.end(true, () => resolve()));
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const quiesce = setTimeout(() => {
-        client.end(true);
-        resolve();
-      }, this.#policy.disconnectQuiesceMs);
-      quiesce.unref();
-      client.end(false, () => {
-        clearTimeout(quiesce);
-        resolve();
-      });
-    });
+    await this.#link.end();
+    this.#link.failPending(new GatewayError('GW_ERR_CLOSED', 'upstream pool closed'));
   }
 }

@@ -7,7 +7,7 @@ import { DeadlineSweep } from './deadline-sweep.js';
 import type { EmbeddedBroker } from './embedded-broker.js';
 import { FileStorePool } from './file-store-pool.js';
 import type { UpstreamConnector, UpstreamSession, UpstreamSessionEvents, UpstreamSessionOptions } from './types.js';
-import { MqttJsSession, type SessionContext } from './upstream-session.js';
+import { MqttJsSession, type SessionContext } from './mqttjs-session.js';
 
 /** Where the sessions go: the in-process broker, or a broker on the network. */
 export type UpstreamTarget =

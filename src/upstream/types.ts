@@ -1,4 +1,5 @@
 import type { Qos } from '../config/types.js';
+import type { BindAddress } from '../transport/udp.js';
 
 /** A message to or from the broker. Topics here are full broker topics (mountpoint applied). */
 export interface UpstreamMessage {
@@ -50,6 +51,8 @@ export interface UpstreamSession {
 export interface UpstreamConnector {
   /** `embedded` or the external server URL, for logs. */
   readonly description: string;
+  /** The embedded broker's TCP address (actual port when bound to 0); undefined for an external broker or no listener. */
+  readonly embeddedAddress?: BindAddress | undefined;
   open(options: UpstreamSessionOptions, events: UpstreamSessionEvents): Promise<UpstreamSession>;
   /** Closes every session it opened and the embedded broker (if any). */
   close(): Promise<void>;

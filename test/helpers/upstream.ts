@@ -1,8 +1,6 @@
 import type { UpstreamClientConfig, UpstreamConfig, UpstreamMode } from '../../src/config/types.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { createUpstreamConnector } from '../../src/upstream/connector.js';
-import { DirectConnector } from '../../src/upstream/direct-connector.js';
-import { TransparentConnector } from '../../src/upstream/transparent-connector.js';
 import type { UpstreamConnector } from '../../src/upstream/types.js';
 
 export interface TestUpstream {
@@ -74,8 +72,7 @@ export async function startTestUpstream(options: { logger?: Logger; mode?: Upstr
     return { connector, url: external, close: () => connector.close() };
   }
   const connector = await createUpstreamConnector(testUpstreamConfig({}, '127.0.0.1:0', mode), logger);
-  const address =
-    connector instanceof TransparentConnector || connector instanceof DirectConnector ? connector.embeddedAddress : undefined;
+  const address = connector.embeddedAddress;
   if (address === undefined) {
     await connector.close();
     throw new Error('startTestUpstream: the embedded broker has no TCP address');

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.js';
 import { AggregatingConnector } from '../../../src/upstream/aggregating-connector.js';
+import { createPooledConnector } from '../../../src/upstream/connection-pool.js';
 import { mapClientOptions } from '../../../src/upstream/client-options.js';
-import { DirectConnector } from '../../../src/upstream/direct-connector.js';
+import { createDirectConnector } from '../../../src/upstream/direct-path.js';
 import { EmbeddedBroker } from '../../../src/upstream/embedded-broker.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import { testClientConfig, testUpstreamConfig } from '../../helpers/upstream.js';
@@ -19,9 +20,9 @@ async function startBroker(): Promise<{ broker: EmbeddedBroker; url: string }> {
   return { broker, url: `mqtt://127.0.0.1:${broker.address?.port ?? 0}` };
 }
 
-async function startDirect(options: { parkedQueueLimit?: number; parkedSessionExpiryMs?: number } = {}): Promise<DirectConnector> {
+async function startDirect(options: { parkedQueueLimit?: number; parkedSessionExpiryMs?: number } = {}): Promise<AggregatingConnector> {
   const { broker } = await startBroker();
-  const connector = new DirectConnector({ broker, logger: silentLogger(), closeBroker: false, ...options });
+  const connector = createDirectConnector({ broker, logger: silentLogger(), closeBroker: false, ...options });
   closers.push(() => connector.close());
   return connector;
 }
@@ -110,7 +111,7 @@ describe('direct connector (aggregating, embedded broker)', () => {
 
   it('resolves a QoS 1 publish only once a persistent broker session queued it', async () => {
     const { broker, url } = await startBroker();
-    const connector = new DirectConnector({ broker, logger: silentLogger(), closeBroker: false });
+    const connector = createDirectConnector({ broker, logger: silentLogger(), closeBroker: false });
     closers.push(() => connector.close());
     // An MQTT client with a persistent broker session, offline while the gateway publishes.
     const watcherId = uniqueId('offline');
@@ -130,7 +131,7 @@ describe('direct connector (aggregating, embedded broker)', () => {
 describe('aggregating connector (pool against an external broker)', () => {
   async function startPool(poolSize = 2): Promise<{ connector: AggregatingConnector; broker: EmbeddedBroker; url: string }> {
     const { broker, url } = await startBroker();
-    const connector = await AggregatingConnector.start({
+    const connector = await createPooledConnector({
       mapped: mapClientOptions(testClientConfig({ server: url })),
       logger: silentLogger(),
       poolSize,
@@ -237,7 +238,7 @@ describe('aggregating connector (pool against an external broker)', () => {
     const { broker, url } = await startBroker();
     await broker.close();
     await expect(
-      AggregatingConnector.start({ mapped: mapClientOptions(testClientConfig({ server: url })), logger: silentLogger(), poolSize: 2 }),
+      createPooledConnector({ mapped: mapClientOptions(testClientConfig({ server: url })), logger: silentLogger(), poolSize: 2 }),
     ).rejects.toMatchObject({ code: 'GW_ERR_UPSTREAM' });
   });
 });

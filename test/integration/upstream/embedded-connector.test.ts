@@ -3,7 +3,7 @@ import { silentLogger } from '../../../src/log.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import { TransparentConnector } from '../../../src/upstream/transparent-connector.js';
 import type { UpstreamConnector } from '../../../src/upstream/types.js';
-import { MqttJsSession } from '../../../src/upstream/upstream-session.js';
+import { MqttJsSession } from '../../../src/upstream/mqttjs-session.js';
 import { startTestUpstream, testUpstreamConfig, type TestUpstream } from '../../helpers/upstream.js';
 import { delay, eventually, message, openWithInbox, sessionOptions, startWatcher, uniqueId } from './upstream-test-kit.js';
 

@@ -10,7 +10,7 @@ import { createLogger, silentLogger } from '../../../src/log.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import { EmbeddedBroker } from '../../../src/upstream/embedded-broker.js';
 import type { UpstreamConnector } from '../../../src/upstream/types.js';
-import { MqttJsSession } from '../../../src/upstream/upstream-session.js';
+import { MqttJsSession } from '../../../src/upstream/mqttjs-session.js';
 import { testUpstreamConfig } from '../../helpers/upstream.js';
 import {
   delay,

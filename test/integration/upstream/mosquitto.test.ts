@@ -4,7 +4,7 @@ import type { UpstreamClientConfig } from '../../../src/config/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import type { UpstreamConnector } from '../../../src/upstream/types.js';
-import { MqttJsSession } from '../../../src/upstream/upstream-session.js';
+import { MqttJsSession } from '../../../src/upstream/mqttjs-session.js';
 import { testUpstreamConfig } from '../../helpers/upstream.js';
 import { startMosquitto } from './mosquitto-process.js';
 import { missingTool } from './test-certificates.js';
