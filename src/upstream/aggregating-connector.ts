@@ -3,6 +3,8 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BindAddress } from '../transport/udp.js';
 import { AggregatedSession, type SessionMember, type SessionOwner } from './aggregated-session.js';
+import { FilterTable, type FilterEntry } from './filter-table.js';
+import { ParkedSessions } from './parked-sessions.js';
 import { isValidTopicFilter, isValidTopicName } from '../topics/topic-rules.js';
 import type {
   SubscribeResult,
@@ -13,10 +15,6 @@ import type {
   UpstreamSessionOptions,
 } from './types.js';
 
-/** QoS 1/2 messages kept per parked persistent session; beyond it the oldest is dropped (counted, logged). */
-export const DEFAULT_PARKED_QUEUE_LIMIT = 1000;
-/** A parked persistent session not reopened within this is discarded. */
-export const DEFAULT_PARKED_SESSION_EXPIRY_MS = 2 * 60 * 60 * 1000;
 /** Pooled mode: how long after SUBACK a retained replay (RETAIN=1) is still routed to the new subscriber. */
 const RETAINED_REPLAY_WINDOW_MS = 2000;
 
@@ -46,22 +44,6 @@ export interface FanOutBackend {
 /** Where the backend hands broker messages: the filters they matched (on that path). */
 export interface FanOutSink {
   deliver(filters: readonly string[], message: UpstreamMessage): void;
-}
-
-interface FilterEntry {
-  readonly members: Set<SessionMember>;
-  /**
-   * Pooled mode: the session whose SUBSCRIBE was acknowledged last, and until
-   * when RETAIN=1 messages on this filter are its retained replay.
-   */
-  awaitingRetained: { readonly member: SessionMember; readonly until: number } | undefined;
-  /** Subscribed on the broker now, at `brokerQos` (the broker's grant). */
-  active: boolean;
-  brokerQos: Qos;
-  /** Highest QoS any session asked for while the filter was active (never lowered: no downgrade SUBSCRIBE). */
-  wanted: Qos;
-  /** Broker operations on this filter, one after the other; undefined when idle. */
-  chain: Promise<unknown> | undefined;
 }
 
 export interface AggregatingConnectorOptions {
@@ -99,23 +81,23 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
   readonly logger: Logger;
   readonly #backend: FanOutBackend;
   readonly #members = new Map<string, SessionMember>();
-  readonly #filters = new Map<string, FilterEntry>();
-  readonly #parked = new Set<SessionMember>();
-  readonly #queueLimit: number;
-  readonly #expiryMs: number;
+  readonly #filters = new FilterTable();
+  readonly #parked: ParkedSessions;
   readonly #resubscribeForRetained: boolean;
   readonly #routes: number;
-  #expiryTimer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
-  #dropped = 0;
 
   constructor(options: AggregatingConnectorOptions) {
     this.description = options.description;
     this.path = options.path;
     this.#embeddedAddress = options.embeddedAddress;
     this.logger = options.logger;
-    this.#queueLimit = Math.max(0, options.parkedQueueLimit ?? DEFAULT_PARKED_QUEUE_LIMIT);
-    this.#expiryMs = Math.max(1, options.parkedSessionExpiryMs ?? DEFAULT_PARKED_SESSION_EXPIRY_MS);
+    this.#parked = new ParkedSessions({
+      logger: options.logger,
+      queueLimit: options.parkedQueueLimit,
+      expiryMs: options.parkedSessionExpiryMs,
+      onExpired: (member) => this.#discardMember(member),
+    });
     this.#resubscribeForRetained = options.resubscribeForRetained;
     this.#routes = Math.max(1, options.routes);
     this.#backend = options.backend(this);
@@ -144,7 +126,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
 
   /** Messages dropped from full parked queues since start. */
   get droppedCount(): number {
-    return this.#dropped;
+    return this.#parked.droppedCount;
   }
 
   // ------------------------------------------------------------ sessions
@@ -181,9 +163,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       this.#members.set(options.clientId, member);
     }
     member.persistent = !options.cleanSession;
-    const backlog = member.queue ?? [];
-    member.queue = undefined;
-    this.#parked.delete(member);
+    const backlog = this.#parked.unpark(member);
     const session = new AggregatedSession(this, member, events, sessionPresent, backlog);
     member.live = session;
     this.logger.debug({ clientId: options.clientId, sessionPresent, queued: backlog.length }, 'upstream: session opened');
@@ -198,10 +178,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       this.#discardMember(member);
       return;
     }
-    member.queue = session.takeUndelivered().filter((m) => m.qos > 0);
-    member.expiresAt = Date.now() + this.#expiryMs;
-    this.#parked.add(member);
-    this.#startExpirySweep();
+    this.#parked.park(member, session.takeUndelivered());
     this.logger.debug({ clientId: member.clientId }, 'upstream: persistent session parked');
   }
 
@@ -216,33 +193,11 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
   }
 
   #discardMember(member: SessionMember): void {
-    this.#parked.delete(member);
+    this.#parked.unpark(member);
     if (this.#members.get(member.clientId) === member) this.#members.delete(member.clientId);
     const filters = [...member.subscriptions.keys()];
     member.subscriptions.clear();
-    member.queue = undefined;
     for (const filter of filters) this.#leave(member, filter);
-  }
-
-  #startExpirySweep(): void {
-    if (this.#expiryTimer !== undefined) return;
-    const tick = Math.min(60_000, Math.max(10, Math.floor(this.#expiryMs / 4)));
-    // One timer for every parked session, not one each.
-    this.#expiryTimer = setInterval(() => this.#sweepExpired(), tick);
-    this.#expiryTimer.unref();
-  }
-
-  #sweepExpired(): void {
-    const now = Date.now();
-    for (const member of this.#parked) {
-      if (member.expiresAt > now) continue;
-      this.logger.debug({ clientId: member.clientId, queued: member.queue?.length ?? 0 }, 'upstream: parked session expired');
-      this.#discardMember(member);
-    }
-    if (this.#parked.size === 0 && this.#expiryTimer !== undefined) {
-      clearInterval(this.#expiryTimer);
-      this.#expiryTimer = undefined;
-    }
   }
 
   // ---------------------------------------------------------- operations
@@ -272,11 +227,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
 
   async #subscribeOne(member: SessionMember, filter: string, qos: Qos): Promise<SubscribeResult> {
     if (!isValidTopicFilter(filter)) return 0x80;
-    let entry = this.#filters.get(filter);
-    if (entry === undefined) {
-      entry = { members: new Set(), awaitingRetained: undefined, active: false, brokerQos: 0, wanted: 0, chain: undefined };
-      this.#filters.set(filter, entry);
-    }
+    const entry = this.#filters.entry(filter);
     // Deliveries start at the requested QoS right away (messages may follow the SUBACK in the same read).
     const previous = member.subscriptions.get(filter);
     member.subscriptions.set(filter, qos);
@@ -337,7 +288,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       await this.#backend.unsubscribeFilter(filter);
     }).then(
       () => {
-        if (entry.members.size === 0 && !entry.active && this.#filters.get(filter) === entry) this.#filters.delete(filter);
+        if (entry.members.size === 0 && !entry.active) this.#filters.remove(filter, entry);
       },
       (error: unknown) => this.logger.debug({ filter, err: errorText(error) }, 'upstream: unsubscribe failed'),
     );
@@ -375,7 +326,9 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
 
   deliver(filters: readonly string[], message: UpstreamMessage): void {
     if (message.retain && this.#resubscribeForRetained) {
-      this.#deliverRetainedReplay(filters, message);
+      for (const [member, granted] of this.#filters.retainedReplayRecipients(filters, Date.now())) {
+        this.#deliverTo(member, atQos(message, granted, true));
+      }
       return;
     }
     if (filters.length === 1) {
@@ -388,39 +341,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       }
       return;
     }
-    // Several matching filters: each session once, at its highest grant (MQTT 3.1.1 §3.3.5).
-    const best = new Map<SessionMember, Qos>();
-    for (const filter of filters) {
-      const entry = this.#filters.get(filter);
-      if (entry === undefined) continue;
-      for (const member of entry.members) {
-        const granted = member.subscriptions.get(filter);
-        if (granted === undefined) continue;
-        const known = best.get(member);
-        if (known === undefined || granted > known) best.set(member, granted);
-      }
-    }
-    for (const [member, granted] of best) this.#deliverTo(member, atQos(message, granted, false));
-  }
-
-  /** A RETAIN=1 message on a pool connection answers a SUBSCRIBE: only that subscriber gets it. */
-  #deliverRetainedReplay(filters: readonly string[], message: UpstreamMessage): void {
-    const now = Date.now();
-    const best = new Map<SessionMember, Qos>();
-    for (const filter of filters) {
-      const entry = this.#filters.get(filter);
-      const awaiting = entry?.awaitingRetained;
-      if (entry === undefined || awaiting === undefined) continue;
-      if (awaiting.until < now) {
-        entry.awaitingRetained = undefined;
-        continue;
-      }
-      const granted = awaiting.member.subscriptions.get(filter);
-      if (granted === undefined) continue;
-      const known = best.get(awaiting.member);
-      if (known === undefined || granted > known) best.set(awaiting.member, granted);
-    }
-    for (const [member, granted] of best) this.#deliverTo(member, atQos(message, granted, true));
+    for (const [member, granted] of this.#filters.recipients(filters)) this.#deliverTo(member, atQos(message, granted, false));
   }
 
   #deliverTo(member: SessionMember, message: UpstreamMessage): void {
@@ -429,15 +350,8 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       live.deliver(message);
       return;
     }
-    const queue = member.queue;
     // MQTT 3.1.1 §3.1.2.4: QoS 1/2 messages are kept for a disconnected persistent session; QoS 0 is not.
-    if (queue === undefined || message.qos === 0 || this.#queueLimit === 0) return;
-    if (queue.length >= this.#queueLimit) {
-      queue.shift();
-      this.#dropped += 1;
-      this.logger.debug({ clientId: member.clientId, limit: this.#queueLimit }, 'upstream: parked queue full, oldest message dropped');
-    }
-    queue.push(message);
+    this.#parked.enqueue(member, message);
   }
 
   // --------------------------------------------------------------- close
@@ -449,8 +363,6 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
   }
 
   async #close(): Promise<void> {
-    if (this.#expiryTimer !== undefined) clearInterval(this.#expiryTimer);
-    this.#expiryTimer = undefined;
     const reason = new GatewayError('GW_ERR_CLOSED', 'upstream connector closed');
     for (const member of this.#members.values()) {
       const live = member.live;
