@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
+import path from 'node:path';
 import { delay, freePort } from './upstream-test-kit.js';
 
 /** A mosquitto broker in its own process, on 127.0.0.1. */
@@ -23,11 +25,22 @@ export function accepts(port: number): Promise<boolean> {
 
 /**
  * Starts mosquitto on `port` (default: a free one) and waits until it accepts
- * connections; undefined when the binary is missing (see missingTool).
+ * connections; undefined when the binary is missing (see missingTool). With
+ * `persistenceDir`, sessions and queued messages are saved there on shutdown
+ * and restored by the next start with the same directory.
  */
-export async function startMosquitto(port?: number): Promise<MosquittoProcess | undefined> {
+export async function startMosquitto(port?: number, options: { persistenceDir?: string } = {}): Promise<MosquittoProcess | undefined> {
   const listenPort = port ?? (await freePort());
-  const child = spawn('mosquitto', ['-p', String(listenPort)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let args = ['-p', String(listenPort)];
+  if (options.persistenceDir !== undefined) {
+    const configFile = path.join(options.persistenceDir, 'mosquitto.conf');
+    writeFileSync(
+      configFile,
+      [`listener ${listenPort} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${options.persistenceDir}/`, ''].join('\n'),
+    );
+    args = ['-c', configFile];
+  }
+  const child = spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const spawned = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
     child.once('error', () => resolve(false));
