@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import path from 'node:path';
 import { delay, freePort } from './upstream-test-kit.js';
@@ -33,6 +33,8 @@ export async function startMosquitto(port?: number, options: { persistenceDir?: 
   const listenPort = port ?? (await freePort());
   let args = ['-p', String(listenPort)];
   if (options.persistenceDir !== undefined) {
+    // mosquitto started as root drops to the `mosquitto` user, which must be able to write the database.
+    chmodSync(options.persistenceDir, 0o777);
     const configFile = path.join(options.persistenceDir, 'mosquitto.conf');
     writeFileSync(
       configFile,
