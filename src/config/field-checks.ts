@@ -65,7 +65,14 @@ export function checkMountpoint(value: string): string | undefined {
  * are handed out dynamically (as in EMQX); ids and topics must be unique.
  * MQTT-SN v1.2 §5.3.4 (Flags: TopicIdType 01 = pre-defined topic id).
  */
-export function parsePredefined(value: unknown, key: string, problems: ProblemSink): unknown {
+/** One `mqttsn.predefined` entry. */
+export interface PredefinedTopic {
+  /** 1..1024 (ids above 1024 are dynamic, as in EMQX). */
+  readonly id: number;
+  readonly topic: string;
+}
+
+export function parsePredefined(value: unknown, key: string, problems: ProblemSink): readonly PredefinedTopic[] {
   if (!Array.isArray(value)) {
     problems.add(key, value, 'expected a list of { "id": 1..1024, "topic": "name" }');
     return [];
@@ -114,7 +121,7 @@ export function parsePredefined(value: unknown, key: string, problems: ProblemSi
  * comma-separated string of paths. Normalised to `boolean | string[]` with
  * paths in `/oid[/iid[/rid]]` form.
  */
-export function parseAutoObserve(value: unknown, key: string, problems: ProblemSink): unknown {
+export function parseAutoObserve(value: unknown, key: string, problems: ProblemSink): boolean | readonly string[] {
   if (typeof value === 'boolean') return value;
   const allowed = 'expected true, false, "on", "off", a list of paths like "/3/0/1", or a comma-separated string of paths';
   let items: unknown[];
@@ -147,7 +154,7 @@ export function parseAutoObserve(value: unknown, key: string, problems: ProblemS
 }
 
 /** `httpHeaders`: `{ "Name": ["v1", "v2"] }`; a single string value is taken as a one-element list. */
-export function parseHttpHeaders(value: unknown, key: string, problems: ProblemSink): unknown {
+export function parseHttpHeaders(value: unknown, key: string, problems: ProblemSink): Readonly<Record<string, readonly string[]>> {
   if (!isPlainObject(value)) {
     problems.add(key, value, 'expected an object of header name -> list of strings');
     return {};

@@ -23,6 +23,7 @@ import type {
   ObjectSpec,
   Spec,
   StringSpec,
+  ValueOf,
 } from './spec.js';
 
 /**
@@ -43,12 +44,30 @@ type Rest<S> = Omit<S, 'kind' | 'default' | 'description'>;
 const bool = (def: boolean, description: string): BooleanSpec => ({ kind: 'boolean', default: def, description });
 const int = (def: number, min: number, max: number, description: string): IntegerSpec => ({ kind: 'integer', default: def, min, max, description });
 const num = (def: number, min: number, max: number, description: string): NumberSpec => ({ kind: 'number', default: def, min, max, description });
-const str = (def: string | undefined, description: string, rest: Rest<StringSpec> = {}): StringSpec => ({ kind: 'string', default: def, description, ...rest });
-const oneOf = (def: string, values: readonly string[], description: string): StringSpec => ({ kind: 'string', default: def, oneOf: values, description });
+const str = <D extends string | undefined, const R extends Rest<StringSpec> = Record<never, never>>(
+  def: D,
+  description: string,
+  rest: R = {} as R,
+): StringSpec & { readonly default: D } & R => ({ kind: 'string', default: def, description, ...rest });
+const oneOf = <const V extends readonly string[]>(def: V[number], values: V, description: string): StringSpec & { readonly oneOf: V } => ({
+  kind: 'string',
+  default: def,
+  oneOf: values,
+  description,
+});
 const dur = (def: string, description: string, min = 0, max = MAX_DURATION_MS): DurationSpec => ({ kind: 'duration', default: def, min, max, description });
 const bytes = (def: number | string, description: string): ByteSizeSpec => ({ kind: 'bytes', default: def, min: 1024, max: 1024 ** 3, description });
-const obj = (description: string, fields: Record<string, Spec>, rest: Pick<ObjectSpec, 'aliases' | 'optional'> = {}): ObjectSpec => ({ kind: 'object', description, fields, ...rest });
-const qos: ChoiceSpec = { kind: 'choice', default: 0, values: [0, 1, 2], description: 'MQTT QoS used when publishing on / subscribing to this topic' };
+const obj = <const F extends Record<string, Spec>, const R extends Pick<ObjectSpec, 'aliases' | 'optional'> = Record<never, never>>(
+  description: string,
+  fields: F,
+  rest: R = {} as R,
+): ObjectSpec & { readonly fields: F } & R => ({ kind: 'object', description, fields, ...rest });
+const qos = {
+  kind: 'choice',
+  default: 0,
+  values: [0, 1, 2],
+  description: 'MQTT QoS used when publishing on / subscribing to this topic',
+} as const satisfies ChoiceSpec;
 
 /**
  * 64 MiB: a burst of 100,000 small datagrams from 100 devices (about 800 bytes of kernel
@@ -58,24 +77,24 @@ const qos: ChoiceSpec = { kind: 'choice', default: 0, values: [0, 1, 2], descrip
  */
 const DEFAULT_RECBUF = '64MB';
 
-function listeners(protocol: string, port: number): ObjectSpec {
+function listeners(protocol: string, port: number) {
   const entry = obj(`one ${protocol} UDP listener`, {
     bind: str(undefined, 'address to bind: "port", "host:port" or "[ipv6]:port"', { required: true, fromNumber: true, check: checkBind }),
     max_connections: int(102_400, 1, 10_000_000, 'most peers (sessions) this listener serves at once; further peers are refused'),
     recbuf: bytes(DEFAULT_RECBUF, 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style; above net.core.rmem_max the kernel caps it and a warning names the sysctl'),
     sndbuf: bytes('4MB', 'socket send buffer (SO_SNDBUF), bytes or "4MB"-style'),
   });
-  const udp: MapSpec = {
+  const udp = {
     kind: 'map',
     entry,
     nameLabel: '<name>',
     default: { default: { bind: `0.0.0.0:${port}`, max_connections: 102_400, recbuf: DEFAULT_RECBUF, sndbuf: '4MB' } },
     description: `UDP listeners by name; a map given in the config replaces the default one (e.g. bind only "[::]:${port}")`,
-  };
+  } as const satisfies MapSpec;
   return obj(`${protocol} listeners (EMQX shape)`, { udp });
 }
 
-function translator(topic: string, description: string, filter = false): ObjectSpec {
+function translator(topic: string, description: string, filter = false) {
   return obj(description, {
     topic: filter
       ? str(topic, 'topic filter, relative to lwm2m.mountpoint; wildcards allowed (EMQX 5: "dn/#")', { check: checkTopicFilter })
@@ -94,7 +113,7 @@ const upstreamClient = obj('paho-style client options for an external broker', {
     kind: 'choice',
     default: 4,
     values: [0, 3, 4, 5],
-    normalize: (v) => (v === 0 ? 4 : v),
+    normalize: (v) => (v === 0 ? 4 : (v as 3 | 4 | 5)),
     description: '3 = MQTT 3.1, 4 = MQTT 3.1.1, 5 = MQTT 5; 0 means 4',
   },
   basicAuth: obj(
@@ -238,7 +257,10 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
   }),
 });
 
-export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, upstream, mqttsn, lwm2m });
+export const gatewaySchema = obj('gateway configuration', { log, upstream, mqttsn, lwm2m });
+
+/** The resolved configuration: derived from the schema above (see `ValueOf`). */
+export type SchemaConfig = ValueOf<typeof gatewaySchema>;
 
 /** The sections rendered as separate tables in the configuration reference. */
 export const SCHEMA_SECTIONS = ['log', 'upstream', 'mqttsn', 'lwm2m'] as const;

@@ -52,8 +52,8 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
       return createDirectConnector({
         broker,
         logger: upstreamLogger,
-        parkedQueueLimit: config.aggregating?.sessionQueueSize,
-        parkedSessionExpiryMs: config.aggregating?.sessionExpiry,
+        parkedQueueLimit: config.aggregating.sessionQueueSize,
+        parkedSessionExpiryMs: config.aggregating.sessionExpiry,
       });
     }
     return new TransparentConnector({
@@ -80,9 +80,9 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
     return createPooledConnector({
       mapped,
       logger: upstreamLogger,
-      poolSize: config.aggregating?.poolSize,
-      parkedQueueLimit: config.aggregating?.sessionQueueSize,
-      parkedSessionExpiryMs: config.aggregating?.sessionExpiry,
+      poolSize: config.aggregating.poolSize,
+      parkedQueueLimit: config.aggregating.sessionQueueSize,
+      parkedSessionExpiryMs: config.aggregating.sessionExpiry,
     });
   }
   upstreamLogger.info(

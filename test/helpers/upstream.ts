@@ -53,7 +53,7 @@ export function testUpstreamConfig(
   bind = '127.0.0.1:0',
   mode: UpstreamMode = 'transparent',
 ): UpstreamConfig {
-  return { mode, embedded: { bind }, client: testClientConfig(client) };
+  return { mode, embedded: { bind }, client: testClientConfig(client), aggregating: { poolSize: 4, sessionQueueSize: 1000, sessionExpiry: 2 * 60 * 60 * 1000 } };
 }
 
 /**
