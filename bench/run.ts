@@ -105,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
     const ctx: ScenarioContext = {
       options,
       target,
+      lwm2mTarget: gateway.lwm2m,
       brokerUrl: gateway.brokerUrl,
       runTag: randomBytes(3).toString('hex'),
       deadline: performance.now() + timeoutS * 1000,
