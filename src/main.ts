@@ -78,10 +78,22 @@ async function main(argv: readonly string[]): Promise<void> {
       upstream: gateway.upstream.description,
       mqttsn: gateway.mqttsn?.addresses,
       lwm2m: gateway.lwm2m?.addresses,
+      lwm2mBootstrap: gateway.lwm2m?.bootstrap?.addresses,
     },
     'gateway running',
   );
   installShutdown(gateway, logger);
+  installReload(gateway, logger);
+}
+
+/** SIGHUP: read the LwM2M bootstrap configuration file again; a bad file is reported and changes nothing. */
+function installReload(gateway: RunningGateway, logger: Logger): void {
+  process.on('SIGHUP', () => {
+    gateway.reloadBootstrap().catch((err: unknown) => {
+      const text = err instanceof Error ? err.message : String(err);
+      logger.error({ problems: text.split('\n') }, 'bootstrap configuration not reloaded; the previous one stays');
+    });
+  });
 }
 
 function installShutdown(gateway: RunningGateway, logger: Logger): void {

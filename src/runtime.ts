@@ -2,6 +2,8 @@ import { access } from 'node:fs/promises';
 import type { GatewayConfig } from './config/types.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
+import { loadBootstrapConfigFile } from './lwm2m/bootstrap/bootstrap-config-file.js';
+import { InMemoryProvisionedCredentials } from './lwm2m/bootstrap/credential-sink.js';
 import { Lwm2mGateway } from './lwm2m/gateway.js';
 import { loadModelDirectory } from './lwm2m/model/xml-loader.js';
 import { createModelRegistry } from './lwm2m/model/registry.js';
@@ -14,6 +16,13 @@ export interface RunningGateway {
   readonly upstream: UpstreamConnector;
   readonly mqttsn: MqttSnGateway | undefined;
   readonly lwm2m: Lwm2mGateway | undefined;
+  /** PSK credentials the LwM2M bootstrap server provisioned (identity -> key, endpoint). */
+  readonly provisionedCredentials: InMemoryProvisionedCredentials;
+  /**
+   * Reads the LwM2M bootstrap configuration file again (SIGHUP). A bad file
+   * changes nothing: the ConfigError is thrown and the old configurations stay.
+   */
+  reloadBootstrap(): Promise<void>;
   /**
    * Ordered shutdown: stop listening and disconnect devices cleanly (both
    * protocols), then flush and close the upstream (embedded broker last).
@@ -23,6 +32,10 @@ export interface RunningGateway {
 
 /** `signal` cancels a startup still waiting for an external broker (SIGTERM before it came up). */
 export async function startGateway(config: GatewayConfig, logger: Logger, signal?: AbortSignal): Promise<RunningGateway> {
+  // A bad bootstrap configuration file stops startup before anything listens (exit 2 as any bad config).
+  const bootstrapFile = config.lwm2m.enable ? config.lwm2m.bootstrap?.config_file ?? '' : '';
+  const bootstrapEntries = bootstrapFile === '' ? undefined : await loadBootstrapConfigFile(bootstrapFile);
+  const provisionedCredentials = new InMemoryProvisionedCredentials();
   const upstream = await createUpstreamConnector(config.upstream, logger, signal);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
@@ -32,7 +45,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger, signal
     }
     if (config.lwm2m.enable) {
       const models = await loadModels(config.lwm2m.xml_dir, logger);
-      lwm2m = await Lwm2mGateway.start({ config: config.lwm2m, upstream, models, logger: logger.child({ component: 'lwm2m' }) });
+      lwm2m = await Lwm2mGateway.start({
+        config: config.lwm2m,
+        upstream,
+        models,
+        logger: logger.child({ component: 'lwm2m' }),
+        bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedCredentials },
+      });
     }
   } catch (err) {
     await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);
@@ -45,6 +64,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger, signal
     upstream,
     mqttsn,
     lwm2m,
+    provisionedCredentials,
+    async reloadBootstrap(): Promise<void> {
+      const bootstrap = lwm2m?.bootstrap;
+      if (bootstrap === undefined) return;
+      bootstrap.replaceEntries(await loadBootstrapConfigFile(bootstrapFile));
+    },
     close(): Promise<void> {
       closing ??= (async () => {
         const results = await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);

@@ -23,10 +23,19 @@ export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): v
       problems.add(key, section.listeners.udp, `needs at least one listener while ${name}.enable is true`);
     }
   }
+  const bootstrap = lwm2m.bootstrap;
+  if (!lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '' && !problems.has('lwm2m.enable')) {
+    problems.add('lwm2m.bootstrap.config_file', bootstrap.config_file, 'the bootstrap server is part of the LwM2M gateway: needs lwm2m.enable true (or no config_file)');
+  }
+  const bootstrapOn = lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '';
+  if (bootstrapOn && !problems.has('lwm2m.bootstrap.listeners.udp') && Object.keys(bootstrap.listeners.udp).length === 0) {
+    problems.add('lwm2m.bootstrap.listeners.udp', bootstrap.listeners.udp, 'needs at least one listener while lwm2m.bootstrap.config_file is set');
+  }
   checkBindClashes(
     [
       ...listenerBinds('mqttsn', mqttsn.enable, mqttsn.listeners),
       ...listenerBinds('lwm2m', lwm2m.enable, lwm2m.listeners),
+      ...(bootstrapOn ? listenerBinds('lwm2m.bootstrap', true, bootstrap.listeners) : []),
     ],
     problems,
   );

@@ -80,6 +80,8 @@ const SHORT_NAMES: readonly (readonly [name: string, key: string])[] = [
   ['GATEWAY_MQTTSN_BIND', 'mqttsn.listeners.udp'],
   ['GATEWAY_LWM2M_BIND', 'lwm2m.listeners.udp'],
   ['GATEWAY_XML_DIR', 'lwm2m.xml_dir'],
+  ['GATEWAY_BOOTSTRAP_CONFIG_FILE', 'lwm2m.bootstrap.config_file'],
+  ['GATEWAY_BOOTSTRAP_BIND', 'lwm2m.bootstrap.listeners.udp'],
 ];
 
 function buildOverrides(): EnvOverride[] {

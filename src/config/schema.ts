@@ -11,6 +11,7 @@ import {
   parseHttpHeaders,
   parsePredefined,
 } from './field-checks.js';
+import { resolve as resolvePath } from 'node:path';
 import { resolveFromPackageRoot } from './package-root.js';
 import type {
   BooleanSpec,
@@ -44,11 +45,12 @@ type Rest<S> = Omit<S, 'kind' | 'default' | 'description'>;
 const bool = (def: boolean, description: string): BooleanSpec => ({ kind: 'boolean', default: def, description });
 const int = (def: number, min: number, max: number, description: string): IntegerSpec => ({ kind: 'integer', default: def, min, max, description });
 const num = (def: number, min: number, max: number, description: string): NumberSpec => ({ kind: 'number', default: def, min, max, description });
-const str = <D extends string | undefined, const R extends Rest<StringSpec> = Record<never, never>>(
+const str = <D extends string | undefined, Req extends boolean = false>(
   def: D,
   description: string,
-  rest: R = {} as R,
-): StringSpec & { readonly default: D } & R => ({ kind: 'string', default: def, description, ...rest });
+  rest: Rest<StringSpec> & { readonly required?: Req } = {},
+): StringSpec & { readonly default: D } & (Req extends true ? { readonly required: true } : unknown) =>
+  ({ kind: 'string', default: def, description, ...rest }) as StringSpec & { readonly default: D } & (Req extends true ? { readonly required: true } : unknown);
 const oneOf = <const V extends readonly string[]>(def: V[number], values: V, description: string): StringSpec & { readonly oneOf: V } => ({
   kind: 'string',
   default: def,
@@ -77,10 +79,14 @@ const qos = {
  */
 const DEFAULT_RECBUF = '64MB';
 
-function listeners(protocol: string, port: number) {
+function listeners(
+  protocol: string,
+  port: number,
+  maxConnections = { default: 102_400, description: 'most peers (sessions) this listener serves at once; further peers are refused' },
+) {
   const entry = obj(`one ${protocol} UDP listener`, {
     bind: str(undefined, 'address to bind: "port", "host:port" or "[ipv6]:port"', { required: true, fromNumber: true, check: checkBind }),
-    max_connections: int(102_400, 1, 10_000_000, 'most peers (sessions) this listener serves at once; further peers are refused'),
+    max_connections: int(maxConnections.default, 1, 10_000_000, maxConnections.description),
     recbuf: bytes(DEFAULT_RECBUF, 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style; above net.core.rmem_max the kernel caps it and a warning names the sysctl'),
     sndbuf: bytes('4MB', 'socket send buffer (SO_SNDBUF), bytes or "4MB"-style'),
   });
@@ -88,7 +94,7 @@ function listeners(protocol: string, port: number) {
     kind: 'map',
     entry,
     nameLabel: '<name>',
-    default: { default: { bind: `0.0.0.0:${port}`, max_connections: 102_400, recbuf: DEFAULT_RECBUF, sndbuf: '4MB' } },
+    default: { default: { bind: `0.0.0.0:${port}`, max_connections: maxConnections.default, recbuf: DEFAULT_RECBUF, sndbuf: '4MB' } },
     description: `UDP listeners by name; a map given in the config replaces the default one (e.g. bind only "[::]:${port}")`,
   } as const satisfies MapSpec;
   return obj(`${protocol} listeners (EMQX shape)`, { udp });
@@ -243,7 +249,13 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
     register: translator('response', 'register events are published here'),
     update: translator('response', 'update events are published here'),
     deregister: translator('response', 'de-registration and lifetime-expiry events are published here (not in EMQX)'),
+    send: { ...translator('response', 'data devices push with the LwM2M 1.1 Send operation (POST /dp) is published here; absent = the response translator (not in EMQX)'), optional: true },
+    bootstrap: {
+      ...translator('response', 'bootstrap-request / bootstrap-finished / bootstrap-failed events of the bootstrap server are published here; absent = the register translator (not in EMQX)'),
+      optional: true,
+    },
   }),
+  enable_send: bool(true, 'accept the LwM2M 1.1 Send operation (POST /dp) from registered devices; false answers it with 4.04, as EMQX (not in EMQX)'),
   listeners: listeners('LwM2M', 5683),
   idle_timeout: dur('30s', 'accepted for EMQX compatibility; no effect: no per-peer state exists before a successful Register', 10),
   max_inflight: int(1, 1, 65_535, 'downlink requests in flight per device (EMQX: 1)'),
@@ -254,6 +266,16 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
     ack_timeout: dur('2s', 'ACK_TIMEOUT: initial retransmission timeout of confirmable messages', 10, MINUTE),
     ack_random_factor: num(1.5, 1, 10, 'ACK_RANDOM_FACTOR (must not be below 1.0)'),
     max_retransmit: int(4, 0, 20, 'MAX_RETRANSMIT'),
+  }),
+  bootstrap: obj('LwM2M bootstrap server (client-initiated bootstrap, LwM2M 1.1 TS §5.2; not in EMQX); runs only when config_file is set', {
+    config_file: str('', 'JSON file of per-endpoint bootstrap configurations (docs/bootstrap.md); "" = no bootstrap server', {
+      convert: (value) => (value === '' ? value : resolvePath(value)),
+    }),
+    listeners: listeners('LwM2M bootstrap', 5685, {
+      default: 1000,
+      description: 'most bootstrap sequences under way at once through this listener; beyond it the oldest sequence whose peer never answered makes room, else the request is answered 5.03',
+    }),
+    session_timeout: dur('2m', 'a bootstrap sequence not finished this long after its Bootstrap-Request fails (bootstrap-failed, reason session_timeout)', SECOND),
   }),
 });
 

@@ -152,8 +152,16 @@ export type ValueOf<S> = S extends { readonly kind: 'boolean' }
                       ? R
                       : never;
 
-/** The declared fields only (the builders' `Record<string, Spec>` index signature is not a key). */
-export type ObjectValue<F> = { readonly [K in keyof F as string extends K ? never : K]: ValueOf<F[K]> };
+/**
+ * The declared fields (the builders' `Record<string, Spec>` index signature is
+ * not a key); fields that may be absent (no default, or an optional object)
+ * are optional keys.
+ */
+export type ObjectValue<F> = {
+  readonly [K in keyof F as string extends K ? never : undefined extends ValueOf<F[K]> ? never : K]: ValueOf<F[K]>;
+} & {
+  readonly [K in keyof F as string extends K ? never : undefined extends ValueOf<F[K]> ? K : never]?: ValueOf<F[K]>;
+};
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;

@@ -49,5 +49,8 @@ export type Lwm2mConfig = GatewayConfig['lwm2m'];
 export type Lwm2mTranslators = Lwm2mConfig['translators'];
 export type TranslatorConfig = Lwm2mTranslators['command'];
 export type AutoObserve = Lwm2mConfig['auto_observe'];
+/** The LwM2M bootstrap server (client-initiated bootstrap, LwM2M 1.1 TS §5.2). */
+export type Lwm2mBootstrapConfig = NonNullable<Lwm2mConfig['bootstrap']>;
+
 /** RFC 7252 §4.8 transmission parameters. */
 export type CoapTransmissionConfig = Lwm2mConfig['coap'];

@@ -9,8 +9,12 @@ import { CoapEndpoint } from './coap/coap-endpoint.js';
 import type { CoapMessage } from './coap/message.js';
 import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
+import { handleSendRequest, isSendRequest, type SendResourceDeps } from './reporting/send-resource.js';
 import { Registrar } from './registration/registrar.js';
 import { RegistrationStore } from './registration/store.js';
+import type { BootstrapEntries } from './bootstrap/bootstrap-entry.js';
+import { BootstrapListeners } from './bootstrap/bootstrap-listeners.js';
+import type { ProvisionedCredentialSink } from './bootstrap/credential-sink.js';
 
 /** Largest Block2-reassembled response body (EMQX blockwise.max_body_size default 4 MB). */
 const MAX_BODY_SIZE = 4 * 1024 * 1024;
@@ -22,6 +26,8 @@ export interface Lwm2mGatewayOptions {
   readonly upstream: UpstreamConnector;
   readonly models: ModelRegistry;
   readonly logger: Logger;
+  /** The bootstrap server's entries (from lwm2m.bootstrap.config_file) and where provisioned PSKs go; absent = no bootstrap server. */
+  readonly bootstrap?: { readonly entries: BootstrapEntries; readonly credentials: ProvisionedCredentialSink } | undefined;
 }
 
 /**
@@ -36,15 +42,18 @@ export class Lwm2mGateway {
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #logger: Logger;
   readonly store: RegistrationStore;
+  /** The bootstrap server, when lwm2m.bootstrap.config_file is set. */
+  readonly bootstrap: BootstrapListeners | undefined;
   #closed = false;
 
-  private constructor(parts: { udp: UdpEndpoint[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore }) {
+  private constructor(parts: { udp: UdpEndpoint[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore; bootstrap: BootstrapListeners | undefined }) {
     this.#udp = parts.udp;
     this.#coap = parts.coap;
     this.#session = parts.session;
     this.#sweepTimer = parts.sweepTimer;
     this.#logger = parts.logger;
     this.store = parts.store;
+    this.bootstrap = parts.bootstrap;
   }
 
   static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
@@ -76,6 +85,14 @@ export class Lwm2mGateway {
     });
     const udp: UdpEndpoint[] = [];
     const coap: CoapEndpoint[] = [];
+    let bootstrap: BootstrapListeners | undefined;
+    const send: SendResourceDeps = {
+      enabled: config.enable_send,
+      registrationOf: (peer) => store.byPeer(peer),
+      models,
+      deliver: (reg, content) => bridge?.sent(reg, content),
+      logger,
+    };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
     bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
     try {
@@ -106,7 +123,7 @@ export class Lwm2mGateway {
               bridge?.deviceActive(reg);
             },
             onRequest: (msg: CoapMessage, peer: Peer) => {
-              const reply = handleRdRequest(registrar, msg, peer);
+              const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer);
               if (logger.isLevelEnabled('debug')) {
                 logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
               }
@@ -119,12 +136,23 @@ export class Lwm2mGateway {
         });
         coap.push(endpoint);
       }
+      if (opts.bootstrap !== undefined && config.bootstrap !== undefined && config.bootstrap.config_file !== '') {
+        bootstrap = await BootstrapListeners.start({
+          config: config.bootstrap,
+          coap: config.coap,
+          entries: opts.bootstrap.entries,
+          credentials: opts.bootstrap.credentials,
+          events: bridge,
+          logger,
+        });
+      }
     } catch (err) {
       await Promise.all(udp.map((u) => u.close()));
       await session.end();
       throw err;
     }
     if (coap.length === 0) {
+      await bootstrap?.close();
       await session.end();
       throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no UDP listener configured');
     }
@@ -137,7 +165,7 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store });
+    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store, bootstrap });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
     return gateway;
   }
@@ -150,6 +178,7 @@ export class Lwm2mGateway {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+    await this.bootstrap?.close();
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#udp.map((u) => u.close()));
     await this.#session.end();

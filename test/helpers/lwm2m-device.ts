@@ -152,6 +152,18 @@ export class Lwm2mTestDevice {
     return answer;
   }
 
+  /**
+   * LwM2M 1.1 Send (Transport §6.5.1): POST /dp with a SenML pack in
+   * `format` (110 SenML JSON, 112 SenML CBOR); resolves with the answer.
+   */
+  async sendData(payload: string | Buffer, format: number): Promise<DeviceMessage> {
+    const mid = this.#nextMid();
+    const answer = this.#awaitAck(mid);
+    const options = [{ number: 11, value: Buffer.from('dp') }, { number: 12, value: uint(format) }];
+    this.send({ type: 'CON', code: '0.02', messageId: mid, token: Buffer.from([5, 6, 7, 8]), options, payload: toBuffer(payload) });
+    return answer;
+  }
+
   #awaitAck(mid: number, timeoutMs = 3000): Promise<DeviceMessage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -1,15 +1,25 @@
 import { GatewayError } from '../../errors.js';
-import type { ResourceType } from '../model/types.js';
 import type { WriteEntry } from '../content/types.js';
-import { formatPath, parsePath, pathDepth, type Lwm2mPath } from '../path.js';
+import { formatPath, pathDepth, type Lwm2mPath } from '../path.js';
+import { checkedPath, isJsonObject, pathField, Reject, writeEntry, type JsonObject } from './command-fields.js';
+import {
+  buildCompositeOperation,
+  COMPOSITE_COMMAND_TYPES,
+  COMPOSITE_REQ_PATH,
+  isCompositeCommandType,
+  type CompositeOperation,
+} from './composite-command.js';
 
-export const COMMAND_TYPES = ['read', 'discover', 'write', 'write-attr', 'execute', 'create', 'delete', 'observe', 'cancel-observe'] as const;
+export { isJsonObject, type JsonObject } from './command-fields.js';
+
+export const COMMAND_TYPES = ['read', 'discover', 'write', 'write-attr', 'execute', 'create', 'delete', 'observe', 'cancel-observe', ...COMPOSITE_COMMAND_TYPES] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
-export type JsonObject = Record<string, unknown>;
-
 /** A downlink LwM2M operation, transport-free (LwM2M 1.1 TS §6.3 / §6.4 operations). */
-export type DownlinkOperation =
+export type DownlinkOperation = SinglePathOperation | CompositeOperation;
+
+/** An operation on one path. */
+export type SinglePathOperation =
   | { readonly kind: 'read'; readonly path: Lwm2mPath }
   | { readonly kind: 'discover'; readonly path: Lwm2mPath }
   | { readonly kind: 'observe'; readonly path: Lwm2mPath; readonly cancel: boolean }
@@ -27,7 +37,7 @@ export interface Lwm2mCommand {
   readonly data: JsonObject;
   /** Every top-level key except msgType and data, echoed in every answer. */
   readonly echo: JsonObject;
-  /** data.path, else data.basePath, verbatim with any `?query` removed. */
+  /** data.path, else data.basePath, verbatim with any `?query` removed; "/" for the composite commands. */
   readonly reqPath: string;
   readonly operation: DownlinkOperation;
   /** Uri-Query options from `path?k=v&...`. */
@@ -46,18 +56,16 @@ export interface RejectedCommand {
 
 export type ParsedCommand = { readonly ok: true; readonly command: Lwm2mCommand } | { readonly ok: false; readonly rejected: RejectedCommand };
 
-const WRITE_TYPES: readonly ResourceType[] = ['String', 'Integer', 'Unsigned Integer', 'Float', 'Boolean', 'Opaque', 'Time', 'Objlnk', 'Corelnk'];
-const ATTRIBUTES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax'] as const;
+/**
+ * Write-Attributes (LwM2M 1.1 TS §5.1.2; 1.1 adds epmin / epmax, 1.2 adds
+ * edge, con, hqmax); whether the device's version allows one is checked
+ * against the registration (version-gate.ts).
+ */
+export const ATTRIBUTES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax', 'edge', 'con', 'hqmax'] as const;
+/** LwM2M 1.2 TS §5.1.2: edge and con are 0 or 1; hqmax a count. */
+const FLAG_ATTRIBUTES: ReadonlySet<string> = new Set(['edge', 'con']);
 
-class Reject extends GatewayError {
-  constructor(reason: string) {
-    super('GW_ERR_COMMAND', reason);
-  }
-}
 
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Parses one command payload (EMQX downlink JSON contract). Never throws. */
 export function parseCommand(payload: Buffer): ParsedCommand {
@@ -79,10 +87,14 @@ export function parseCommand(payload: Buffer): ParsedCommand {
   const mheaders = json.mheaders;
   const immediate = isJsonObject(mheaders) && mheaders.ttl === 0;
   try {
-    const built = buildOperation(msgType as CommandType, data, json.encoding === 'hex');
+    const hex = json.encoding === 'hex';
+    const built: Built = isCompositeCommandType(msgType)
+      ? { operation: buildCompositeOperation(msgType, data, hex), query: [] }
+      : buildOperation(msgType as Exclude<CommandType, (typeof COMPOSITE_COMMAND_TYPES)[number]>, data, hex);
+    const answerPath = isCompositeCommandType(msgType) ? COMPOSITE_REQ_PATH : (reqPath ?? '');
     return {
       ok: true,
-      command: { msgType: msgType as CommandType, data, echo, reqPath: reqPath ?? '', operation: built.operation, query: built.query, immediate },
+      command: { msgType: msgType as CommandType, data, echo, reqPath: answerPath, operation: built.operation, query: built.query, immediate },
     };
   } catch (err) {
     if (err instanceof GatewayError) return reject(msgType, echo, reqPath, err.message);
@@ -106,7 +118,7 @@ interface Built {
   readonly query: readonly string[];
 }
 
-function buildOperation(msgType: CommandType, data: JsonObject, hex: boolean): Built {
+function buildOperation(msgType: Exclude<CommandType, (typeof COMPOSITE_COMMAND_TYPES)[number]>, data: JsonObject, hex: boolean): Built {
   switch (msgType) {
     case 'read':
     case 'discover':
@@ -174,24 +186,7 @@ function joinPath(base: Lwm2mPath, relative: unknown): Lwm2mPath {
   return checkedPath(`${formatPath(base)}/${rel}`);
 }
 
-function writeEntry(path: Lwm2mPath, item: JsonObject, hex: boolean): WriteEntry {
-  const type = item.type;
-  if (typeof type !== 'string' || !(WRITE_TYPES as readonly string[]).includes(type)) {
-    throw new Reject(`${formatPath(path)}: type must be one of ${WRITE_TYPES.join(', ')}`);
-  }
-  if (item.value === undefined || item.value === null) throw new Reject(`${formatPath(path)}: missing value`);
-  const value = hex ? fromHex(path, type as ResourceType, item.value) : item.value;
-  return { path, type: type as ResourceType, value };
-}
 
-/** `encoding: "hex"`: values are hex strings; Opaque becomes base64, other types the decoded text. */
-function fromHex(path: Lwm2mPath, type: ResourceType, value: unknown): unknown {
-  if (typeof value !== 'string' || !/^(?:[0-9a-fA-F]{2})*$/.test(value)) {
-    throw new Reject(`${formatPath(path)}: value is not a hex string`);
-  }
-  const bytes = Buffer.from(value, 'hex');
-  return type === 'Opaque' ? bytes.toString('base64') : bytes.toString('utf8');
-}
 
 function executeArgs(args: unknown): string {
   // EMQX: missing, null or "undefined" args mean an empty payload.
@@ -203,30 +198,17 @@ function executeArgs(args: unknown): string {
 
 function attributes(data: JsonObject): string[] {
   const out: string[] = [];
-  // LwM2M 1.0 TS §5.1.2 (pmin, pmax, gt, lt, st), 1.1 adds epmin, epmax; other keys are ignored, null skipped.
+  // LwM2M 1.0 TS §5.1.2 (pmin, pmax, gt, lt, st), 1.1 adds epmin, epmax, 1.2 edge, con, hqmax; other keys are ignored, null skipped.
   for (const name of ATTRIBUTES) {
     const v = data[name];
     if (v === undefined || v === null) continue;
     const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : undefined;
     if (text === undefined || text === '' || !Number.isFinite(Number(text))) throw new Reject(`${name} must be a number`);
+    if (FLAG_ATTRIBUTES.has(name) && text !== '0' && text !== '1') throw new Reject(`${name} must be 0 or 1`);
+    if (name === 'hqmax' && !/^\d{1,9}$/.test(text)) throw new Reject('hqmax must be a non-negative integer');
     out.push(`${name}=${text}`);
   }
   return out;
 }
 
-function pathField(data: JsonObject, key: 'path' | 'basePath'): { path: Lwm2mPath; query: string[] } {
-  const raw = data[key];
-  if (typeof raw !== 'string') throw new Reject(`missing ${key}`);
-  const q = raw.indexOf('?');
-  const text = q === -1 ? raw : raw.slice(0, q);
-  const query = q === -1 ? [] : raw.slice(q + 1).split('&').filter((s) => s !== '');
-  return { path: checkedPath(text), query };
-}
 
-function checkedPath(text: string): Lwm2mPath {
-  try {
-    return parsePath(text);
-  } catch (err) {
-    throw new Reject((err as Error).message);
-  }
-}

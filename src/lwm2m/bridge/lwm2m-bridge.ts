@@ -15,7 +15,12 @@ import type { RegistrationStore } from '../registration/store.js';
 import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
-import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommandFilter } from './topics.js';
+import { versionRefusal } from './version-gate.js';
+import { deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
+import { sendEvent } from '../reporting/send-event.js';
+import type { ContentEntry } from '../content/types.js';
+import type { Peer } from '../../transport/udp.js';
+import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
 
 /**
  * The MQTT side of the LwM2M gateway: one shared upstream session, the
@@ -23,7 +28,7 @@ import { deviceTopic, endpointFromTopic, sharedCommandFilter, type SharedCommand
  * mountpoint allows it, else one filter per device), registration events,
  * command routing into the per-device scheduler.
  */
-export class Lwm2mBridge implements RegistrarEvents {
+export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   readonly #config: Lwm2mConfig;
   readonly #session: UpstreamSession;
   readonly #store: RegistrationStore;
@@ -157,11 +162,30 @@ export class Lwm2mBridge implements RegistrarEvents {
     else void registering.then(finish);
   }
 
+  /**
+   * A bootstrap server event, on the topic the device's register events
+   * would use (no registration exists yet: the mountpoint is rendered with
+   * the endpoint name for ${endpoint_name}, ${clientid} and ${username}).
+   */
+  publishBootstrapEvent(endpoint: string, peer: Peer, event: JsonObject): void {
+    const template = this.#config.mountpoint;
+    const mountpoint = template.includes('${')
+      ? renderMountpoint(template, { endpoint_name: endpoint, clientid: endpoint, username: endpoint, peerhost: peer.address })
+      : template;
+    this.#publish(deviceTopic(mountpoint, this.#config.translators, 'bootstrap'), translatorOf(this.#config.translators, 'bootstrap').qos, event);
+  }
+
   // ------------------------------------------------------------ traffic
 
   /** Any message from a registered device: it is awake; send what waits once this datagram is answered. */
   deviceActive(reg: Registration): void {
     if (reg.queue !== undefined && reg.queue.length > 0) queueMicrotask(() => this.#scheduler.pump(reg));
+  }
+
+  /** LwM2M 1.1 Send (POST /dp): the values on the send topic, in the notification value shape. */
+  sent(reg: Registration, content: readonly ContentEntry[]): void {
+    const t = this.#config.translators;
+    this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
   }
 
   /** A CoAP response no request waited for: an observe notification, or false (the endpoint RSTs it). */
@@ -181,6 +205,12 @@ export class Lwm2mBridge implements RegistrarEvents {
     if (!parsed.ok) {
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'lwm2m: command rejected');
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
+      return;
+    }
+    const refusal = versionRefusal(parsed.command, reg.lwm2m);
+    if (refusal !== undefined) {
+      const { msgType, echo, reqPath } = parsed.command;
+      this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer({ msgType, echo, reqPath, reason: refusal }));
       return;
     }
     this.#scheduler.submit(reg, parsed.command);

@@ -21,7 +21,14 @@ export function translatorTopic(mountpoint: string, translator: TranslatorConfig
 }
 
 /** The translators of a device's topics (topic = its rendered mountpoint + translator topic). */
-export type TopicKind = 'command' | 'response' | 'notify' | 'register' | 'update' | 'deregister';
+export type TopicKind = 'command' | 'response' | 'notify' | 'register' | 'update' | 'deregister' | 'send' | 'bootstrap';
+
+/** The translator of a kind; `send` falls back to `response`, `bootstrap` to `register` when not configured. */
+export function translatorOf(t: Lwm2mTranslators, kind: TopicKind): TranslatorConfig {
+  if (kind === 'send') return t.send ?? t.response;
+  if (kind === 'bootstrap') return t.bootstrap ?? t.register;
+  return t[kind];
+}
 
 /**
  * A device's topic of one kind. Computed when used instead of stored per
@@ -29,7 +36,7 @@ export type TopicKind = 'command' | 'response' | 'notify' | 'register' | 'update
  * the mountpoint is the only per-device part.
  */
 export function deviceTopic(mountpoint: string, t: Lwm2mTranslators, kind: TopicKind): string {
-  return mountpoint + t[kind].topic;
+  return mountpoint + translatorOf(t, kind).topic;
 }
 
 /** EMQX hard-codes firmware (object 5) notifications to `{mountpoint}/v1/up/dm`, QoS 0. */

@@ -48,4 +48,5 @@ export const CoapCode = {
   METHOD_NOT_ALLOWED: '4.05',
   REQUEST_ENTITY_TOO_LARGE: '4.13',
   INTERNAL_SERVER_ERROR: '5.00',
+  SERVICE_UNAVAILABLE: '5.03',
 } as const;

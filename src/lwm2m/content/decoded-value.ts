@@ -5,4 +5,6 @@ import type { JsonValue } from './types.js';
 export interface DecodedValue {
   readonly path: Lwm2mPath;
   readonly value: JsonValue;
+  /** SenML records only: bt + t as given (RFC 8428 §4.5.3), when the record has a time. */
+  readonly time?: number;
 }

@@ -3,18 +3,23 @@ import { contentError } from './content-error.js';
 import { cborContainerHead, cborDouble, cborItem, decodeCbor } from './cbor-primitives.js';
 import { cborToJson } from './cbor.js';
 import type { DecodedValue } from './decoded-value.js';
-import { outRecords, resolveNamedRecords, type NamedRecord } from './senml-records.js';
+import { outRecords, resolveNamedRecords, type NamedRecord, type OutRecord } from './senml-records.js';
 import type { JsonValue } from './types.js';
 import type { TypedEntry } from './write-value.js';
 
 /** SenML CBOR labels (RFC 8428 §6 Table 4); LwM2M 1.1 TS §7.4.8 adds the text label "vlo". */
-const LABEL = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, vd: 8, vlo: 'vlo' } as const;
+const LABEL = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd: 8, vlo: 'vlo' } as const;
 
 /** SenML CBOR (112): the same records as SenML JSON with integer labels and vd as a byte string. */
-export function decodeSenmlCbor(payload: Buffer, reqPath: Lwm2mPath): DecodedValue[] {
+export function decodeSenmlCbor(payload: Buffer, reqPath: Lwm2mPath | undefined): DecodedValue[] {
+  return resolveNamedRecords(parseSenmlCborRecords(payload), reqPath, 'SenML CBOR', true);
+}
+
+/** The records of a SenML CBOR pack, names not yet resolved. */
+export function parseSenmlCborRecords(payload: Buffer): NamedRecord[] {
   const doc = decodeCbor(payload, 'SenML CBOR');
   if (!Array.isArray(doc)) throw contentError('SenML CBOR: payload is not an array of records');
-  return resolveNamedRecords(doc.map((r, i) => senmlCborRecord(r, i)), reqPath, 'SenML CBOR', true);
+  return doc.map((r, i) => senmlCborRecord(r, i));
 }
 
 function senmlCborRecord(raw: unknown, index: number): NamedRecord {
@@ -24,9 +29,14 @@ function senmlCborRecord(raw: unknown, index: number): NamedRecord {
     if (value !== undefined && typeof value !== 'string') throw contentError(`SenML CBOR record ${index}: label ${label} must be a text string`);
     return value;
   };
-  const bt: unknown = raw.get(LABEL.bt);
-  if (bt !== undefined && typeof bt !== 'number' && typeof bt !== 'bigint') throw contentError(`SenML CBOR record ${index}: bt must be a number`);
-  return { bn: text(LABEL.bn), n: text(LABEL.n), value: senmlCborValue(raw, index) };
+  const time = (label: number, name: string): number | undefined => {
+    const value: unknown = raw.get(label);
+    if (value === undefined) return undefined;
+    if (typeof value === 'bigint') return Number(value);
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw contentError(`SenML CBOR record ${index}: ${name} must be a number`);
+    return value;
+  };
+  return { bn: text(LABEL.bn), n: text(LABEL.n), value: senmlCborValue(raw, index), bt: time(LABEL.bt, 'bt'), t: time(LABEL.t, 't') };
 }
 
 function senmlCborValue(raw: Map<unknown, unknown>, index: number): JsonValue | undefined {
@@ -48,7 +58,11 @@ function senmlCborValue(raw: Map<unknown, unknown>, index: number): JsonValue | 
 }
 
 export function encodeSenmlCbor(basePath: Lwm2mPath, entries: readonly TypedEntry[]): Buffer {
-  const records = outRecords(basePath, entries);
+  return senmlCborFromRecords(outRecords(basePath, entries));
+}
+
+/** Named, typed records -> SenML CBOR pack. */
+export function senmlCborFromRecords(records: readonly OutRecord[]): Buffer {
   const parts: Buffer[] = [cborContainerHead(4, records.length)];
   for (const r of records) {
     const pairs: Buffer[] = [];

@@ -2,7 +2,7 @@ import type { Lwm2mPath } from '../path.js';
 import { contentError } from './content-error.js';
 import type { DecodedValue } from './decoded-value.js';
 import { jsonMember, jsonValueMember, parseJsonPayload, type JsonValueKeys } from './json-records.js';
-import { isRecordObject, outRecords, resolveNamedRecords, type NamedRecord } from './senml-records.js';
+import { isRecordObject, outRecords, resolveNamedRecords, type NamedRecord, type OutRecord } from './senml-records.js';
 import type { JsonValue } from './types.js';
 import { parseBase64, type TypedEntry } from './write-value.js';
 
@@ -11,19 +11,25 @@ import { parseBase64, type TypedEntry } from './write-value.js';
  * bn / bt / n / v / vs / vb / vd (base64url Opaque) / vlo (object link).
  * Values are self-typed; Opaque comes out as standard base64 like TLV.
  */
-export function decodeSenmlJson(payload: Buffer, reqPath: Lwm2mPath): DecodedValue[] {
+export function decodeSenmlJson(payload: Buffer, reqPath: Lwm2mPath | undefined): DecodedValue[] {
+  return resolveNamedRecords(parseSenmlJsonRecords(payload), reqPath, 'SenML JSON', true);
+}
+
+/** The records of a SenML JSON pack, names not yet resolved. */
+export function parseSenmlJsonRecords(payload: Buffer): NamedRecord[] {
   const doc = parseJsonPayload(payload, 'SenML JSON');
   if (!Array.isArray(doc)) throw contentError('SenML JSON: payload is not an array of records');
-  return resolveNamedRecords(doc.map((r, i) => senmlJsonRecord(r, i)), reqPath, 'SenML JSON', true);
+  return doc.map((r, i) => senmlJsonRecord(r, i));
 }
 
 function senmlJsonRecord(raw: unknown, index: number): NamedRecord {
   if (!isRecordObject(raw)) throw contentError(`SenML JSON record ${index} is not an object`);
   const where = `SenML JSON record ${index}`;
   const bn = jsonMember(raw, 'bn', 'string', where);
-  jsonMember(raw, 'bt', 'number', where);
+  const bt = jsonMember(raw, 'bt', 'number', where);
+  const t = jsonMember(raw, 't', 'number', where);
   const n = jsonMember(raw, 'n', 'string', where);
-  return { bn, n, value: senmlValue(raw, where) };
+  return { bn, n, value: senmlValue(raw, where), bt, t };
 }
 
 function senmlValue(raw: Record<string, unknown>, where: string): JsonValue | undefined {
@@ -46,7 +52,12 @@ function senmlValue(raw: Record<string, unknown>, where: string): JsonValue | un
 const SENML_JSON_KEYS: JsonValueKeys = { number: 'v', string: 'vs', boolean: 'vb', opaque: 'vd', objlnk: 'vlo', opaqueEncoding: 'base64url' };
 
 export function encodeSenmlJson(basePath: Lwm2mPath, entries: readonly TypedEntry[]): Buffer {
-  const records = outRecords(basePath, entries).map((r) => {
+  return senmlJsonFromRecords(outRecords(basePath, entries));
+}
+
+/** Named, typed records -> SenML JSON pack. */
+export function senmlJsonFromRecords(out: readonly OutRecord[]): Buffer {
+  const records = out.map((r) => {
     const out: Record<string, string | number | boolean> = {};
     if (r.bn !== undefined) out['bn'] = r.bn;
     if (r.n !== undefined) out['n'] = r.n;

@@ -14,22 +14,30 @@ export interface NamedRecord {
   readonly bn?: string | undefined;
   readonly n?: string | undefined;
   readonly value: JsonValue | undefined;
+  /** SenML base time and time (RFC 8428 §4.5.3), seconds, as given. */
+  readonly bt?: number | undefined;
+  readonly t?: number | undefined;
 }
 
 /**
  * Resolves names to paths. SenML: a `bn` applies to its record and every
  * later one until the next `bn` (RFC 8428 §4.5.1); name = bn + n, and a
  * record without `n` names bn itself. Without any bn a relative name is
- * taken relative to the request path. Records without a value -> null.
+ * taken relative to the request path; with no request path (Send and the
+ * Composite operations, which address the root) every name must be
+ * absolute. Records without a value -> null.
  */
-export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lwm2mPath, what: string, inheritBaseName: boolean): DecodedValue[] {
+export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lwm2mPath | undefined, what: string, inheritBaseName: boolean): DecodedValue[] {
   let baseName: string | undefined;
+  let baseTime: number | undefined;
   return records.map((record, index) => {
     if (record.bn !== undefined || !inheritBaseName) baseName = record.bn;
+    if (record.bt !== undefined || !inheritBaseName) baseTime = record.bt;
     const n = record.n ?? '';
     let name: string;
     if (baseName === undefined) {
-      name = n === '' ? formatPath(reqPath) : n.startsWith('/') ? n : `${formatPath(reqPath)}/${n}`;
+      if (reqPath === undefined && !n.startsWith('/')) throw contentError(`${what} record ${index}: name "${n}" is not an absolute LwM2M path`);
+      name = reqPath === undefined || n.startsWith('/') ? n : n === '' ? formatPath(reqPath) : `${formatPath(reqPath)}/${n}`;
     } else {
       name = baseName + n;
     }
@@ -40,7 +48,10 @@ export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lw
       throw contentError(`${what} record ${index}: name "${name}" is not an LwM2M path`, err);
     }
     if (pathDepth(path) < 3) throw contentError(`${what} record ${index}: name "${name}" does not name a resource`);
-    return { path, value: record.value === undefined ? null : record.value };
+    const value = record.value === undefined ? null : record.value;
+    // RFC 8428 §4.5.3: the record's time is base time + time; none given, none reported.
+    if (record.t === undefined && baseTime === undefined) return { path, value };
+    return { path, value, time: (baseTime ?? 0) + (record.t ?? 0) };
   });
 }
 

@@ -28,6 +28,8 @@ export type JsonValue = string | number | boolean | null;
 export interface ContentEntry {
   readonly path: string;
   readonly value: JsonValue;
+  /** Send and composite answers only: when the value was measured (SenML bt + t), seconds since the Unix epoch. */
+  readonly time?: number;
 }
 
 /**

@@ -5,13 +5,15 @@ import type { CoapEndpoint, OutboundRequest } from '../coap/coap-endpoint.js';
 import { isSuccessCode } from '../coap/codes.js';
 import { CoapOption, decodeBlock, encodeBlock, firstOption, uintOptionOf, type CoapMessage } from '../coap/message.js';
 import { eventAnswer, notifyAnswer, notifyAnswerJson, notifyPrefix, rejectedAnswer, resultAnswer } from '../bridge/answers.js';
-import type { JsonObject, Lwm2mCommand } from '../bridge/command.js';
+import type { DownlinkOperation, JsonObject, Lwm2mCommand } from '../bridge/command.js';
+import { compositeObservationKey } from '../bridge/composite-command.js';
 import type { ModelRegistry } from '../model/types.js';
 import { formatPath, type Lwm2mPath } from '../path.js';
 import { rootSegments } from '../registration/object-links.js';
 import type { Registration } from '../registration/registration.js';
 import { buildRequest, type RequestTarget } from './request-builder.js';
-import { commandResult, contentResult } from './result.js';
+import { commandResult, compositeContentResult, contentResult } from './result.js';
+import { compositeFormatFor } from './composite-request.js';
 import { isFresh, type Observation, type ObservationStore } from './observations.js';
 
 /** A JSON answer to publish: an object, or its JSON text already serialised. */
@@ -52,12 +54,13 @@ export class CommandExecutor {
       return;
     }
     if (this.#d.logger.isLevelEnabled('debug')) {
-      this.#d.logger.debug({ endpoint: reg.endpoint, msgType: command.msgType, path: formatPath(command.operation.path) }, 'downlink request');
+      this.#d.logger.debug({ endpoint: reg.endpoint, msgType: command.msgType, path: operationTarget(command.operation) }, 'downlink request');
     }
     const op = command.operation;
     // RFC 7641 §3.6: a deregistration carries the token of the observation it ends (Californium/Leshan
     // clients match the relation by token; a fresh token would leave the device notifying).
-    const observedToken = op.kind === 'observe' && op.cancel ? this.#d.observations.tokenFor(reg.endpoint, formatPath(op.path)) : undefined;
+    const cancelKey = op.kind === 'observe' && op.cancel ? formatPath(op.path) : op.kind === 'composite-read' && op.observe === 'cancel' ? compositeObservationKey(op.paths) : undefined;
+    const observedToken = cancelKey === undefined ? undefined : this.#d.observations.tokenFor(reg.endpoint, cancelKey);
     try {
       this.#send(reg, command, request, answer, release, observedToken);
     } catch (err) {
@@ -99,21 +102,20 @@ export class CommandExecutor {
 
   #onResponse(reg: Registration, command: Lwm2mCommand, response: CoapMessage, tokenKey: string): JsonObject {
     const data = commandResult(command, response, this.#d.models, reg.objects?.versions);
-    const op = command.operation;
+    const watch = this.#observed(reg, command.operation);
     let seqNum: number | undefined;
-    if (op.kind === 'observe' && isSuccessCode(response.code)) {
-      if (op.cancel) {
-        this.#d.observations.removePath(reg.endpoint, formatPath(op.path));
-      } else {
+    if (watch !== undefined && isSuccessCode(response.code)) {
+      // A new observation of a path (or path set) replaces the old one; the old token is then answered with RST.
+      this.#d.observations.removePath(reg.endpoint, watch.pathKey);
+      if (!watch.cancel) {
         // Kept even when the device omits the Observe option (emqx/emqx#4199).
         const observe = uintOptionOf(response, CoapOption.OBSERVE);
-        // A new observation of a path replaces the old one; the old token is then answered with RST.
-        this.#d.observations.removePath(reg.endpoint, formatPath(op.path));
         this.#d.observations.add({
           tokenKey,
           endpoint: reg.endpoint,
-          path: op.path,
-          pathKey: formatPath(op.path),
+          path: watch.path,
+          composite: watch.composite,
+          pathKey: watch.pathKey,
           reqPath: command.reqPath,
           echo: command.echo,
           lastSeq: observe,
@@ -123,6 +125,14 @@ export class CommandExecutor {
       }
     }
     return resultAnswer(command, data, seqNum);
+  }
+
+  /** What an observe / cancel (single path or composite) watches; undefined for other operations. */
+  #observed(reg: Registration, op: DownlinkOperation): Pick<Observation, 'path' | 'composite' | 'pathKey'> & { cancel: boolean } | undefined {
+    if (op.kind === 'observe') return { path: op.path, composite: undefined, pathKey: formatPath(op.path), cancel: op.cancel };
+    if (op.kind !== 'composite-read' || op.observe === undefined) return undefined;
+    const composite = { paths: op.paths, format: op.format ?? compositeFormatFor(this.#target(reg).formats) };
+    return { path: undefined, composite, pathKey: compositeObservationKey(op.paths), cancel: op.observe === 'cancel' };
   }
 
   /** A response matching no pending request: a notification if the token is observed. */
@@ -171,7 +181,8 @@ export class CommandExecutor {
    */
   #fetchRest(reg: Registration, obs: Observation, first: CoapMessage, szx: number): void {
     const observe = uintOptionOf(first, CoapOption.OBSERVE);
-    const get = buildRequest({ kind: 'read', path: obs.path }, [], this.#target(reg));
+    // A composite notification's rest is fetched with the same FETCH, without Observe (RFC 8132 §2.3.2).
+    const get = buildRequest(refetchOperation(obs), [], this.#target(reg));
     const request = { ...get, options: [...get.options, { number: CoapOption.BLOCK2, value: encodeBlock({ num: 1, more: false, szx }) }] };
     const done = (): boolean => {
       const current = this.#d.observations.get(obs.tokenKey) === obs && obs.fetching === token;
@@ -203,12 +214,15 @@ export class CommandExecutor {
   #publishNotification(reg: Registration, obs: Observation, response: CoapMessage, observe: number | undefined): void {
     // EMQX invents a seqNum when the Observe option is missing.
     const seqNum = observe ?? Math.floor(Math.random() * 0xffffff);
-    const data = contentResult(response.code, obs.reqPath, obs.path, response, this.#d.models, reg.objects?.versions);
+    const data =
+      obs.path === undefined
+        ? compositeContentResult(response.code, obs.reqPath, response, this.#d.models, reg.objects?.versions)
+        : contentResult(response.code, obs.reqPath, obs.path, response, this.#d.models, reg.objects?.versions);
     // RFC 7641 §3.2: a non-2.xx notification ends the observation.
     if (!isSuccessCode(response.code)) this.#d.observations.remove(obs.tokenKey);
     if (obs.notifyPrefix === undefined) obs.notifyPrefix = notifyPrefix(obs.echo) ?? null;
     const message = obs.notifyPrefix === null ? notifyAnswer(obs.echo, seqNum, data) : notifyAnswerJson(obs.notifyPrefix, seqNum, data);
-    if (obs.path.objectId === 5) this.#d.publish(firmwareNotifyTopic(reg.mountpoint), 0, message);
+    if (obs.path?.objectId === 5) this.#d.publish(firmwareNotifyTopic(reg.mountpoint), 0, message);
     else this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'notify'), this.#d.notifyQos, message);
   }
 
@@ -221,4 +235,18 @@ export class CommandExecutor {
 export function internalObserve(path: Lwm2mPath): Lwm2mCommand {
   const text = formatPath(path);
   return { msgType: 'observe', data: { path: text }, echo: {}, reqPath: text, operation: { kind: 'observe', path, cancel: false }, query: [], immediate: false };
+}
+
+/** What a request addresses, for logs: its path, or the composite's paths. */
+function operationTarget(op: DownlinkOperation): string {
+  if (op.kind === 'composite-read') return op.paths.map(formatPath).join(',');
+  if (op.kind === 'composite-write') return op.entries.map((e) => formatPath(e.path)).join(',');
+  return formatPath(op.path);
+}
+
+/** The plain read (no Observe) of what an observation watches: GET its path, or FETCH its composite paths. */
+function refetchOperation(obs: Observation): DownlinkOperation {
+  if (obs.composite !== undefined) return { kind: 'composite-read', paths: obs.composite.paths, format: obs.composite.format, observe: undefined };
+  if (obs.path !== undefined) return { kind: 'read', path: obs.path };
+  throw new Error('observation without a path');
 }

@@ -5,8 +5,11 @@ import type { Lwm2mPath } from '../path.js';
 export interface Observation {
   readonly tokenKey: string;
   readonly endpoint: string;
-  readonly path: Lwm2mPath;
-  /** `/3/0/10`, for cancel-observe matching. */
+  /** The observed path; undefined for an Observe-Composite (then `composite` is set). */
+  readonly path: Lwm2mPath | undefined;
+  /** Observe-Composite (LwM2M 1.1 TS §6.4.4): the observed paths and the SenML format asked for. */
+  readonly composite?: { readonly paths: readonly Lwm2mPath[]; readonly format: number } | undefined;
+  /** `/3/0/10` (or compositeObservationKey for a composite), for cancel-observe matching. */
   readonly pathKey: string;
   /** The observe command's reqPath and echoed keys, repeated in every notify. */
   readonly reqPath: string;

@@ -5,6 +5,7 @@ import type { OutboundRequest } from '../coap/coap-endpoint.js';
 import { CoapOption, EMPTY, uintOption, type CoapOptionValue } from '../coap/message.js';
 import type { DownlinkOperation } from '../bridge/command.js';
 import { pathSegments } from '../path.js';
+import { buildCompositeRequest } from './composite-request.js';
 import { writeFormatFor, type DeviceFormats } from './write-format.js';
 
 export interface RequestTarget {
@@ -20,6 +21,7 @@ export interface RequestTarget {
  * value does not fit its type (the caller answers 4.00 with the reason).
  */
 export function buildRequest(op: DownlinkOperation, query: readonly string[], target: RequestTarget): OutboundRequest {
+  if (op.kind === 'composite-read' || op.kind === 'composite-write') return buildCompositeRequest(op, target);
   const options: CoapOptionValue[] = [];
   for (const seg of target.root) options.push({ number: CoapOption.URI_PATH, value: Buffer.from(seg) });
   for (const seg of pathSegments(op.path)) options.push({ number: CoapOption.URI_PATH, value: Buffer.from(seg) });

@@ -1,4 +1,5 @@
 import { decodeContent } from '../content/index.js';
+import { decodeCompositeContent } from '../content/composite.js';
 import type { ModelRegistry } from '../model/types.js';
 import { isSuccessCode } from '../coap/codes.js';
 import { CoapOption, uintOptionOf, type CoapMessage } from '../coap/message.js';
@@ -20,15 +21,33 @@ export function commandResult(command: Lwm2mCommand, response: CoapMessage, mode
     return resultData(code, reqPath);
   }
   if (!isSuccessCode(code)) return resultData(code, reqPath);
-  switch (command.msgType) {
+  const op = command.operation;
+  switch (op.kind) {
     case 'discover':
       return resultData(code, reqPath, { content: splitLinks(response.payload) });
     case 'read':
     case 'observe':
-    case 'cancel-observe':
-      return contentResult(code, reqPath, command.operation.path, response, models, versions);
+      return contentResult(code, reqPath, op.path, response, models, versions);
+    case 'composite-read':
+      return compositeContentResult(code, reqPath, response, models, versions);
     default:
       return resultData(code, reqPath);
+  }
+}
+
+/**
+ * A Read-Composite / Observe-Composite answer or composite notification
+ * (LwM2M 1.1 TS §6.3.8, §6.4.4): every value of the SenML pack, one entry
+ * per resource (instance), absolute paths.
+ */
+export function compositeContentResult(code: string, reqPath: string, response: CoapMessage, models: ModelRegistry, versions?: ReadonlyMap<number, string>): ResultData {
+  if (!isSuccessCode(code)) return resultData(code, reqPath);
+  try {
+    const format = uintOptionOf(response, CoapOption.CONTENT_FORMAT);
+    const content = decodeCompositeContent(format, response.payload, (oid, rid) => models.resource(oid, rid, versions?.get(oid)));
+    return resultData(code, reqPath, { content });
+  } catch (err) {
+    return resultData('4.00', reqPath, { reason: (err as Error).message });
   }
 }
 

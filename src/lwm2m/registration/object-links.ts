@@ -10,7 +10,11 @@ export interface ObjectLinks {
   readonly contentFormats: readonly number[];
   /** `ver=` per object id. */
   readonly versions: ReadonlyMap<number, string>;
+  /** The first `ver=` that is not Major.Minor (ignored; a 1.2 Register or Update is refused for it). */
+  readonly versionProblem?: string;
 }
+
+const OBJECT_VERSION = /^\d{1,3}\.\d{1,3}$/;
 
 const NO_FORMATS: readonly number[] = Object.freeze([]);
 const NO_VERSIONS: ReadonlyMap<number, string> = new Map();
@@ -23,14 +27,26 @@ export function parseObjectLinks(text: string): ObjectLinks {
   const prefix = alternatePath === '/' ? '' : alternatePath;
   const objectList: string[] = [];
   let versions: Map<number, string> | undefined;
+  let versionProblem: string | undefined;
   for (const link of links) {
     if (link === root) continue;
     const target = prefix !== '' && (link.target === prefix || link.target.startsWith(`${prefix}/`)) ? link.target.slice(prefix.length) : link.target;
     if (target === '' || target === '/') continue;
     objectList.push(target);
     const ver = link.attributes.ver;
-    const oid = /^\/(\d+)$/.exec(target)?.[1];
-    if (typeof ver === 'string' && oid !== undefined) (versions ??= new Map()).set(Number(oid), ver);
+    if (ver === undefined) continue;
+    // `ver=` names the object's version (Major.Minor, LwM2M 1.1 TS §6.2.1 / 1.2 TS §6.2.1.1); 1.2 clients
+    // may put it on an object instance link. The object link's own wins over an instance link's.
+    if (typeof ver !== 'string' || !OBJECT_VERSION.test(ver)) {
+      // Not used for model selection; refused only for 1.2 devices (version-rules.ts), as EMQX ignores ver=.
+      versionProblem ??= `link <${link.target}>: ver must be Major.Minor, got ${JSON.stringify(ver)}`;
+      continue;
+    }
+    const ids = /^\/(\d+)(\/\d+)?$/.exec(target);
+    if (ids === null) continue;
+    const oid = Number(ids[1]);
+    versions ??= new Map();
+    if (ids[2] === undefined || !versions.has(oid)) versions.set(oid, ver);
   }
   const ct = root?.attributes.ct;
   const contentFormats = typeof ct === 'string' ? ct.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number) : [];
@@ -40,6 +56,7 @@ export function parseObjectLinks(text: string): ObjectLinks {
     objectList: Object.freeze(objectList),
     contentFormats: contentFormats.length === 0 ? NO_FORMATS : Object.freeze(contentFormats),
     versions: versions ?? NO_VERSIONS,
+    ...(versionProblem === undefined ? {} : { versionProblem }),
   });
 }
 

@@ -3,6 +3,8 @@
  * Transport §6.2.1). Pure: strings in, a value or a reason out.
  */
 
+import { bindingRefusal } from './version-rules.js';
+
 /** Versions accepted at Register; "1" as EMQX accepts it. */
 export const ACCEPTED_VERSIONS: readonly string[] = ['1', '1.0', '1.1', '1.2'];
 
@@ -63,8 +65,9 @@ export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> 
   if (version === undefined) return { ok: false, reason: `unsupported LwM2M version "${lwm2m}" (accepted: 1.0, 1.1, 1.2)` };
   const lt = checkLifetime(query.get('lt'));
   if (!lt.ok) return lt;
+  const refusal = bindingRefusal(version, query.get('b'), query.get('Q'));
+  if (refusal !== undefined) return { ok: false, reason: refusal };
   const binding = query.get('b') ?? 'U';
-  if (!/^[UTSNQ]+$/.test(binding)) return { ok: false, reason: `invalid binding "${binding}"` };
   return {
     ok: true,
     value: { endpoint, lifetime: lt.value ?? DEFAULT_LIFETIME_SECONDS, lwm2m: version, binding, queueMode: isQueueMode(binding, query), query },
@@ -72,11 +75,11 @@ export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> 
 }
 
 /** Update parameters (LwM2M 1.1 TS §6.2.2): all optional. */
-export function checkUpdateQuery(query: QueryParams): Checked<{ lifetime: number | undefined }> {
+export function checkUpdateQuery(query: QueryParams, lwm2m = '1.0'): Checked<{ lifetime: number | undefined }> {
   const lt = checkLifetime(query.get('lt'));
   if (!lt.ok) return lt;
-  const binding = query.get('b');
-  if (binding !== undefined && !/^[UTSNQ]+$/.test(binding)) return { ok: false, reason: `invalid binding "${binding}"` };
+  const refusal = bindingRefusal(lwm2m, query.get('b'), query.get('Q'));
+  if (refusal !== undefined) return { ok: false, reason: refusal };
   return { ok: true, value: { lifetime: lt.value } };
 }
 

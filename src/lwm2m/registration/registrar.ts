@@ -6,6 +6,7 @@ import type { ObjectLinks } from './object-links.js';
 import { PackedQuery } from './packed-query.js';
 import { MAX_QUERY_PARAMS, checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
 import { registrationLocation, type Registration } from './registration.js';
+import { objectVersionRefusal } from './version-rules.js';
 import type { RegistrationStore } from './store.js';
 
 /** Outcome of a registration interface operation, as a value (no CoAP types). */
@@ -48,6 +49,8 @@ export class Registrar {
     const params = checked.value;
     const links = this.#parseLinks(payload);
     if (typeof links === 'string') return { code: '4.00', reason: links };
+    const badVersion = objectVersionRefusal(params.lwm2m, links?.versionProblem);
+    if (badVersion !== undefined) return { code: '4.00', reason: badVersion };
     const now = this.#now();
     const username = params.query.get('imei') ?? params.endpoint;
     const clientId = params.query.get('device_id') ?? params.endpoint;
@@ -104,7 +107,7 @@ export class Registrar {
     const reg = this.#store.get(endpoint);
     if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
     const query = parseQuery(queryOptions);
-    const checked = checkUpdateQuery(query);
+    const checked = checkUpdateQuery(query, reg.lwm2m);
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
     // An Update without parameters (the usual refresh) keeps the packed query as is.
     let merged: PackedQuery | undefined;
@@ -116,6 +119,8 @@ export class Registrar {
     }
     const links = this.#parseLinks(payload);
     if (typeof links === 'string') return { code: '4.00', reason: links };
+    const badVersion = objectVersionRefusal(reg.lwm2m, links?.versionProblem);
+    if (badVersion !== undefined) return { code: '4.00', reason: badVersion };
     if (merged !== undefined) reg.query = merged;
     if (checked.value.lifetime !== undefined) {
       reg.lifetime = checked.value.lifetime;

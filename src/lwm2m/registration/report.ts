@@ -5,7 +5,8 @@ import type { Registration } from './registration.js';
 /**
  * `data` of the register / update events (lwm2m.md 2.3): every query
  * parameter as a string except `lt` (a number), secrets removed, then
- * `objectList` and `alternatePath` when the device ever sent links.
+ * `objectList` and `alternatePath` when the device ever sent links, and
+ * `objectVersions` when links carried `ver=`.
  */
 export function registrationData(reg: Registration): JsonObject {
   const data: JsonObject = {};
@@ -19,6 +20,8 @@ export function registrationData(reg: Registration): JsonObject {
   if (reg.objects !== undefined) {
     data.alternatePath = reg.objects.alternatePath;
     data.objectList = [...reg.objects.objectList];
+    // Not in EMQX: the object versions announced with `ver=` (LwM2M 1.1 / 1.2), e.g. {"3": "1.2"}.
+    if (reg.objects.versions.size > 0) data.objectVersions = Object.fromEntries([...reg.objects.versions].map(([oid, ver]) => [String(oid), ver]));
   }
   return data;
 }

@@ -229,7 +229,7 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
   });
 
   it('write-attr: only the known attributes, null skipped', async () => {
-    const t = await registered();
+    const t = await registered({ lwm2m: '1.1' });
     const req = await roundTrip(t, { msgType: 'write-attr', data: { path: '/3/0/9', pmin: '1', pmax: 5, lt: '5', st: null, foo: '1', epmin: '2' } });
     expect(req.code).toBe('0.03');
     expect(queriesOf(req)).toEqual(['pmin=1', 'pmax=5', 'lt=5', 'epmin=2']);

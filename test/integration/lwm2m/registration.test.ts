@@ -53,7 +53,10 @@ describe('LwM2M registration interface over real UDP + MQTT', () => {
     expect((await dev.request('0.02', ['rd'], [`ep=${uniqueEp()}`, 'lt=abc', 'lwm2m=1.0'], '</1/0>')).code).toBe('4.00');
     expect((await dev.request('0.02', ['rd'], [`ep=${uniqueEp()}`, 'lwm2m=1.0'], '<broken')).code).toBe('4.00');
     expect((await dev.request('0.02', ['bad'], [])).code).toBe('4.04');
-    expect((await dev.request('0.02', ['dp'], [])).code).toBe('4.04');
+    // LwM2M 1.1 Send from a peer with no registration: 4.03, no payload.
+    const send = await dev.request('0.02', ['dp'], []);
+    expect(send.code).toBe('4.03');
+    expect(send.payload.length).toBe(0);
     expect((await dev.request('0.02', [], [])).code).toBe('4.04');
     expect((await dev.request('0.04', [], [])).code).toBe('4.00');
     expect((await dev.request('0.04', ['rd', 'nobody'], [])).code).toBe('4.04');

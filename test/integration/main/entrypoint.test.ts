@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MsgType } from '../../../src/mqttsn/codec/constants.js';
+import { BootstrapTestClient } from '../../helpers/lwm2m-bootstrap-client.js';
 import { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
 import { SnTestClient } from '../../helpers/sn-client.js';
 
@@ -50,9 +51,9 @@ function launch(args: readonly string[]): Started {
   return { child, output, exited };
 }
 
-async function writeConfig(config: unknown): Promise<string> {
+async function writeConfig(config: unknown, name = 'gateway.json'): Promise<string> {
   dir ??= await mkdtemp(join(tmpdir(), 'gw-main-'));
-  const file = join(dir, 'gateway.json');
+  const file = join(dir, name);
   await writeFile(file, JSON.stringify(config, null, 2));
   return file;
 }
@@ -93,6 +94,75 @@ describe('entry point (npm start)', () => {
     expect(err).toContain('mqttsn.gatway');
     expect(err).toContain('upstream.client.server');
     expect(err).toContain('300');
+  });
+
+  it('refuses a bad bootstrap configuration file with one line per problem, exit code 2, no secret shown', async () => {
+    const bootstrapFile = await writeConfig(
+      { endpoints: { dev1: { server_uri: 'coap://gw:5683', security_mode: 'psk', psk_key: 'sup3r-secret' }, '*': { security_mode: 'nosec' } } },
+      'bootstrap.json',
+    );
+    const file = await writeConfig({ lwm2m: { bootstrap: { config_file: bootstrapFile } } });
+    running = launch(['--config', file]);
+    expect(await running.exited).toBe(2);
+    const lines = running.output.stderr.trim().split('\n');
+    expect(lines[0]).toBe(`snlw-gateway: invalid configuration in ${bootstrapFile} (lwm2m.bootstrap.config_file)`);
+    expect(lines.slice(1).map((l) => l.trim().split(':')[0])).toEqual(['endpoints.dev1.server_uri', 'endpoints.*.server_uri']);
+    expect(running.output.stderr).not.toContain('sup3r-secret');
+  });
+
+  it('runs the bootstrap server when a bootstrap configuration file is given', async () => {
+    const brokerPort = await freeTcpPort();
+    const bsPort = await freeUdpPort();
+    const bootstrapFile = await writeConfig({ endpoints: { '*': { server_uri: 'coaps://127.0.0.1:5684', security_mode: 'psk' } } }, 'bootstrap.json');
+    const file = await writeConfig({
+      log: { level: 'info' },
+      upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
+      mqttsn: { enable: false },
+      lwm2m: {
+        listeners: { udp: { default: { bind: '127.0.0.1:0' } } },
+        bootstrap: { config_file: bootstrapFile, listeners: { udp: { default: { bind: `127.0.0.1:${bsPort}` } } } },
+      },
+    });
+    running = launch(['--config', file]);
+    const output = running.output;
+    await waitFor(() => output.stdout.includes('gateway running'), () => `"gateway running" log line (stdout: ${output.stdout}; stderr: ${output.stderr})`);
+    expect(output.stdout).toContain(`"lwm2mBootstrap":[{"host":"127.0.0.1","port":${bsPort}}]`);
+    let watcher: MqttClient | undefined;
+    let client: BootstrapTestClient | undefined;
+    try {
+      watcher = await connectAsync(`mqtt://127.0.0.1:${brokerPort}`, { clientId: 'entry-bs-watcher' });
+      const received: string[] = [];
+      watcher.on('message', (_topic, payload) => received.push(payload.toString()));
+      await watcher.subscribeAsync('lwm2m/entry-bs/response', { qos: 1 });
+      client = await BootstrapTestClient.open({ host: '127.0.0.1', port: bsPort });
+      expect((await client.request('entry-bs')).code).toBe('2.04');
+      const run = await client.serve();
+      expect(run.security.get(1)?.identity).toEqual(Buffer.from('entry-bs'));
+      await waitFor(() => received.length >= 2, 'bootstrap events at the broker');
+      expect(received.map((p) => (JSON.parse(p) as { msgType: string }).msgType)).toEqual(['bootstrap-request', 'bootstrap-finished']);
+      // The generated key is never logged.
+      expect(output.stdout).not.toContain(run.security.get(1)?.secret.toString('hex') ?? 'x');
+
+      // SIGHUP reloads the file: a bad one is reported and changes nothing...
+      await writeFile(bootstrapFile, JSON.stringify({ endpoints: { 'entry-bs2': { security_mode: 'nosec' } } }));
+      running.child.kill('SIGHUP');
+      await waitFor(() => output.stdout.includes('bootstrap configuration not reloaded'), 'the reload refusal');
+      expect(output.stdout).toContain('endpoints.entry-bs2.server_uri');
+      expect((await client.request('entry-any')).code).toBe('2.04');
+      await client.serve();
+      // ...a good one replaces the configurations (here: no wildcard any more).
+      await writeFile(bootstrapFile, JSON.stringify({ endpoints: { 'entry-bs2': { server_uri: 'coap://127.0.0.1:5683', security_mode: 'nosec' } } }));
+      running.child.kill('SIGHUP');
+      await waitFor(() => output.stdout.includes('configuration reloaded'), 'the reload');
+      expect((await client.request('entry-other')).code).toBe('4.00');
+      expect((await client.request('entry-bs2')).code).toBe('2.04');
+      expect((await client.serve()).security.get(1)?.mode).toBe(3);
+      running.child.kill('SIGTERM');
+      expect(await running.exited).toBe(0);
+    } finally {
+      await watcher?.endAsync();
+      await client?.close();
+    }
   });
 
   it('refuses an unknown command-line argument with exit code 2', async () => {

@@ -130,6 +130,8 @@ describe('loadConfig environment overrides', () => {
         GATEWAY_LWM2M_ENABLE: '1',
         GATEWAY_LWM2M_BIND: '[::]:5683',
         GATEWAY_XML_DIR: '/srv/xml',
+        GATEWAY_BOOTSTRAP_CONFIG_FILE: '/etc/gw/bootstrap.json',
+        GATEWAY_BOOTSTRAP_BIND: '127.0.0.1:15685',
       },
     });
     expect(config.log.level).toBe('debug');
@@ -147,6 +149,8 @@ describe('loadConfig environment overrides', () => {
     expect(Object.keys(config.lwm2m.listeners.udp)).toEqual(['default']);
     expect(config.lwm2m.listeners.udp['default']?.bind).toBe('[::]:5683');
     expect(config.lwm2m.xml_dir).toBe('/srv/xml');
+    expect(config.lwm2m.bootstrap?.config_file).toBe('/etc/gw/bootstrap.json');
+    expect(config.lwm2m.bootstrap?.listeners.udp['default']?.bind).toBe('127.0.0.1:15685');
   });
 
   it('ignores empty non-string variables and unrelated variables', async () => {

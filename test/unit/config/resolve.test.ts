@@ -74,6 +74,12 @@ describe('resolveConfig defaults', () => {
       queue_max_age: 3_600_000,
       lifetime_grace: 10_000,
       coap: { ack_timeout: 2000, ack_random_factor: 1.5, max_retransmit: 4 },
+      // No bootstrap server unless a configuration file is given.
+      bootstrap: {
+        config_file: '',
+        listeners: { udp: { default: { bind: '0.0.0.0:5685', max_connections: 1000, recbuf: 67_108_864, sndbuf: 4_194_304 } } },
+        session_timeout: 120_000,
+      },
     });
     expect(config.lwm2m.translators).toEqual({
       command: { topic: 'command', qos: 0 },
@@ -300,6 +306,21 @@ describe('resolveConfig validation: one problem per bad key', () => {
     });
     expect(problem.key).toBe('lwm2m.listeners.udp.default.bind');
     expect(problem.reason).toMatch(/same UDP address as mqttsn.listeners.udp.default.bind/);
+  });
+
+  it('checks the bootstrap listeners only when the bootstrap server runs (config_file set)', () => {
+    // Off by default: its default bind may equal another listener's without a problem.
+    expect(() => resolveConfig({ lwm2m: { bootstrap: { listeners: { udp: { default: { bind: '0.0.0.0:5683' } } } } } })).not.toThrow();
+    const clash = onlyProblem({ lwm2m: { bootstrap: { config_file: '/etc/bs.json', listeners: { udp: { default: { bind: '0.0.0.0:5683' } } } } } });
+    expect(clash.key).toBe('lwm2m.bootstrap.listeners.udp.default.bind');
+    expect(clash.reason).toMatch(/same UDP address as lwm2m.listeners.udp.default.bind/);
+    const none = onlyProblem({ lwm2m: { bootstrap: { config_file: '/etc/bs.json', listeners: { udp: {} } } } });
+    expect(none.key).toBe('lwm2m.bootstrap.listeners.udp');
+    const disabled = onlyProblem({ lwm2m: { enable: false, bootstrap: { config_file: '/etc/bs.json' } } });
+    expect(disabled.key).toBe('lwm2m.bootstrap.config_file');
+    expect(disabled.reason).toMatch(/needs lwm2m.enable true/);
+    // A relative file name is taken from the working directory, as --config.
+    expect(resolveConfig({ lwm2m: { bootstrap: { config_file: 'bs.json' } } }).lwm2m.bootstrap?.config_file).toBe(join(process.cwd(), 'bs.json'));
   });
 
   it('allows port 0 everywhere and empty listeners when the protocol is disabled', () => {

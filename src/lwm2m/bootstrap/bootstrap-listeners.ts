@@ -1,0 +1,144 @@
+import type { CoapTransmissionConfig, Lwm2mBootstrapConfig } from '../../config/types.js';
+import { GatewayError } from '../../errors.js';
+import { formatPeer, type Logger } from '../../log.js';
+import { parseBind, UdpEndpoint, type BindAddress } from '../../transport/udp.js';
+import { CoapEndpoint } from '../coap/coap-endpoint.js';
+import type { BootstrapEntries } from './bootstrap-entry.js';
+import type { BootstrapEventSink } from './bootstrap-events.js';
+import { BootstrapServer } from './bootstrap-server.js';
+import type { ProvisionedCredentialSink } from './credential-sink.js';
+
+/** Largest Block2-reassembled answer taken from a device (a Discover answer is small). */
+const MAX_BODY_SIZE = 64 * 1024;
+const SWEEP_INTERVAL_MS = 1000;
+
+export interface BootstrapListenersOptions {
+  readonly config: Lwm2mBootstrapConfig;
+  readonly coap: CoapTransmissionConfig;
+  readonly entries: BootstrapEntries;
+  readonly credentials: ProvisionedCredentialSink;
+  readonly events: BootstrapEventSink;
+  readonly logger: Logger;
+}
+
+/**
+ * The bootstrap server's own UDP listeners (`lwm2m.bootstrap.listeners.udp`,
+ * default 0.0.0.0:5685 as Wakaama's LWM2M_BSSERVER_PORT), each with a CoAP
+ * endpoint of the project's exchange layer: the server's requests leave from
+ * the port the Bootstrap-Request came to, with RFC 7252 retransmission.
+ */
+export class BootstrapListeners {
+  readonly #udp: UdpEndpoint[];
+  readonly #coap: CoapEndpoint[];
+  readonly #server: BootstrapServer;
+  readonly #sweepTimer: NodeJS.Timeout;
+  readonly #logger: Logger;
+  #closed = false;
+
+  private constructor(udp: UdpEndpoint[], coap: CoapEndpoint[], server: BootstrapServer, sweepTimer: NodeJS.Timeout, logger: Logger) {
+    this.#logger = logger;
+    this.#udp = udp;
+    this.#coap = coap;
+    this.#server = server;
+    this.#sweepTimer = sweepTimer;
+  }
+
+  static async start(opts: BootstrapListenersOptions): Promise<BootstrapListeners> {
+    const { config, logger } = opts;
+    const server = new BootstrapServer({
+      entries: opts.entries,
+      credentials: opts.credentials,
+      events: opts.events,
+      sessionTimeoutMs: config.session_timeout,
+      logger,
+    });
+    const udp: UdpEndpoint[] = [];
+    const coap: CoapEndpoint[] = [];
+    try {
+      for (const [name, listener] of Object.entries(config.listeners.udp)) {
+        const bind = parseBind(listener.bind);
+        if (bind === undefined) throw new GatewayError('GW_ERR_CONFIG', `lwm2m.bootstrap.listeners.udp.${name}.bind: invalid address "${listener.bind}"`);
+        const index = coap.length;
+        let endpoint: CoapEndpoint | undefined;
+        const socket = await UdpEndpoint.open(
+          { bind, recvBufferSize: listener.recbuf, sendBufferSize: listener.sndbuf, logger, name: `bootstrap.${name}` },
+          (msg, rinfo) => endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
+        );
+        udp.push(socket);
+        const coapEndpoint = new CoapEndpoint({
+          send: (data, port, address) => socket.send(data, port, address),
+          params: {
+            ackTimeoutMs: opts.coap.ack_timeout,
+            ackRandomFactor: opts.coap.ack_random_factor,
+            maxRetransmit: opts.coap.max_retransmit,
+            maxBodySize: MAX_BODY_SIZE,
+          },
+          logger,
+          handlers: {
+            onActivity: () => undefined,
+            onRequest: (msg, peer) => {
+              const reply = server.handleRequest(msg, peer, index, {
+                send: (p, request, callbacks) => coapEndpoint.request(p, request, callbacks),
+                cancel: (token) => coapEndpoint.cancel(token),
+                maxSessions: listener.max_connections,
+              });
+              if (logger.isLevelEnabled('debug')) {
+                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m bootstrap: request');
+              }
+              return reply;
+            },
+            // Nothing is observed on the bootstrap interface: a stray response gets RST.
+            onUnmatchedResponse: () => false,
+          },
+        });
+        endpoint = coapEndpoint;
+        coap.push(coapEndpoint);
+      }
+    } catch (err) {
+      await Promise.all(udp.map((u) => u.close()));
+      throw err;
+    }
+    const sweepTimer = setInterval(() => {
+      for (const c of coap) c.sweep();
+    }, SWEEP_INTERVAL_MS);
+    sweepTimer.unref();
+    const listeners = new BootstrapListeners(udp, coap, server, sweepTimer, logger);
+    logger.info({ listeners: listeners.addresses, endpoints: opts.entries.size }, 'lwm2m bootstrap: server started');
+    warnPlainSecrets(opts.entries, logger);
+    return listeners;
+  }
+
+  get addresses(): BindAddress[] {
+    return this.#udp.map((u) => u.address);
+  }
+
+  get activeSessions(): number {
+    return this.#server.activeSessions;
+  }
+
+  /** Serves `entries` from the next Bootstrap-Request on (configuration file reloaded). */
+  replaceEntries(entries: BootstrapEntries): void {
+    this.#server.replaceEntries(entries);
+    this.#logger.info({ endpoints: entries.size }, 'lwm2m bootstrap: configuration reloaded');
+    warnPlainSecrets(entries, this.#logger);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweepTimer);
+    this.#server.close();
+    await Promise.all(this.#coap.map((c) => c.close()));
+    await Promise.all(this.#udp.map((u) => u.close()));
+  }
+}
+
+function warnPlainSecrets(entries: BootstrapEntries, logger: Logger): void {
+  const secured = entries.securedEntries();
+  if (secured.length === 0) return;
+  // Plain CoAP: whoever sends a Bootstrap-Request with a configured name receives that account's secrets.
+  logger.warn(
+    { entries: secured.length > 20 ? [...secured.slice(0, 20), `... ${secured.length - 20} more`] : secured },
+    'lwm2m bootstrap: PSK/X.509 accounts are handed out over plain UDP (keys travel in clear text); expose the bootstrap listener on trusted networks only',
+  );
+}
