@@ -2,6 +2,7 @@ import type { Qos } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BindAddress } from '../transport/udp.js';
+import type { PublishRefusals } from './mqtt-link.js';
 import { AggregatedSession, type SessionMember, type SessionOwner } from './aggregated-session.js';
 import { FilterTable, type FilterEntry } from './filter-table.js';
 import { ParkedSessions } from './parked-sessions.js';
@@ -52,6 +53,8 @@ export interface AggregatingConnectorOptions {
   readonly path: 'direct' | 'pool';
   /** The embedded broker's TCP address, when there is one. */
   readonly embeddedAddress: () => BindAddress | undefined;
+  /** Pool: where its connections count refused publishes. */
+  readonly publishRefusals?: PublishRefusals | undefined;
   readonly backend: (sink: FanOutSink) => FanOutBackend;
   readonly logger: Logger;
   readonly parkedQueueLimit?: number | undefined;
@@ -77,6 +80,7 @@ export interface AggregatingConnectorOptions {
 export class AggregatingConnector implements UpstreamConnector, SessionOwner, FanOutSink {
   readonly description: string;
   readonly path: 'direct' | 'pool';
+  readonly publishRefusals: PublishRefusals | undefined;
   readonly #embeddedAddress: () => BindAddress | undefined;
   readonly logger: Logger;
   readonly #backend: FanOutBackend;
@@ -90,6 +94,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
   constructor(options: AggregatingConnectorOptions) {
     this.description = options.description;
     this.path = options.path;
+    this.publishRefusals = options.publishRefusals;
     this.#embeddedAddress = options.embeddedAddress;
     this.logger = options.logger;
     this.#parked = new ParkedSessions({

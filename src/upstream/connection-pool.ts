@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { describeServer, type MappedClientOptions } from './client-options.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import { AggregatingConnector, type FanOutBackend, type FanOutSink } from './aggregating-connector.js';
+import { newPublishRefusals } from './mqtt-link.js';
 import { PoolConnection } from './pool-connection.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
 
@@ -35,6 +36,7 @@ export async function createPooledConnector(options: PooledConnectorOptions): Pr
   const policy = options.mapped.policy;
   const writeDeadlines = policy.writeTimeoutMs > 0 ? new DeadlineSweep(policy.writeTimeoutMs) : undefined;
   const sink: { current: FanOutSink | undefined } = { current: undefined };
+  const refusals = newPublishRefusals();
   const opened = await Promise.allSettled(
     Array.from({ length: size }, (_unused, index) =>
       PoolConnection.open({
@@ -42,6 +44,7 @@ export async function createPooledConnector(options: PooledConnectorOptions): Pr
         clientId: `${prefix}-${index}`,
         logger: options.logger,
         writeDeadlines,
+        refusals,
         onMessage: (filters, message) => sink.current?.deliver(filters, message),
       }),
     ),
@@ -56,6 +59,7 @@ export async function createPooledConnector(options: PooledConnectorOptions): Pr
   const connector = new AggregatingConnector({
     description: `${describeServer(options.mapped.brokerUrl)} (aggregating x${connections.length})`,
     path: 'pool',
+    publishRefusals: refusals,
     embeddedAddress: () => undefined,
     logger: options.logger,
     parkedQueueLimit: options.parkedQueueLimit,

@@ -5,12 +5,26 @@ import type { SessionPolicy } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
 
+/** Publishes the broker did not take, per connector (memory stays bounded; these say how often). */
+export interface PublishRefusals {
+  /** Refused at once: broker unreachable and `messageChannelDepth` publishes already waiting. */
+  offlineQueueFull: number;
+  /** Not acknowledged within `writeTimeout` (still queued; may arrive later). */
+  writeTimeout: number;
+}
+
+export function newPublishRefusals(): PublishRefusals {
+  return { offlineQueueFull: 0, writeTimeout: 0 };
+}
+
 export interface MqttLinkOptions {
   readonly policy: SessionPolicy;
   /** Shared write-timeout deadlines (one timer for all links); undefined = no write timeout. */
   readonly writeDeadlines: DeadlineSweep | undefined;
   /** Identifies the link in errors (`{ clientId }` or `{ pool }`). */
   readonly details: Readonly<Record<string, unknown>>;
+  /** Counted here when given (shared by every link of a connector). */
+  readonly refusals?: PublishRefusals | undefined;
 }
 
 interface PendingPublish {
@@ -55,6 +69,7 @@ export class MqttLink {
     const { policy, writeDeadlines, details } = this.#options;
     const client = this.client;
     if (!client.connected && this.#pending.size >= policy.messageChannelDepth) {
+      if (this.#options.refusals !== undefined) this.#options.refusals.offlineQueueFull += 1;
       return Promise.reject(
         new GatewayError('GW_ERR_UPSTREAM', 'upstream: broker unreachable and the offline queue is full', {
           details: { ...details, messageChannelDepth: policy.messageChannelDepth },
@@ -66,6 +81,7 @@ export class MqttLink {
       const deadline = writeDeadlines?.add(() => {
         if (settled) return;
         settled = true;
+        if (this.#options.refusals !== undefined) this.#options.refusals.writeTimeout += 1;
         // The message stays queued in MQTT.js (and the store) and may still be delivered later.
         reject(new TimeoutError('upstream: publish not acknowledged within writeTimeout', { ...details }));
       });

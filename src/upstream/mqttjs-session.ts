@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { isValidTopicFilter } from '../topics/topic-rules.js';
 import type { SessionPolicy } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
-import { MqttLink } from './mqtt-link.js';
+import { MqttLink, type PublishRefusals } from './mqtt-link.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
 import type {
   SubscribeResult,
@@ -26,6 +26,8 @@ export interface SessionContext {
   readonly policy: SessionPolicy;
   /** Shared write-timeout deadlines (one timer for all sessions); undefined = no write timeout. */
   readonly writeDeadlines: DeadlineSweep | undefined;
+  /** Where refused publishes are counted (the connector's). */
+  readonly refusals?: PublishRefusals | undefined;
   /** Called once when the session is over (ended, or closed by the broker). */
   readonly onFinished: (session: MqttJsSession) => void;
 }
@@ -63,7 +65,7 @@ export class MqttJsSession implements UpstreamSession {
     this.#events = events;
     this.#ctx = ctx;
     this.#clientId = client.options.clientId ?? '';
-    this.#link = new MqttLink(client, { policy: ctx.policy, writeDeadlines: ctx.writeDeadlines, details: { clientId: this.#clientId } });
+    this.#link = new MqttLink(client, { policy: ctx.policy, writeDeadlines: ctx.writeDeadlines, details: { clientId: this.#clientId }, refusals: ctx.refusals });
   }
 
   /**

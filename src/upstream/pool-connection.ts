@@ -4,7 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MappedClientOptions } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
-import { MqttLink } from './mqtt-link.js';
+import { MqttLink, type PublishRefusals } from './mqtt-link.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
 import { TopicFilterTrie } from '../topics/topic-filter-trie.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
@@ -17,6 +17,7 @@ export interface PoolConnectionOptions {
   readonly clientId: string;
   readonly logger: Logger;
   readonly writeDeadlines: DeadlineSweep | undefined;
+  readonly refusals?: PublishRefusals | undefined;
   /** A broker message and the filters of this connection it matched. */
   readonly onMessage: (filters: readonly string[], message: UpstreamMessage) => void;
 }
@@ -50,6 +51,7 @@ export class PoolConnection {
       policy: options.mapped.policy,
       writeDeadlines: options.writeDeadlines,
       details: { pool: options.clientId },
+      refusals: options.refusals,
     });
     // MQTT.js calls subscribe callbacks a promise turn after the SUBACK, by which time the
     // retained PUBLISHes that follow it may have been handled: hooks run on the packet itself.

@@ -7,6 +7,7 @@ import { DeadlineSweep } from './deadline-sweep.js';
 import type { EmbeddedBroker } from './embedded-broker.js';
 import { FileStorePool } from './file-store-pool.js';
 import type { UpstreamConnector, UpstreamSession, UpstreamSessionEvents, UpstreamSessionOptions } from './types.js';
+import { newPublishRefusals, type PublishRefusals } from './mqtt-link.js';
 import { MqttJsSession, type SessionContext } from './mqttjs-session.js';
 
 /** Where the sessions go: the in-process broker, or a broker on the network. */
@@ -30,6 +31,7 @@ export interface TransparentConnectorOptions {
  */
 export class TransparentConnector implements UpstreamConnector {
   readonly description: string;
+  readonly publishRefusals: PublishRefusals = newPublishRefusals();
   readonly #target: UpstreamTarget;
   readonly #logger: Logger;
   readonly #onClosed: (() => Promise<void>) | undefined;
@@ -57,6 +59,7 @@ export class TransparentConnector implements UpstreamConnector {
       external: target.kind === 'external',
       policy,
       writeDeadlines: this.#writeDeadlines,
+      refusals: this.publishRefusals,
       onFinished: (session) => {
         this.#stores?.release(session.clientId);
         this.#sessions.delete(session);

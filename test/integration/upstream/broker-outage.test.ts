@@ -126,6 +126,8 @@ describe.each<EffectiveUpstreamMode>(['transparent', 'aggregating'])('delivery p
     await eventually(() => acked.every((payload) => received.has(payload)), 15_000, 'every acknowledged message at the subscriber');
     // While the broker was away the bounded offline queues filled and devices were told (PUBACK congestion).
     expect(congestion).toBeGreaterThan(0);
+    const refused = upstream.publishRefusals;
+    expect((refused?.offlineQueueFull ?? 0) + (refused?.writeTimeout ?? 0)).toBeGreaterThan(0);
     // Nothing is acknowledged to a device while no broker has it.
     expect(ackedAtRestart).toBe(ackedAtStop);
   });

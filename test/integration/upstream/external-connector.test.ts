@@ -310,14 +310,14 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
       await rm(storeDir, { recursive: true, force: true });
     });
 
-    async function publishWhileDownThenRestart(type: 'File' | 'Memory'): Promise<string[]> {
+    async function publishWhileDownThenRestart(type: 'File' | 'Memory', qos: 1 | 2 = 1): Promise<string[]> {
       const store = { type, directoryPrefix: storeDir } as const;
       const id = uniqueId('durable');
       const first = await external({ store, writeTimeout: 0 });
       const session = await first.open(sessionOptions(id), { onMessage: () => undefined });
       await stopBroker();
       await delay(50);
-      const pending = session.publish(message('durable/t', `kept by ${type}`, 1));
+      const pending = session.publish(message('durable/t', `kept by ${type}`, qos));
       await first.close(); // the gateway stops with the message unacknowledged
       await expect(pending).rejects.toMatchObject({ code: 'GW_ERR_CLOSED' });
       await startBroker();
@@ -331,6 +331,10 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
 
     it('re-sends an unacknowledged QoS 1 publish after a gateway restart', async () => {
       expect(await publishWhileDownThenRestart('File')).toEqual(['kept by File']);
+    });
+
+    it('re-sends an unacknowledged QoS 2 publish after a gateway restart', async () => {
+      expect(await publishWhileDownThenRestart('File', 2)).toEqual(['kept by File']);
     });
 
     it('(control) the Memory store loses it', async () => {
