@@ -50,6 +50,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, signal
         upstream,
         models,
         logger: logger.child({ component: 'lwm2m' }),
+        reconnect: { maxReconnectIntervalMs: config.upstream.client.maxReconnectInterval, offlineQueue: config.upstream.client.messageChannelDepth },
         bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedCredentials },
       });
     }

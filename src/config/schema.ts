@@ -262,10 +262,14 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
   queue_max_size: int(100, 0, 1_000_000, 'queued downlink commands per device (queue mode and in-flight backlog)'),
   queue_max_age: dur('1h', 'queued commands older than this are answered with coap_timeout and dropped'),
   lifetime_grace: dur('10s', 'extra time after a registration lifetime before it expires (covers a late Update)'),
+  max_link_payload: bytes('16KB', 'largest Register / Update link-format payload (also the Block1 reassembly bound); larger is answered 4.13'),
+  max_links: int(1024, 1, 1_000_000, 'most links in one Register / Update payload; more is answered 4.00'),
+  max_registrations_per_address: int(0, 0, 10_000_000, 'most registrations from one source IP address (0 = no limit; devices behind one NAT share an address); more is answered 5.03'),
   coap: obj('CoAP transmission parameters (RFC 7252 §4.8)', {
     ack_timeout: dur('2s', 'ACK_TIMEOUT: initial retransmission timeout of confirmable messages', 10, MINUTE),
     ack_random_factor: num(1.5, 1, 10, 'ACK_RANDOM_FACTOR (must not be below 1.0)'),
     max_retransmit: int(4, 0, 20, 'MAX_RETRANSMIT'),
+    dedup_memory: bytes('32MB', 'memory per listener for duplicate detection (RFC 7252 §4.5), and as much again for Block1 reassembly; the oldest entries go first beyond it'),
   }),
   bootstrap: obj('LwM2M bootstrap server (client-initiated bootstrap, LwM2M 1.1 TS §5.2; not in EMQX); runs only when config_file is set', {
     config_file: str('', 'JSON file of per-endpoint bootstrap configurations (docs/bootstrap.md); "" = no bootstrap server', {

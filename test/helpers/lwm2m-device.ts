@@ -81,14 +81,20 @@ export class Lwm2mTestDevice {
     socket.on('message', (buf) => this.#onMessage(buf));
   }
 
-  static async open(server: { host: string; port: number }): Promise<Lwm2mTestDevice> {
+  /** `localAddress`: another loopback address (127.0.0.2, ...) to appear as a different host. */
+  static async open(server: { host: string; port: number }, localAddress = '127.0.0.1'): Promise<Lwm2mTestDevice> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => socket.bind(0, localAddress, () => resolve()));
     return new Lwm2mTestDevice(socket, server);
   }
 
   get port(): number {
     return this.#socket.address().port;
+  }
+
+  /** The next datagram from the gateway, as bytes (for exact-wire assertions). */
+  onRawMessage(listener: (datagram: Buffer) => void): void {
+    this.#socket.once('message', listener);
   }
 
   #onMessage(buf: Buffer): void {

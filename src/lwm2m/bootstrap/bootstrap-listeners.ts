@@ -10,6 +10,8 @@ import type { ProvisionedCredentialSink } from './credential-sink.js';
 
 /** Largest Block2-reassembled answer taken from a device (a Discover answer is small). */
 const MAX_BODY_SIZE = 64 * 1024;
+/** Largest Block1-reassembled Bootstrap-Request body, bytes. */
+const MAX_BOOTSTRAP_REQUEST_BODY = 1024;
 const SWEEP_INTERVAL_MS = 1000;
 
 export interface BootstrapListenersOptions {
@@ -72,6 +74,9 @@ export class BootstrapListeners {
             ackRandomFactor: opts.coap.ack_random_factor,
             maxRetransmit: opts.coap.max_retransmit,
             maxBodySize: MAX_BODY_SIZE,
+            // A Bootstrap-Request carries no body worth reassembling.
+            maxRequestBodySize: MAX_BOOTSTRAP_REQUEST_BODY,
+            dedupBudgetBytes: opts.coap.dedup_memory,
           },
           logger,
           handlers: {
@@ -83,7 +88,7 @@ export class BootstrapListeners {
                 maxSessions: listener.max_connections,
               });
               if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m bootstrap: request');
+                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'lwm2m bootstrap: request');
               }
               return reply;
             },

@@ -198,7 +198,7 @@ export function parseBootstrapQuery(msg: CoapMessage): BootstrapQuery {
   return { ok: true, endpoint, pct };
 }
 
-/** Diagnostic payload (RFC 7252 §5.5.2). */
+/** A refusal: the reason is logged at debug, never sent (any peer may ask: answers stay within 3x, RFC 7252 §11.3). */
 function text(code: string, reason: string): CoapReply {
-  return { code, payload: Buffer.from(reason, 'utf8') };
+  return { code, reason };
 }

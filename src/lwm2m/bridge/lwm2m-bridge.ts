@@ -12,6 +12,7 @@ import type { RegistrarEvents } from '../registration/registrar.js';
 import type { Registration } from '../registration/registration.js';
 import { deregisterEvent, registerEvent, updateEvent } from '../registration/report.js';
 import type { RegistrationStore } from '../registration/store.js';
+import { checkTopicName } from '../../topics/topic-rules.js';
 import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
@@ -21,6 +22,14 @@ import { sendEvent } from '../reporting/send-event.js';
 import type { ContentEntry } from '../content/types.js';
 import type { Peer } from '../../transport/udp.js';
 import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
+
+/** Messages the bridge could not hand to the broker; each is logged at debug. */
+export interface Lwm2mBridgeStats {
+  /** Refused before publishing: the topic is not a valid MQTT topic name. */
+  invalidTopics: number;
+  /** The broker session failed the publish. */
+  publishErrors: number;
+}
 
 /**
  * The MQTT side of the LwM2M gateway: one shared upstream session, the
@@ -42,7 +51,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   readonly #scheduler: DownlinkScheduler;
   /** Registrations whose command subscription and register event are still under way. */
   readonly #registering = new Map<Registration, Promise<void>>();
-  #publishErrors = 0;
+  readonly stats: Lwm2mBridgeStats = { invalidTopics: 0, publishErrors: 0 };
 
   constructor(opts: { config: Lwm2mConfig; session: UpstreamSession; store: RegistrationStore; models: ModelRegistry; endpointFor: (reg: Registration) => CoapEndpoint; logger: Logger }) {
     this.#config = opts.config;
@@ -247,9 +256,17 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   }
 
   #publish(topic: string, qos: Qos, message: JsonObject | string): void {
+    // Defence in depth: a topic the broker would refuse (wildcards, NUL, bad UTF-8) could cost the
+    // shared session (MQTT 3.1.1 §3.3.2-2 lets the broker close it); such a message is dropped here.
+    const invalid = checkTopicName(topic);
+    if (invalid !== undefined) {
+      this.stats.invalidTopics += 1;
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, reason: invalid }, 'lwm2m: publish to an invalid topic refused');
+      return;
+    }
     const json = typeof message === 'string' ? message : JSON.stringify(message);
     this.#session.publish({ topic, qos, retain: false, payload: Buffer.from(json) }).catch((err: unknown) => {
-      this.#publishErrors += 1;
+      this.stats.publishErrors += 1;
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, err }, 'lwm2m: publish failed');
     });
   }

@@ -1,3 +1,5 @@
+import { checkDeviceSuppliedName } from '../../topics/topic-rules.js';
+
 /**
  * Register / Update query parameters (LwM2M 1.1 TS §6.2.1 / §6.2.2,
  * Transport §6.2.1). Pure: strings in, a value or a reason out.
@@ -57,7 +59,9 @@ export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> 
   if (query.size > MAX_QUERY_PARAMS) return { ok: false, reason: `more than ${MAX_QUERY_PARAMS} query parameters` };
   const endpoint = query.get('ep');
   if (endpoint === undefined || endpoint === '') return { ok: false, reason: 'missing endpoint name (ep)' };
-  if (endpoint.includes('/')) return { ok: false, reason: 'endpoint name must not contain "/"' };
+  // The endpoint name becomes a topic level (mountpoint ${endpoint_name}, the shared command filter).
+  const badName = checkDeviceSuppliedName(endpoint);
+  if (badName !== undefined) return { ok: false, reason: `endpoint name ${badName}` };
   const lwm2m = query.get('lwm2m');
   if (lwm2m === undefined) return { ok: false, reason: 'missing LwM2M version (lwm2m)' };
   // The constant from the list is kept, not the query's copy: one string for all registrations.

@@ -63,7 +63,7 @@ export function handleSendRequest(msg: CoapMessage, peer: Peer, deps: SendResour
   return { code: '2.04' };
 }
 
-/** Diagnostic payload (RFC 7252 §5.5.2). */
+/** A refusal: the reason is logged at debug, never sent (no diagnostic payloads, RFC 7252 §11.3). */
 function text(code: string, reason: string): CoapReply {
-  return { code, payload: Buffer.from(reason, 'utf8') };
+  return { code, reason };
 }

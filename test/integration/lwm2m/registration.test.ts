@@ -43,11 +43,11 @@ describe('LwM2M registration interface over real UDP + MQTT', () => {
     expect((await dev.update()).code).toBe('4.04');
   });
 
-  it('rejects bad registrations with 4.00 and a reason', async () => {
+  it('rejects bad registrations with 4.00 and no diagnostic payload', async () => {
     const dev = await h.device();
     const wrongVersion = await dev.request('0.02', ['rd'], [`ep=${uniqueEp()}`, 'lt=60', 'lwm2m=8.3'], '</1/0>');
     expect(wrongVersion.code).toBe('4.00');
-    expect(wrongVersion.payload.toString()).toMatch(/version/);
+    expect(wrongVersion.payload.length).toBe(0);
     expect((await dev.request('0.02', ['rd'], [`ep=${uniqueEp()}`, 'lt=60'], '</1/0>')).code).toBe('4.00');
     expect((await dev.request('0.02', ['rd'], ['lt=60', 'lwm2m=1.0'], '</1/0>')).code).toBe('4.00');
     expect((await dev.request('0.02', ['rd'], [`ep=${uniqueEp()}`, 'lt=abc', 'lwm2m=1.0'], '</1/0>')).code).toBe('4.00');
