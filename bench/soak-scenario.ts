@@ -59,11 +59,19 @@ export const soakScenario: Scenario = {
     child.on('message', (m: unknown) => waiting.shift()?.(m as PhaseReport));
     const ask = (message: Record<string, unknown>): Promise<PhaseReport> =>
       new Promise((resolve, reject) => {
-        waiting.push((report) => (report.evt === 'error' ? reject(new Error(`LwM2M worker: ${String((report as { message?: string }).message)}`)) : resolve(report)));
+        waiting.push((report) =>
+          report.evt === 'error' ? reject(new Error(`LwM2M worker: ${String((report as { message?: string }).message)}`)) : resolve(report),
+        );
         child.send(message);
       });
 
-    const pool = await SnClientPool.open({ count: n, idPrefix: `s${ctx.runTag}-`, gatewayHost: ctx.target.host, gatewayPort: ctx.target.port, localHosts: o.num('local-hosts') });
+    const pool = await SnClientPool.open({
+      count: n,
+      idPrefix: `s${ctx.runTag}-`,
+      gatewayHost: ctx.target.host,
+      gatewayPort: ctx.target.port,
+      localHosts: o.num('local-hosts'),
+    });
     const publisher = await connectBroker(ctx.brokerUrl, `bench-soak-${ctx.runTag}`);
     const samples: { atS: number; rssMiB: number }[] = [];
     let sampler: NodeJS.Timeout | undefined;
@@ -85,7 +93,7 @@ export const soakScenario: Scenario = {
       const asleep = await pool.phase((c) => disconnect(c, timeoutMs, o.num('sleep-duration')), sleepers);
       ctx.log(`setup: ${registered.ok} LwM2M devices registered, ${conn.ok}/${n} MQTT-SN clients connected, ${subs.ok} subscribed, ${asleep.ok} asleep`);
       const delivered = new Uint32Array(n);
-      for (const c of sleepers) receiveDownlink(c, () => void delivered[c.index]!++);
+      for (const c of sleepers) receiveDownlink(c, () => void delivered[c.index]++);
 
       const started = performance.now();
       const sample = (): void => {

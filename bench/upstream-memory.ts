@@ -68,7 +68,10 @@ for (let i = 0; i < count; i += batch) {
   );
   if (filterCount > 0) {
     const filtersOf = (n: number): { topic: string; qos: 1 }[] =>
-      [{ topic: `dev/${n}/cmd`, qos: 1 as const }, { topic: 'all/cmd', qos: 1 as const }].slice(0, filterCount);
+      [
+        { topic: `dev/${n}/cmd`, qos: 1 as const },
+        { topic: 'all/cmd', qos: 1 as const },
+      ].slice(0, filterCount);
     await Promise.all(opened.map((session, j) => session.subscribe(filtersOf(i + j))));
   }
   sessions.push(...opened);

@@ -33,7 +33,7 @@ export interface RunningGateway {
 /** `signal` cancels a startup still waiting for an external broker (SIGTERM before it came up). */
 export async function startGateway(config: GatewayConfig, logger: Logger, signal?: AbortSignal): Promise<RunningGateway> {
   // A bad bootstrap configuration file stops startup before anything listens (exit 2 as any bad config).
-  const bootstrapFile = config.lwm2m.enable ? config.lwm2m.bootstrap?.config_file ?? '' : '';
+  const bootstrapFile = config.lwm2m.enable ? (config.lwm2m.bootstrap?.config_file ?? '') : '';
   const bootstrapEntries = bootstrapFile === '' ? undefined : await loadBootstrapConfigFile(bootstrapFile);
   const provisionedCredentials = new InMemoryProvisionedCredentials();
   const upstream = await createUpstreamConnector(config.upstream, logger, signal);

@@ -17,7 +17,10 @@ export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): v
   if (upstream.client.store.type === 'File' && upstream.client.store.directoryPrefix.trim() === '') {
     problems.add('upstream.client.store.directoryPrefix', upstream.client.store.directoryPrefix, 'must not be empty when store.type is "File"');
   }
-  for (const [name, section] of [['mqttsn', mqttsn], ['lwm2m', lwm2m]] as const) {
+  for (const [name, section] of [
+    ['mqttsn', mqttsn],
+    ['lwm2m', lwm2m],
+  ] as const) {
     const key = `${name}.listeners.udp`;
     if (section.enable && !problems.has(key) && Object.keys(section.listeners.udp).length === 0) {
       problems.add(key, section.listeners.udp, `needs at least one listener while ${name}.enable is true`);
@@ -25,7 +28,11 @@ export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): v
   }
   const bootstrap = lwm2m.bootstrap;
   if (!lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '' && !problems.has('lwm2m.enable')) {
-    problems.add('lwm2m.bootstrap.config_file', bootstrap.config_file, 'the bootstrap server is part of the LwM2M gateway: needs lwm2m.enable true (or no config_file)');
+    problems.add(
+      'lwm2m.bootstrap.config_file',
+      bootstrap.config_file,
+      'the bootstrap server is part of the LwM2M gateway: needs lwm2m.enable true (or no config_file)',
+    );
   }
   const bootstrapOn = lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '';
   if (bootstrapOn && !problems.has('lwm2m.bootstrap.listeners.udp') && Object.keys(bootstrap.listeners.udp).length === 0) {

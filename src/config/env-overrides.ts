@@ -167,6 +167,6 @@ function setAt(target: Record<string, unknown>, path: readonly string[], value: 
       return false;
     }
   }
-  node[path[path.length - 1] as string] = value;
+  node[path[path.length - 1]] = value;
   return true;
 }

@@ -5,8 +5,7 @@
  */
 
 export type JsonParseResult =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly line: number; readonly column: number; readonly reason: string };
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly line: number; readonly column: number; readonly reason: string };
 
 export function parseJsonText(input: string): JsonParseResult {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
@@ -45,7 +44,7 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     throw new JsonSyntax(pos, pos >= text.length ? `${reason}, found end of file` : `${reason}, found ${JSON.stringify(text[pos])}`);
   };
   const skipSpace = (): void => {
-    while (pos < text.length && ' \t\n\r'.includes(text[pos] as string)) pos++;
+    while (pos < text.length && ' \t\n\r'.includes(text[pos])) pos++;
   };
   const expect = (ch: string, what: string): void => {
     if (text[pos] !== ch) fail(`expected ${what}`);

@@ -108,17 +108,7 @@ export interface CustomSpec extends SpecBase {
   readonly parse: (value: unknown, key: string, problems: ProblemSink) => unknown;
 }
 
-export type Spec =
-  | BooleanSpec
-  | IntegerSpec
-  | NumberSpec
-  | StringSpec
-  | ChoiceSpec
-  | DurationSpec
-  | ByteSizeSpec
-  | ObjectSpec
-  | MapSpec
-  | CustomSpec;
+export type Spec = BooleanSpec | IntegerSpec | NumberSpec | StringSpec | ChoiceSpec | DurationSpec | ByteSizeSpec | ObjectSpec | MapSpec | CustomSpec;
 
 /**
  * The resolved value a spec describes (durations in ms, sizes in bytes), so
@@ -141,16 +131,16 @@ export type ValueOf<S> = S extends { readonly kind: 'boolean' }
             : S extends { readonly kind: 'choice'; readonly normalize: (value: never) => infer N }
               ? N
               : S extends { readonly kind: 'choice'; readonly values: readonly (infer V)[] }
-              ? V
-              : S extends { readonly kind: 'object'; readonly fields: infer F; readonly optional: true }
-                ? ObjectValue<F> | undefined
-                : S extends { readonly kind: 'object'; readonly fields: infer F }
-                  ? ObjectValue<F>
-                  : S extends { readonly kind: 'map'; readonly entry: infer E }
-                    ? Readonly<Record<string, ValueOf<E>>>
-                    : S extends { readonly kind: 'custom'; readonly parse: (value: unknown, key: string, problems: ProblemSink) => infer R }
-                      ? R
-                      : never;
+                ? V
+                : S extends { readonly kind: 'object'; readonly fields: infer F; readonly optional: true }
+                  ? ObjectValue<F> | undefined
+                  : S extends { readonly kind: 'object'; readonly fields: infer F }
+                    ? ObjectValue<F>
+                    : S extends { readonly kind: 'map'; readonly entry: infer E }
+                      ? Readonly<Record<string, ValueOf<E>>>
+                      : S extends { readonly kind: 'custom'; readonly parse: (value: unknown, key: string, problems: ProblemSink) => infer R }
+                        ? R
+                        : never;
 
 /**
  * The declared fields (the builders' `Record<string, Spec>` index signature is

@@ -131,16 +131,15 @@ export class Lwm2mGateway {
       logger,
     };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
-    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
+    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0]), logger });
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();
       for (const { name, bind, recbuf, sndbuf } of binds) {
         const listener = coap.length;
         let endpoint: CoapEndpoint | undefined;
-        const socket = await UdpEndpoint.open(
-          { bind, recvBufferSize: recbuf, sendBufferSize: sndbuf, logger, name },
-          (msg, rinfo) => endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
+        const socket = await UdpEndpoint.open({ bind, recvBufferSize: recbuf, sendBufferSize: sndbuf, logger, name }, (msg, rinfo) =>
+          endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
         );
         udp.push(socket);
         endpoint = new CoapEndpoint({
@@ -165,7 +164,10 @@ export class Lwm2mGateway {
               const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, listener);
               if (reply.reason !== undefined) stats.refusedRequests += 1;
               if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'lwm2m: request');
+                logger.debug(
+                  { peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason },
+                  'lwm2m: request',
+                );
               }
               return reply;
             },

@@ -98,9 +98,7 @@ export class MqttSnGateway implements GatewayContext {
   send(peer: SnPeer, packet: MqttSnPacket): boolean {
     let data: Buffer;
     try {
-      data = generatePacket(
-        peer.nodeId === undefined ? packet : { type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: peer.nodeId, message: packet },
-      );
+      data = generatePacket(peer.nodeId === undefined ? packet : { type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: peer.nodeId, message: packet });
     } catch (err) {
       this.stats.dropped += 1;
       if (this.debug) this.logger.debug({ err, type: packet.type }, 'packet could not be encoded');
@@ -175,7 +173,11 @@ export class MqttSnGateway implements GatewayContext {
     } catch (err) {
       if (oversize) stats.oversize += 1;
       else stats.malformed += 1;
-      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), err, size: msg.length }, oversize ? 'datagram above max_message_size dropped' : 'malformed datagram dropped');
+      if (this.debug)
+        this.logger.debug(
+          { peer: formatPeer(rinfo.address, rinfo.port), err, size: msg.length },
+          oversize ? 'datagram above max_message_size dropped' : 'malformed datagram dropped',
+        );
       return;
     }
     let nodeId: Buffer | undefined;

@@ -12,7 +12,7 @@ function newNode(): TrieNode {
 /** True when a filter starts with a wildcard (MQTT 3.1.1 §4.7.2: it must not match `$` topics). */
 export function startsWithWildcard(filter: string): boolean {
   const first = filter.charCodeAt(0);
-  return first === 0x2b /* + */ || first === 0x23 /* # */;
+  return first === 0x2b /* + */ || first === 0x23; /* # */
 }
 
 /**
@@ -63,10 +63,10 @@ export class TopicFilterTrie {
     this.#size -= 1;
     // Prune nodes left with neither a filter nor children.
     for (let i = levels.length; i > 0; i -= 1) {
-      const current = path[i] as TrieNode;
+      const current = path[i];
       if (current.filter !== undefined || (current.children?.size ?? 0) > 0) break;
-      const parent = path[i - 1] as TrieNode;
-      parent.children?.delete(levels[i - 1] as string);
+      const parent = path[i - 1];
+      parent.children?.delete(levels[i - 1]);
       if (parent.children?.size === 0) parent.children = undefined;
     }
   }
@@ -94,6 +94,6 @@ function collect(node: TrieNode, levels: readonly string[], index: number, dolla
   }
   const plus = wildcardsAllowed ? children.get('+') : undefined;
   if (plus !== undefined) collect(plus, levels, index + 1, dollar, out);
-  const exact = children.get(levels[index] as string);
+  const exact = children.get(levels[index]);
   if (exact !== undefined) collect(exact, levels, index + 1, dollar, out);
 }

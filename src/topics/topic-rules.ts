@@ -54,7 +54,7 @@ export function checkTopicFilter(filter: string): string | undefined {
   if (common !== undefined) return common;
   const levels = filter.split('/');
   for (let i = 0; i < levels.length; i += 1) {
-    const level = levels[i] as string;
+    const level = levels[i];
     if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return '"#" must be a whole level and the last one';
     if (level.includes('+') && level !== '+') return '"+" must be a whole level';
   }

@@ -7,14 +7,7 @@ import { AggregatedSession, type SessionMember, type SessionOwner } from './aggr
 import { FilterTable, type FilterEntry } from './filter-table.js';
 import { ParkedSessions } from './parked-sessions.js';
 import { isValidTopicFilter, isValidTopicName } from '../topics/topic-rules.js';
-import type {
-  SubscribeResult,
-  UpstreamConnector,
-  UpstreamMessage,
-  UpstreamSession,
-  UpstreamSessionEvents,
-  UpstreamSessionOptions,
-} from './types.js';
+import type { SubscribeResult, UpstreamConnector, UpstreamMessage, UpstreamSession, UpstreamSessionEvents, UpstreamSessionOptions } from './types.js';
 
 /** Pooled mode: how long after SUBACK a retained replay (RETAIN=1) is still routed to the new subscriber. */
 const RETAINED_REPLAY_WINDOW_MS = 2000;
@@ -145,9 +138,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       member.live = undefined;
       const backlog = older.takeUndelivered();
       if (member.persistent) member.queue = backlog.filter((m) => m.qos > 0);
-      older.closeWith(
-        new GatewayError('GW_ERR_UPSTREAM', 'broker session taken over by a new connection', { details: { clientId: options.clientId } }),
-      );
+      older.closeWith(new GatewayError('GW_ERR_UPSTREAM', 'broker session taken over by a new connection', { details: { clientId: options.clientId } }));
     }
     // MQTT 3.1.1 §3.1.2.4: clean session 1 discards any state; 0 resumes it when there is one.
     if (member !== undefined && (options.cleanSession || !member.persistent)) {
@@ -209,9 +200,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
 
   publish(member: SessionMember, message: UpstreamMessage): Promise<void> {
     if (!isValidTopicName(message.topic)) {
-      return Promise.reject(
-        new GatewayError('GW_ERR_UPSTREAM', 'upstream: invalid topic name for PUBLISH', { details: { clientId: member.clientId } }),
-      );
+      return Promise.reject(new GatewayError('GW_ERR_UPSTREAM', 'upstream: invalid topic name for PUBLISH', { details: { clientId: member.clientId } }));
     }
     if (this.logger.isLevelEnabled('debug')) {
       this.logger.debug({ clientId: member.clientId, topic: message.topic, qos: message.qos }, 'upstream: publish');
@@ -337,7 +326,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       return;
     }
     if (filters.length === 1) {
-      const filter = filters[0] as string;
+      const filter = filters[0];
       const entry = this.#filters.get(filter);
       if (entry === undefined) return;
       for (const member of entry.members) {

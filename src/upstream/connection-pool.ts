@@ -87,7 +87,7 @@ class PooledBackend implements FanOutBackend {
 
   /** The connection that owns `filter` (stable: the filter's hash). */
   #ownerOf(filter: string): PoolConnection {
-    return this.#connections[hashOf(filter) % this.#connections.length] as PoolConnection;
+    return this.#connections[hashOf(filter) % this.#connections.length];
   }
 
   subscribeFilter(filter: string, qos: Qos, _first: boolean, onAck: () => void): Promise<SubscribeResult> {
@@ -99,7 +99,7 @@ class PooledBackend implements FanOutBackend {
   }
 
   publish(message: UpstreamMessage, route: number): Promise<void> {
-    const preferred = this.#connections[route % this.#connections.length] as PoolConnection;
+    const preferred = this.#connections[route % this.#connections.length];
     if (preferred.connected) return preferred.publish(message);
     // Its connection is down: another connected one carries it (order across the switch is not kept).
     const fallback = this.#connections.find((connection) => connection.connected);

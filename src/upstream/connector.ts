@@ -78,7 +78,9 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
   upstreamLogger.info({ mode, configured: config.mode, path: mode === 'aggregating' ? 'shared pool' : 'connection per device' }, 'upstream mode');
   if (mode === 'aggregating') {
     if (config.client.store.type === 'File') {
-      upstreamLogger.warn('upstream.client.store File is not used in aggregating mode: unacknowledged publishes do not survive a gateway restart (docs/upstream.md)');
+      upstreamLogger.warn(
+        'upstream.client.store File is not used in aggregating mode: unacknowledged publishes do not survive a gateway restart (docs/upstream.md)',
+      );
     }
     return createPooledConnector({
       mapped,

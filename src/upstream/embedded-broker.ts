@@ -79,10 +79,7 @@ export class EmbeddedBroker {
     const broker = new EmbeddedBroker(aedes, server, options.logger);
     server?.on('connection', (socket) => broker.#accept(socket));
     const address = broker.address;
-    options.logger.info(
-      address === undefined ? { tcp: false } : { tcp: `${address.host}:${address.port}` },
-      'embedded MQTT broker started',
-    );
+    options.logger.info(address === undefined ? { tcp: false } : { tcp: `${address.host}:${address.port}` }, 'embedded MQTT broker started');
     return broker;
   }
 
@@ -114,8 +111,7 @@ export class EmbeddedBroker {
       callback();
     };
     await new Promise<void>((resolve) => aedes.subscribe(EVERYTHING, listener, () => resolve()));
-    return () =>
-      aedes.closed ? Promise.resolve() : new Promise<void>((resolve) => aedes.unsubscribe(EVERYTHING, listener, () => resolve()));
+    return () => (aedes.closed ? Promise.resolve() : new Promise<void>((resolve) => aedes.unsubscribe(EVERYTHING, listener, () => resolve())));
   }
 
   /**

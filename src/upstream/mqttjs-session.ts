@@ -7,12 +7,7 @@ import type { SessionPolicy } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
 import { MqttLink, type PublishRefusals } from './mqtt-link.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
-import type {
-  SubscribeResult,
-  UpstreamMessage,
-  UpstreamSession,
-  UpstreamSessionEvents,
-} from './types.js';
+import type { SubscribeResult, UpstreamMessage, UpstreamSession, UpstreamSessionEvents } from './types.js';
 
 /** MQTT 5 §3.14.2.1 DISCONNECT reason code "Session taken over". */
 const REASON_SESSION_TAKEN_OVER = 0x8e;
@@ -65,7 +60,12 @@ export class MqttJsSession implements UpstreamSession {
     this.#events = events;
     this.#ctx = ctx;
     this.#clientId = client.options.clientId ?? '';
-    this.#link = new MqttLink(client, { policy: ctx.policy, writeDeadlines: ctx.writeDeadlines, details: { clientId: this.#clientId }, refusals: ctx.refusals });
+    this.#link = new MqttLink(client, {
+      policy: ctx.policy,
+      writeDeadlines: ctx.writeDeadlines,
+      details: { clientId: this.#clientId },
+      refusals: ctx.refusals,
+    });
   }
 
   /**

@@ -57,7 +57,10 @@ export class PoolConnection {
     // retained PUBLISHes that follow it may have been handled: hooks run on the packet itself.
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd === 'subscribe' && packet.messageId !== undefined) {
-        this.#subscribesInFlight.set(packet.messageId, packet.subscriptions.map((sub) => sub.topic));
+        this.#subscribesInFlight.set(
+          packet.messageId,
+          packet.subscriptions.map((sub) => sub.topic),
+        );
       }
     });
     client.on('packetreceive', (packet: Packet) => {

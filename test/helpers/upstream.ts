@@ -48,12 +48,13 @@ export function testUpstreamMode(): UpstreamMode {
   throw new Error(`TEST_UPSTREAM_MODE must be auto, transparent or aggregating, not ${JSON.stringify(mode)}`);
 }
 
-export function testUpstreamConfig(
-  client: Partial<UpstreamClientConfig> = {},
-  bind = '127.0.0.1:0',
-  mode: UpstreamMode = 'transparent',
-): UpstreamConfig {
-  return { mode, embedded: { bind }, client: testClientConfig(client), aggregating: { poolSize: 4, sessionQueueSize: 1000, sessionExpiry: 2 * 60 * 60 * 1000 } };
+export function testUpstreamConfig(client: Partial<UpstreamClientConfig> = {}, bind = '127.0.0.1:0', mode: UpstreamMode = 'transparent'): UpstreamConfig {
+  return {
+    mode,
+    embedded: { bind },
+    client: testClientConfig(client),
+    aggregating: { poolSize: 4, sessionQueueSize: 1000, sessionExpiry: 2 * 60 * 60 * 1000 },
+  };
 }
 
 /**

@@ -88,7 +88,10 @@ export class BootstrapListeners {
                 maxSessions: listener.max_connections,
               });
               if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'lwm2m bootstrap: request');
+                logger.debug(
+                  { peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason },
+                  'lwm2m bootstrap: request',
+                );
               }
               return reply;
             },

@@ -80,13 +80,17 @@ export class BootstrapServer {
     const { endpoint, pct } = query;
     if (authenticated !== undefined && authenticated !== endpoint) {
       // LwM2M security: the ep of a Bootstrap-Request must match the identity the DTLS session proved (else 4.00).
-      logger.warn({ endpoint, authenticated, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: ep does not match the authenticated identity; refused');
+      logger.warn(
+        { endpoint, authenticated, peer: formatPeer(peer.address, peer.port) },
+        'lwm2m bootstrap: ep does not match the authenticated identity; refused',
+      );
       return { code: CoapCode.BAD_REQUEST };
     }
     const entry = this.#entries.lookup(endpoint);
     if (entry === undefined) {
       // Debug only: any peer can send names; the event tells the operator.
-      if (logger.isLevelEnabled('debug')) logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: no configuration for this endpoint');
+      if (logger.isLevelEnabled('debug'))
+        logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: no configuration for this endpoint');
       this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapFailedEvent(endpoint, { reason: 'unknown_endpoint' }));
       return text(CoapCode.BAD_REQUEST, 'no bootstrap configuration for this endpoint');
     }

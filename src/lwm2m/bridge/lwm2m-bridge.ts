@@ -53,7 +53,14 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   readonly #registering = new Map<Registration, Promise<void>>();
   readonly stats: Lwm2mBridgeStats = { invalidTopics: 0, publishErrors: 0 };
 
-  constructor(opts: { config: Lwm2mConfig; session: UpstreamSession; store: RegistrationStore; models: ModelRegistry; endpointFor: (reg: Registration) => CoapEndpoint; logger: Logger }) {
+  constructor(opts: {
+    config: Lwm2mConfig;
+    session: UpstreamSession;
+    store: RegistrationStore;
+    models: ModelRegistry;
+    endpointFor: (reg: Registration) => CoapEndpoint;
+    logger: Logger;
+  }) {
     this.#config = opts.config;
     this.#session = opts.session;
     this.#store = opts.store;
@@ -219,7 +226,11 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     const refusal = versionRefusal(parsed.command, reg.lwm2m);
     if (refusal !== undefined) {
       const { msgType, echo, reqPath } = parsed.command;
-      this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer({ msgType, echo, reqPath, reason: refusal }));
+      this.#publish(
+        deviceTopic(reg.mountpoint, this.#config.translators, 'response'),
+        this.#config.translators.response.qos,
+        rejectedAnswer({ msgType, echo, reqPath, reason: refusal }),
+      );
       return;
     }
     this.#scheduler.submit(reg, parsed.command);

@@ -44,7 +44,8 @@ export function handleSendRequest(msg: CoapMessage, peer: Peer, deps: SendResour
   if (msg.code !== POST) return text('4.05', 'Send is a POST');
   const reg = deps.registrationOf(peer);
   if (reg === undefined) {
-    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ peer: formatPeer(peer.address, peer.port) }, 'lwm2m: Send from a peer with no registration refused');
+    if (deps.logger.isLevelEnabled('debug'))
+      deps.logger.debug({ peer: formatPeer(peer.address, peer.port) }, 'lwm2m: Send from a peer with no registration refused');
     return { code: '4.03' };
   }
   const format = uintOptionOf(msg, CoapOption.CONTENT_FORMAT);

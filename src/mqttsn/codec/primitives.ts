@@ -31,7 +31,7 @@ export function writeLength(buf: Buffer, offset: number, total: number): number 
 }
 
 export function readU16(buf: Buffer, offset: number): number {
-  return (buf[offset]! << 8) | buf[offset + 1]!;
+  return (buf[offset] << 8) | buf[offset + 1];
 }
 
 export function writeU16(buf: Buffer, offset: number, value: number): void {
@@ -101,9 +101,5 @@ export function need(start: number, end: number, count: number, what: string): v
 export function exactly(start: number, end: number, count: number, what: string): void {
   const got = end - start;
   if (got === count) return;
-  throw new CodecError(
-    got < count ? 'TOO_SHORT' : 'TRAILING_BYTES',
-    `${what}: expects ${count} octets after MsgType, got ${got}`,
-    { need: count, got },
-  );
+  throw new CodecError(got < count ? 'TOO_SHORT' : 'TRAILING_BYTES', `${what}: expects ${count} octets after MsgType, got ${got}`, { need: count, got });
 }

@@ -61,10 +61,25 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     h = await startHarness();
     const t = await registered(h);
     const payload = senmlCbor([
-      [[-2, '/3/0/'], [0, '9'], [2, 42]],
-      [[0, '0'], [3, 'ACME']],
-      [[-2, '/5/0/'], [0, '0'], [8, Buffer.from([1, 2, 3])]],
-      [[-2, '/3/0/22/'], [0, '0'], ['vlo', '1:0']],
+      [
+        [-2, '/3/0/'],
+        [0, '9'],
+        [2, 42],
+      ],
+      [
+        [0, '0'],
+        [3, 'ACME'],
+      ],
+      [
+        [-2, '/5/0/'],
+        [0, '0'],
+        [8, Buffer.from([1, 2, 3])],
+      ],
+      [
+        [-2, '/3/0/22/'],
+        [0, '0'],
+        ['vlo', '1:0'],
+      ],
     ]);
     const answer = await t.dev.sendData(payload, SENML_CBOR);
     expect(answer.code).toBe('2.04');
@@ -91,7 +106,12 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     expect((await t.dev.sendData(JSON.stringify(pack), SENML_JSON)).code).toBe('2.04');
     expect(await h.mqtt.next(t.topic)).toEqual({
       msgType: 'send',
-      data: { content: [{ path: '/3/0/9', value: 90, time: 1700000000 }, { path: '/3/0/9', value: 88, time: 1700000060 }] },
+      data: {
+        content: [
+          { path: '/3/0/9', value: 90, time: 1700000000 },
+          { path: '/3/0/9', value: 88, time: 1700000060 },
+        ],
+      },
     });
   });
 

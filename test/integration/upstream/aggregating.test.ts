@@ -49,7 +49,13 @@ describe('direct connector (aggregating, embedded broker)', () => {
   it('delivers a message matching several filters of one session once, at its highest grant (MQTT 3.1.1 §3.3.5)', async () => {
     const connector = await startDirect();
     const a = await openWithInbox(connector, sessionOptions(uniqueId('overlap')));
-    expect(await a.session.subscribe([{ topic: 'ov/#', qos: 0 }, { topic: 'ov/+', qos: 1 }, { topic: 'ov/x', qos: 0 }])).toEqual([0, 1, 0]);
+    expect(
+      await a.session.subscribe([
+        { topic: 'ov/#', qos: 0 },
+        { topic: 'ov/+', qos: 1 },
+        { topic: 'ov/x', qos: 0 },
+      ]),
+    ).toEqual([0, 1, 0]);
     const pub = await openWithInbox(connector, sessionOptions(uniqueId('pub')));
     await pub.session.publish(message('ov/x', 'once', 2));
     const [got] = await a.inbox.waitFor(1);

@@ -83,11 +83,7 @@ describe.each<EffectiveUpstreamMode>(['transparent', 'aggregating'])('delivery p
     await subscriber.subscribeAsync(`${prefix}/#`, { qos: 1 });
 
     const upstream = await createUpstreamConnector(
-      testUpstreamConfig(
-        { server: url, connectRetry: true, maxReconnectInterval: 500, messageChannelDepth: CHANNEL_DEPTH, writeTimeout: 3000 },
-        '',
-        mode,
-      ),
+      testUpstreamConfig({ server: url, connectRetry: true, maxReconnectInterval: 500, messageChannelDepth: CHANNEL_DEPTH, writeTimeout: 3000 }, '', mode),
       silentLogger(),
     );
     cleanups.push(() => upstream.close());
@@ -182,7 +178,13 @@ describe.each<EffectiveUpstreamMode>(['transparent', 'aggregating'])('delivery p
         await device.send({ type: MsgType.REGACK, topicId: packet.topicId, msgId: packet.msgId, returnCode: ReturnCode.ACCEPTED });
       } else if (packet.type === MsgType.PUBLISH) {
         payloads.push(packet.data.toString());
-        if (packet.qos === 1) await device.send({ type: MsgType.PUBACK, topicId: packet.topic.kind === 'normal' ? packet.topic.id : 0, msgId: packet.msgId, returnCode: ReturnCode.ACCEPTED });
+        if (packet.qos === 1)
+          await device.send({
+            type: MsgType.PUBACK,
+            topicId: packet.topic.kind === 'normal' ? packet.topic.id : 0,
+            msgId: packet.msgId,
+            returnCode: ReturnCode.ACCEPTED,
+          });
       }
     }
     expect(payloads).toEqual(['before the restart', 'after the restart']);

@@ -67,7 +67,12 @@ describe.each(KINDS)('upstream connector contract: $name', (kind) => {
     const a = await openWithInbox(connector, sessionOptions(uniqueId('a')));
     const b = await openWithInbox(connector, sessionOptions(uniqueId('b')));
     expect(a.session.sessionPresent).toBe(false);
-    expect(await a.session.subscribe([{ topic: 'ct/+/x', qos: 2 }, { topic: 'ct/in', qos: 1 }])).toEqual([2, 1]);
+    expect(
+      await a.session.subscribe([
+        { topic: 'ct/+/x', qos: 2 },
+        { topic: 'ct/in', qos: 1 },
+      ]),
+    ).toEqual([2, 1]);
     const w = await watcher(['ct/#']);
     await b.session.publish(message('ct/0/x', 'zero', 0));
     await b.session.publish(message('ct/1/x', 'one', 1));
@@ -90,7 +95,12 @@ describe.each(KINDS)('upstream connector contract: $name', (kind) => {
     const low = await openWithInbox(connector, sessionOptions(uniqueId('low')));
     const high = await openWithInbox(connector, sessionOptions(uniqueId('high')));
     const pub = await openWithInbox(connector, sessionOptions(uniqueId('pub')));
-    expect(await low.session.subscribe([{ topic: 'grant/t', qos: 0 }, { topic: 'bad/#/x', qos: 1 }])).toEqual([0, 0x80]);
+    expect(
+      await low.session.subscribe([
+        { topic: 'grant/t', qos: 0 },
+        { topic: 'bad/#/x', qos: 1 },
+      ]),
+    ).toEqual([0, 0x80]);
     expect(await high.session.subscribe([{ topic: 'grant/t', qos: 2 }])).toEqual([2]);
     await pub.session.publish(message('grant/t', 'q2', 2));
     const [toLow] = await low.inbox.waitFor(1);
@@ -132,7 +142,10 @@ describe.each(KINDS)('upstream connector contract: $name', (kind) => {
     const a = await openWithInbox(connector, sessionOptions(uniqueId('a')));
     const b = await openWithInbox(connector, sessionOptions(uniqueId('b')));
     const pub = await openWithInbox(connector, sessionOptions(uniqueId('pub')));
-    await a.session.subscribe([{ topic: 'uns/t', qos: 1 }, { topic: 'uns/other', qos: 1 }]);
+    await a.session.subscribe([
+      { topic: 'uns/t', qos: 1 },
+      { topic: 'uns/other', qos: 1 },
+    ]);
     await b.session.subscribe([{ topic: 'uns/t', qos: 1 }]);
     await a.session.unsubscribe(['uns/t']);
     await pub.session.publish(message('uns/t', 'only-b', 1));

@@ -12,16 +12,7 @@ import { EmbeddedBroker } from '../../../src/upstream/embedded-broker.js';
 import type { UpstreamConnector } from '../../../src/upstream/types.js';
 import { MqttJsSession } from '../../../src/upstream/mqttjs-session.js';
 import { testUpstreamConfig } from '../../helpers/upstream.js';
-import {
-  delay,
-  eventually,
-  freePort,
-  message,
-  openWithInbox,
-  sessionOptions,
-  startWatcher,
-  uniqueId,
-} from './upstream-test-kit.js';
+import { delay, eventually, freePort, message, openWithInbox, sessionOptions, startWatcher, uniqueId } from './upstream-test-kit.js';
 
 /** The embedded broker's own TCP listener stands in for an external broker. */
 describe('external upstream over TCP (aedes listener as the external broker)', () => {
@@ -93,12 +84,18 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
   it('answers 0x80 for a filter the broker refuses and grants the others', async () => {
     if (broker === undefined) throw new Error('no broker');
     broker.aedes.authorizeSubscribe = (_client, subscription, callback) => {
-      if (subscription.topic.startsWith('denied/')) callback(null, null); // aedes: null = refuse (SUBACK 0x80)
+      if (subscription.topic.startsWith('denied/'))
+        callback(null, null); // aedes: null = refuse (SUBACK 0x80)
       else callback(null, subscription);
     };
     const connector = await external();
     const a = await openWithInbox(connector, sessionOptions(uniqueId('acl')));
-    expect(await a.session.subscribe([{ topic: 'allowed/t', qos: 1 }, { topic: 'denied/t', qos: 1 }])).toEqual([1, 0x80]);
+    expect(
+      await a.session.subscribe([
+        { topic: 'allowed/t', qos: 1 },
+        { topic: 'denied/t', qos: 1 },
+      ]),
+    ).toEqual([1, 0x80]);
     await a.session.publish(message('allowed/t', 'ok', 1));
     const [got] = await a.inbox.waitFor(1);
     expect(got?.topic).toBe('allowed/t');
@@ -208,12 +205,7 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
     await eventually(() => lines.some((l) => l.msg === 'upstream: session reconnected'), 5000, 'reconnected log');
     const info = lines.filter((l) => l.level === 30).map((l) => l.msg);
     expect(info).toEqual(
-      expect.arrayContaining([
-        'upstream: session connected',
-        'upstream: connection lost',
-        'upstream: reconnecting',
-        'upstream: session reconnected',
-      ]),
+      expect.arrayContaining(['upstream: session connected', 'upstream: connection lost', 'upstream: reconnecting', 'upstream: session reconnected']),
     );
     expect(lines.find((l) => l.msg === 'upstream: reconnecting')?.delayMs).toBe(300);
     expect(lines.some((l) => l.level === 20 && l.msg === 'upstream: publish')).toBe(true);

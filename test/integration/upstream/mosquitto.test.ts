@@ -35,10 +35,7 @@ describe('external upstream against a real mosquitto', () => {
   });
 
   async function external(port: number, client: Partial<UpstreamClientConfig> = {}): Promise<UpstreamConnector> {
-    const connector = await createUpstreamConnector(
-      testUpstreamConfig({ server: `tcp://127.0.0.1:${port}`, ...client }),
-      silentLogger(),
-    );
+    const connector = await createUpstreamConnector(testUpstreamConfig({ server: `tcp://127.0.0.1:${port}`, ...client }), silentLogger());
     connectors.push(connector);
     return connector;
   }

@@ -154,7 +154,12 @@ describe('external upstream over TLS and WebSockets', () => {
         broker.aedes.handle(stream);
       });
       servers.push(server);
-      servers.push({ close: (cb) => { for (const c of wss.clients) c.terminate(); wss.close(() => cb?.()); } });
+      servers.push({
+        close: (cb) => {
+          for (const c of wss.clients) c.terminate();
+          wss.close(() => cb?.());
+        },
+      });
       return { port: await listen(server), upgrades, paths };
     }
 

@@ -10,7 +10,7 @@ import { problemsOf } from './problems.js';
 function onlyProblem(raw: unknown): { key: string; value: unknown; reason: string } {
   const problems = problemsOf(() => resolveConfig(raw));
   expect(problems).toHaveLength(1);
-  return problems[0] as { key: string; value: unknown; reason: string };
+  return problems[0];
 }
 
 describe('resolveConfig defaults', () => {
@@ -185,7 +185,10 @@ describe('resolveConfig merging', () => {
     [false, false],
     ['on', true],
     ['off', false],
-    [['/3/0', '3/0/1', '/3303/0/5700'], ['/3/0', '/3/0/1', '/3303/0/5700']],
+    [
+      ['/3/0', '3/0/1', '/3303/0/5700'],
+      ['/3/0', '/3/0/1', '/3303/0/5700'],
+    ],
     ['/3/0, /5/0/3 ,/19/0/0', ['/3/0', '/5/0/3', '/19/0/0']],
   ] as const)('normalises auto_observe %j', (input, expected) => {
     expect(resolveConfig({ lwm2m: { auto_observe: input } }).lwm2m.auto_observe).toEqual(expected);
@@ -256,8 +259,30 @@ describe('resolveConfig validation: one problem per bad key', () => {
     [{ mqttsn: { predefined: [{ id: 1, topic: 'a/#' }] } }, 'mqttsn.predefined[0].topic', /contains a wildcard/],
     [{ mqttsn: { predefined: [{ id: 1, topic: 'a/+/b' }] } }, 'mqttsn.predefined[0].topic', /contains a wildcard/],
     [{ mqttsn: { predefined: [{ id: 1, topic: 'a', qos: 1 }] } }, 'mqttsn.predefined[0].qos', /unknown key/],
-    [{ mqttsn: { predefined: [{ id: 1, topic: 'a' }, { id: 1, topic: 'b' }] } }, 'mqttsn.predefined[1].id', /duplicate id.*predefined\[0\]/],
-    [{ mqttsn: { predefined: [{ id: 1, topic: 'a' }, { id: 2, topic: 'a' }] } }, 'mqttsn.predefined[1].topic', /duplicate topic/],
+    [
+      {
+        mqttsn: {
+          predefined: [
+            { id: 1, topic: 'a' },
+            { id: 1, topic: 'b' },
+          ],
+        },
+      },
+      'mqttsn.predefined[1].id',
+      /duplicate id.*predefined\[0\]/,
+    ],
+    [
+      {
+        mqttsn: {
+          predefined: [
+            { id: 1, topic: 'a' },
+            { id: 2, topic: 'a' },
+          ],
+        },
+      },
+      'mqttsn.predefined[1].topic',
+      /duplicate topic/,
+    ],
     [{ mqttsn: { listeners: { udp: { default: { bind: 'nowhere' } } } } }, 'mqttsn.listeners.udp.default.bind', /host:port/],
     [{ mqttsn: { listeners: { udp: { default: { bind: '0.0.0.0:70000' } } } } }, 'mqttsn.listeners.udp.default.bind', /0\.\.65535/],
     [{ mqttsn: { listeners: { udp: { default: {} } } } }, 'mqttsn.listeners.udp.default.bind', /required/],
