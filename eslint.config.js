@@ -18,6 +18,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       // Fire-and-forget calls are marked with `void`; a forgotten promise is a bug.
       '@typescript-eslint/no-floating-promises': 'error',
+      // A `let` read by a callback before its one assignment (a socket's handler needs the endpoint made from it) stays `let`.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // `async` marks methods that implement promise-returning interfaces even when they await nothing.
       '@typescript-eslint/require-await': 'off',
     },

@@ -30,11 +30,13 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 };
 }
 
-class JsonSyntax {
+class JsonSyntax extends Error {
   constructor(
     readonly offset: number,
     readonly reason: string,
-  ) {}
+  ) {
+    super(reason);
+  }
 }
 
 /** The first syntax error in `text`, or undefined if the scanner accepts it. */

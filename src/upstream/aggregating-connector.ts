@@ -193,7 +193,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
     if (this.#members.get(member.clientId) === member) this.#members.delete(member.clientId);
     const filters = [...member.subscriptions.keys()];
     member.subscriptions.clear();
-    for (const filter of filters) this.#leave(member, filter);
+    for (const filter of filters) void this.#leave(member, filter); // never rejects
   }
 
   // ---------------------------------------------------------- operations
@@ -232,7 +232,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       // The replay that follows this SUBACK is this session's (the previous subscriber's window closes).
       if (this.#resubscribeForRetained) current.awaitingRetained = { member, until: Date.now() + RETAINED_REPLAY_WINDOW_MS };
     };
-    const grant = (await this.#onFilter(current, async () => {
+    const grant = await this.#onFilter<SubscribeResult>(current, async () => {
       const needed = current.wanted;
       if (current.active && !this.#resubscribeForRetained && needed <= current.brokerQos) return current.brokerQos;
       const result = await this.#backend.subscribeFilter(filter, needed, !current.active, onAck);
@@ -244,14 +244,14 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
     }).catch((error: unknown) => {
       this.logger.warn({ clientId: member.clientId, filter, err: errorText(error) }, 'upstream: subscribe failed');
       return 0x80 as const;
-    })) as SubscribeResult;
+    });
     if (grant === 0x80 || member.subscriptions.get(filter) === undefined) {
       if (previous !== undefined && grant === 0x80 && current.active) {
         member.subscriptions.set(filter, previous); // the older subscription stays
         return 0x80;
       }
       member.subscriptions.delete(filter);
-      this.#leave(member, filter);
+      void this.#leave(member, filter); // never rejects
       return 0x80;
     }
     const granted = Math.min(qos, grant) as Qos;

@@ -204,7 +204,11 @@ export class HealingSession implements UpstreamSession {
       return;
     }
     this.#current = session;
-    for (const held of this.#held.splice(0)) session.publish(held.message).then(held.resolve, held.reject);
+    for (const held of this.#held.splice(0))
+      session.publish(held.message).then(
+        () => held.resolve(),
+        (error: Error) => held.reject(error),
+      );
     // Filters added while the subscriptions above were being restored.
     const sent = new Set(filters.map((f) => f.topic));
     const late = [...this.#subscriptions].filter(([topic]) => !sent.has(topic)).map(([topic, qos]) => ({ topic, qos }));

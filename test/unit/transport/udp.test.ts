@@ -33,8 +33,7 @@ describe('UdpEndpoint', () => {
 
   it('receives datagrams through the callback and sends replies from the bound port', async () => {
     const seen: string[] = [];
-    let endpoint: UdpEndpoint | undefined;
-    endpoint = await UdpEndpoint.open({ bind: { host: '127.0.0.1', port: 0 } }, (msg, rinfo) => {
+    const endpoint: UdpEndpoint = await UdpEndpoint.open({ bind: { host: '127.0.0.1', port: 0 } }, (msg, rinfo) => {
       seen.push(msg.toString());
       endpoint?.send(Buffer.from(`echo:${msg.toString()}`), rinfo.port, rinfo.address);
     });
