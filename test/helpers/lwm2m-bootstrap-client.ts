@@ -183,7 +183,7 @@ function parseTlvItems(buf: Buffer): TlvItem[] {
   while (pos < buf.length) {
     const type = buf[pos++];
     const kind = type >> 6;
-    const id = type & 0x20 ? buf.readUInt16BE((pos += 2) - 2) : (buf[pos++]);
+    const id = type & 0x20 ? buf.readUInt16BE((pos += 2) - 2) : buf[pos++];
     const lengthType = (type >> 3) & 0x03;
     let length = type & 0x07;
     if (lengthType > 0) {

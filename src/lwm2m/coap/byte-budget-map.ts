@@ -76,7 +76,7 @@ export class ByteBudgetMap<V> {
 
   /** Forgets entries expired by `now`; entries are assumed to expire in insertion order. */
   sweep(now: number): void {
-    while (this.#head < this.#queue.length && (this.#queue[this.#head]).expiresAt <= now) this.#popOldest();
+    while (this.#head < this.#queue.length && this.#queue[this.#head].expiresAt <= now) this.#popOldest();
   }
 
   clear(): void {

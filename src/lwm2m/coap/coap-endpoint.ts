@@ -199,7 +199,7 @@ export class CoapEndpoint {
       if (this.#logger.isLevelEnabled('debug'))
         this.#logger.debug({ peer: formatPeer(address, port), reason: (err as Error).message }, 'malformed CoAP datagram dropped');
       // RFC 7252 §4.2: a CON with a message format error is rejected with RST (when its header is readable).
-      if (data.length >= 4 && ((data[0]) & 0xf0) === 0x40) {
+      if (data.length >= 4 && (data[0] & 0xf0) === 0x40) {
         const rst: CoapMessage = { type: 'RST', code: '0.00', messageId: data.readUInt16BE(2), token: EMPTY, options: [], payload: EMPTY };
         this.#send(encodeMessage(rst), port, address);
       }

@@ -66,7 +66,7 @@ export function decodeMessage(buf: Buffer): CoapMessage {
   if (buf[1] === 0 && buf.length > 4) throw formatError('CoAP Empty message with token, options or payload');
   const type = TYPES[(first >> 4) & 0x03];
   const code = CODE_NAMES[buf[1]];
-  const messageId = ((buf[2]) << 8) | (buf[3]);
+  const messageId = (buf[2] << 8) | buf[3];
   const token = buf.subarray(4, 4 + tkl);
   const options: CoapOptionValue[] = [];
   let pos = 4 + tkl;
@@ -87,7 +87,7 @@ export function decodeMessage(buf: Buffer): CoapMessage {
     if (delta === 15 || length === 15) throw formatError('CoAP option with reserved nibble 15');
     if (delta === 13) {
       if (pos + 1 > buf.length) throw formatError('CoAP option truncated');
-      delta = (buf[pos]) + 13;
+      delta = buf[pos] + 13;
       pos += 1;
     } else if (delta === 14) {
       if (pos + 2 > buf.length) throw formatError('CoAP option truncated');
@@ -96,7 +96,7 @@ export function decodeMessage(buf: Buffer): CoapMessage {
     }
     if (length === 13) {
       if (pos + 1 > buf.length) throw formatError('CoAP option truncated');
-      length = (buf[pos]) + 13;
+      length = buf[pos] + 13;
       pos += 1;
     } else if (length === 14) {
       if (pos + 2 > buf.length) throw formatError('CoAP option truncated');
@@ -188,7 +188,7 @@ export interface BlockValue {
 
 /** RFC 7959 §2.2: a Block option value is 0-3 bytes and SZX 7 is reserved. */
 export function isValidBlock(value: Buffer): boolean {
-  return value.length <= 3 && (value.length === 0 || ((value[value.length - 1]) & 0x07) !== 7);
+  return value.length <= 3 && (value.length === 0 || (value[value.length - 1] & 0x07) !== 7);
 }
 
 export function decodeBlock(value: Buffer): BlockValue {

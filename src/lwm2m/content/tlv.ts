@@ -56,7 +56,7 @@ function parseRange(buf: Buffer, start: number, end: number, parent: TlvContaine
     const idBytes = type & 0x20 ? 2 : 1;
     const lengthKind = (type >> 3) & 0x03;
     if (pos + idBytes + lengthKind > end) throw contentError(`TLV record at byte ${at}: header runs past the end of the payload`);
-    const id = idBytes === 2 ? buf.readUInt16BE(pos) : (buf[pos]);
+    const id = idBytes === 2 ? buf.readUInt16BE(pos) : buf[pos];
     pos += idBytes;
     let length = type & 0x07;
     if (lengthKind > 0) {

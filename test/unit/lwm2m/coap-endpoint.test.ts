@@ -177,7 +177,7 @@ describe('CoapEndpoint', () => {
     endpoint.request(PEER, { code: '0.01', options: [] }, none);
     const again = out[out.length - 1];
     expect(again?.messageId).not.toBe(midA);
-    expect(again?.messageId).toBe(((midA) + 1) & 0xffff);
+    expect(again?.messageId).toBe((midA + 1) & 0xffff);
     // Counters of idle peers are forgotten after EXCHANGE_LIFETIME.
     expect(endpoint.midCounters).toBe(50_001);
     vi.advanceTimersByTime(exchangeLifetimeMs(params) + 1);
