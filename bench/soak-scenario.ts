@@ -25,7 +25,9 @@ interface PhaseReport {
  * (in a child process: both fleets' sockets do not fit one process's file
  * limit) that send an Update every cycle. The gateway's RSS is sampled every
  * `--sample-interval` s; after `--warmup` s, the spread (max - min) / min of
- * the samples must stay within `--flat-within` percent.
+ * the samples must stay within `--flat-within` percent. The trend (mean of
+ * the last third of those samples against the first third) tells growth from
+ * the garbage collector's sawtooth.
  */
 export const soakScenario: Scenario = {
   name: 'soak',
@@ -138,6 +140,13 @@ export const soakScenario: Scenario = {
       const min = Math.min(...afterWarmup);
       const max = Math.max(...afterWarmup);
       const spreadPercent = afterWarmup.length >= 2 ? Math.round(((max - min) / min) * 1000) / 10 : undefined;
+      // Growth rather than garbage-collector sawtooth: mean of the last third of the samples against the first third.
+      const third = Math.floor(afterWarmup.length / 3);
+      const mean = (values: readonly number[]): number => values.reduce((sum, v) => sum + v, 0) / values.length;
+      const trendPercent =
+        third >= 1
+          ? Math.round(((mean(afterWarmup.slice(-third)) - mean(afterWarmup.slice(0, third))) / mean(afterWarmup.slice(0, third))) * 1000) / 10
+          : undefined;
       const expected = published * sleepers.length;
       let received = 0;
       for (const c of sleepers) received += delivered[c.index] ?? 0;
@@ -158,6 +167,7 @@ export const soakScenario: Scenario = {
           updateFailures,
           rssSamplesMiB: samples.map((s) => `${s.atS}s:${s.rssMiB}`).join(' '),
           rssSpreadAfterWarmupPercent: spreadPercent,
+          rssTrendAfterWarmupPercent: trendPercent,
           flat: spreadPercent !== undefined && spreadPercent <= o.num('flat-within'),
         },
         notes: [...notes, 'sent = messages published x sleeping clients; received = delivered at wake-ups; RSS = gateway VmRSS'],
