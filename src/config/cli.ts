@@ -66,8 +66,8 @@ export function helpText(program = 'snlw-gateway'): string {
     '  -h, --help          print this help and exit',
     '',
     'Environment variables override the file: GATEWAY_ + the key path in upper case, e.g. GATEWAY_LOG_LEVEL,',
-    'GATEWAY_UPSTREAM_CLIENT_SERVER (short: GATEWAY_UPSTREAM_SERVER), GATEWAY_MQTTSN_BIND; see the configuration',
-    'reference for every key and variable.',
+    'GATEWAY_UPSTREAM_CLIENT_SERVER (short: GATEWAY_UPSTREAM_SERVER), GATEWAY_MQTTSN_BIND; docs/configuration.md',
+    'lists every key and variable.',
     '',
   ].join('\n');
 }

@@ -30,7 +30,7 @@ import type {
 /**
  * The one description of every GatewayConfig key: type, default (as written
  * in JSON), allowed values and a one-line meaning. `resolve.ts` validates
- * against it, `docs.ts` renders the README's configuration reference from it, and
+ * against it, `docs.ts` renders docs/configuration.md from it, and
  * config/gateway.example.json is its default document.
  */
 
@@ -111,6 +111,7 @@ function translator(topic: string, description: string, filter = false) {
 
 const log = obj('logging', {
   level: oneOf('info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'log level (pino); payloads are logged at debug/trace only'),
+  format: oneOf('auto', ['auto', 'json', 'pretty'], 'auto = readable lines when stdout is a terminal, else one JSON object per line'),
 });
 
 const upstreamClient = obj('paho-style client options for an external broker', {
@@ -133,9 +134,9 @@ const upstreamClient = obj('paho-style client options for an external broker', {
   tlsConfig: obj(
     'TLS options for ssl/tls/tcps/mqtts/wss servers; absent = system defaults',
     {
-      caFilePEM: str(undefined, 'PEM text of the CA certificate(s) that verify the broker'),
-      certFilePEM: str(undefined, 'PEM text of the client certificate'),
-      keyFilePEM: str(undefined, 'PEM text of the client private key', { secret: true }),
+      caFilePEM: str(undefined, 'PEM text of the CA certificate(s) that verify the broker, or the path of a PEM file (read at startup)'),
+      certFilePEM: str(undefined, 'PEM text of the client certificate, or the path of a PEM file'),
+      keyFilePEM: str(undefined, 'PEM text of the client private key, or the path of a PEM file', { secret: true }),
       serverName: str(undefined, 'TLS SNI server name (RFC 6066 §3); default the URL host'),
       insecureSkipVerify: bool(false, 'do not verify the broker certificate (testing only)'),
     },
@@ -184,7 +185,7 @@ const upstream = obj('the MQTT broker side', {
     bind: str('0.0.0.0:1883', 'TCP listener of the embedded broker, "host:port"; "" = no TCP listener', { check: checkOptionalBind }),
   }),
   client: upstreamClient,
-  aggregating: obj('upstream.mode aggregating only (README: Upstream broker and modes)', {
+  aggregating: obj('upstream.mode aggregating only (docs/upstream-modes.md)', {
     poolSize: int(4, 1, 64, 'external broker: MQTT connections shared by all devices'),
     sessionQueueSize: int(1000, 0, 1_000_000, 'QoS 1/2 messages kept per ended persistent session (clean session off); the oldest is dropped beyond it'),
     sessionExpiry: dur('2h', 'how long an ended persistent session waits for its client id to come back', 1),

@@ -131,7 +131,7 @@ export class Lwm2mGateway {
       logger,
     };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
-    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? coap[0], logger });
+    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0]), logger });
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();
@@ -166,7 +166,7 @@ export class Lwm2mGateway {
               if (logger.isLevelEnabled('debug')) {
                 logger.debug(
                   { peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason },
-                  'lwm2m: request',
+                  'request',
                 );
               }
               return reply;
@@ -206,7 +206,7 @@ export class Lwm2mGateway {
     );
     sweepTimer.unref();
     const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store, bridge, stats, bootstrap });
-    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
+    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'gateway started');
     return gateway;
   }
 
@@ -222,6 +222,6 @@ export class Lwm2mGateway {
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#udp.map((u) => u.close()));
     await this.#session.end();
-    this.#logger.info('lwm2m: gateway closed');
+    this.#logger.info('gateway closed');
   }
 }

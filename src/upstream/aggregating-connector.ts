@@ -162,7 +162,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
     const backlog = this.#parked.unpark(member);
     const session = new AggregatedSession(this, member, events, sessionPresent, backlog);
     member.live = session;
-    this.logger.debug({ clientId: options.clientId, sessionPresent, queued: backlog.length }, 'upstream: session opened');
+    this.logger.debug({ clientId: options.clientId, sessionPresent, queued: backlog.length }, 'session opened');
     return session;
   }
 
@@ -175,7 +175,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       return;
     }
     this.#parked.park(member, session.takeUndelivered());
-    this.logger.debug({ clientId: member.clientId }, 'upstream: persistent session parked');
+    this.logger.debug({ clientId: member.clientId }, 'persistent session parked');
   }
 
   /** Drops the state of `clientId` (live session ends with onClose, parked state is discarded). */
@@ -203,7 +203,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       return Promise.reject(new GatewayError('GW_ERR_UPSTREAM', 'upstream: invalid topic name for PUBLISH', { details: { clientId: member.clientId } }));
     }
     if (this.logger.isLevelEnabled('debug')) {
-      this.logger.debug({ clientId: member.clientId, topic: message.topic, qos: message.qos }, 'upstream: publish');
+      this.logger.debug({ clientId: member.clientId, topic: message.topic, qos: message.qos }, 'publish');
     }
     return this.#backend.publish(message, member.route);
   }
@@ -242,7 +242,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       }
       return result;
     }).catch((error: unknown) => {
-      this.logger.warn({ clientId: member.clientId, filter, err: errorText(error) }, 'upstream: subscribe failed');
+      this.logger.warn({ clientId: member.clientId, filter, err: errorText(error) }, 'subscribe failed');
       return 0x80 as const;
     });
     if (grant === 0x80 || member.subscriptions.get(filter) === undefined) {
@@ -284,7 +284,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
       () => {
         if (entry.members.size === 0 && !entry.active) this.#filters.remove(filter, entry);
       },
-      (error: unknown) => this.logger.debug({ filter, err: errorText(error) }, 'upstream: unsubscribe failed'),
+      (error: unknown) => this.logger.debug({ filter, err: errorText(error) }, 'unsubscribe failed'),
     );
   }
 
@@ -312,7 +312,7 @@ export class AggregatingConnector implements UpstreamConnector, SessionOwner, Fa
         }
       }
     } catch (error) {
-      this.logger.warn({ clientId: member.clientId, err: errorText(error) }, 'upstream: reading retained messages failed');
+      this.logger.warn({ clientId: member.clientId, err: errorText(error) }, 'reading retained messages failed');
     }
   }
 

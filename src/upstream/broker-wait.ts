@@ -30,7 +30,7 @@ export async function waitForBroker(options: BrokerWaitOptions): Promise<void> {
     throwIfAborted(options.signal);
     const failure = await probeBroker(options.mapped, options.signal);
     if (failure === undefined) {
-      if (attempt > 1) options.logger.info({ server, attempts: attempt }, 'upstream: broker reachable');
+      if (attempt > 1) options.logger.info({ server, attempts: attempt }, 'broker reachable');
       return;
     }
     throwIfAborted(options.signal);
@@ -38,7 +38,7 @@ export async function waitForBroker(options: BrokerWaitOptions): Promise<void> {
       throw new GatewayError('GW_ERR_UPSTREAM', `upstream: cannot reach the broker at ${server}: ${failure} (upstream.client.connectRetry is false)`);
     }
     const retryInMs = backoff.next();
-    options.logger.warn({ server, attempt, err: failure, retryInMs }, 'upstream: broker not reachable yet; waiting for it');
+    options.logger.warn({ server, attempt, err: failure, retryInMs }, 'broker not reachable yet; waiting for it');
     await sleep(retryInMs, options.signal);
   }
 }

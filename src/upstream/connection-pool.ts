@@ -71,7 +71,7 @@ export async function createPooledConnector(options: PooledConnectorOptions): Pr
   sink.current = connector;
   options.logger.info(
     { server: describeServer(options.mapped.brokerUrl), pool: size, protocolVersion: options.mapped.options.protocolVersion },
-    'upstream: external broker, aggregating pool connected',
+    'external broker, aggregating pool connected',
   );
   return connector;
 }

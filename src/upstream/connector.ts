@@ -92,7 +92,7 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
   }
   upstreamLogger.info(
     { server: describeServer(mapped.brokerUrl), protocolVersion: mapped.options.protocolVersion, store: config.client.store.type },
-    'upstream: external broker',
+    'external broker',
   );
   return new TransparentConnector({ target: { kind: 'external', mapped }, logger: upstreamLogger });
 }

@@ -70,7 +70,7 @@ export class ParkedSessions {
     if (queue.length >= this.#queueLimit) {
       queue.shift();
       this.#dropped += 1;
-      this.#logger.debug({ clientId: member.clientId, limit: this.#queueLimit }, 'upstream: parked queue full, oldest message dropped');
+      this.#logger.debug({ clientId: member.clientId, limit: this.#queueLimit }, 'parked queue full, oldest message dropped');
     }
     queue.push(message);
   }
@@ -92,7 +92,7 @@ export class ParkedSessions {
     const now = Date.now();
     for (const member of this.#parked) {
       if (member.expiresAt > now) continue;
-      this.#logger.debug({ clientId: member.clientId, queued: member.queue?.length ?? 0 }, 'upstream: parked session expired');
+      this.#logger.debug({ clientId: member.clientId, queued: member.queue?.length ?? 0 }, 'parked session expired');
       this.#onExpired(member);
       this.#parked.delete(member);
     }

@@ -21,6 +21,7 @@ const OPTION_NUMBERS: Record<string, number> = {
   Block2: 23,
   Block1: 27,
   Size2: 28,
+  Size1: 60,
 };
 
 export function uint(value: number): Buffer {
@@ -190,13 +191,11 @@ export class Lwm2mTestDevice {
    * LwM2M 1.1 Send (Transport §6.5.1): POST /dp with a SenML pack in
    * `format` (110 SenML JSON, 112 SenML CBOR); resolves with the answer.
    */
-  async sendData(payload: string | Buffer, format: number): Promise<DeviceMessage> {
+  async sendData(payload: string | Buffer, format: number, extra: readonly { number: number; value: Buffer }[] = []): Promise<DeviceMessage> {
     const mid = this.#nextMid();
     const answer = this.#awaitAck(mid);
-    const options = [
-      { number: 11, value: Buffer.from('dp') },
-      { number: 12, value: uint(format) },
-    ];
+    // `extra`: options numbered above Content-Format (e.g. Block1 27, Size1 60), in order.
+    const options = [{ number: 11, value: Buffer.from('dp') }, { number: 12, value: uint(format) }, ...extra];
     this.send({ type: 'CON', code: '0.02', messageId: mid, token: Buffer.from([5, 6, 7, 8]), options, payload: toBuffer(payload) });
     return answer;
   }

@@ -90,7 +90,7 @@ export class BootstrapListeners {
               if (logger.isLevelEnabled('debug')) {
                 logger.debug(
                   { peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason },
-                  'lwm2m bootstrap: request',
+                  'bootstrap: request',
                 );
               }
               return reply;
@@ -111,7 +111,7 @@ export class BootstrapListeners {
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref();
     const listeners = new BootstrapListeners(udp, coap, server, sweepTimer, logger);
-    logger.info({ listeners: listeners.addresses, endpoints: opts.entries.size }, 'lwm2m bootstrap: server started');
+    logger.info({ listeners: listeners.addresses, endpoints: opts.entries.size }, 'bootstrap: server started');
     warnPlainSecrets(opts.entries, logger);
     return listeners;
   }
@@ -127,7 +127,7 @@ export class BootstrapListeners {
   /** Serves `entries` from the next Bootstrap-Request on (configuration file reloaded). */
   replaceEntries(entries: BootstrapEntries): void {
     this.#server.replaceEntries(entries);
-    this.#logger.info({ endpoints: entries.size }, 'lwm2m bootstrap: configuration reloaded');
+    this.#logger.info({ endpoints: entries.size }, 'bootstrap: configuration reloaded');
     warnPlainSecrets(entries, this.#logger);
   }
 
@@ -147,6 +147,6 @@ function warnPlainSecrets(entries: BootstrapEntries, logger: Logger): void {
   // Plain CoAP: whoever sends a Bootstrap-Request with a configured name receives that account's secrets.
   logger.warn(
     { entries: secured.length > 20 ? [...secured.slice(0, 20), `... ${secured.length - 20} more`] : secured },
-    'lwm2m bootstrap: PSK/X.509 accounts are handed out over plain UDP (keys travel in clear text); expose the bootstrap listener on trusted networks only',
+    'bootstrap: PSK/X.509 accounts are handed out over plain UDP (keys travel in clear text); expose the bootstrap listener on trusted networks only',
   );
 }

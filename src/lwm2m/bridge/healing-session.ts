@@ -141,7 +141,7 @@ export class HealingSession implements UpstreamSession {
       const clean = await this.#connector.open({ ...this.#options, cleanSession: true }, { onMessage: () => undefined });
       await clean.end();
     } catch (err) {
-      this.#logger.debug({ err }, 'lwm2m: could not remove the persistent broker session');
+      this.#logger.debug({ err }, 'could not remove the persistent broker session');
     }
   }
 
@@ -165,7 +165,7 @@ export class HealingSession implements UpstreamSession {
     this.#current = undefined;
     this.stats.lost += 1;
     this.#lostAt = Date.now();
-    this.#logger.warn({ err: reason, clientId: this.clientId }, 'lwm2m: broker session closed; reconnecting');
+    this.#logger.warn({ err: reason, clientId: this.clientId }, 'broker session closed; reconnecting');
     this.#schedule();
   }
 
@@ -182,7 +182,7 @@ export class HealingSession implements UpstreamSession {
     try {
       session = await this.#openInner();
     } catch (err) {
-      this.#logger.warn({ err, clientId: this.clientId }, 'lwm2m: broker session reconnect failed');
+      this.#logger.warn({ err, clientId: this.clientId }, 'broker session reconnect failed');
       this.#schedule();
       return;
     }
@@ -193,7 +193,7 @@ export class HealingSession implements UpstreamSession {
       // Per-device filters can be many: a bounded number per SUBSCRIBE packet.
       for (let i = 0; i < filters.length; i += RESUBSCRIBE_BATCH) await session.subscribe(filters.slice(i, i + RESUBSCRIBE_BATCH));
     } catch (err) {
-      this.#logger.warn({ err, clientId: this.clientId }, 'lwm2m: restoring command subscriptions failed');
+      this.#logger.warn({ err, clientId: this.clientId }, 'restoring command subscriptions failed');
     }
     if (this.#ended) {
       await session.end();
@@ -212,19 +212,16 @@ export class HealingSession implements UpstreamSession {
     // Filters added while the subscriptions above were being restored.
     const sent = new Set(filters.map((f) => f.topic));
     const late = [...this.#subscriptions].filter(([topic]) => !sent.has(topic)).map(([topic, qos]) => ({ topic, qos }));
-    if (late.length > 0) void this.subscribe(late).catch((err: unknown) => this.#logger.warn({ err }, 'lwm2m: command subscription failed'));
+    if (late.length > 0) void this.subscribe(late).catch((err: unknown) => this.#logger.warn({ err }, 'command subscription failed'));
     this.stats.restored += 1;
     const offlineMs = Date.now() - this.#lostAt;
     if (session.sessionPresent) {
-      this.#logger.info(
-        { clientId: this.clientId, offlineMs, subscriptions: filters.length },
-        'lwm2m: broker session restored; commands queued by the broker follow',
-      );
+      this.#logger.info({ clientId: this.clientId, offlineMs, subscriptions: filters.length }, 'broker session restored; commands queued by the broker follow');
     } else {
       // The broker lost our session (e.g. restarted without persistence): what it received for us meanwhile is gone.
       this.#logger.warn(
         { clientId: this.clientId, offlineMs, subscriptions: filters.length },
-        'lwm2m: broker session restored without its state: commands published while it was down were not kept by the broker',
+        'broker session restored without its state: commands published while it was down were not kept by the broker',
       );
     }
   }

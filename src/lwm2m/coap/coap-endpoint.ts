@@ -36,7 +36,10 @@ export interface CoapTransmission {
   readonly maxBodySize: number;
   /** Largest Block1-reassembled request body accepted (RFC 7959 §2.3), bytes. */
   readonly maxRequestBodySize: number;
-  /** Byte budget of the duplicate-detection cache, and again of the Block1 reassembly buffers. */
+  /**
+   * Byte budget of the duplicate-detection cache, again of the Block1 reassembly buffers, and again of
+   * all Block2 bodies being reassembled at once (each also bounded by maxBodySize).
+   */
   readonly dedupBudgetBytes: number;
 }
 
@@ -128,6 +131,8 @@ export class CoapEndpoint {
   readonly #logger: Logger;
   readonly #dedup: DedupCache;
   readonly #block1: Block1Assembler;
+  /** Bytes held by every Block2 body under reassembly (bounded by dedupBudgetBytes). */
+  #block2Held = 0;
   /** Message IDs of NON answers to peers we never sent a request to (no per-peer state for them). */
   #sharedMid = Math.floor(Math.random() * 0x10000);
   readonly #byMid = new Map<string, Exchange>();
@@ -274,6 +279,7 @@ export class CoapEndpoint {
     this.#closed = true;
     for (const ex of this.#byToken.values()) if (ex.timer !== undefined) clearTimeout(ex.timer);
     this.#byToken.clear();
+    this.#block2Held = 0;
     this.#byMid.clear();
     this.#mids.clear();
     this.#dedup.clear();
@@ -295,7 +301,7 @@ export class CoapEndpoint {
     if (msg.type === 'NON' && !isRequestCode(msg.code) && firstOption(msg, CoapOption.OBSERVE) !== undefined) {
       // A NON notification: not remembered for deduplication. RFC 7641 §3.4's Observe ordering
       // already drops a repeated one (same Observe value: not fresh), and at 20,000 notifications/s
-      // one cache entry each for EXCHANGE_LIFETIME would hold millions of entries (issue #4).
+      // one cache entry each for EXCHANGE_LIFETIME would hold millions of entries.
       if (!this.#onResponse(msg, peer)) {
         this.#reply(peer, { type: 'RST', code: '0.00', messageId: msg.messageId, token: EMPTY, options: [], payload: EMPTY });
       }
@@ -417,7 +423,9 @@ export class CoapEndpoint {
       ex.firstBlock ??= msg;
       ex.blocks.push(msg.payload);
       ex.bodySize += msg.payload.length;
-      if (ex.bodySize > this.#params.maxBodySize) {
+      this.#block2Held += msg.payload.length;
+      // Each body is bounded, and so are all of them together: devices choose how many blocks they send.
+      if (ex.bodySize > this.#params.maxBodySize || this.#block2Held > this.#params.dedupBudgetBytes) {
         this.#finish(ex);
         ex.callbacks.onResponse({ ...msg, code: '4.13', payload: EMPTY }, 0);
         return;
@@ -507,6 +515,8 @@ export class CoapEndpoint {
   }
 
   #finish(ex: Exchange): void {
+    this.#block2Held -= ex.bodySize;
+    ex.bodySize = 0;
     if (ex.timer !== undefined) clearTimeout(ex.timer);
     ex.timer = undefined;
     this.#byMid.delete(ex.midKey);

@@ -52,7 +52,7 @@ function formatError(reason: string): GatewayError {
  * Parses one datagram (RFC 7252 §3); throws GW_ERR_CODEC on a message
  * format error. One pass over the bytes; token, option values and payload
  * are views into `buf` (no copies): the receive path of 20,000
- * notifications/s (issue #4).
+ * notifications/s.
  */
 export function decodeMessage(buf: Buffer): CoapMessage {
   // RFC 7252 §3: 4-byte header; token lengths 9-15 are reserved (message format error).

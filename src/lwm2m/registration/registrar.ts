@@ -15,7 +15,7 @@ import type { RegistrationStore } from './store.js';
 export type RdResult =
   | { readonly code: '2.01'; readonly location: readonly string[] }
   | { readonly code: '2.02' | '2.04' }
-  | { readonly code: '4.00' | '4.04' | '4.13' | '5.03'; readonly reason: string };
+  | { readonly code: '4.00' | '4.04' | '4.12' | '4.13' | '5.03'; readonly reason: string };
 
 export interface RegistrarEvents {
   /** New registration, or a re-registration that replaced one (`previousMountpoint` then set). */
@@ -58,7 +58,7 @@ export class Registrar {
 
   register(queryOptions: readonly string[], payload: Buffer, peer: Peer, listener = 0): RdResult {
     const checked = checkRegisterQuery(parseQuery(queryOptions));
-    if (!checked.ok) return { code: '4.00', reason: checked.reason };
+    if (!checked.ok) return { code: checked.code ?? '4.00', reason: checked.reason };
     const params = checked.value;
     const links = this.#parseLinks(payload);
     if (links !== undefined && 'code' in links) return links;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
+import { Lwm2mTestDevice, uint } from '../../helpers/lwm2m-device.js';
 import { startHarness, uniqueEp, type Harness } from './harness.js';
 
 async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -100,5 +100,51 @@ describe('LwM2M limits: max_registrations_per_address', () => {
     expect((await (await device('127.0.0.2')).register(uniqueEp('pb'))).code).toBe('2.01');
     expect((await first.deregister()).code).toBe('2.02');
     expect((await third.register(uniqueEp('pa'))).code).toBe('2.01');
+  });
+});
+
+describe('LwM2M limits: Block2 bodies under reassembly share one byte budget (dedup_memory)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ coap: { dedup_memory: '4KB' } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** Block2 option value with SZX 6 (1024-byte blocks), RFC 7959 §2.2. */
+  const block2 = (num: number, more: boolean): Buffer => uint(num * 16 + (more ? 8 : 0) + 6);
+
+  async function reading(name: string): Promise<{ dev: Lwm2mTestDevice; resp: string; req: Awaited<ReturnType<Lwm2mTestDevice['expectRequest']>> }> {
+    const ep = uniqueEp(name);
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    const dev = await h.device();
+    expect((await dev.register(ep, { lt: 300 })).code).toBe('2.01');
+    expect((await h.mqtt.next(resp)).msgType).toBe('register');
+    await h.mqtt.send(`lwm2m/${ep}/command`, { reqID: name, msgType: 'read', data: { path: '/3/0/0' } });
+    return { dev, resp, req: await dev.expectRequest() };
+  }
+
+  it('the body that takes the held total past the budget ends with 4.13; the others complete', async () => {
+    const a = await reading('b2a');
+    const b = await reading('b2b');
+    const chunk = Buffer.alloc(1024, 0x61);
+    // Device a: three blocks held (3 KB), more to come.
+    for (let num = 0; num < 3; num += 1) {
+      a.dev.respond(a.req, { code: '2.05', format: 0, payload: chunk, extraOptions: [{ number: 23, value: block2(num, true) }] });
+      a.req = await a.dev.expectRequest();
+    }
+    // Device b: its first block fits (4 KB held), its second does not.
+    b.dev.respond(b.req, { code: '2.05', format: 0, payload: chunk, extraOptions: [{ number: 23, value: block2(0, true) }] });
+    b.req = await b.dev.expectRequest();
+    b.dev.respond(b.req, { code: '2.05', format: 0, payload: chunk, extraOptions: [{ number: 23, value: block2(1, true) }] });
+    expect(await h.mqtt.next(b.resp)).toMatchObject({ reqID: 'b2b', msgType: 'read', data: { code: '4.13' } });
+    await b.dev.expectNothing(100);
+    // Device a's body completes: b's blocks were released.
+    a.dev.respond(a.req, { code: '2.05', format: 0, payload: Buffer.from('end'), extraOptions: [{ number: 23, value: block2(3, false) }] });
+    const done = (await h.mqtt.next(a.resp)) as { data: { code: string; content: { value: string }[] } };
+    expect(done.data.code).toBe('2.05');
+    expect(done.data.content[0]?.value).toBe('a'.repeat(3072) + 'end');
   });
 });

@@ -69,6 +69,37 @@ describe('the LwM2M bridge broker session heals itself', () => {
   });
 });
 
+describe('the LwM2M bridge session with the default command translator (QoS 0)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('a command published at QoS 1 while the session is away is still replayed (the filter is subscribed at QoS 1)', async () => {
+    expect(h.gateway.bridge.sharedCommandFilter).toBeDefined();
+    const ep = uniqueEp('qos0cfg');
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    const dev = await h.device();
+    expect((await dev.register(ep, { lt: 300 })).code).toBe('2.01');
+    expect((await h.mqtt.next(resp)).msgType).toBe('register');
+    const session = h.gateway.upstreamSession;
+    const { lost, restored } = session.stats;
+    const intruder = await h.upstream.connector.open({ clientId: session.clientId, cleanSession: false, keepAliveSeconds: 0 }, { onMessage: () => undefined });
+    await until(() => session.stats.lost === lost + 1);
+    await intruder.end();
+    // h.mqtt.send publishes at QoS 1.
+    await h.mqtt.send(`lwm2m/${ep}/command`, { reqID: 11, msgType: 'read', data: { path: '/3/0/0' } });
+    expect(session.stats.restored).toBe(restored);
+    const req = await dev.expectRequest(8000);
+    dev.respond(req, { code: '2.05', format: 0, payload: 'replayed' });
+    expect(await h.mqtt.next(resp)).toMatchObject({ reqID: 11, msgType: 'read', data: { code: '2.05' } });
+  });
+});
+
 describe('the LwM2M bridge session heals with one command filter per device', () => {
   let h: Harness;
   beforeAll(async () => {

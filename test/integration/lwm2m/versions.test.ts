@@ -81,6 +81,16 @@ describe('LwM2M versions: Write-Attributes per version, 1.2 registration rules (
     expect((await registered('1.1', ['b=UQ'])).event.data).toMatchObject({ b: 'UQ' });
   });
 
+  it('a Register with a version the server does not support is 4.12 Precondition Failed; a value that is no version 4.00', async () => {
+    const dev = await h.device();
+    for (const lwm2m of ['1.3', '2.0']) {
+      const answer = await dev.register(uniqueEp('ver412'), { lt: 300, lwm2m });
+      expect(answer.code).toBe('4.12');
+      expect(answer.payload.length).toBe(0);
+    }
+    for (const lwm2m of ['one', '1.1.1', '']) expect((await dev.register(uniqueEp('ver400'), { lt: 300, lwm2m })).code).toBe('4.00');
+  });
+
   it('an Update from a 1.2 device follows the same rules', async () => {
     const v12 = await registered('1.2', ['Q']);
     expect((await v12.dev.update(['b=UQ'])).code).toBe('4.00');

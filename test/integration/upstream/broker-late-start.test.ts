@@ -27,7 +27,7 @@ function captureLog(): { stream: Writable; records: () => Record<string, unknown
   return { stream, records };
 }
 
-const WAITING = 'upstream: broker not reachable yet; waiting for it';
+const WAITING = 'broker not reachable yet; waiting for it';
 
 describe.each<EffectiveUpstreamMode>(['transparent', 'aggregating'])('external broker started after the gateway (%s)', (mode) => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -80,7 +80,7 @@ describe.each<EffectiveUpstreamMode>(['transparent', 'aggregating'])('external b
     await starting;
     expect(failure).toBeUndefined();
     if (connector === undefined) throw new Error('no connector');
-    expect(log.records().some((r) => r['msg'] === 'upstream: broker reachable')).toBe(true);
+    expect(log.records().some((r) => r['msg'] === 'broker reachable')).toBe(true);
 
     const watcher = await startWatcher(`mqtt://127.0.0.1:${port}`, ['late/up']);
     cleanups.push(() => watcher.client.endAsync());
