@@ -131,7 +131,7 @@ export class Lwm2mGateway {
       logger,
     };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
-    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0]), logger });
+    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? coap[0], logger });
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();

@@ -169,7 +169,7 @@ async function commandData(action: string, path: string, args: readonly string[]
     case 'write': {
       if (args.length === 0) throw new UsageError('write needs a VALUE, or RES=VALUE pairs');
       const typeOf = await typeLookup(config);
-      if (args.length === 1 && !(args[0]).includes('=')) {
+      if (args.length === 1 && !args[0].includes('=')) {
         return { path, type: opts.string('type') ?? typeOf(path), value: args[0] };
       }
       const content = assignments(action, args).map(([rel, value]) => ({ path: rel, type: opts.string('type') ?? typeOf(`${path}/${rel}`), value }));

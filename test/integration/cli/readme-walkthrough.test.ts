@@ -23,7 +23,7 @@ function consoleBlocks(markdown: string): Step[][] {
   const blocks: Step[][] = [];
   for (const match of markdown.matchAll(/^```console\n([\s\S]*?)^```$/gm)) {
     const steps: Step[] = [];
-    for (const line of (match[1]).split('\n')) {
+    for (const line of match[1].split('\n')) {
       if (line.startsWith('$ ')) steps.push({ command: line.slice(2), expected: [] });
       else if (line !== '') steps.at(-1)?.expected.push(line);
     }
