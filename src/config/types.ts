@@ -37,6 +37,14 @@ export type UpstreamTlsConfig = NonNullable<UpstreamClientConfig['tlsConfig']>;
 /** EMQX shape: `listeners.udp.<name>`. */
 export type ListenersConfig = MqttSnConfig['listeners'];
 export type UdpListenerConfig = ListenersConfig['udp'][string];
+export type DtlsListenerConfig = ListenersConfig['dtls'][string];
+/** EMQX `dtls_options` (the subset a DTLS 1.2 server uses). */
+export type DtlsOptionsConfig = DtlsListenerConfig['dtls_options'];
+export type VerifyMode = DtlsOptionsConfig['verify'];
+/** Who may use the plain (unsecured) listeners: names without credentials (`all`), or nobody (`none`). */
+export type PlainAccess = MqttSnConfig['plain_access'];
+/** EMQX 5 top-level `psk_authentication`. */
+export type PskAuthenticationConfig = GatewayConfig['psk_authentication'];
 
 // ---------------------------------------------------------------- MQTT-SN
 

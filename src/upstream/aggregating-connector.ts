@@ -1,7 +1,7 @@
 import type { Qos } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BindAddress } from '../transport/udp.js';
+import type { BindAddress } from '../transport/bind.js';
 import type { PublishRefusals } from './mqtt-link.js';
 import { AggregatedSession, type SessionMember, type SessionOwner } from './aggregated-session.js';
 import { FilterTable, type FilterEntry } from './filter-table.js';

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors.js';
 import type { Qos } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { startsWithWildcard } from '../topics/topic-filter-trie.js';
-import { parseBind, type BindAddress } from '../transport/udp.js';
+import { parseBind, type BindAddress } from '../transport/bind.js';
 import { createDuplexPair } from './duplex-pair.js';
 import type { UpstreamMessage } from './types.js';
 

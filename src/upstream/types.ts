@@ -1,5 +1,5 @@
 import type { Qos } from '../config/types.js';
-import type { BindAddress } from '../transport/udp.js';
+import type { BindAddress } from '../transport/bind.js';
 import type { PublishRefusals } from './mqtt-link.js';
 
 /** A message to or from the broker. Topics here are full broker topics (mountpoint applied). */

@@ -28,7 +28,7 @@ import {
 } from './topics.js';
 import { sendEvent } from '../reporting/send-event.js';
 import type { ContentEntry } from '../content/types.js';
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
 import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
 
 /** Messages the bridge could not hand to the broker; each is logged at debug. */

@@ -108,7 +108,7 @@ describe('Registrar', () => {
     expect(store.byPeer(peer)).toBeUndefined();
     expect(registerEvent(reg)).toEqual({
       msgType: 'register',
-      data: { ep: 'a', lt: 60, lwm2m: '1.0', imei: '99', sms: '123', alternatePath: '/', objectList: ['/3/0'] },
+      data: { ep: 'a', lt: 60, lwm2m: '1.0', auth: 'none', imei: '99', sms: '123', alternatePath: '/', objectList: ['/3/0'] },
     });
     expect(registrar.update('nobody', [], Buffer.alloc(0), peer).code).toBe('4.04');
     expect(registrar.deregister('a')).toEqual({ code: '2.02' });
@@ -153,7 +153,7 @@ describe('Registrar', () => {
       Buffer.alloc(0),
       peer,
     );
-    expect(registerEvent(store.get('s') as Registration).data).toEqual({ ep: 's', lt: 60, lwm2m: '1.0', cust: '1' });
+    expect(registerEvent(store.get('s') as Registration).data).toEqual({ ep: 's', lt: 60, lwm2m: '1.0', auth: 'none', cust: '1' });
   });
 
   it('re-register takes the new imei / device_id: a later NAT rebinding keeps the new mountpoint', () => {
