@@ -3,6 +3,7 @@ import type { Lwm2mGateway } from '../lwm2m/gateway.js';
 import { MsgType } from '../mqttsn/codec/constants.js';
 import type { MqttSnGateway } from '../mqttsn/gateway.js';
 import { SessionState } from '../mqttsn/session-state.js';
+import { DtlsEndpoint } from '../transport/dtls/dtls-endpoint.js';
 import type { DatagramTransport } from '../transport/types.js';
 import type { UpstreamConnector } from '../upstream/types.js';
 import type { GatewayActivity } from '../http/activity.js';
@@ -85,6 +86,31 @@ export function createGatewayMetrics(src: MetricSources): Registry {
   counter('udp_datagrams_sent_total', 'UDP datagrams sent, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('datagramsOut'));
   counter('udp_received_bytes_total', 'UDP payload bytes received, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('bytesIn'));
   counter('udp_sent_bytes_total', 'UDP payload bytes sent, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('bytesOut'));
+  /** DTLS listeners: handshake outcomes (RFC 6347 §4.2), copied from the endpoint's plain counters. */
+  const dtlsListeners = (): (ListenerRef & { readonly udp: DtlsEndpoint })[] =>
+    listeners().flatMap((l) => (l.udp instanceof DtlsEndpoint ? [{ ...l, udp: l.udp }] : []));
+  const DTLS_RESULTS = [
+    ['completed', 'handshakesCompleted'],
+    ['failed', 'handshakesFailed'],
+    ['timeout', 'handshakeTimeouts'],
+    ['rate_limited', 'rateLimited'],
+    ['over_capacity', 'overCapacity'],
+  ] as const;
+  counter('dtls_handshakes_started_total', 'DTLS handshakes started after a valid cookie, per protocol and listener', ['protocol', 'listener'], () =>
+    dtlsListeners().map((l) => [{ protocol: l.protocol, listener: l.listener }, l.udp.stats.handshakesStarted]),
+  );
+  counter(
+    'dtls_handshakes_total',
+    'DTLS handshakes by outcome (completed, failed, timeout) and ClientHellos refused (rate_limited, over_capacity)',
+    ['protocol', 'listener', 'result'],
+    () =>
+      dtlsListeners().flatMap((l) =>
+        DTLS_RESULTS.map(([result, field]): [LabelValues, number] => [{ protocol: l.protocol, listener: l.listener, result }, l.udp.stats[field]]),
+      ),
+  );
+  counter('dtls_hello_verify_requests_total', 'HelloVerifyRequests sent (stateless cookie exchange), per protocol and listener', ['protocol', 'listener'], () =>
+    dtlsListeners().map((l) => [{ protocol: l.protocol, listener: l.listener }, l.udp.stats.helloVerifyRequests]),
+  );
   counter('udp_send_errors_total', 'UDP sends the kernel refused, per protocol and listener', ['protocol', 'transport', 'listener'], () =>
     listeners().map((l) => [{ protocol: l.protocol, transport: l.transport, listener: l.listener }, l.udp.sendErrors]),
   );
