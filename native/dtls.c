@@ -1,6 +1,8 @@
 /*
  * DTLS 1.2 server engine over memory BIOs, driving the OpenSSL that Node.js
- * itself links (Node 20: OpenSSL 3.0, symbols exported to addons).
+ * itself links (Node 20: OpenSSL 3.0, symbols exported to addons). A context
+ * made with `client: true` is a PSK client instead (the command-line tools):
+ * its sessions start with SSL_connect and go through the same calls below.
  *
  * It owns no socket and no timer: TypeScript hands it one datagram at a time
  * and sends what it returns. One "listener" SSL per context answers
@@ -217,7 +219,10 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
   }
   ERR_clear_error();
   SSL_CTX *ctx = SSL_CTX_new(client ? DTLS_client_method() : DTLS_server_method());
-  if (ctx == NULL) return throw_openssl(env, "SSL_CTX_new");
+  if (ctx == NULL) {
+    OPENSSL_cleanse(psk_key, sizeof psk_key);
+    return throw_openssl(env, "SSL_CTX_new");
+  }
   Context *context = calloc(1, sizeof *context);
   context->ctx = ctx;
   context->client = client;
