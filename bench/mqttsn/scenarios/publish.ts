@@ -1,6 +1,7 @@
 import type { SnQos } from '../../../src/mqttsn/codec/index.js';
 import { BrokerCounter } from '../../common/mqtt-side.js';
 import type { Scenario, ScenarioContext, ScenarioMetrics } from '../../common/scenario.js';
+import { startScraper, type ScrapeSummary } from '../../common/scraper.js';
 import { perSecond, waitForCount, waitUntil } from '../../common/time.js';
 import { SnClientPool } from '../client-pool.js';
 import { connect, disconnectAll, register } from '../session-steps.js';
@@ -20,6 +21,7 @@ export const publishOptions = {
   keepalive: { type: 'number', default: 300, help: 'CONNECT keepalive, seconds' },
   'request-timeout': { type: 'number', default: 5000, help: 'ms to wait for CONNACK / REGACK during setup' },
   'setup-concurrency': { type: 'number', default: 500, help: 'clients connecting / registering at once during setup' },
+  'scrape-interval': { type: 'number', default: 0, help: 'ms between GET /metrics scrapes during the load (spawned gateway); 0 = no scraping' },
 } as const;
 
 export interface UplinkRunOptions {
@@ -64,6 +66,9 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
     }
 
     const stats = newUplinkStats();
+    const scrapeEvery = o.num('scrape-interval');
+    if (scrapeEvery > 0 && ctx.httpUrl === undefined) throw new Error('--scrape-interval needs a spawned gateway (its HTTP listener)');
+    const scraper = scrapeEvery > 0 && ctx.httpUrl !== undefined ? startScraper(ctx.httpUrl, scrapeEvery) : undefined;
     let loadMs: number;
     if (qos === 1 || qos === 2) {
       const total = o.num('count');
@@ -83,6 +88,8 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
       await sendBurst(active, bufs, perClient, { batch: o.num('batch'), rate: o.num('rate'), deadline: ctx.deadline - 3000 }, stats);
       loadMs = performance.now() - stats.firstSendAt;
     }
+    const scraped: ScrapeSummary | undefined = await scraper?.stop();
+    if (scraped !== undefined) notes.push(`GET /metrics every ${scrapeEvery} ms during the load: ${scraped.scrapes} scrapes, ${scraped.failures} failed, ${scraped.bytes} bytes each`);
     let deliveredMs = loadMs;
     if (counter) {
       const expected = qos === 1 || qos === 2 ? stats.acked : stats.sent;
@@ -106,6 +113,7 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
         stalledClients: stats.stalled,
         ...(received !== undefined && qos !== 1 && qos !== 2 ? { deliveredPerSecond: perSecond(received, deliveredMs) } : {}),
         ...(received !== undefined && received > sent ? { duplicates: received - sent } : {}),
+        ...(scraped !== undefined ? { metricsScrapes: scraped.scrapes, metricsScrapeLatencyMs: scraped.latencyMs, metricsBytes: scraped.bytes } : {}),
       },
       notes,
       timedOut,
