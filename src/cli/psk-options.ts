@@ -8,7 +8,7 @@ export interface PskCredentials {
 
 /** mosquitto's client flag names; the key is read as the gateway's psk file reads a secret. */
 export const PSK_OPTIONS: readonly OptionSpec[] = [
-  { name: 'psk-identity', value: true, arg: 'ID', help: 'DTLS with this pre-shared key identity (needs --psk; use the gateway\'s DTLS port)' },
+  { name: 'psk-identity', value: true, arg: 'ID', help: "DTLS with this pre-shared key identity (needs --psk; use the gateway's DTLS port)" },
   { name: 'psk', value: true, arg: 'KEY', help: 'the pre-shared key: 0x<hex> = those bytes, anything else = its UTF-8 bytes' },
 ];
 

@@ -3,7 +3,16 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { openLink, type DatagramLink } from '../datagram-link.js';
 import type { PskCredentials } from '../psk-options.js';
-import { CoapOption, decodeMessage, encodeMessage, EMPTY, isRequestCode, uintOption, type CoapMessage, type CoapOptionValue } from '../../lwm2m/coap/message.js';
+import {
+  CoapOption,
+  decodeMessage,
+  encodeMessage,
+  EMPTY,
+  isRequestCode,
+  uintOption,
+  type CoapMessage,
+  type CoapOptionValue,
+} from '../../lwm2m/coap/message.js';
 
 /** RFC 7252 §4.8 transmission parameters (defaults). */
 const ACK_TIMEOUT_MS = 2000;

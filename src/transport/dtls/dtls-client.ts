@@ -161,13 +161,16 @@ export class DtlsClient {
     this.#clearRetransmit();
     const ms = this.#native.timeout(this.#session);
     if (ms < 0) return;
-    this.#retransmit = setTimeout(() => {
-      this.#retransmit = undefined;
-      if (this.#closed || this.#established) return;
-      const [ok, out] = this.#native.handleTimeout(this.#session);
-      this.#transmit(out);
-      if (ok) this.#armRetransmit();
-    }, Math.max(1, Math.ceil(ms)));
+    this.#retransmit = setTimeout(
+      () => {
+        this.#retransmit = undefined;
+        if (this.#closed || this.#established) return;
+        const [ok, out] = this.#native.handleTimeout(this.#session);
+        this.#transmit(out);
+        if (ok) this.#armRetransmit();
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
   }
 
   #clearRetransmit(): void {

@@ -62,7 +62,27 @@ describe('snlw over DTLS PSK', () => {
 
   it('snlw sub over DTLS receives a retained message from the broker', async () => {
     await broker.publishAsync('cli/dtls/retained', 'kept', { qos: 1, retain: true });
-    const sub = await runSnlw(['sub', '-p', String(snDtlsPort), '--psk-identity', 'sn-dev', '--psk', '0x0a0b0c0d0e0f', '-i', 'sn-dev', '-t', 'cli/dtls/retained', '-v', '-C', '1', '-W', '10'], gateway.env);
+    const sub = await runSnlw(
+      [
+        'sub',
+        '-p',
+        String(snDtlsPort),
+        '--psk-identity',
+        'sn-dev',
+        '--psk',
+        '0x0a0b0c0d0e0f',
+        '-i',
+        'sn-dev',
+        '-t',
+        'cli/dtls/retained',
+        '-v',
+        '-C',
+        '1',
+        '-W',
+        '10',
+      ],
+      gateway.env,
+    );
     expect(sub).toMatchObject({ code: 0, stdout: 'cli/dtls/retained kept\n' });
   });
 
@@ -78,7 +98,10 @@ describe('snlw over DTLS PSK', () => {
       };
       broker.on('message', onMessage);
     });
-    const run = await runSnlw(['device', '-i', 'dtls-dev', '-p', String(lwm2mDtlsPort), '--psk-identity', 'dtls-dev', '--psk', 'device secret', '--duration', '1'], gateway.env);
+    const run = await runSnlw(
+      ['device', '-i', 'dtls-dev', '-p', String(lwm2mDtlsPort), '--psk-identity', 'dtls-dev', '--psk', 'device secret', '--duration', '1'],
+      gateway.env,
+    );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^dtls-dev: registered at 127\.0\.0\.1:\d+ over DTLS as \/rd\/dtls-dev /m);
@@ -89,12 +112,15 @@ describe('snlw over DTLS PSK', () => {
   });
 
   it('a wrong key fails with one line on stderr and exit 1', async () => {
-    const pub = await runSnlw(['pub', '-p', String(snDtlsPort), '--psk-identity', 'sn-dev', '--psk', '0x0a0b0c0d0e00', '-i', 'sn-dev', '-t', 'x', '-m', 'y', '-q', '1', '-W', '2'], gateway.env);
+    const pub = await runSnlw(
+      ['pub', '-p', String(snDtlsPort), '--psk-identity', 'sn-dev', '--psk', '0x0a0b0c0d0e00', '-i', 'sn-dev', '-t', 'x', '-m', 'y', '-q', '1', '-W', '2'],
+      gateway.env,
+    );
     expect(pub.code).toBe(1);
     expect(pub.stderr).toMatch(/^snlw pub: DTLS handshake with 127\.0\.0\.1:\d+ not complete within 2 s \(no DTLS listener there, or a wrong PSK key\)\n$/);
   });
 
-  it('an unknown identity fails with the server\'s alert', async () => {
+  it("an unknown identity fails with the server's alert", async () => {
     const pub = await runSnlw(['pub', '-p', String(snDtlsPort), '--psk-identity', 'nobody', '--psk', 'x', '-t', 'x', '-m', 'y'], gateway.env);
     expect(pub.code).toBe(1);
     expect(pub.stderr).toMatch(/^snlw pub: DTLS handshake with 127\.0\.0\.1:\d+ failed: .*unknown psk identity\n$/);

@@ -29,7 +29,14 @@ class DtlsSnClient {
   }
 
   static async open(port: number, identity: string, key: string): Promise<DtlsSnClient> {
-    const socket = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { [identity]: key }, timeout: 3000, ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'] });
+    const socket = dtls.createSocket({
+      type: 'udp4',
+      address: '127.0.0.1',
+      port,
+      psk: { [identity]: key },
+      timeout: 3000,
+      ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'],
+    });
     const outcome = await Promise.race([once(socket, 'connected').then(() => 'connected'), once(socket, 'error').then(([err]) => String(err))]);
     if (outcome !== 'connected') throw new Error(`DTLS handshake failed: ${outcome}`);
     return new DtlsSnClient(socket);
@@ -101,7 +108,15 @@ describe('MQTT-SN over DTLS (node-dtls-client, PSK)', () => {
     client.send({ type: MsgType.REGISTER, topicId: 0, msgId: 1, topicName: 'dtls/sn/topic' });
     const regack = await client.expect(MsgType.REGACK);
     const received = new Promise<[string, Buffer]>((resolve) => watcher.once('message', (t, p) => resolve([t, p])));
-    client.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, msgId: 2, topic: { kind: 'normal', id: regack.topicId }, data: Buffer.from('sealed') });
+    client.send({
+      type: MsgType.PUBLISH,
+      dup: false,
+      qos: 1,
+      retain: false,
+      msgId: 2,
+      topic: { kind: 'normal', id: regack.topicId },
+      data: Buffer.from('sealed'),
+    });
     expect((await client.expect(MsgType.PUBACK)).returnCode).toBe(0);
     const [topic, payload] = await received;
     expect([topic, payload.toString()]).toEqual(['dtls/sn/topic', 'sealed']);

@@ -91,7 +91,13 @@ describe('DtlsClient (PSK)', () => {
 
   it('fails within the handshake timeout when the key is wrong', async () => {
     const { endpoint } = await server();
-    const attempt = DtlsClient.connect({ host: '127.0.0.1', port: endpoint.address.port, pskIdentity: 'dev-1', pskKey: Buffer.from('wrong'), handshakeTimeoutMs: 1500 });
+    const attempt = DtlsClient.connect({
+      host: '127.0.0.1',
+      port: endpoint.address.port,
+      pskIdentity: 'dev-1',
+      pskKey: Buffer.from('wrong'),
+      handshakeTimeoutMs: 1500,
+    });
     await expect(attempt).rejects.toThrow(/DTLS handshake with 127\.0\.0\.1:\d+ (failed|not complete)/);
     expect(endpoint.stats.handshakesCompleted).toBe(0);
   });
