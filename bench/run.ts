@@ -109,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
       runTag: randomBytes(3).toString('hex'),
       deadline: performance.now() + timeoutS * 1000,
       sampleRss: () => gateway.rss(),
+      sampleCpuSeconds: () => (gateway.pid !== undefined ? readCpuSeconds(gateway.pid) : undefined),
       log,
     };
     const udpBefore = readUdpCounters();

@@ -1,4 +1,5 @@
 import type { Scenario } from './common/scenario.js';
+import { lwm2mFloodScenario } from './lwm2m/scenarios/lwm2m-flood.js';
 import { lwm2mIdleScenario } from './lwm2m/scenarios/lwm2m-idle.js';
 import { lwm2mNotifyScenario } from './lwm2m/scenarios/lwm2m-notify.js';
 import { lwm2mReadScenario } from './lwm2m/scenarios/lwm2m-read.js';
@@ -22,6 +23,7 @@ export const scenarios: readonly Scenario[] = [
   lwm2mReadScenario,
   lwm2mNotifyScenario,
   lwm2mIdleScenario,
+  lwm2mFloodScenario,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -46,6 +46,18 @@ export class ConfigError extends GatewayError {
   }
 }
 
+/**
+ * A configuration that is valid in itself but cannot run here (a port in use,
+ * a missing directory, an unreadable file): one line per problem,
+ * `key: value: reason`. Exit code 2 like any ConfigError.
+ */
+export class StartupError extends ConfigError {
+  constructor(problems: readonly ConfigProblem[]) {
+    super(problems);
+    this.message = problems.map((p) => `${p.key}: ${typeof p.value === 'string' ? p.value : renderValue(p.value)}: ${p.reason}`).join('\n');
+  }
+}
+
 function renderValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   try {

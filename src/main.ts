@@ -9,9 +9,10 @@ import { parseCliArgs, helpText } from './config/cli.js';
 import { loadConfig } from './config/load.js';
 import { formatConfig } from './config/print-config.js';
 import type { GatewayConfig } from './config/types.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, StartupError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
 import { startGateway, type RunningGateway } from './runtime.js';
+import { preflight } from './startup/preflight.js';
 
 const EXIT_RUNTIME_FAILURE = 1;
 const EXIT_BAD_CONFIG = 2;
@@ -31,22 +32,26 @@ async function main(argv: readonly string[]): Promise<void> {
       process.stdout.write(`${formatConfig(config)}\n`);
       return;
     }
+    // Nothing is bound before everything the config names outside itself is checked.
+    config = await preflight(config);
   } catch (err) {
     reportFatal(err);
     process.exitCode = err instanceof ConfigError ? EXIT_BAD_CONFIG : EXIT_RUNTIME_FAILURE;
     return;
   }
 
-  const logger = createLogger(config.log.level);
+  const root = createLogger(config.log.level, config.log.format === 'auto' ? {} : { pretty: config.log.format === 'pretty' });
+  const logger = root.child({ component: 'main' });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway(config, logger);
+    gateway = await startGateway(config, root);
   } catch (err) {
     if (err instanceof ConfigError) {
       reportFatal(err);
       process.exitCode = EXIT_BAD_CONFIG;
     } else {
-      logger.fatal({ err }, 'gateway failed to start');
+      logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'gateway failed to start');
+      reportFatal(err);
       process.exitCode = EXIT_RUNTIME_FAILURE;
     }
     return;
@@ -107,7 +112,9 @@ function installShutdown(gateway: RunningGateway, logger: Logger): void {
 
 function reportFatal(err: unknown): void {
   const text = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`snlw-gateway: ${text}\n`);
+  // A StartupError is one self-contained line per problem; each gets the program name.
+  const lines = err instanceof StartupError ? text.split('\n') : [text];
+  for (const line of lines) process.stderr.write(`snlw-gateway: ${line}\n`);
 }
 
 await main(process.argv.slice(2));

@@ -31,7 +31,9 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  // A bad bootstrap configuration file stops startup before anything listens (exit 2 as any bad config).
+  // Object definitions and the bootstrap file first: either one bad stops startup before any port is
+  // bound (exit 2 as any bad config).
+  const models = config.lwm2m.enable ? await loadModels(config.lwm2m.xml_dir, logger.child({ component: 'lwm2m' })) : undefined;
   const bootstrapFile = config.lwm2m.enable ? config.lwm2m.bootstrap?.config_file ?? '' : '';
   const bootstrapEntries = bootstrapFile === '' ? undefined : await loadBootstrapConfigFile(bootstrapFile);
   const provisionedCredentials = new InMemoryProvisionedCredentials();
@@ -42,13 +44,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     if (config.mqttsn.enable) {
       mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, logger: logger.child({ component: 'mqttsn' }) });
     }
-    if (config.lwm2m.enable) {
-      const models = await loadModels(config.lwm2m.xml_dir, logger);
+    if (models !== undefined) {
       lwm2m = await Lwm2mGateway.start({
         config: config.lwm2m,
         upstream,
         models,
         logger: logger.child({ component: 'lwm2m' }),
+        reconnect: { maxReconnectIntervalMs: config.upstream.client.maxReconnectInterval, offlineQueue: config.upstream.client.messageChannelDepth },
         bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedCredentials },
       });
     }
@@ -73,7 +75,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       closing ??= (async () => {
         const results = await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);
         for (const result of results) {
-          if (result.status === 'rejected') logger.error({ err: result.reason }, 'error while stopping a protocol gateway');
+          if (result.status === 'rejected') logger.child({ component: 'main' }).error({ err: result.reason }, 'error while stopping a protocol gateway');
         }
         await upstream.close();
       })();

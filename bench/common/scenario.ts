@@ -21,6 +21,8 @@ export interface ScenarioContext {
   readonly deadline: number;
   /** Gateway RSS in bytes now, if known (spawned gateway or --pid). */
   readonly sampleRss: () => number | undefined;
+  /** Gateway CPU seconds (user + system) used so far, if known (spawned gateway or --pid). */
+  readonly sampleCpuSeconds: () => number | undefined;
   readonly log: (line: string) => void;
 }
 

@@ -54,7 +54,7 @@ export function helpText(program = 'snlw-gateway'): string {
     '  -h, --help          print this help and exit',
     '',
     'Environment variables such as GATEWAY_LOG_LEVEL, GATEWAY_UPSTREAM_SERVER, GATEWAY_MQTTSN_BIND and',
-    'GATEWAY_LWM2M_BIND override the file; see "Configuration reference" in README.md for every key and variable.',
+    'GATEWAY_LWM2M_BIND override the file; docs/configuration.md lists every key and variable.',
     '',
   ].join('\n');
 }

@@ -1,4 +1,5 @@
-import { parseBind } from '../transport/udp.js';
+import { isIPv6 } from 'node:net';
+import { parseBind, type BindAddress } from '../transport/udp.js';
 import { formatDuration } from './duration.js';
 import type { GatewayConfig, ListenersConfig } from './types.js';
 
@@ -51,16 +52,56 @@ function listenerBinds(section: string, enabled: boolean, listeners: ListenersCo
   return Object.entries(listeners.udp).map(([name, listener]) => ({ key: `${section}.listeners.udp.${name}.bind`, bind: listener.bind }));
 }
 
-/** Two UDP listeners on the same host and (non-ephemeral) port cannot both bind. */
+/**
+ * Two UDP listeners (of either protocol) that cannot both bind are reported
+ * here, naming both keys, instead of failing at startup: the same host and
+ * port, or an overlap through a wildcard address. Without SO_REUSEADDR (the
+ * gateway never sets it) `0.0.0.0:p` takes port p on every IPv4 address, and
+ * `[::]:p` (dual-stack) on every address of both families. Port 0 (an
+ * ephemeral port) never clashes.
+ */
 function checkBindClashes(binds: readonly NamedBind[], problems: CrossProblemSink): void {
-  const seen = new Map<string, string>();
+  const earlier: { readonly key: string; readonly bind: string; readonly parsed: BindAddress }[] = [];
   for (const { key, bind } of binds) {
     if (problems.has(key)) continue;
     const parsed = parseBind(bind);
     if (parsed === undefined || parsed.port === 0) continue;
-    const id = `${parsed.host}|${parsed.port}`;
-    const first = seen.get(id);
-    if (first !== undefined) problems.add(key, bind, `same UDP address as ${first}`);
-    else seen.set(id, key);
+    const clash = earlier.find((other) => overlaps(other.parsed, parsed));
+    if (clash === undefined) {
+      earlier.push({ key, bind, parsed });
+      continue;
+    }
+    const same = hostKey(clash.parsed.host) === hostKey(parsed.host);
+    problems.add(
+      key,
+      bind,
+      same
+        ? `same UDP address as ${clash.key} (${JSON.stringify(clash.bind)})`
+        : `overlaps ${clash.key} (${JSON.stringify(clash.bind)}): a wildcard address takes the port on every address, so both cannot bind`,
+    );
   }
+}
+
+const IPV4_ANY = '0.0.0.0';
+
+/** Literal hosts compared case-insensitively; IPv6 literals in their canonical form. */
+function hostKey(host: string): string {
+  if (!isIPv6(host)) return host.toLowerCase();
+  try {
+    return new URL(`udp://[${host}]`).hostname.toLowerCase();
+  } catch {
+    return host.toLowerCase();
+  }
+}
+
+function overlaps(a: BindAddress, b: BindAddress): boolean {
+  if (a.port !== b.port) return false;
+  const hostA = hostKey(a.host);
+  const hostB = hostKey(b.host);
+  if (hostA === hostB) return true;
+  if (hostA === '[::]' || hostB === '[::]') return true; // dual-stack wildcard
+  // An IPv4 wildcard overlaps every IPv4 listener (a host name binds an IPv4 socket too).
+  if (hostA === IPV4_ANY) return !isIPv6(b.host);
+  if (hostB === IPV4_ANY) return !isIPv6(a.host);
+  return false;
 }

@@ -29,7 +29,7 @@ import type {
 /**
  * The one description of every GatewayConfig key: type, default (as written
  * in JSON), allowed values and a one-line meaning. `resolve.ts` validates
- * against it, `docs.ts` renders the README's configuration reference from it, and
+ * against it, `docs.ts` renders docs/configuration.md from it, and
  * config/gateway.example.json is its default document.
  */
 
@@ -83,6 +83,7 @@ function translator(topic: string, description: string, filter = false): ObjectS
 
 const log = obj('logging', {
   level: oneOf('info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'log level (pino); payloads are logged at debug/trace only'),
+  format: oneOf('auto', ['auto', 'json', 'pretty'], 'auto = readable lines when stdout is a terminal, else one JSON object per line'),
 });
 
 const upstreamClient = obj('paho-style client options for an external broker', {
@@ -105,9 +106,9 @@ const upstreamClient = obj('paho-style client options for an external broker', {
   tlsConfig: obj(
     'TLS options for ssl/tls/tcps/mqtts/wss servers; absent = system defaults',
     {
-      caFilePEM: str(undefined, 'PEM text of the CA certificate(s) that verify the broker'),
-      certFilePEM: str(undefined, 'PEM text of the client certificate'),
-      keyFilePEM: str(undefined, 'PEM text of the client private key', { secret: true }),
+      caFilePEM: str(undefined, 'PEM text of the CA certificate(s) that verify the broker, or the path of a PEM file (read at startup)'),
+      certFilePEM: str(undefined, 'PEM text of the client certificate, or the path of a PEM file'),
+      keyFilePEM: str(undefined, 'PEM text of the client private key, or the path of a PEM file', { secret: true }),
       serverName: str(undefined, 'TLS SNI server name (RFC 6066 §3); default the URL host'),
       insecureSkipVerify: bool(false, 'do not verify the broker certificate (testing only)'),
     },
@@ -143,12 +144,12 @@ const upstreamClient = obj('paho-style client options for an external broker', {
 }, { aliases: { connectionTime: 'connectTimeout' } });
 
 const upstream = obj('the MQTT broker side', {
-  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (README: Upstream broker and modes)'),
+  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (docs/upstream-modes.md)'),
   embedded: obj('the in-process aedes broker, used when upstream.client.server is ""', {
     bind: str('0.0.0.0:1883', 'TCP listener of the embedded broker, "host:port"; "" = no TCP listener', { check: checkOptionalBind }),
   }),
   client: upstreamClient,
-  aggregating: obj('upstream.mode aggregating only (README: Upstream broker and modes)', {
+  aggregating: obj('upstream.mode aggregating only (docs/upstream-modes.md)', {
     poolSize: int(4, 1, 64, 'external broker: MQTT connections shared by all devices'),
     sessionQueueSize: int(1000, 0, 1_000_000, 'QoS 1/2 messages kept per ended persistent session (clean session off); the oldest is dropped beyond it'),
     sessionExpiry: dur('2h', 'how long an ended persistent session waits for its client id to come back', 1),
@@ -226,10 +227,14 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
   queue_max_size: int(100, 0, 1_000_000, 'queued downlink commands per device (queue mode and in-flight backlog)'),
   queue_max_age: dur('1h', 'queued commands older than this are answered with coap_timeout and dropped'),
   lifetime_grace: dur('10s', 'extra time after a registration lifetime before it expires (covers a late Update)'),
+  max_link_payload: bytes('16KB', 'largest Register / Update link-format payload (also the Block1 reassembly bound); larger is answered 4.13'),
+  max_links: int(1024, 1, 1_000_000, 'most links in one Register / Update payload; more is answered 4.00'),
+  max_registrations_per_address: int(0, 0, 10_000_000, 'most registrations from one source IP address (0 = no limit; devices behind one NAT share an address); more is answered 5.03'),
   coap: obj('CoAP transmission parameters (RFC 7252 §4.8)', {
     ack_timeout: dur('2s', 'ACK_TIMEOUT: initial retransmission timeout of confirmable messages', 10, MINUTE),
     ack_random_factor: num(1.5, 1, 10, 'ACK_RANDOM_FACTOR (must not be below 1.0)'),
     max_retransmit: int(4, 0, 20, 'MAX_RETRANSMIT'),
+    dedup_memory: bytes('32MB', 'memory per listener for duplicate detection (RFC 7252 §4.5), and as much again for Block1 reassembly; the oldest entries go first beyond it'),
   }),
   bootstrap: obj('LwM2M bootstrap server (client-initiated bootstrap, LwM2M 1.1 TS §5.2; not in EMQX); runs only when config_file is set', {
     config_file: str('', 'JSON file of per-endpoint bootstrap configurations (docs/bootstrap.md); "" = no bootstrap server', {

@@ -1,7 +1,7 @@
 /**
  * The vocabulary of our declarative config schema. A schema is a tree of
  * these nodes; `validate.ts` walks it against the user's value, and `docs.ts`
- * walks it to render the README's configuration reference. Defaults are written the way a user
+ * walks it to render docs/configuration.md. Defaults are written the way a user
  * would write them in JSON (durations as `"30s"`), so the same text feeds the
  * docs, the example file and the resolver.
  */
@@ -14,7 +14,7 @@ export interface ProblemSink {
 }
 
 interface SpecBase {
-  /** One line; rendered into the README's configuration reference. */
+  /** One line; rendered into docs/configuration.md. */
   readonly description: string;
   /** Missing value is a problem instead of taking the default. */
   readonly required?: boolean;

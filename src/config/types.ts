@@ -19,6 +19,8 @@ export interface GatewayConfig {
 
 export interface LogConfig {
   readonly level: LogLevel;
+  /** auto = pretty on a terminal, JSON otherwise. */
+  readonly format: 'auto' | 'json' | 'pretty';
 }
 
 // ---------------------------------------------------------------- upstream
@@ -38,7 +40,7 @@ export interface UpstreamConfig {
   readonly aggregating?: AggregatingUpstreamConfig | undefined;
 }
 
-/** The aggregating mode's knobs (README: Upstream broker and modes). */
+/** The aggregating mode's knobs (docs/upstream-modes.md). */
 export interface AggregatingUpstreamConfig {
   /** External broker: MQTT connections shared by all devices. */
   readonly poolSize: number;
@@ -205,6 +207,12 @@ export interface Lwm2mConfig {
   readonly queue_max_age: number;
   /** Extra time after lifetime before a registration expires, ms. */
   readonly lifetime_grace: number;
+  /** Largest Register / Update link payload, bytes (also bounds Block1 reassembly). */
+  readonly max_link_payload: number;
+  /** Most links in one Register / Update payload. */
+  readonly max_links: number;
+  /** Most registrations from one source IP address; 0 = no limit. */
+  readonly max_registrations_per_address: number;
   readonly coap: CoapTransmissionConfig;
   /** Optional in the type so hand-built configs stay valid (= no bootstrap server); resolveConfig always fills it. */
   readonly bootstrap?: Lwm2mBootstrapConfig | undefined;
@@ -227,4 +235,6 @@ export interface CoapTransmissionConfig {
   readonly ack_random_factor: number;
   /** MAX_RETRANSMIT (default 4). */
   readonly max_retransmit: number;
+  /** Bytes of duplicate-detection and Block1 reassembly state per listener. */
+  readonly dedup_memory: number;
 }

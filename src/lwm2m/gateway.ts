@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { Lwm2mConfig } from '../config/types.js';
 import { formatPeer, type Logger } from '../log.js';
 import { parseBind, UdpEndpoint, type BindAddress, type Peer } from '../transport/udp.js';
-import type { UpstreamConnector, UpstreamSession } from '../upstream/types.js';
+import type { UpstreamConnector } from '../upstream/types.js';
 import { GatewayError } from '../errors.js';
+import { HealingSession, type HealingPolicy } from './bridge/healing-session.js';
 import { Lwm2mBridge } from './bridge/lwm2m-bridge.js';
-import { CoapEndpoint } from './coap/coap-endpoint.js';
+import { CoapEndpoint, type CoapEndpointStats } from './coap/coap-endpoint.js';
 import type { CoapMessage } from './coap/message.js';
 import type { ModelRegistry } from './model/types.js';
 import { handleRdRequest } from './registration/rd-resource.js';
@@ -21,14 +22,23 @@ const MAX_BODY_SIZE = 4 * 1024 * 1024;
 /** Period of the one sweep (registration expiry, queue age). */
 const MAX_SWEEP_INTERVAL_MS = 1000;
 
+/** Requests the gateway refused (bad names, limits, unknown paths...); each is logged at debug. */
+export interface Lwm2mRequestStats {
+  refusedRequests: number;
+}
+
 export interface Lwm2mGatewayOptions {
   readonly config: Lwm2mConfig;
   readonly upstream: UpstreamConnector;
   readonly models: ModelRegistry;
   readonly logger: Logger;
+  /** How the bridge's broker session heals (defaults: upstream.client defaults, 10 min cap, 100 held publishes). */
+  readonly reconnect?: HealingPolicy;
   /** The bootstrap server's entries (from lwm2m.bootstrap.config_file) and where provisioned PSKs go; absent = no bootstrap server. */
   readonly bootstrap?: { readonly entries: BootstrapEntries; readonly credentials: ProvisionedCredentialSink } | undefined;
 }
+
+const DEFAULT_HEALING: HealingPolicy = { maxReconnectIntervalMs: 10 * 60_000, offlineQueue: 100 };
 
 /**
  * LwM2M 1.0/1.1 server and MQTT bridge (EMQX gateway.lwm2m contract):
@@ -38,22 +48,48 @@ export interface Lwm2mGatewayOptions {
 export class Lwm2mGateway {
   readonly #udp: UdpEndpoint[];
   readonly #coap: CoapEndpoint[];
-  readonly #session: UpstreamSession;
+  readonly #session: HealingSession;
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #logger: Logger;
   readonly store: RegistrationStore;
+  readonly bridge: Lwm2mBridge;
+  readonly stats: Lwm2mRequestStats;
   /** The bootstrap server, when lwm2m.bootstrap.config_file is set. */
   readonly bootstrap: BootstrapListeners | undefined;
   #closed = false;
 
-  private constructor(parts: { udp: UdpEndpoint[]; coap: CoapEndpoint[]; session: UpstreamSession; sweepTimer: NodeJS.Timeout; logger: Logger; store: RegistrationStore; bootstrap: BootstrapListeners | undefined }) {
+  private constructor(parts: {
+    udp: UdpEndpoint[];
+    coap: CoapEndpoint[];
+    session: HealingSession;
+    sweepTimer: NodeJS.Timeout;
+    logger: Logger;
+    store: RegistrationStore;
+    bridge: Lwm2mBridge;
+    stats: Lwm2mRequestStats;
+    bootstrap: BootstrapListeners | undefined;
+  }) {
     this.#udp = parts.udp;
     this.#coap = parts.coap;
     this.#session = parts.session;
     this.#sweepTimer = parts.sweepTimer;
     this.#logger = parts.logger;
     this.store = parts.store;
+    this.bridge = parts.bridge;
+    this.stats = parts.stats;
     this.bootstrap = parts.bootstrap;
+  }
+
+  /** The bridge's self-healing broker session (client id, loss / restore counters). */
+  get upstreamSession(): HealingSession {
+    return this.#session;
+  }
+
+  /** CoAP-level counters (malformed datagrams, bad options, duplicates...) over all listeners. */
+  get coapStats(): CoapEndpointStats {
+    const total: CoapEndpointStats = { malformed: 0, badOptions: 0, badBlocks: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
+    for (const c of this.#coap) for (const key of Object.keys(total) as (keyof CoapEndpointStats)[]) total[key] += c.stats[key];
+    return total;
   }
 
   static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
@@ -66,14 +102,15 @@ export class Lwm2mGateway {
       binds.push({ name, bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
     }
     const store = new RegistrationStore();
+    const stats: Lwm2mRequestStats = { refusedRequests: 0 };
     let bridge: Lwm2mBridge | undefined;
-    const session = await opts.upstream.open(
-      { clientId: `lwm2m-gateway-${randomBytes(6).toString('hex')}`, cleanSession: true, keepAliveSeconds: 60 },
-      {
-        onMessage: (message) => bridge?.onUpstreamMessage(message),
-        onClose: (reason) => logger.warn({ err: reason }, 'lwm2m: upstream session closed'),
-      },
-    );
+    const session = await HealingSession.open({
+      connector: opts.upstream,
+      clientId: `lwm2m-gateway-${randomBytes(6).toString('hex')}`,
+      onMessage: (message) => bridge?.onUpstreamMessage(message),
+      policy: opts.reconnect ?? DEFAULT_HEALING,
+      logger,
+    });
     const registrar = new Registrar({
       config,
       store,
@@ -113,6 +150,8 @@ export class Lwm2mGateway {
             ackRandomFactor: config.coap.ack_random_factor,
             maxRetransmit: config.coap.max_retransmit,
             maxBodySize: MAX_BODY_SIZE,
+            maxRequestBodySize: config.max_link_payload,
+            dedupBudgetBytes: config.coap.dedup_memory,
           },
           logger,
           handlers: {
@@ -123,12 +162,11 @@ export class Lwm2mGateway {
               bridge?.deviceActive(reg);
             },
             onRequest: (msg: CoapMessage, peer: Peer) => {
-              const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer);
+              const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, listener);
+              if (reply.reason !== undefined) stats.refusedRequests += 1;
               if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m: request');
+                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'request');
               }
-              const reg = store.byPeer(peer);
-              if (reg !== undefined) reg.listener = listener;
               return reply;
             },
             onUnmatchedResponse: (msg: CoapMessage) => bridge?.notification(msg) ?? false,
@@ -165,8 +203,8 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store, bootstrap });
-    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'lwm2m: gateway started');
+    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store, bridge, stats, bootstrap });
+    logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'gateway started');
     return gateway;
   }
 
@@ -182,6 +220,6 @@ export class Lwm2mGateway {
     await Promise.all(this.#coap.map((c) => c.close()));
     await Promise.all(this.#udp.map((u) => u.close()));
     await this.#session.end();
-    this.#logger.info('lwm2m: gateway closed');
+    this.#logger.info('gateway closed');
   }
 }

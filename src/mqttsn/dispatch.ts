@@ -6,7 +6,10 @@ import { MAX_SESSION_QUEUE } from './parameters.js';
 import { describePeer, makeSnPeer, type SnPeer } from './peer.js';
 import { Session, type SessionLimits, type SessionProcessor } from './session.js';
 import { SessionState, isConnected, isTerminal } from './session-state.js';
+import { maxConnections } from './handlers/connect.js';
+import { refusedName } from './handlers/refused-name.js';
 import { rawTopicId, resolvePublishTopic } from './handlers/topic-ref.js';
+import { checkDeviceSuppliedName } from './topic-names.js';
 
 /**
  * Routes a parsed packet to its session. Known peers go straight to their
@@ -34,6 +37,7 @@ export class Dispatcher {
       return;
     }
     if (packet.type === MsgType.ADVERTISE || packet.type === MsgType.GWINFO) return; // other gateways' discovery traffic
+    if (packet.type === MsgType.CONNECT && !this.#acceptableClientId(listener, address, port, nodeId, packet.clientId)) return;
     const session = ctx.table.atPeer(listener, address, port, nodeId);
     if (session !== undefined) {
       if (packet.type === MsgType.CONNECT && session.clientId !== undefined && packet.clientId !== '' && packet.clientId !== session.clientId) {
@@ -72,12 +76,34 @@ export class Dispatcher {
     });
   }
 
+  /**
+   * Every client id is checked before it is used (it fills `${clientid}` in
+   * the mountpoint and clientinfo_override, and names the broker session):
+   * an id that is not valid UTF-8, holds NUL or control characters, the
+   * wildcards or the level separator, or starts with "$" is refused with
+   * CONNACK 0x03 "rejected: not supported" (§5.4.5), before any state exists.
+   * An empty id is given a generated one later.
+   */
+  #acceptableClientId(listener: number, address: string, port: number, nodeId: Buffer | undefined, clientId: string): boolean {
+    if (clientId === '') return true;
+    const problem = checkDeviceSuppliedName(clientId);
+    if (problem === undefined) return true;
+    const peer = makeSnPeer(listener, address, port, nodeId);
+    refusedName(this.#ctx, peer, undefined, 'clientId', clientId, problem);
+    this.#ctx.send(peer, { type: MsgType.CONNACK, returnCode: ReturnCode.NOT_SUPPORTED });
+    return false;
+  }
+
   #fromUnknownPeer(peer: SnPeer, packet: MqttSnPacket): void {
     const ctx = this.#ctx;
     switch (packet.type) {
       case MsgType.CONNECT: {
         const existing = packet.clientId === '' ? undefined : ctx.table.byClientId(packet.clientId);
         if (existing !== undefined && !isTerminal(existing.state)) {
+          if (!this.#roomOnListener(existing, peer)) {
+            ctx.send(peer, { type: MsgType.CONNACK, returnCode: ReturnCode.CONGESTION });
+            return;
+          }
           this.#moveTo(existing, peer, 'CONNECT');
           existing.lastHeard = ctx.now();
           this.#enqueue(existing, packet);
@@ -92,6 +118,7 @@ export class Dispatcher {
       case MsgType.PINGREQ: {
         const existing = packet.clientId === undefined ? undefined : ctx.table.byClientId(packet.clientId);
         if (existing !== undefined && (existing.state === SessionState.Asleep || existing.state === SessionState.Awake)) {
+          if (!this.#roomOnListener(existing, peer)) break; // DISCONNECT: the sleeper reconnects, and is refused until there is room
           this.#moveTo(existing, peer, 'PINGREQ');
           existing.lastHeard = ctx.now();
           this.#enqueue(existing, packet);
@@ -117,6 +144,19 @@ export class Dispatcher {
     }
     ctx.stats.unexpected += 1;
     ctx.send(peer, { type: MsgType.DISCONNECT });
+  }
+
+  /**
+   * A counted session arriving on another listener must fit under that
+   * listener's max_connections; it keeps its old address when it does not.
+   */
+  #roomOnListener(session: Session, peer: SnPeer): boolean {
+    const ctx = this.#ctx;
+    if (session.countedOn === undefined || session.countedOn === peer.listener) return true;
+    const limit = maxConnections(ctx, peer.listener);
+    if (ctx.table.connections(peer.listener) < limit) return true;
+    ctx.logger.warn({ clientId: session.clientId, peer: describePeer(peer), limit }, 'max_connections reached: session not moved to this listener');
+    return false;
   }
 
   /** Attaches a session found by client id to the sender's address; the old address, if live, is told DISCONNECT. */

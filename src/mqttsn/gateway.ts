@@ -32,6 +32,9 @@ export interface MqttSnGatewayOptions {
   readonly logger: Logger;
 }
 
+/** Invalid UTF-8 in names reaches the handlers, which answer it with the message's return code. */
+const PARSE_OPTIONS = { keepInvalidUtf8: true } as const;
+
 /** Room for the forwarder encapsulation header (§5.5) on top of max_message_size. */
 const ENCAPSULATION_ALLOWANCE = 255;
 
@@ -171,7 +174,7 @@ export class MqttSnGateway implements GatewayContext {
     const oversize = msg.length > this.config.max_message_size + (encapsulated ? ENCAPSULATION_ALLOWANCE : 0);
     let packet: MqttSnPacket;
     try {
-      packet = parsePacket(msg);
+      packet = parsePacket(msg, PARSE_OPTIONS);
     } catch (err) {
       if (oversize) stats.oversize += 1;
       else stats.malformed += 1;

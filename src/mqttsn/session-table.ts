@@ -47,9 +47,17 @@ export class SessionTable {
     return this.#connections[listener] ?? 0;
   }
 
-  /** Maps `session` under `peer`. The caller has already detached whatever sat there. */
+  /**
+   * Maps `session` under `peer`. The caller has already detached whatever sat
+   * there. A counted session moving to another listener is counted there from
+   * now on (the caller checked that listener's max_connections).
+   */
   attach(session: Session, peer: SnPeer): void {
     if (session.attached) this.detach(session);
+    if (session.countedOn !== undefined && session.countedOn !== peer.listener) {
+      this.#uncount(session);
+      this.#count(session, peer.listener);
+    }
     session.peer = peer;
     this.#setPeer(peer, session);
     session.attached = true;
@@ -70,10 +78,7 @@ export class SessionTable {
     }
     session.clientId = clientId;
     this.#byClientId.set(clientId, session);
-    if (!session.counted) {
-      session.counted = true;
-      this.#connections[session.peer.listener] = this.connections(session.peer.listener) + 1;
-    }
+    if (session.countedOn === undefined) this.#count(session, session.peer.listener);
   }
 
   /** Forgets the session entirely. */
@@ -135,9 +140,15 @@ export class SessionTable {
     if (byPort.size === 0) byAddress.delete(peer.address); // nothing per address outlives its sessions
   }
 
+  #count(session: Session, listener: number): void {
+    session.countedOn = listener;
+    this.#connections[listener] = this.connections(listener) + 1;
+  }
+
   #uncount(session: Session): void {
-    if (!session.counted) return;
-    session.counted = false;
-    this.#connections[session.peer.listener] = Math.max(0, this.connections(session.peer.listener) - 1);
+    const listener = session.countedOn;
+    if (listener === undefined) return;
+    session.countedOn = undefined;
+    this.#connections[listener] = Math.max(0, this.connections(listener) - 1);
   }
 }

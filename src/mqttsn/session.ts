@@ -83,8 +83,8 @@ export class Session implements WheelTarget {
   deliveryHold = 0;
   /** Mapped in the session table under its peer. */
   attached = false;
-  /** Counted against its listener's max_connections. */
-  counted = false;
+  /** The listener whose max_connections counts this session (undefined: not counted). */
+  countedOn: number | undefined = undefined;
   /** Sleep-buffer drops since the client last woke (logged once per period). */
   overflowSinceWake = 0;
   readonly msgIds = new MsgIdAllocator();

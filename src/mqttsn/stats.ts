@@ -8,6 +8,8 @@ export class MqttSnStats {
   oversize = 0;
   /** Well-formed packets not valid in the sender's state (answered or ignored). */
   unexpected = 0;
+  /** Client ids, topic names and filters refused by the topic rules (answered with a return code). */
+  refusedNames = 0;
   /** Datagrams or messages dropped for lack of room (session queue, sleep buffer, registry). */
   dropped = 0;
   /** Downlink messages dropped because a sleeping client's buffer overflowed. */
@@ -30,6 +32,7 @@ export class MqttSnStats {
       malformed: this.malformed,
       oversize: this.oversize,
       unexpected: this.unexpected,
+      refusedNames: this.refusedNames,
       dropped: this.dropped,
       sleepBufferOverflow: this.sleepBufferOverflow,
       retransmissions: this.retransmissions,

@@ -93,12 +93,12 @@ export class AggregatedSession implements UpstreamSession {
     }
     const logger = this.#owner.logger;
     if (logger.isLevelEnabled('debug')) {
-      logger.debug({ clientId: this.member.clientId, topic: message.topic, qos: message.qos }, 'upstream: message');
+      logger.debug({ clientId: this.member.clientId, topic: message.topic, qos: message.qos }, 'message');
     }
     try {
       this.#events.onMessage(message);
     } catch (error) {
-      logger.warn({ clientId: this.member.clientId, err: errorText(error) }, 'upstream: onMessage handler threw');
+      logger.warn({ clientId: this.member.clientId, err: errorText(error) }, 'onMessage handler threw');
     }
   }
 
@@ -116,7 +116,7 @@ export class AggregatedSession implements UpstreamSession {
     try {
       this.#events.onClose?.(reason);
     } catch (error) {
-      this.#owner.logger.warn({ clientId: this.member.clientId, err: errorText(error) }, 'upstream: onClose handler threw');
+      this.#owner.logger.warn({ clientId: this.member.clientId, err: errorText(error) }, 'onClose handler threw');
     }
   }
 

@@ -58,7 +58,7 @@ export class AggregatingConnector extends FanOutConnector {
     sink.current = connector;
     options.logger.info(
       { server: describeServer(options.mapped.brokerUrl), pool: size, protocolVersion: options.mapped.options.protocolVersion },
-      'upstream: external broker, aggregating pool connected',
+      'external broker, aggregating pool connected',
     );
     return connector;
   }

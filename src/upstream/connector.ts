@@ -15,7 +15,7 @@ const EMBEDDED_CONNECT_TIMEOUT_MS = 30_000;
  * broker (in-process sessions, TCP listener on `embedded.bind`) when
  * `client.server` is "", else the external broker at `client.server`.
  *
- * `mode` (see README "Upstream broker and modes"): `transparent` = one broker session
+ * `mode` (see docs/upstream-modes.md): `transparent` = one broker session
  * per device (in-process duplex pair to the embedded broker, or one MQTT.js
  * connection each to the external one); `aggregating` = no connection per
  * device: the direct in-process path into the embedded broker, or a small
@@ -58,7 +58,7 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
   }
   upstreamLogger.info(
     { server: describeServer(mapped.brokerUrl), protocolVersion: mapped.options.protocolVersion, store: config.client.store.type },
-    'upstream: external broker',
+    'external broker',
   );
   return new TransparentConnector({ target: { kind: 'external', mapped }, logger: upstreamLogger });
 }

@@ -73,7 +73,7 @@ class DirectBackend implements FanOutBackend {
   /**
    * The distinct filters of all sessions. One broker listener plus this trie
    * costs less per filter than one aedes subscription per filter (measured:
-   * bench/upstream-memory.ts, README "Upstream broker and modes") and matches each
+   * bench/upstream-memory.ts, docs/upstream-modes.md) and matches each
    * message once for all filters.
    */
   readonly #trie = new TopicFilterTrie();

@@ -173,7 +173,7 @@ export class FanOutConnector implements UpstreamConnector, SessionOwner, FanOutS
     this.#parked.delete(member);
     const session = new AggregatedSession(this, member, events, sessionPresent, backlog);
     member.live = session;
-    this.logger.debug({ clientId: options.clientId, sessionPresent, queued: backlog.length }, 'upstream: session opened');
+    this.logger.debug({ clientId: options.clientId, sessionPresent, queued: backlog.length }, 'session opened');
     return session;
   }
 
@@ -189,7 +189,7 @@ export class FanOutConnector implements UpstreamConnector, SessionOwner, FanOutS
     member.expiresAt = Date.now() + this.#expiryMs;
     this.#parked.add(member);
     this.#startExpirySweep();
-    this.logger.debug({ clientId: member.clientId }, 'upstream: persistent session parked');
+    this.logger.debug({ clientId: member.clientId }, 'persistent session parked');
   }
 
   /** Drops the state of `clientId` (live session ends with onClose, parked state is discarded). */
@@ -223,7 +223,7 @@ export class FanOutConnector implements UpstreamConnector, SessionOwner, FanOutS
     const now = Date.now();
     for (const member of this.#parked) {
       if (member.expiresAt > now) continue;
-      this.logger.debug({ clientId: member.clientId, queued: member.queue?.length ?? 0 }, 'upstream: parked session expired');
+      this.logger.debug({ clientId: member.clientId, queued: member.queue?.length ?? 0 }, 'parked session expired');
       this.#discardMember(member);
     }
     if (this.#parked.size === 0 && this.#expiryTimer !== undefined) {
@@ -241,7 +241,7 @@ export class FanOutConnector implements UpstreamConnector, SessionOwner, FanOutS
       );
     }
     if (this.logger.isLevelEnabled('debug')) {
-      this.logger.debug({ clientId: member.clientId, topic: message.topic, qos: message.qos }, 'upstream: publish');
+      this.logger.debug({ clientId: member.clientId, topic: message.topic, qos: message.qos }, 'publish');
     }
     return this.#backend.publish(message, member.route);
   }
@@ -284,7 +284,7 @@ export class FanOutConnector implements UpstreamConnector, SessionOwner, FanOutS
       }
       return result;
     }).catch((error: unknown) => {
-      this.logger.warn({ clientId: member.clientId, filter, err: errorText(error) }, 'upstream: subscribe failed');
+      this.logger.warn({ clientId: member.clientId, filter, err: errorText(error) }, 'subscribe failed');
       return 0x80 as const;
     })) as SubscribeResult;
     if (grant === 0x80 || member.subscriptions.get(filter) === undefined) {
@@ -326,7 +326,7 @@ export class FanOutConnector implements UpstreamConnector, SessionOwner, FanOutS
       () => {
         if (entry.members.size === 0 && !entry.active && this.#filters.get(filter) === entry) this.#filters.delete(filter);
       },
-      (error: unknown) => this.logger.debug({ filter, err: errorText(error) }, 'upstream: unsubscribe failed'),
+      (error: unknown) => this.logger.debug({ filter, err: errorText(error) }, 'unsubscribe failed'),
     );
   }
 
@@ -354,7 +354,7 @@ export class FanOutConnector implements UpstreamConnector, SessionOwner, FanOutS
         }
       }
     } catch (error) {
-      this.logger.warn({ clientId: member.clientId, err: errorText(error) }, 'upstream: reading retained messages failed');
+      this.logger.warn({ clientId: member.clientId, err: errorText(error) }, 'reading retained messages failed');
     }
   }
 
@@ -422,7 +422,7 @@ export class FanOutConnector implements UpstreamConnector, SessionOwner, FanOutS
     if (queue.length >= this.#queueLimit) {
       queue.shift();
       this.#dropped += 1;
-      this.logger.debug({ clientId: member.clientId, limit: this.#queueLimit }, 'upstream: parked queue full, oldest message dropped');
+      this.logger.debug({ clientId: member.clientId, limit: this.#queueLimit }, 'parked queue full, oldest message dropped');
     }
     queue.push(message);
   }

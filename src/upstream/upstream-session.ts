@@ -100,7 +100,7 @@ export class MqttJsSession implements UpstreamSession {
       if (this.#ctx.external && this.#ctx.policy.maxReconnectIntervalMs !== undefined) {
         attachReconnectBackoff(client, this.#ctx.policy.maxReconnectIntervalMs, (delayMs) => {
           if (this.#established && !this.#closed && this.#fatal === undefined) {
-            this.#ctx.logger.info({ clientId: this.#clientId, delayMs }, 'upstream: reconnecting');
+            this.#ctx.logger.info({ clientId: this.#clientId, delayMs }, 'reconnecting');
           }
         });
       }
@@ -110,7 +110,7 @@ export class MqttJsSession implements UpstreamSession {
           this.#established = true;
           this.#online = true;
           this.#sessionPresent = packet.sessionPresent;
-          this.#logLifecycle({ sessionPresent: packet.sessionPresent }, 'upstream: session connected');
+          this.#logLifecycle({ sessionPresent: packet.sessionPresent }, 'session connected');
           resolve(this);
           setImmediate(() => this.#flushEarly());
         } else {
@@ -147,7 +147,7 @@ export class MqttJsSession implements UpstreamSession {
   #onError(error: Error): void {
     this.#lastError = error;
     if (this.#established && connackCode(error) !== undefined) this.#fatal = error; // refused on reconnect
-    this.#ctx.logger.debug({ clientId: this.#clientId, err: error.message }, 'upstream: connection error');
+    this.#ctx.logger.debug({ clientId: this.#clientId, err: error.message }, 'connection error');
   }
 
   #onConnectionClosed(): void {
@@ -155,7 +155,7 @@ export class MqttJsSession implements UpstreamSession {
     const final = !this.#ctx.external || this.#ctx.policy.maxReconnectIntervalMs === undefined || this.#fatal !== undefined;
     if (!final) {
       // Logged once per outage; each failed attempt after it only logs its reconnect delay.
-      if (this.#online) this.#logLifecycle({ err: this.#lastError?.message }, 'upstream: connection lost');
+      if (this.#online) this.#logLifecycle({ err: this.#lastError?.message }, 'connection lost');
       this.#online = false;
       return;
     }
@@ -165,7 +165,7 @@ export class MqttJsSession implements UpstreamSession {
         cause: this.#lastError,
         details: { clientId: this.#clientId },
       });
-    this.#logLifecycle({ reason: reason.message }, 'upstream: session lost');
+    this.#logLifecycle({ reason: reason.message }, 'session lost');
     this.#finish(reason);
     stopClient(this.#client);
     this.#notifyClose(reason);
@@ -173,12 +173,12 @@ export class MqttJsSession implements UpstreamSession {
 
   #onReconnected(packet: IConnackPacket): void {
     this.#online = true;
-    this.#logLifecycle({ sessionPresent: packet.sessionPresent }, 'upstream: session reconnected');
+    this.#logLifecycle({ sessionPresent: packet.sessionPresent }, 'session reconnected');
     if (packet.sessionPresent || this.#subscriptions.size === 0) return;
     // MQTT 3.1.1 §3.2.2.2: no session on the broker -> restore our subscriptions.
     const topics = [...this.#subscriptions.entries()].map(([topic, qos]) => ({ topic, qos }));
     this.#sendSubscribe(topics).catch((error: unknown) => {
-      this.#ctx.logger.warn({ clientId: this.#clientId, err: errorText(error) }, 'upstream: resubscribe failed');
+      this.#ctx.logger.warn({ clientId: this.#clientId, err: errorText(error) }, 'resubscribe failed');
     });
   }
 
@@ -202,12 +202,12 @@ export class MqttJsSession implements UpstreamSession {
     if (this.#closed) return;
     const logger = this.#ctx.logger;
     if (logger.isLevelEnabled('debug')) {
-      logger.debug({ clientId: this.#clientId, topic: message.topic, qos: message.qos }, 'upstream: message');
+      logger.debug({ clientId: this.#clientId, topic: message.topic, qos: message.qos }, 'message');
     }
     try {
       this.#events.onMessage(message);
     } catch (error) {
-      this.#ctx.logger.warn({ clientId: this.#clientId, err: errorText(error) }, 'upstream: onMessage handler threw');
+      this.#ctx.logger.warn({ clientId: this.#clientId, err: errorText(error) }, 'onMessage handler threw');
     }
   }
 
@@ -215,7 +215,7 @@ export class MqttJsSession implements UpstreamSession {
     try {
       this.#events.onClose?.(reason);
     } catch (error) {
-      this.#ctx.logger.warn({ clientId: this.#clientId, err: errorText(error) }, 'upstream: onClose handler threw');
+      this.#ctx.logger.warn({ clientId: this.#clientId, err: errorText(error) }, 'onClose handler threw');
     }
   }
 
@@ -233,7 +233,7 @@ export class MqttJsSession implements UpstreamSession {
     }
     const logger = this.#ctx.logger;
     if (logger.isLevelEnabled('debug')) {
-      logger.debug({ clientId: this.#clientId, topic: message.topic, qos: message.qos }, 'upstream: publish');
+      logger.debug({ clientId: this.#clientId, topic: message.topic, qos: message.qos }, 'publish');
     }
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -373,7 +373,7 @@ export class MqttJsSession implements UpstreamSession {
     } else {
       await new Promise<void>((resolve) => client.end(true, () => resolve()));
     }
-    this.#logLifecycle({}, 'upstream: session ended');
+    this.#logLifecycle({}, 'session ended');
     this.#finish(this.#closedError());
   }
 
@@ -404,7 +404,7 @@ export class MqttJsSession implements UpstreamSession {
       details: { clientId: this.#clientId },
     });
     if (!this.#client.connected) {
-      this.#logLifecycle({}, 'upstream: offline session replaced');
+      this.#logLifecycle({}, 'offline session replaced');
       this.#finish(reason);
       stopClient(this.#client);
       this.#notifyClose(reason);

@@ -12,7 +12,7 @@ export interface DeviceMessage {
 }
 
 const OPTION_NUMBERS: Record<string, number> = {
-  Observe: 6, 'Location-Path': 8, 'Uri-Path': 11, 'Content-Format': 12, 'Uri-Query': 15, Accept: 17, Block2: 23, Block1: 27, Size2: 28,
+  Observe: 6, 'Location-Path': 8, 'Uri-Path': 11, 'Content-Format': 12, 'Uri-Query': 15, Accept: 17, Block2: 23, Block1: 27, Size2: 28, Size1: 60,
 };
 
 export function uint(value: number): Buffer {
@@ -81,14 +81,20 @@ export class Lwm2mTestDevice {
     socket.on('message', (buf) => this.#onMessage(buf));
   }
 
-  static async open(server: { host: string; port: number }): Promise<Lwm2mTestDevice> {
+  /** `localAddress`: another loopback address (127.0.0.2, ...) to appear as a different host. */
+  static async open(server: { host: string; port: number }, localAddress = '127.0.0.1'): Promise<Lwm2mTestDevice> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => socket.bind(0, localAddress, () => resolve()));
     return new Lwm2mTestDevice(socket, server);
   }
 
   get port(): number {
     return this.#socket.address().port;
+  }
+
+  /** The next datagram from the gateway, as bytes (for exact-wire assertions). */
+  onRawMessage(listener: (datagram: Buffer) => void): void {
+    this.#socket.once('message', listener);
   }
 
   #onMessage(buf: Buffer): void {
@@ -156,10 +162,11 @@ export class Lwm2mTestDevice {
    * LwM2M 1.1 Send (Transport §6.5.1): POST /dp with a SenML pack in
    * `format` (110 SenML JSON, 112 SenML CBOR); resolves with the answer.
    */
-  async sendData(payload: string | Buffer, format: number): Promise<DeviceMessage> {
+  async sendData(payload: string | Buffer, format: number, extra: readonly { number: number; value: Buffer }[] = []): Promise<DeviceMessage> {
     const mid = this.#nextMid();
     const answer = this.#awaitAck(mid);
-    const options = [{ number: 11, value: Buffer.from('dp') }, { number: 12, value: uint(format) }];
+    // `extra`: options numbered above Content-Format (e.g. Block1 27, Size1 60), in order.
+    const options = [{ number: 11, value: Buffer.from('dp') }, { number: 12, value: uint(format) }, ...extra];
     this.send({ type: 'CON', code: '0.02', messageId: mid, token: Buffer.from([5, 6, 7, 8]), options, payload: toBuffer(payload) });
     return answer;
   }

@@ -10,6 +10,8 @@ import type { ProvisionedCredentialSink } from './credential-sink.js';
 
 /** Largest Block2-reassembled answer taken from a device (a Discover answer is small). */
 const MAX_BODY_SIZE = 64 * 1024;
+/** Largest Block1-reassembled Bootstrap-Request body, bytes. */
+const MAX_BOOTSTRAP_REQUEST_BODY = 1024;
 const SWEEP_INTERVAL_MS = 1000;
 
 export interface BootstrapListenersOptions {
@@ -72,6 +74,9 @@ export class BootstrapListeners {
             ackRandomFactor: opts.coap.ack_random_factor,
             maxRetransmit: opts.coap.max_retransmit,
             maxBodySize: MAX_BODY_SIZE,
+            // A Bootstrap-Request carries no body worth reassembling.
+            maxRequestBodySize: MAX_BOOTSTRAP_REQUEST_BODY,
+            dedupBudgetBytes: opts.coap.dedup_memory,
           },
           logger,
           handlers: {
@@ -83,7 +88,7 @@ export class BootstrapListeners {
                 maxSessions: listener.max_connections,
               });
               if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code }, 'lwm2m bootstrap: request');
+                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'bootstrap: request');
               }
               return reply;
             },
@@ -103,7 +108,7 @@ export class BootstrapListeners {
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref();
     const listeners = new BootstrapListeners(udp, coap, server, sweepTimer, logger);
-    logger.info({ listeners: listeners.addresses, endpoints: opts.entries.size }, 'lwm2m bootstrap: server started');
+    logger.info({ listeners: listeners.addresses, endpoints: opts.entries.size }, 'bootstrap: server started');
     warnPlainSecrets(opts.entries, logger);
     return listeners;
   }
@@ -119,7 +124,7 @@ export class BootstrapListeners {
   /** Serves `entries` from the next Bootstrap-Request on (configuration file reloaded). */
   replaceEntries(entries: BootstrapEntries): void {
     this.#server.replaceEntries(entries);
-    this.#logger.info({ endpoints: entries.size }, 'lwm2m bootstrap: configuration reloaded');
+    this.#logger.info({ endpoints: entries.size }, 'bootstrap: configuration reloaded');
     warnPlainSecrets(entries, this.#logger);
   }
 
@@ -139,6 +144,6 @@ function warnPlainSecrets(entries: BootstrapEntries, logger: Logger): void {
   // Plain CoAP: whoever sends a Bootstrap-Request with a configured name receives that account's secrets.
   logger.warn(
     { entries: secured.length > 20 ? [...secured.slice(0, 20), `... ${secured.length - 20} more`] : secured },
-    'lwm2m bootstrap: PSK/X.509 accounts are handed out over plain UDP (keys travel in clear text); expose the bootstrap listener on trusted networks only',
+    'bootstrap: PSK/X.509 accounts are handed out over plain UDP (keys travel in clear text); expose the bootstrap listener on trusted networks only',
   );
 }

@@ -74,19 +74,19 @@ export class BootstrapServer {
     const logger = this.#opts.logger;
     if (!query.ok) {
       // The name cannot become a topic level: nothing is published, and the answer carries no payload.
-      if (logger.isLevelEnabled('debug')) logger.debug({ peer: formatPeer(peer.address, peer.port), reason: query.reason }, 'lwm2m bootstrap: request refused');
+      if (logger.isLevelEnabled('debug')) logger.debug({ peer: formatPeer(peer.address, peer.port), reason: query.reason }, 'bootstrap: request refused');
       return { code: CoapCode.BAD_REQUEST };
     }
     const { endpoint, pct } = query;
     if (authenticated !== undefined && authenticated !== endpoint) {
       // LwM2M security: the ep of a Bootstrap-Request must match the identity the DTLS session proved (else 4.00).
-      logger.warn({ endpoint, authenticated, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: ep does not match the authenticated identity; refused');
+      logger.warn({ endpoint, authenticated, peer: formatPeer(peer.address, peer.port) }, 'bootstrap: ep does not match the authenticated identity; refused');
       return { code: CoapCode.BAD_REQUEST };
     }
     const entry = this.#entries.lookup(endpoint);
     if (entry === undefined) {
       // Debug only: any peer can send names; the event tells the operator.
-      if (logger.isLevelEnabled('debug')) logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'lwm2m bootstrap: no configuration for this endpoint');
+      if (logger.isLevelEnabled('debug')) logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'bootstrap: no configuration for this endpoint');
       this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapFailedEvent(endpoint, { reason: 'unknown_endpoint' }));
       return text(CoapCode.BAD_REQUEST, 'no bootstrap configuration for this endpoint');
     }
@@ -95,7 +95,7 @@ export class BootstrapServer {
     for (const session of new Set(previous)) session?.abort({ reason: 'superseded' });
     if ((this.#perListener.get(listener) ?? 0) >= link.maxSessions) this.#evictUnanswered(listener);
     if ((this.#perListener.get(listener) ?? 0) >= link.maxSessions || this.#closed) {
-      logger.warn({ endpoint, listener, maxSessions: link.maxSessions }, 'lwm2m bootstrap: too many sequences under way; request refused');
+      logger.warn({ endpoint, listener, maxSessions: link.maxSessions }, 'bootstrap: too many sequences under way; request refused');
       return text(CoapCode.SERVICE_UNAVAILABLE, 'too many bootstrap sequences under way');
     }
     const account = accountFor(entry, endpoint, this.#random);
@@ -113,7 +113,7 @@ export class BootstrapServer {
     this.#byEndpoint.set(endpoint, session);
     this.#byPeer.set(peerKey(peer.address, peer.port), session);
     this.#perListener.set(listener, (this.#perListener.get(listener) ?? 0) + 1);
-    logger.info({ endpoint, peer: formatPeer(peer.address, peer.port), entry: entry.name, mode: account.securityMode }, 'lwm2m bootstrap: request accepted');
+    logger.info({ endpoint, peer: formatPeer(peer.address, peer.port), entry: entry.name, mode: account.securityMode }, 'bootstrap: request accepted');
     this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapRequestEvent(endpoint, pct));
     // The server's first request follows the 2.04, which the endpoint sends when this handler returns.
     queueMicrotask(() => {
@@ -160,12 +160,12 @@ export class BootstrapServer {
       if (account.pskIdentity !== undefined && account.pskKey !== undefined) {
         this.#opts.credentials.add(account.pskIdentity, account.pskKey, endpoint);
       }
-      logger.info({ endpoint, mode: account.securityMode, serverUri: account.entry.serverUri }, 'lwm2m bootstrap: finished');
+      logger.info({ endpoint, mode: account.securityMode, serverUri: account.entry.serverUri }, 'bootstrap: finished');
       this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapFinishedEvent(endpoint, account, outcome.discovered));
       return;
     }
     const failure = outcome.failure ?? { reason: 'rejected' };
-    logger.info({ endpoint, reason: failure.reason, operation: failure.operation, code: failure.code }, 'lwm2m bootstrap: failed');
+    logger.info({ endpoint, reason: failure.reason, operation: failure.operation, code: failure.code }, 'bootstrap: failed');
     this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapFailedEvent(endpoint, failure));
   }
 }
@@ -198,7 +198,7 @@ export function parseBootstrapQuery(msg: CoapMessage): BootstrapQuery {
   return { ok: true, endpoint, pct };
 }
 
-/** Diagnostic payload (RFC 7252 §5.5.2). */
+/** A refusal: the reason is logged at debug, never sent (any peer may ask: answers stay within 3x, RFC 7252 §11.3). */
 function text(code: string, reason: string): CoapReply {
-  return { code, payload: Buffer.from(reason, 'utf8') };
+  return { code, reason };
 }

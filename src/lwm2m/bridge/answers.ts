@@ -50,7 +50,7 @@ export function notifyPrefix(echo: JsonObject): string | undefined {
 /**
  * JSON.stringify(notifyAnswer(echo, seqNum, data)), built from the
  * observation's prefix: the echoed keys are serialised once per observation
- * and the notification builds no answer object (20,000 notifications/s, issue #4).
+ * and the notification builds no answer object (20,000 notifications/s).
  */
 export function notifyAnswerJson(prefix: string, seqNum: number, data: ResultData): string {
   return `${prefix}"msgType":"notify","seqNum":${seqNum},"data":${JSON.stringify(data)}}`;

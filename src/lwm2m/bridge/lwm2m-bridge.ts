@@ -12,15 +12,24 @@ import type { RegistrarEvents } from '../registration/registrar.js';
 import type { Registration } from '../registration/registration.js';
 import { deregisterEvent, registerEvent, updateEvent } from '../registration/report.js';
 import type { RegistrationStore } from '../registration/store.js';
+import { checkTopicName } from '../../topics/topic-rules.js';
 import { rejectedAnswer } from './answers.js';
 import { parseCommand, type JsonObject } from './command.js';
 import { TopicRouter } from './topic-router.js';
 import { versionRefusal } from './version-gate.js';
-import { deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
+import { commandSubscriptionQos, deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
 import { sendEvent } from '../reporting/send-event.js';
 import type { ContentEntry } from '../content/types.js';
 import type { Peer } from '../../transport/udp.js';
 import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
+
+/** Messages the bridge could not hand to the broker; each is logged at debug. */
+export interface Lwm2mBridgeStats {
+  /** Refused before publishing: the topic is not a valid MQTT topic name. */
+  invalidTopics: number;
+  /** The broker session failed the publish. */
+  publishErrors: number;
+}
 
 /**
  * The MQTT side of the LwM2M gateway: one shared upstream session, the
@@ -42,7 +51,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   readonly #scheduler: DownlinkScheduler;
   /** Registrations whose command subscription and register event are still under way. */
   readonly #registering = new Map<Registration, Promise<void>>();
-  #publishErrors = 0;
+  readonly stats: Lwm2mBridgeStats = { invalidTopics: 0, publishErrors: 0 };
 
   constructor(opts: { config: Lwm2mConfig; session: UpstreamSession; store: RegistrationStore; models: ModelRegistry; endpointFor: (reg: Registration) => CoapEndpoint; logger: Logger }) {
     this.#config = opts.config;
@@ -88,14 +97,14 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     if (shared === undefined) return;
     let refused: unknown;
     try {
-      const [granted] = await this.#session.subscribe([{ topic: shared.filter, qos: this.#config.translators.command.qos }]);
+      const [granted] = await this.#session.subscribe([{ topic: shared.filter, qos: commandSubscriptionQos(this.#config.translators.command.qos) }]);
       if (granted === 0x80) refused = 'SUBACK 0x80';
     } catch (err) {
       refused = err;
     }
     if (refused !== undefined) {
       // E.g. a broker ACL that allows per-device topics only: subscribe per device as before.
-      this.#logger.warn({ filter: shared.filter, err: refused }, 'lwm2m: shared command subscription refused; subscribing per device');
+      this.#logger.warn({ filter: shared.filter, err: refused }, 'shared command subscription refused; subscribing per device');
       this.#shared = undefined;
     }
   }
@@ -108,7 +117,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     // The register event is built now: a De-register arriving before the subscription completes must not change it.
     const event = registerEvent(reg);
     const done = this.#afterRegister(reg, previousMountpoint, event)
-      .catch((err: unknown) => this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: after-register steps failed'))
+      .catch((err: unknown) => this.#logger.warn({ endpoint: reg.endpoint, err }, 'after-register steps failed'))
       .finally(() => {
         if (this.#registering.get(reg) === done) this.#registering.delete(reg);
       });
@@ -121,7 +130,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     // Subscribe before announcing, so a command sent on the register event is not lost.
     await this.#subscribe(reg);
     if (this.#logger.isLevelEnabled('info')) {
-      this.#logger.info({ endpoint: reg.endpoint, peer: `${reg.peer.address}:${reg.peer.port}`, lwm2m: reg.lwm2m, lt: reg.lifetime }, 'lwm2m: registered');
+      this.#logger.info({ endpoint: reg.endpoint, peer: `${reg.peer.address}:${reg.peer.port}`, lwm2m: reg.lwm2m, lt: reg.lifetime }, 'registered');
     }
     this.#publish(deviceTopic(mountpoint, this.#config.translators, 'register'), this.#config.translators.register.qos, event);
     // De-registered (or expired) while subscribing: its deregister event follows this one; nothing to send.
@@ -133,13 +142,18 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   }
 
   updated(reg: Registration, hadLinks: boolean, previousMountpoint: string | undefined): void {
+    // The update event is built now, as the register event is (a later Update must not change it).
+    const event = updateEvent(reg);
+    const registering = this.#registering.get(reg);
     void (async () => {
+      // An Update right behind the Register follows its register event.
+      if (registering !== undefined) await registering;
       if (previousMountpoint !== undefined) {
         await this.#unsubscribe(previousMountpoint);
         await this.#subscribe(reg);
       }
       if (this.#config.update_msg_publish_condition === 'always' || hadLinks) {
-        this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'update'), this.#config.translators.update.qos, updateEvent(reg));
+        this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'update'), this.#config.translators.update.qos, event);
       }
       // Queue mode: the Update wakes the device; send what waited (lwm2m.md 2.9), once the
       // Update's 2.04 has left (the endpoint replies after this handler returns).
@@ -148,9 +162,10 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   }
 
   deregistered(reg: Registration, reason: 'deregister' | 'expired'): void {
-    if (this.#logger.isLevelEnabled('info')) this.#logger.info({ endpoint: reg.endpoint, reason }, 'lwm2m: deregistered');
+    if (this.#logger.isLevelEnabled('info')) this.#logger.info({ endpoint: reg.endpoint, reason }, 'deregistered');
     this.#observations.removeEndpoint(reg.endpoint);
     this.#scheduler.discard(reg);
+    this.#executor.abandon(reg);
     const event = deregisterEvent(reg, reason);
     const finish = (): void => {
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'deregister'), this.#config.translators.deregister.qos, event);
@@ -185,7 +200,12 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   /** LwM2M 1.1 Send (POST /dp): the values on the send topic, in the notification value shape. */
   sent(reg: Registration, content: readonly ContentEntry[]): void {
     const t = this.#config.translators;
-    this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
+    const publish = (): void => this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
+    // A Send right behind the Register (1.1 clients often send on registering) follows its register event,
+    // which waits for the device's command subscription; later Sends keep their order behind it.
+    const registering = this.#registering.get(reg);
+    if (registering === undefined) publish();
+    else void registering.then(publish);
   }
 
   /** A CoAP response no request waited for: an observe notification, or false (the endpoint RSTs it). */
@@ -198,12 +218,12 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     const endpoint = this.#shared === undefined ? this.#router.match(message.topic) : endpointFromTopic(this.#shared, message.topic);
     const reg = endpoint === undefined ? undefined : this.#store.get(endpoint);
     if (reg === undefined) {
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic: message.topic }, 'lwm2m: command for no registered device dropped');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic: message.topic }, 'command for no registered device dropped');
       return;
     }
     const parsed = parseCommand(message.payload);
     if (!parsed.ok) {
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'lwm2m: command rejected');
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ endpoint: reg.endpoint, reason: parsed.rejected.reason }, 'command rejected');
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer(parsed.rejected));
       return;
     }
@@ -229,9 +249,9 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     const filter = deviceTopic(reg.mountpoint, this.#config.translators, 'command');
     this.#router.add(filter, reg.endpoint);
     try {
-      await this.#session.subscribe([{ topic: filter, qos: this.#config.translators.command.qos }]);
+      await this.#session.subscribe([{ topic: filter, qos: commandSubscriptionQos(this.#config.translators.command.qos) }]);
     } catch (err) {
-      this.#logger.warn({ endpoint: reg.endpoint, err }, 'lwm2m: command subscription failed');
+      this.#logger.warn({ endpoint: reg.endpoint, err }, 'command subscription failed');
     }
   }
 
@@ -242,15 +262,23 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     try {
       await this.#session.unsubscribe([filter]);
     } catch (err) {
-      this.#logger.debug({ filter, err }, 'lwm2m: unsubscribe failed');
+      this.#logger.debug({ filter, err }, 'unsubscribe failed');
     }
   }
 
   #publish(topic: string, qos: Qos, message: JsonObject | string): void {
+    // Defence in depth: a topic the broker would refuse (wildcards, NUL, bad UTF-8) could cost the
+    // shared session (MQTT 3.1.1 §3.3.2-2 lets the broker close it); such a message is dropped here.
+    const invalid = checkTopicName(topic);
+    if (invalid !== undefined) {
+      this.stats.invalidTopics += 1;
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, reason: invalid }, 'publish to an invalid topic refused');
+      return;
+    }
     const json = typeof message === 'string' ? message : JSON.stringify(message);
     this.#session.publish({ topic, qos, retain: false, payload: Buffer.from(json) }).catch((err: unknown) => {
-      this.#publishErrors += 1;
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, err }, 'lwm2m: publish failed');
+      this.stats.publishErrors += 1;
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ topic, err }, 'publish failed');
     });
   }
 }

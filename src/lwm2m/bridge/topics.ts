@@ -1,4 +1,4 @@
-import type { Lwm2mTranslators, TranslatorConfig } from '../../config/types.js';
+import type { Lwm2mTranslators, Qos, TranslatorConfig } from '../../config/types.js';
 
 /** Values for the mountpoint placeholders (EMQX gateway.lwm2m.mountpoint). */
 export interface MountpointVars {
@@ -32,11 +32,23 @@ export function translatorOf(t: Lwm2mTranslators, kind: TopicKind): TranslatorCo
 
 /**
  * A device's topic of one kind. Computed when used instead of stored per
- * registration (issue #4: seven topic strings per device cost ~500 bytes);
+ * registration (seven topic strings per device cost ~500 bytes);
  * the mountpoint is the only per-device part.
  */
 export function deviceTopic(mountpoint: string, t: Lwm2mTranslators, kind: TopicKind): string {
   return mountpoint + translatorOf(t, kind).topic;
+}
+
+/**
+ * The QoS the bridge subscribes its command filters with: `translators.command.qos`, but at least 1.
+ * EMQX's gateway lives inside the broker and never misses a command; this bridge is a client whose
+ * session can be away (broker restart, takeover). A broker queues for an absent persistent session only
+ * what it would deliver at QoS 1 or 2, and delivers at the lower of the publish and subscription QoS
+ * (MQTT 3.1.1 §3.1.2.4, §3.8.4): with a QoS 0 subscription, even commands published at QoS 1 would be
+ * lost meanwhile. At least 1 here, the publisher's QoS decides; QoS 0 commands stay QoS 0 either way.
+ */
+export function commandSubscriptionQos(configured: Qos): Qos {
+  return configured === 0 ? 1 : configured;
 }
 
 /** EMQX hard-codes firmware (object 5) notifications to `{mountpoint}/v1/up/dm`, QoS 0. */
@@ -49,7 +61,7 @@ export function firmwareNotifyTopic(mountpoint: string): string {
  * placeholder is `${endpoint_name}` and it fills whole topic levels (the
  * default `lwm2m/${endpoint_name}/`): that level becomes `+`, and the
  * endpoint is read back from the topic. One broker subscription instead of
- * one per device (issue #4). Other mountpoints (clientid, username,
+ * one per device. Other mountpoints (clientid, username,
  * peerhost, or no placeholder at all) keep one subscription per device.
  */
 export interface SharedCommandFilter {

@@ -3,7 +3,9 @@ import { GatewayError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
 import { peerKey, type Peer } from '../../transport/udp.js';
+import { Block1Assembler } from './block1-assembly.js';
 import { DedupCache } from './dedup-cache.js';
+import { hasInvalidBlockOption, requestOptionProblem } from './option-checks.js';
 import {
   CoapOption,
   EMPTY,
@@ -32,6 +34,13 @@ export interface CoapTransmission {
   readonly maxRetransmit: number;
   /** Largest Block2-reassembled body accepted (RFC 7959), bytes. */
   readonly maxBodySize: number;
+  /** Largest Block1-reassembled request body accepted (RFC 7959 §2.3), bytes. */
+  readonly maxRequestBodySize: number;
+  /**
+   * Byte budget of the duplicate-detection cache, again of the Block1 reassembly buffers, and again of
+   * all Block2 bodies being reassembled at once (each also bounded by maxBodySize).
+   */
+  readonly dedupBudgetBytes: number;
 }
 
 /** What a request handler answers: piggy-backed on the ACK for CON requests. */
@@ -39,6 +48,8 @@ export interface CoapReply {
   readonly code: string;
   readonly options?: readonly CoapOptionValue[];
   readonly payload?: Buffer;
+  /** Why the request was refused: logged at debug, never sent (no diagnostic payloads, RFC 7252 §11.3). */
+  readonly reason?: string;
 }
 
 export interface OutboundRequest {
@@ -95,7 +106,12 @@ interface Exchange {
 }
 
 export interface CoapEndpointStats {
+  /** Datagrams that are not CoAP (RFC 7252 §3 message format errors) or failed in handling. */
   malformed: number;
+  /** Requests refused for their options: unrecognised critical option (4.02), bad Block option (4.00). */
+  badOptions: number;
+  /** Block1 blocks refused: not continuing a body (4.08), wrong size (4.00), body too large (4.13). */
+  badBlocks: number;
   duplicates: number;
   retransmissions: number;
   timeouts: number;
@@ -114,6 +130,11 @@ export class CoapEndpoint {
   readonly #params: CoapTransmission;
   readonly #logger: Logger;
   readonly #dedup: DedupCache;
+  readonly #block1: Block1Assembler;
+  /** Bytes held by every Block2 body under reassembly (bounded by dedupBudgetBytes). */
+  #block2Held = 0;
+  /** Message IDs of NON answers to peers we never sent a request to (no per-peer state for them). */
+  #sharedMid = Math.floor(Math.random() * 0x10000);
   readonly #byMid = new Map<string, Exchange>();
   readonly #byToken = new Map<string, Exchange>();
   /**
@@ -127,7 +148,7 @@ export class CoapEndpoint {
   readonly #mids = new Map<string, { next: number; usedAt: number }>();
   readonly #exchangeLifetimeMs: number;
   #closed = false;
-  readonly stats: CoapEndpointStats = { malformed: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
+  readonly stats: CoapEndpointStats = { malformed: 0, badOptions: 0, badBlocks: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
 
   constructor(opts: {
     send: (data: Buffer, port: number, address: string) => void;
@@ -140,7 +161,8 @@ export class CoapEndpoint {
     this.#params = opts.params;
     this.#logger = opts.logger;
     this.#exchangeLifetimeMs = exchangeLifetimeMs(opts.params);
-    this.#dedup = new DedupCache(this.#exchangeLifetimeMs);
+    this.#dedup = new DedupCache(this.#exchangeLifetimeMs, opts.params.dedupBudgetBytes);
+    this.#block1 = new Block1Assembler({ maxBody: opts.params.maxRequestBodySize, budgetBytes: opts.params.dedupBudgetBytes, lifetimeMs: this.#exchangeLifetimeMs });
   }
 
   /**
@@ -149,6 +171,7 @@ export class CoapEndpoint {
    */
   sweep(now: number = Date.now()): void {
     this.#dedup.sweep(now);
+    this.#block1.sweep(now);
     for (const [key, entry] of this.#mids) {
       if (entry.usedAt + this.#exchangeLifetimeMs > now) break;
       this.#mids.delete(key);
@@ -164,12 +187,18 @@ export class CoapEndpoint {
     return this.#byToken.size;
   }
 
+  /** Duplicate-detection entries held, their accounted bytes, and entries evicted early to stay in budget. */
+  get dedup(): { readonly entries: number; readonly bytes: number; readonly evictions: number } {
+    return { entries: this.#dedup.size, bytes: this.#dedup.bytes, evictions: this.#dedup.evictions };
+  }
+
   /** Feed one datagram. Never throws: malformed input is counted and logged at debug. */
   handleDatagram(data: Buffer, address: string, port: number): void {
     if (this.#closed) return;
     let msg: CoapMessage;
     try {
       msg = decodeMessage(data);
+      if (!isRequestCode(msg.code) && hasInvalidBlockOption(msg)) throw new GatewayError('GW_ERR_CODEC', 'Block option with SZX 7 or longer than 3 bytes (RFC 7959 §2.2)');
     } catch (err) {
       this.stats.malformed += 1;
       if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(address, port), reason: (err as Error).message }, 'malformed CoAP datagram dropped');
@@ -249,9 +278,11 @@ export class CoapEndpoint {
     this.#closed = true;
     for (const ex of this.#byToken.values()) if (ex.timer !== undefined) clearTimeout(ex.timer);
     this.#byToken.clear();
+    this.#block2Held = 0;
     this.#byMid.clear();
     this.#mids.clear();
     this.#dedup.clear();
+    this.#block1.clear();
   }
 
   // ------------------------------------------------------------ inbound
@@ -269,7 +300,7 @@ export class CoapEndpoint {
     if (msg.type === 'NON' && !isRequestCode(msg.code) && firstOption(msg, CoapOption.OBSERVE) !== undefined) {
       // A NON notification: not remembered for deduplication. RFC 7641 §3.4's Observe ordering
       // already drops a repeated one (same Observe value: not fresh), and at 20,000 notifications/s
-      // one cache entry each for EXCHANGE_LIFETIME would hold millions of entries (issue #4).
+      // one cache entry each for EXCHANGE_LIFETIME would hold millions of entries.
       if (!this.#onResponse(msg, peer)) {
         this.#reply(peer, { type: 'RST', code: '0.00', messageId: msg.messageId, token: EMPTY, options: [], payload: EMPTY });
       }
@@ -285,11 +316,15 @@ export class CoapEndpoint {
       return;
     }
     if (isRequestCode(msg.code)) {
-      const reply = this.#handlers.onRequest(msg, peer);
+      const reply = this.#serve(msg, peer, now);
+      if (reply === undefined) {
+        this.#dedup.remember(key, undefined, now);
+        return;
+      }
       const out: CoapMessage = {
         type: msg.type === 'CON' ? 'ACK' : 'NON',
         code: reply.code,
-        messageId: msg.type === 'CON' ? msg.messageId : this.#allocateMid(peer),
+        messageId: msg.type === 'CON' ? msg.messageId : this.#nonReplyMid(peer),
         token: msg.token,
         options: reply.options ?? [],
         payload: reply.payload ?? EMPTY,
@@ -306,6 +341,26 @@ export class CoapEndpoint {
     } else {
       this.#dedup.remember(key, undefined, now);
     }
+  }
+
+  /** The answer to a request (undefined: none, a NON refused for its options is dropped, RFC 7252 §5.4.1). */
+  #serve(msg: CoapMessage, peer: Peer, now: number): CoapReply | undefined {
+    const problem = requestOptionProblem(msg);
+    if (problem !== undefined) {
+      this.stats.badOptions += 1;
+      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(peer.address, peer.port), reason: problem.reason }, 'CoAP request refused for its options');
+      return msg.type === 'CON' ? { code: problem.code, reason: problem.reason } : undefined;
+    }
+    const step = this.#block1.step(msg, peerKey(peer.address, peer.port), now);
+    if (step.kind === 'answer') {
+      if (step.reason !== undefined) this.stats.badBlocks += 1;
+      if (step.reason !== undefined && this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(peer.address, peer.port), reason: step.reason }, 'CoAP Block1 request refused');
+      return step;
+    }
+    const reply = this.#handlers.onRequest(step.request, peer);
+    // RFC 7959 §2.3: the answer to the last block carries its Block1 option.
+    if (step.block1 === undefined) return reply;
+    return { ...reply, options: [...(reply.options ?? []), { number: CoapOption.BLOCK1, value: step.block1 }] };
   }
 
   #onAckOrReset(msg: CoapMessage, peer: Peer): void {
@@ -365,7 +420,9 @@ export class CoapEndpoint {
       ex.firstBlock ??= msg;
       ex.blocks.push(msg.payload);
       ex.bodySize += msg.payload.length;
-      if (ex.bodySize > this.#params.maxBodySize) {
+      this.#block2Held += msg.payload.length;
+      // Each body is bounded, and so are all of them together: devices choose how many blocks they send.
+      if (ex.bodySize > this.#params.maxBodySize || this.#block2Held > this.#params.dedupBudgetBytes) {
         this.#finish(ex);
         ex.callbacks.onResponse({ ...msg, code: '4.13', payload: EMPTY }, 0);
         return;
@@ -455,6 +512,8 @@ export class CoapEndpoint {
   }
 
   #finish(ex: Exchange): void {
+    this.#block2Held -= ex.bodySize;
+    ex.bodySize = 0;
     if (ex.timer !== undefined) clearTimeout(ex.timer);
     ex.timer = undefined;
     this.#byMid.delete(ex.midKey);
@@ -465,6 +524,17 @@ export class CoapEndpoint {
     const data = encodeMessage(msg);
     this.#send(data, peer.port, peer.address);
     return data;
+  }
+
+  /**
+   * A NON answer's Message ID: the peer's own counter if we keep one (a
+   * device we sent requests to), else a shared counter, so that a flood of
+   * NON requests from unverified (e.g. spoofed) addresses creates no state.
+   */
+  #nonReplyMid(peer: Peer): number {
+    if (this.#mids.has(peerKey(peer.address, peer.port))) return this.#allocateMid(peer);
+    this.#sharedMid = (this.#sharedMid + 1) & 0xffff;
+    return this.#sharedMid;
   }
 
   #allocateMid(peer: Peer): number {

@@ -6,6 +6,8 @@ export type CoapType = 'CON' | 'NON' | 'ACK' | 'RST';
 
 /** RFC 7252 §5.10 / RFC 7641 / RFC 7959 option numbers we use. */
 export const CoapOption = {
+  URI_HOST: 3,
+  URI_PORT: 7,
   OBSERVE: 6,
   LOCATION_PATH: 8,
   URI_PATH: 11,
@@ -15,6 +17,7 @@ export const CoapOption = {
   BLOCK2: 23,
   BLOCK1: 27,
   SIZE2: 28,
+  SIZE1: 60,
 } as const;
 
 export interface CoapOptionValue {
@@ -50,7 +53,7 @@ function formatError(reason: string): GatewayError {
  * Parses one datagram (RFC 7252 §3); throws GW_ERR_CODEC on a message
  * format error. One pass over the bytes; token, option values and payload
  * are views into `buf` (no copies): the receive path of 20,000
- * notifications/s (issue #4).
+ * notifications/s.
  */
 export function decodeMessage(buf: Buffer): CoapMessage {
   // RFC 7252 §3: 4-byte header; token lengths 9-15 are reserved (message format error).
@@ -60,6 +63,8 @@ export function decodeMessage(buf: Buffer): CoapMessage {
   const tkl = first & 0x0f;
   if (tkl > 8) throw formatError('CoAP token length above 8');
   if (buf.length < 4 + tkl) throw formatError('CoAP message truncated in token');
+  // RFC 7252 §4.1: an Empty message (code 0.00) is the 4-byte header alone; any byte after it is a format error.
+  if (buf[1] === 0 && buf.length > 4) throw formatError('CoAP Empty message with token, options or payload');
   const type = TYPES[(first >> 4) & 0x03] as CoapType;
   const code = CODE_NAMES[buf[1] as number] as string;
   const messageId = ((buf[2] as number) << 8) | (buf[3] as number);
@@ -180,6 +185,11 @@ export interface BlockValue {
   readonly num: number;
   readonly more: boolean;
   readonly szx: number;
+}
+
+/** RFC 7959 §2.2: a Block option value is 0-3 bytes and SZX 7 is reserved. */
+export function isValidBlock(value: Buffer): boolean {
+  return value.length <= 3 && (value.length === 0 || ((value[value.length - 1] as number) & 0x07) !== 7);
 }
 
 export function decodeBlock(value: Buffer): BlockValue {

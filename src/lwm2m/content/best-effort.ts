@@ -2,8 +2,8 @@ import { NUMBER_TEXT } from './numeric-text.js';
 
 /**
  * Best-effort typing of values whose object or resource has no model
- * (issue #3: "Values of objects without a definition are still decoded
- * best-effort"; EMQX answers 4.00 here, we deliberately differ).
+ * (values of objects without a definition are still decoded
+ * best-effort; EMQX answers 4.00 here, we deliberately differ).
  *
  * TLV bytes, in this order:
  * 1. empty -> "" (an empty String is the only empty value the spec allows);

@@ -6,7 +6,7 @@ import type { DecodedValue } from './decoded-value.js';
 import type { ResourceLookup } from './resource-lookup.js';
 import { decodeSenmlCbor, senmlCborFromRecords } from './senml-cbor.js';
 import { decodeSenmlJson, senmlJsonFromRecords } from './senml-json.js';
-import type { OutRecord } from './senml-records.js';
+import type { OutRecord, SenmlValueMember } from './senml-records.js';
 import { ContentFormat, type ContentEntry, type JsonValue, type WriteEntry } from './types.js';
 import { toTypedValue } from './write-value.js';
 
@@ -107,8 +107,24 @@ function checkValueType(v: DecodedValue, lookup: ResourceLookup): void {
   const actual = kindOf(v.value);
   const where = formatPath(v.path);
   if (actual !== expected.kind) throw contentError(`value of ${where} must be ${expected.what} (${model.type}), got ${JSON.stringify(v.value)}`);
+  // Transport §7.4.7 Table 7.4.7-2: Opaque travels in vd, Objlnk in vlo, String and Corelnk in vs. A string
+  // in the wrong member would be published as something it is not (e.g. plain text where base64 is expected).
+  const member = SENML_MEMBER[model.type];
+  if (member !== undefined && v.member !== undefined && v.member !== member) {
+    throw contentError(`value of ${where} must be in "${member}" (${model.type}), got "${v.member}"`);
+  }
+  if (model.type === 'Objlnk' && !isObjectLink(v.value as string)) throw contentError(`value of ${where} must be an object link "oid:iid", got ${JSON.stringify(v.value)}`);
   if (expected.integer && !Number.isInteger(v.value)) throw contentError(`value of ${where} must be an integer (${model.type}), got ${String(v.value)}`);
   if (model.type === 'Unsigned Integer' && (v.value as number) < 0) throw contentError(`value of ${where} must not be negative (Unsigned Integer)`);
+}
+
+/** The SenML member each string-valued LwM2M type must use (LwM2M 1.1 Transport §7.4.7). */
+const SENML_MEMBER: Readonly<Record<string, SenmlValueMember>> = { String: 'vs', Corelnk: 'vs', Opaque: 'vd', Objlnk: 'vlo' };
+
+/** LwM2M 1.1 TS §7.4.7: an object link is "oid:iid", both 16-bit unsigned integers (65535:65535 = none). */
+function isObjectLink(value: string): boolean {
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(value);
+  return m !== null && Number(m[1]) <= 0xffff && Number(m[2]) <= 0xffff;
 }
 
 type Kind = 'number' | 'string' | 'boolean';

@@ -3,12 +3,12 @@ import { contentError } from './content-error.js';
 import { cborContainerHead, cborDouble, cborItem, decodeCbor } from './cbor-primitives.js';
 import { cborToJson } from './cbor.js';
 import type { DecodedValue } from './decoded-value.js';
-import { outRecords, resolveNamedRecords, type NamedRecord, type OutRecord } from './senml-records.js';
+import { outRecords, resolveNamedRecords, senmlMustUnderstand, type NamedRecord, type OutRecord, type SenmlValueMember } from './senml-records.js';
 import type { JsonValue } from './types.js';
 import type { TypedEntry } from './write-value.js';
 
 /** SenML CBOR labels (RFC 8428 §6 Table 4); LwM2M 1.1 TS §7.4.8 adds the text label "vlo". */
-const LABEL = { bn: -2, bt: -3, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd: 8, vlo: 'vlo' } as const;
+const LABEL = { bver: -1, bn: -2, bt: -3, bv: -5, n: 0, v: 2, vs: 3, vb: 4, t: 6, vd: 8, vlo: 'vlo' } as const;
 
 /** SenML CBOR (112): the same records as SenML JSON with integer labels and vd as a byte string. */
 export function decodeSenmlCbor(payload: Buffer, reqPath: Lwm2mPath | undefined): DecodedValue[] {
@@ -24,6 +24,9 @@ export function parseSenmlCborRecords(payload: Buffer): NamedRecord[] {
 
 function senmlCborRecord(raw: unknown, index: number): NamedRecord {
   if (!(raw instanceof Map)) throw contentError(`SenML CBOR record ${index} is not a map`);
+  // RFC 8428 §6: bver is label -1; a bigint bver is far above any version.
+  const bver: unknown = raw.get(LABEL.bver);
+  senmlMustUnderstand(raw.keys(), typeof bver === 'bigint' ? Number.MAX_SAFE_INTEGER : bver, `SenML CBOR record ${index}`);
   const text = (label: number): string | undefined => {
     const value: unknown = raw.get(label);
     if (value !== undefined && typeof value !== 'string') throw contentError(`SenML CBOR record ${index}: label ${label} must be a text string`);
@@ -36,25 +39,27 @@ function senmlCborRecord(raw: unknown, index: number): NamedRecord {
     if (typeof value !== 'number' || !Number.isFinite(value)) throw contentError(`SenML CBOR record ${index}: ${name} must be a number`);
     return value;
   };
-  return { bn: text(LABEL.bn), n: text(LABEL.n), value: senmlCborValue(raw, index), bt: time(LABEL.bt, 'bt'), t: time(LABEL.t, 't') };
+  const { value, member } = senmlCborValue(raw, index);
+  return { bn: text(LABEL.bn), n: text(LABEL.n), value, bt: time(LABEL.bt, 'bt'), t: time(LABEL.t, 't'), bv: time(LABEL.bv, 'bv'), member };
 }
 
-function senmlCborValue(raw: Map<unknown, unknown>, index: number): JsonValue | undefined {
+function senmlCborValue(raw: Map<unknown, unknown>, index: number): { value: JsonValue | undefined; member: SenmlValueMember | undefined } {
   const where = `SenML CBOR record ${index}`;
-  const checks: [number | string, (v: unknown) => boolean, string][] = [
-    [LABEL.v, (v) => typeof v === 'number' || typeof v === 'bigint', 'a number'],
-    [LABEL.vs, (v) => typeof v === 'string', 'a text string'],
-    [LABEL.vb, (v) => typeof v === 'boolean', 'a boolean'],
-    [LABEL.vd, (v) => v instanceof Uint8Array, 'a byte string'],
-    [LABEL.vlo, (v) => typeof v === 'string', 'a text string'],
+  const checks: [SenmlValueMember, (v: unknown) => boolean, string][] = [
+    ['v', (v) => typeof v === 'number' || typeof v === 'bigint', 'a number'],
+    ['vs', (v) => typeof v === 'string', 'a text string'],
+    ['vb', (v) => typeof v === 'boolean', 'a boolean'],
+    ['vd', (v) => v instanceof Uint8Array, 'a byte string'],
+    ['vlo', (v) => typeof v === 'string', 'a text string'],
   ];
-  for (const [label, ok, what] of checks) {
+  for (const [member, ok, what] of checks) {
+    const label = LABEL[member];
     const value: unknown = raw.get(label);
     if (value === undefined) continue;
     if (!ok(value)) throw contentError(`${where}: label ${String(label)} must be ${what}`);
-    return cborToJson(value, where);
+    return { value: cborToJson(value, where), member };
   }
-  return undefined;
+  return { value: undefined, member: undefined };
 }
 
 export function encodeSenmlCbor(basePath: Lwm2mPath, entries: readonly TypedEntry[]): Buffer {

@@ -2,7 +2,7 @@ import type { Lwm2mPath } from '../path.js';
 import { contentError } from './content-error.js';
 import type { DecodedValue } from './decoded-value.js';
 import { jsonMember, jsonValueMember, parseJsonPayload, type JsonValueKeys } from './json-records.js';
-import { isRecordObject, outRecords, resolveNamedRecords, type NamedRecord, type OutRecord } from './senml-records.js';
+import { isRecordObject, outRecords, resolveNamedRecords, senmlMustUnderstand, type NamedRecord, type OutRecord, type SenmlValueMember } from './senml-records.js';
 import type { JsonValue } from './types.js';
 import { parseBase64, type TypedEntry } from './write-value.js';
 
@@ -25,27 +25,31 @@ export function parseSenmlJsonRecords(payload: Buffer): NamedRecord[] {
 function senmlJsonRecord(raw: unknown, index: number): NamedRecord {
   if (!isRecordObject(raw)) throw contentError(`SenML JSON record ${index} is not an object`);
   const where = `SenML JSON record ${index}`;
+  senmlMustUnderstand(Object.keys(raw), raw['bver'], where);
   const bn = jsonMember(raw, 'bn', 'string', where);
   const bt = jsonMember(raw, 'bt', 'number', where);
   const t = jsonMember(raw, 't', 'number', where);
   const n = jsonMember(raw, 'n', 'string', where);
-  return { bn, n, value: senmlValue(raw, where), bt, t };
+  const bv = jsonMember(raw, 'bv', 'number', where);
+  const { value, member } = senmlValue(raw, where);
+  return { bn, n, value, bt, t, bv, member };
 }
 
-function senmlValue(raw: Record<string, unknown>, where: string): JsonValue | undefined {
+function senmlValue(raw: Record<string, unknown>, where: string): { value: JsonValue | undefined; member: SenmlValueMember | undefined } {
   const v = jsonMember(raw, 'v', 'number', where);
-  if (v !== undefined) return v;
+  if (v !== undefined) return { value: v, member: 'v' };
   const vs = jsonMember(raw, 'vs', 'string', where);
-  if (vs !== undefined) return vs;
+  if (vs !== undefined) return { value: vs, member: 'vs' };
   const vb = jsonMember(raw, 'vb', 'boolean', where);
-  if (vb !== undefined) return vb;
+  if (vb !== undefined) return { value: vb, member: 'vb' };
   const vd = jsonMember(raw, 'vd', 'string', where);
   if (vd !== undefined) {
     const bytes = parseBase64(vd);
     if (bytes === undefined) throw contentError(`${where}: "vd" is not base64url`);
-    return bytes.toString('base64');
+    return { value: bytes.toString('base64'), member: 'vd' };
   }
-  return jsonMember(raw, 'vlo', 'string', where);
+  const vlo = jsonMember(raw, 'vlo', 'string', where);
+  return { value: vlo, member: vlo === undefined ? undefined : 'vlo' };
 }
 
 /** RFC 8428 §5 value members; LwM2M 1.1 TS §7.4.7 adds "vlo" for object links. */

@@ -17,7 +17,14 @@ export interface NamedRecord {
   /** SenML base time and time (RFC 8428 §4.5.3), seconds, as given. */
   readonly bt?: number | undefined;
   readonly t?: number | undefined;
+  /** SenML base value (RFC 8428 §4.1): added to the numeric value (v) of this and later records. */
+  readonly bv?: number | undefined;
+  /** SenML records only: the member the value came in (RFC 8428 §5, LwM2M 1.1 Transport §7.4.7 "vlo"). */
+  readonly member?: SenmlValueMember | undefined;
 }
+
+/** The SenML value members: number, string, boolean, data (Opaque), object link. */
+export type SenmlValueMember = 'v' | 'vs' | 'vb' | 'vd' | 'vlo';
 
 /**
  * Resolves names to paths. SenML: a `bn` applies to its record and every
@@ -30,9 +37,11 @@ export interface NamedRecord {
 export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lwm2mPath | undefined, what: string, inheritBaseName: boolean): DecodedValue[] {
   let baseName: string | undefined;
   let baseTime: number | undefined;
+  let baseValue: number | undefined;
   return records.map((record, index) => {
     if (record.bn !== undefined || !inheritBaseName) baseName = record.bn;
     if (record.bt !== undefined || !inheritBaseName) baseTime = record.bt;
+    if (record.bv !== undefined || !inheritBaseName) baseValue = record.bv;
     const n = record.n ?? '';
     let name: string;
     if (baseName === undefined) {
@@ -48,10 +57,12 @@ export function resolveNamedRecords(records: readonly NamedRecord[], reqPath: Lw
       throw contentError(`${what} record ${index}: name "${name}" is not an LwM2M path`, err);
     }
     if (pathDepth(path) < 3) throw contentError(`${what} record ${index}: name "${name}" does not name a resource`);
-    const value = record.value === undefined ? null : record.value;
+    // RFC 8428 §4.1 (Base Value): value = base value + value, for numeric values.
+    const value = record.value === undefined ? null : baseValue !== undefined && typeof record.value === 'number' ? baseValue + record.value : record.value;
+    const member = record.member === undefined ? {} : { member: record.member };
     // RFC 8428 §4.5.3: the record's time is base time + time; none given, none reported.
-    if (record.t === undefined && baseTime === undefined) return { path, value };
-    return { path, value, time: (baseTime ?? 0) + (record.t ?? 0) };
+    if (record.t === undefined && baseTime === undefined) return { path, value, ...member };
+    return { path, value, time: (baseTime ?? 0) + (record.t ?? 0), ...member };
   });
 }
 
@@ -75,6 +86,22 @@ export function outRecords(basePath: Lwm2mPath, entries: readonly TypedEntry[]):
     const n = relativeName(e.path, basePath);
     return i === 0 ? { path: e.path, bn: `${base}/`, n, value: e.value } : { path: e.path, n, value: e.value };
   });
+}
+
+/** The SenML version this decoder implements (RFC 8428 §4.4: bver defaults to 10). */
+const SENML_VERSION = 10;
+
+/**
+ * RFC 8428 §4.4 / §12.2: a Pack with a label ending in "_" the reader does not understand (none is
+ * defined yet), or a Base Version above the one it implements, MUST NOT be used; `where` names the record.
+ */
+export function senmlMustUnderstand(labels: Iterable<unknown>, bver: unknown, where: string): void {
+  for (const label of labels) {
+    if (typeof label === 'string' && label.endsWith('_')) throw contentError(`${where}: must-understand label "${label}" is not supported (RFC 8428 §4.4)`);
+  }
+  if (bver === undefined) return;
+  if (typeof bver !== 'number' || !Number.isInteger(bver) || bver < 1) throw contentError(`${where}: bver must be a positive integer`);
+  if (bver > SENML_VERSION) throw contentError(`${where}: SenML version ${bver} is above ${SENML_VERSION} (RFC 8428 §4.4)`);
 }
 
 export function isRecordObject(value: unknown): value is Record<string, unknown> {

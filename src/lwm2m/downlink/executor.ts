@@ -38,9 +38,41 @@ export interface ExecutorDeps {
  */
 export class CommandExecutor {
   readonly #d: ExecutorDeps;
+  /** Exchanges in flight per registration (commands, Block2 fetches): token -> how to end it. */
+  readonly #inFlight = new Map<Registration, Map<string, () => void>>();
 
   constructor(deps: ExecutorDeps) {
     this.#d = deps;
+  }
+
+  /**
+   * The registration is gone (De-register, expiry): its requests in flight are
+   * no longer retransmitted (the address may soon belong to another device, and
+   * a late answer could re-create an observation for an endpoint that left, as
+   * Leshan cancels ongoing requests on de-registration). Commands among them are
+   * answered coap_timeout, as queued ones are (drop).
+   */
+  abandon(reg: Registration): void {
+    const exchanges = this.#inFlight.get(reg);
+    if (exchanges === undefined) return;
+    this.#inFlight.delete(reg);
+    for (const end of exchanges.values()) end();
+  }
+
+  #track(reg: Registration, token: Buffer, end: () => void): void {
+    let exchanges = this.#inFlight.get(reg);
+    if (exchanges === undefined) {
+      exchanges = new Map();
+      this.#inFlight.set(reg, exchanges);
+    }
+    exchanges.set(token.toString('hex'), end);
+  }
+
+  #untrack(reg: Registration, token: Buffer): void {
+    const exchanges = this.#inFlight.get(reg);
+    if (exchanges === undefined) return;
+    exchanges.delete(token.toString('hex'));
+    if (exchanges.size === 0) this.#inFlight.delete(reg);
   }
 
   transmit(reg: Registration, command: Lwm2mCommand, release: () => void): void {
@@ -78,21 +110,30 @@ export class CommandExecutor {
     release: () => void,
     observedToken: string | undefined,
   ): void {
-    const token: Buffer = this.#d.endpointFor(reg).request(reg.peer, request, {
+    const endpoint = this.#d.endpointFor(reg);
+    const token: Buffer = endpoint.request(reg.peer, request, {
       onEmptyAck: () => answer(eventAnswer(command, 'ack')),
       onResponse: (response) => {
+        this.#untrack(reg, token);
         release();
         answer(this.#onResponse(reg, command, response, token.toString('hex')));
       },
       onReset: () => {
+        this.#untrack(reg, token);
         release();
         answer(eventAnswer(command, 'coap_reset'));
       },
       onTimeout: () => {
+        this.#untrack(reg, token);
         release();
         answer(eventAnswer(command, 'coap_timeout'));
       },
     }, observedToken === undefined ? undefined : Buffer.from(observedToken, 'hex'));
+    this.#track(reg, token, () => {
+      endpoint.cancel(token);
+      release();
+      answer(eventAnswer(command, 'coap_timeout'));
+    });
   }
 
   /** Answer to a command that never reached the device. */
@@ -156,13 +197,14 @@ export class CommandExecutor {
     // RFC 7959 §2.6: a newer notification makes a body still being fetched for an older one obsolete.
     if (obs.fetching !== undefined) {
       this.#d.endpointFor(reg).cancel(obs.fetching);
+      this.#untrack(reg, obs.fetching);
       obs.fetching = undefined;
     }
     const block2 = firstOption(response, CoapOption.BLOCK2);
     if (block2 !== undefined && isSuccessCode(response.code)) {
       const block = decodeBlock(block2);
       if (block.num !== 0) {
-        if (this.#d.logger.isLevelEnabled('debug')) this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'lwm2m: notification block other than the first ignored');
+        if (this.#d.logger.isLevelEnabled('debug')) this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'notification block other than the first ignored');
         return true;
       }
       if (block.more) {
@@ -189,11 +231,13 @@ export class CommandExecutor {
       if (obs.fetching === token) obs.fetching = undefined;
       return current;
     };
-    const token = this.#d.endpointFor(reg).request(reg.peer, request, {
+    const endpoint = this.#d.endpointFor(reg);
+    const token = endpoint.request(reg.peer, request, {
       onResponse: (rest, fromBlock) => {
+        this.#untrack(reg, token);
         if (!done()) return;
         if (!isSuccessCode(rest.code)) {
-          this.#d.logger.debug({ endpoint: reg.endpoint, code: rest.code }, 'lwm2m: rest of a Block2 notification not delivered');
+          this.#d.logger.debug({ endpoint: reg.endpoint, code: rest.code }, 'rest of a Block2 notification not delivered');
           return;
         }
         const options = first.options.filter((o) => o.number !== CoapOption.BLOCK2 && o.number !== CoapOption.SIZE2);
@@ -202,13 +246,16 @@ export class CommandExecutor {
         this.#publishNotification(reg, obs, { ...first, options, payload }, observe);
       },
       onReset: () => {
-        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'lwm2m: Block2 notification fetch reset');
+        this.#untrack(reg, token);
+        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'Block2 notification fetch reset');
       },
       onTimeout: () => {
-        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'lwm2m: Block2 notification fetch timed out');
+        this.#untrack(reg, token);
+        if (done()) this.#d.logger.debug({ endpoint: reg.endpoint }, 'Block2 notification fetch timed out');
       },
     });
     obs.fetching = token;
+    this.#track(reg, token, () => endpoint.cancel(token));
   }
 
   #publishNotification(reg: Registration, obs: Observation, response: CoapMessage, observe: number | undefined): void {

@@ -51,7 +51,7 @@ export class DownlinkScheduler {
       this.#send(reg, command);
       return;
     }
-    // The queue array exists only while commands wait (issue #4: no array per idle device).
+    // The queue array exists only while commands wait (no array per idle device).
     const queue = (reg.queue ??= []);
     if (queue.length >= this.#opts.queueMaxSize) {
       // Bounded queue: the oldest command gives way.

@@ -5,7 +5,7 @@ const MAX_SHARED_PAYLOAD = 4096;
 
 /**
  * Parsed Register / Update link payloads shared between registrations that
- * sent the same text (issue #4: a fleet of one device model registers with
+ * sent the same text (a fleet of one device model registers with
  * identical payloads; 100,000 copies of the same object list would cost
  * hundreds of bytes each). Entries are weak: a parsed payload no
  * registration holds any more is collected and its entry removed, so the

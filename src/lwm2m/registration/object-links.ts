@@ -50,7 +50,7 @@ export function parseObjectLinks(text: string): ObjectLinks {
   }
   const ct = root?.attributes.ct;
   const contentFormats = typeof ct === 'string' ? ct.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number) : [];
-  // Empty parts share one constant: most registrations carry no ct= and no ver= (issue #4 memory per device).
+  // Empty parts share one constant: most registrations carry no ct= and no ver= (memory per device).
   return Object.freeze({
     alternatePath,
     objectList: Object.freeze(objectList),

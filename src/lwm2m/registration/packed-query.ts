@@ -5,7 +5,7 @@ const SEP = '\u0000';
 
 /**
  * A registration's query parameters (Register merged with every Update)
- * stored as ONE string (issue #4: <= 4 KiB per registered device; a Map
+ * stored as ONE string (<= 4 KiB per registered device; a Map
  * with its hash table and a key and value string per entry cost ~400 bytes).
  * Read on demand (register / update events, queue mode), never on the
  * traffic path. Insertion order is kept; valueless parameters read as "".

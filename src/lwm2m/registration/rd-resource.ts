@@ -1,29 +1,46 @@
 import type { Peer } from '../../transport/udp.js';
+import { decodeStrictUtf8 } from '../../topics/topic-rules.js';
 import { CoapCode } from '../coap/codes.js';
 import type { CoapReply } from '../coap/coap-endpoint.js';
-import { CoapOption, stringOptions, type CoapMessage } from '../coap/message.js';
+import { CoapOption, optionValues, type CoapMessage } from '../coap/message.js';
 import type { RdResult, Registrar } from './registrar.js';
 
 /**
  * CoAP adapter of the registration interface (LwM2M 1.1 Transport §6.2):
  * maps `/rd` requests onto the Registrar and its results onto CoAP codes.
+ *
+ * No answer carries a diagnostic payload (RFC 7252 §5.5.2 allows one, but an
+ * answer to an unverified peer must stay within 3x the request, RFC 7252
+ * §11.3): the reason goes to the debug log instead (CoapReply.reason).
  */
-export function handleRdRequest(registrar: Registrar, msg: CoapMessage, peer: Peer): CoapReply {
-  const path = stringOptions(msg, CoapOption.URI_PATH);
-  const query = stringOptions(msg, CoapOption.URI_QUERY);
+export function handleRdRequest(registrar: Registrar, msg: CoapMessage, peer: Peer, listener: number): CoapReply {
+  const path = strictStrings(msg, CoapOption.URI_PATH);
+  const query = strictStrings(msg, CoapOption.URI_QUERY);
+  if (path === undefined || query === undefined) return refuse(CoapCode.BAD_REQUEST, 'Uri-Path or Uri-Query is not valid UTF-8');
   if (msg.code === CoapCode.POST) {
-    if (path.length === 1 && path[0] === 'rd') return toReply(registrar.register(query, msg.payload, peer));
-    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.update(path[1] as string, query, msg.payload, peer));
+    if (path.length === 1 && path[0] === 'rd') return toReply(registrar.register(query, msg.payload, peer, listener));
+    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.update(path[1] as string, query, msg.payload, peer, listener));
     // Other POST targets (no path, /bad, 1.1 Send /dp) are not served, as EMQX.
-    return text(CoapCode.NOT_FOUND, 'not found');
+    return refuse(CoapCode.NOT_FOUND, 'not found');
   }
   if (msg.code === CoapCode.DELETE) {
-    if (path.length === 0) return text(CoapCode.BAD_REQUEST, 'DELETE needs a registration location');
+    if (path.length === 0) return refuse(CoapCode.BAD_REQUEST, 'DELETE needs a registration location');
     if (path.length === 2 && path[0] === 'rd') return toReply(registrar.deregister(path[1] as string));
-    return text(CoapCode.NOT_FOUND, 'not found');
+    return refuse(CoapCode.NOT_FOUND, 'not found');
   }
-  if (path.length >= 1 && path[0] === 'rd') return text(CoapCode.METHOD_NOT_ALLOWED, 'method not allowed');
-  return text(CoapCode.NOT_FOUND, 'not found');
+  if (path.length >= 1 && path[0] === 'rd') return refuse(CoapCode.METHOD_NOT_ALLOWED, 'method not allowed');
+  return refuse(CoapCode.NOT_FOUND, 'not found');
+}
+
+/** Option values as strings; undefined when one is not well-formed UTF-8 (RFC 7252 §3.2: string options are UTF-8). */
+function strictStrings(msg: CoapMessage, number: number): string[] | undefined {
+  const out: string[] = [];
+  for (const value of optionValues(msg, number)) {
+    const text = decodeStrictUtf8(value);
+    if (text === undefined) return undefined;
+    out.push(text);
+  }
+  return out;
 }
 
 function toReply(result: RdResult): CoapReply {
@@ -33,13 +50,11 @@ function toReply(result: RdResult): CoapReply {
     case '2.02':
     case '2.04':
       return { code: result.code };
-    case '4.00':
-    case '4.04':
-      return text(result.code, result.reason);
+    default:
+      return refuse(result.code, result.reason);
   }
 }
 
-/** Diagnostic payload (RFC 7252 §5.5.2). */
-function text(code: string, reason: string): CoapReply {
-  return { code, payload: Buffer.from(reason, 'utf8') };
+function refuse(code: string, reason: string): CoapReply {
+  return { code, reason };
 }

@@ -1,3 +1,5 @@
+import { checkDeviceSuppliedName } from '../../topics/topic-rules.js';
+
 /**
  * Register / Update query parameters (LwM2M 1.1 TS §6.2.1 / §6.2.2,
  * Transport §6.2.1). Pure: strings in, a value or a reason out.
@@ -47,22 +49,33 @@ export interface RegisterParams {
 
 /**
  * Query parameters kept per registration (Register plus every Update merged
- * into it): bounds what a device can make the gateway store (issue #4).
+ * into it): bounds what a device can make the gateway store.
  */
 export const MAX_QUERY_PARAMS = 64;
 
-export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
+/** A refusal is 4.00 Bad Request unless it says otherwise. */
+export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string; readonly code?: '4.12' };
+
+/** A version number as LwM2M writes it (Major.Minor), or EMQX's "1". */
+const VERSION_FORMAT = /^\d{1,3}(\.\d{1,3})?$/;
 
 export function checkRegisterQuery(query: QueryParams): Checked<RegisterParams> {
   if (query.size > MAX_QUERY_PARAMS) return { ok: false, reason: `more than ${MAX_QUERY_PARAMS} query parameters` };
   const endpoint = query.get('ep');
   if (endpoint === undefined || endpoint === '') return { ok: false, reason: 'missing endpoint name (ep)' };
-  if (endpoint.includes('/')) return { ok: false, reason: 'endpoint name must not contain "/"' };
+  // The endpoint name becomes a topic level (mountpoint ${endpoint_name}, the shared command filter).
+  const badName = checkDeviceSuppliedName(endpoint);
+  if (badName !== undefined) return { ok: false, reason: `endpoint name ${badName}` };
   const lwm2m = query.get('lwm2m');
   if (lwm2m === undefined) return { ok: false, reason: 'missing LwM2M version (lwm2m)' };
   // The constant from the list is kept, not the query's copy: one string for all registrations.
   const version = ACCEPTED_VERSIONS.find((v) => v === lwm2m);
-  if (version === undefined) return { ok: false, reason: `unsupported LwM2M version "${lwm2m}" (accepted: 1.0, 1.1, 1.2)` };
+  if (version === undefined) {
+    // LwM2M 1.1 Transport §6.2 (Register): versions of server and client not compatible -> 4.12
+    // Precondition Failed; a value that is no version at all is a bad parameter (4.00).
+    const reason = `unsupported LwM2M version "${lwm2m}" (accepted: 1.0, 1.1, 1.2)`;
+    return VERSION_FORMAT.test(lwm2m) ? { ok: false, reason, code: '4.12' } : { ok: false, reason };
+  }
   const lt = checkLifetime(query.get('lt'));
   if (!lt.ok) return lt;
   const refusal = bindingRefusal(version, query.get('b'), query.get('Q'));

@@ -1,7 +1,9 @@
 import type { Lwm2mConfig } from '../../config/types.js';
+import { checkDeviceSuppliedName, decodeStrictUtf8 } from '../../topics/topic-rules.js';
 import type { Peer } from '../../transport/udp.js';
 import { renderMountpoint } from '../bridge/topics.js';
 import { LinkCache } from './link-cache.js';
+import { RegistrationLimits, type Placement } from './registration-limits.js';
 import type { ObjectLinks } from './object-links.js';
 import { PackedQuery } from './packed-query.js';
 import { MAX_QUERY_PARAMS, checkRegisterQuery, checkUpdateQuery, effectiveLifetimeMs, isQueueMode, parseQuery } from './register-query.js';
@@ -13,7 +15,7 @@ import type { RegistrationStore } from './store.js';
 export type RdResult =
   | { readonly code: '2.01'; readonly location: readonly string[] }
   | { readonly code: '2.02' | '2.04' }
-  | { readonly code: '4.00' | '4.04'; readonly reason: string };
+  | { readonly code: '4.00' | '4.04' | '4.12' | '4.13' | '5.03'; readonly reason: string };
 
 export interface RegistrarEvents {
   /** New registration, or a re-registration that replaced one (`previousMountpoint` then set). */
@@ -23,7 +25,14 @@ export interface RegistrarEvents {
   deregistered(reg: Registration, reason: 'deregister' | 'expired'): void;
 }
 
-type RegistrarConfig = Pick<Lwm2mConfig, 'lifetime_min' | 'lifetime_max' | 'lifetime_grace' | 'mountpoint' | 'translators'>;
+type RegistrarConfig = Pick<
+  Lwm2mConfig,
+  'lifetime_min' | 'lifetime_max' | 'lifetime_grace' | 'mountpoint' | 'translators' | 'max_link_payload' | 'max_links' | 'max_registrations_per_address'
+> & {
+  readonly listeners: { readonly udp: Readonly<Record<string, { readonly max_connections: number }>> };
+};
+
+type Refused = Extract<RdResult, { reason: string }>;
 
 /**
  * The registration interface core (LwM2M 1.1 TS §6.2): Register, Update,
@@ -35,20 +44,24 @@ export class Registrar {
   readonly #events: RegistrarEvents;
   readonly #now: () => number;
   readonly #links = new LinkCache();
+  /** Registrations per listener (index of lwm2m.listeners.udp) and per source address. */
+  readonly limits: RegistrationLimits;
 
   constructor(opts: { config: RegistrarConfig; store: RegistrationStore; events: RegistrarEvents; now?: () => number }) {
     this.#config = opts.config;
     this.#store = opts.store;
     this.#events = opts.events;
     this.#now = opts.now ?? Date.now;
+    const maxPerListener = Object.values(opts.config.listeners.udp).map((l) => l.max_connections);
+    this.limits = new RegistrationLimits(maxPerListener, opts.config.max_registrations_per_address);
   }
 
-  register(queryOptions: readonly string[], payload: Buffer, peer: Peer): RdResult {
+  register(queryOptions: readonly string[], payload: Buffer, peer: Peer, listener = 0): RdResult {
     const checked = checkRegisterQuery(parseQuery(queryOptions));
-    if (!checked.ok) return { code: '4.00', reason: checked.reason };
+    if (!checked.ok) return { code: checked.code ?? '4.00', reason: checked.reason };
     const params = checked.value;
     const links = this.#parseLinks(payload);
-    if (typeof links === 'string') return { code: '4.00', reason: links };
+    if (links !== undefined && 'code' in links) return links;
     const badVersion = objectVersionRefusal(params.lwm2m, links?.versionProblem);
     if (badVersion !== undefined) return { code: '4.00', reason: badVersion };
     const now = this.#now();
@@ -56,8 +69,11 @@ export class Registrar {
     const clientId = params.query.get('device_id') ?? params.endpoint;
     const lifetimeMs = effectiveLifetimeMs(params.lifetime, this.#config.lifetime_min, this.#config.lifetime_max);
     const mountpoint = this.#mountpoint(params.endpoint, clientId, username, peer);
+    if (typeof mountpoint !== 'string') return mountpoint;
     const query = PackedQuery.from(params.query);
     const existing = this.#store.get(params.endpoint);
+    const full = this.#admit(existing, listener, peer);
+    if (full !== undefined) return full;
     if (existing !== undefined) {
       // A Register for a known endpoint replaces the old registration (LwM2M 1.1 TS §6.2.1);
       // its queued downlinks and in-flight bookkeeping carry over.
@@ -92,18 +108,19 @@ export class Registrar {
       clientId,
       username,
       mountpoint,
-      listener: 0,
+      listener,
       lastSeen: now,
       expiresAt: now + lifetimeMs + this.#config.lifetime_grace,
       inflight: 0,
       queue: undefined,
     };
     this.#store.add(reg);
+    this.limits.move(undefined, placement(reg));
     this.#events.registered(reg, undefined);
     return { code: '2.01', location: registrationLocation(reg) };
   }
 
-  update(endpoint: string, queryOptions: readonly string[], payload: Buffer, peer: Peer): RdResult {
+  update(endpoint: string, queryOptions: readonly string[], payload: Buffer, peer: Peer, listener?: number): RdResult {
     const reg = this.#store.get(endpoint);
     if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
     const query = parseQuery(queryOptions);
@@ -118,9 +135,11 @@ export class Registrar {
       merged = PackedQuery.from(map);
     }
     const links = this.#parseLinks(payload);
-    if (typeof links === 'string') return { code: '4.00', reason: links };
+    if (links !== undefined && 'code' in links) return links;
     const badVersion = objectVersionRefusal(reg.lwm2m, links?.versionProblem);
     if (badVersion !== undefined) return { code: '4.00', reason: badVersion };
+    const full = this.#admit(reg, listener ?? reg.listener, peer);
+    if (full !== undefined) return full;
     if (merged !== undefined) reg.query = merged;
     if (checked.value.lifetime !== undefined) {
       reg.lifetime = checked.value.lifetime;
@@ -135,7 +154,7 @@ export class Registrar {
       // NAT rebinding: the Update proves the device now lives at this address.
       this.#store.movePeer(reg, peer);
       const mountpoint = this.#mountpoint(reg.endpoint, reg.clientId, reg.username, peer);
-      if (mountpoint !== reg.mountpoint) {
+      if (typeof mountpoint === 'string' && mountpoint !== reg.mountpoint) {
         previousMountpoint = reg.mountpoint;
         reg.mountpoint = mountpoint;
       }
@@ -149,6 +168,7 @@ export class Registrar {
     const reg = this.#store.get(endpoint);
     if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
     this.#store.remove(reg);
+    this.#release(reg);
     this.#events.deregistered(reg, 'deregister');
     return { code: '2.02' };
   }
@@ -163,22 +183,69 @@ export class Registrar {
   /** The one expiry sweep: lifetime + lifetime_grace without a message. */
   sweep(): number {
     const expired = this.#store.takeExpired(this.#now());
-    for (const reg of expired) this.#events.deregistered(reg, 'expired');
+    for (const reg of expired) {
+      this.#release(reg);
+      this.#events.deregistered(reg, 'expired');
+    }
     return expired.length;
   }
 
-  #parseLinks(payload: Buffer): ObjectLinks | undefined | string {
-    if (payload.length === 0) return undefined;
-    try {
-      return this.#links.parse(payload.toString('utf8'));
-    } catch (err) {
-      return `invalid link-format payload: ${(err as Error).message}`;
+  /**
+   * A registration arriving on `listener` from `peer` (new, or moving) is
+   * refused while that listener holds max_connections registrations, or that
+   * address max_registrations_per_address: 5.03 Service Unavailable, a
+   * temporary condition the device may retry later (RFC 7252 §5.9.3.4); after
+   * a 4.xx it should not repeat the request unchanged (§5.9.2).
+   */
+  #admit(existing: Registration | undefined, listener: number, peer: Peer): Refused | undefined {
+    const to: Placement = { listener, address: peer.address };
+    const from = existing === undefined ? undefined : placement(existing);
+    const refusal = this.limits.refusal(from, to);
+    if (refusal !== undefined) return { code: '5.03', reason: refusal };
+    if (existing !== undefined && from !== undefined && (from.listener !== listener || from.address !== peer.address)) {
+      this.limits.move(from, to);
+      existing.listener = listener;
     }
+    return undefined;
   }
 
-  #mountpoint(endpoint: string, clientid: string, username: string, peer: Peer): string {
-    // No placeholder: every device shares the configured string.
-    if (!this.#config.mountpoint.includes('${')) return this.#config.mountpoint;
-    return renderMountpoint(this.#config.mountpoint, { endpoint_name: endpoint, clientid, username, peerhost: peer.address });
+  #release(reg: Registration): void {
+    this.limits.release(placement(reg));
   }
+
+  #parseLinks(payload: Buffer): ObjectLinks | undefined | Refused {
+    if (payload.length === 0) return undefined;
+    if (payload.length > this.#config.max_link_payload) {
+      return { code: '4.13', reason: `link payload of ${payload.length} bytes is above max_link_payload (${this.#config.max_link_payload})` };
+    }
+    const text = decodeStrictUtf8(payload);
+    if (text === undefined) return { code: '4.00', reason: 'link payload is not valid UTF-8' };
+    let links: ObjectLinks;
+    try {
+      links = this.#links.parse(text);
+    } catch (err) {
+      return { code: '4.00', reason: `invalid link-format payload: ${(err as Error).message}` };
+    }
+    if (links.objectList.length > this.#config.max_links) {
+      return { code: '4.00', reason: `${links.objectList.length} links is above max_links (${this.#config.max_links})` };
+    }
+    return links;
+  }
+
+  /** The rendered mountpoint; refused when a device-supplied value in it would change the topic structure. */
+  #mountpoint(endpoint: string, clientid: string, username: string, peer: Peer): string | Refused {
+    const template = this.#config.mountpoint;
+    // No placeholder: every device shares the configured string.
+    if (!template.includes('${')) return template;
+    for (const [name, value] of [['clientid', clientid], ['username', username]] as const) {
+      if (!template.includes(`\${${name}}`)) continue;
+      const bad = checkDeviceSuppliedName(value);
+      if (bad !== undefined) return { code: '4.00', reason: `${name === 'clientid' ? 'device_id' : 'imei'} ${bad}` };
+    }
+    return renderMountpoint(template, { endpoint_name: endpoint, clientid, username, peerhost: peer.address });
+  }
+}
+
+function placement(reg: Registration): Placement {
+  return { listener: reg.listener, address: reg.peer.address };
 }

@@ -13,7 +13,7 @@ export interface QueuedCommand {
  * by the RegistrationStore; the downlink scheduler keeps its per-device
  * state here too, so one lookup finds everything.
  *
- * Kept small (issue #4: 100,000 devices at <= 4 KiB each): no Map, array or
+ * Kept small (100,000 devices at <= 4 KiB each): no Map, array or
  * topic string per device that can be shared or computed when used. The
  * Location-Path is `rd/<endpoint>`; topics are mountpoint + translator
  * (bridge/topics.ts); `objects` is shared between devices that sent the

@@ -44,7 +44,7 @@ export function handleSendRequest(msg: CoapMessage, peer: Peer, deps: SendResour
   if (msg.code !== POST) return text('4.05', 'Send is a POST');
   const reg = deps.registrationOf(peer);
   if (reg === undefined) {
-    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ peer: formatPeer(peer.address, peer.port) }, 'lwm2m: Send from a peer with no registration refused');
+    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ peer: formatPeer(peer.address, peer.port) }, 'Send from a peer with no registration refused');
     return { code: '4.03' };
   }
   const format = uintOptionOf(msg, CoapOption.CONTENT_FORMAT);
@@ -55,15 +55,19 @@ export function handleSendRequest(msg: CoapMessage, peer: Peer, deps: SendResour
     content = decodeCompositeContent(format, msg.payload, (oid, rid) => deps.models.resource(oid, rid, reg.objects?.versions.get(oid)));
   } catch (err) {
     const reason = (err as Error).message;
-    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ endpoint: reg.endpoint, reason }, 'lwm2m: Send refused');
+    if (deps.logger.isLevelEnabled('debug')) deps.logger.debug({ endpoint: reg.endpoint, reason }, 'Send refused');
     return text('4.00', reason);
   }
   if (content.length === 0) return text('4.00', 'Send carries no values');
+  // LwM2M 1.1 TS §6.4.4: Send reports values; a record naming a resource without one (RFC 8428 §4.2 v / vs /
+  // vb / vd, or vlo) would be published as null, which no consumer can tell from a real reading.
+  const empty = content.find((entry) => entry.value === null);
+  if (empty !== undefined) return text('4.00', `Send record for ${empty.path} carries no value`);
   deps.deliver(reg, content);
   return { code: '2.04' };
 }
 
-/** Diagnostic payload (RFC 7252 §5.5.2). */
+/** A refusal: the reason is logged at debug, never sent (no diagnostic payloads, RFC 7252 §11.3). */
 function text(code: string, reason: string): CoapReply {
-  return { code, payload: Buffer.from(reason, 'utf8') };
+  return { code, reason };
 }

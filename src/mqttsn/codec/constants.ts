@@ -32,7 +32,7 @@ export const MsgType = {
 } as const;
 export type MsgType = (typeof MsgType)[keyof typeof MsgType];
 
-/** §5.3.10 ReturnCode. 0x80.. are EMQX's non-standard extensions, documented in the README. */
+/** §5.3.10 ReturnCode. 0x80.. are EMQX's non-standard extensions, documented in docs/mqttsn.md. */
 export const ReturnCode = {
   ACCEPTED: 0x00,
   CONGESTION: 0x01,

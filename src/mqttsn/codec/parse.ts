@@ -3,6 +3,7 @@ import type { MqttSnPacket } from './types.js';
 import { CodecError } from './codec-error.js';
 import { codecByType, type PlainPacket } from './codec-table.js';
 import { readEncapsulationHeaderLength } from './packets/encapsulation.js';
+import { setKeepInvalidUtf8 } from './primitives.js';
 import { msgTypeName } from './msg-type-name.js';
 
 /**
@@ -14,8 +15,22 @@ import { msgTypeName } from './msg-type-name.js';
  *
  * Not parse errors (the gateway answers them): a CONNECT ProtocolId other than 0x01 (kept in
  * `protocolId`), an empty ClientId, TopicIdType 0b11 (kind 'reserved'), a REGISTER with an empty name.
+ *
+ * With `keepInvalidUtf8`, a client id or topic name that is not valid UTF-8 is not a parse error
+ * either: each offending octet becomes a lone surrogate (U+DC80..U+DCFF), which the topic rules
+ * refuse, so the gateway answers with the message's return code instead of dropping it.
  */
-export function parsePacket(buf: Buffer): MqttSnPacket {
+export function parsePacket(buf: Buffer, options?: { readonly keepInvalidUtf8?: boolean }): MqttSnPacket {
+  if (options?.keepInvalidUtf8 !== true) return parseDatagram(buf);
+  setKeepInvalidUtf8(true); // parsing is synchronous: no other parse can see the flag
+  try {
+    return parseDatagram(buf);
+  } finally {
+    setKeepInvalidUtf8(false);
+  }
+}
+
+function parseDatagram(buf: Buffer): MqttSnPacket {
   // §5.5: a one-octet Length followed by MsgType 0xFE is a forwarder encapsulation.
   if (buf.length >= 2 && buf[1] === MsgType.ENCAPSULATED && buf[0] !== LONG_LENGTH_MARKER) {
     const headerLength = readEncapsulationHeaderLength(buf);

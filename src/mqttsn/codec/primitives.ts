@@ -74,17 +74,70 @@ export function encodeQos(qos: SnQos): number {
   }
 }
 
+/** How string fields with invalid UTF-8 are read (see `parsePacket`'s options). */
+let keepInvalidUtf8 = false;
+
+/** While set, string fields with invalid UTF-8 are kept (offending octets escaped) instead of refused. */
+export function setKeepInvalidUtf8(keep: boolean): void {
+  keepInvalidUtf8 = keep;
+}
+
 /**
  * Reads a UTF-8 string field. Invalid UTF-8 is refused (CodecError 'BAD_UTF8') rather than
  * replaced, so a string always re-encodes to the octets it came from. ASCII-only text takes
- * the fast path (no U+FFFD in the result means nothing was replaced).
+ * the fast path (no U+FFFD in the result means nothing was replaced). Inside
+ * `withInvalidUtf8Kept`, the field is returned with each offending octet as a lone surrogate,
+ * so the gateway can answer it with the message's own return code.
  */
 export function readUtf8(buf: Buffer, start: number, end: number, field: string): string {
   const text = buf.toString('utf8', start, end);
   if (text.includes('\ufffd') && !isUtf8(buf.subarray(start, end))) {
+    if (keepInvalidUtf8) return decodeEscapingInvalid(buf, start, end);
     throw new CodecError('BAD_UTF8', `${field} is not valid UTF-8`, { field });
   }
   return text;
+}
+
+/**
+ * Decodes well-formed UTF-8 sequences (RFC 3629 §4: no overlongs, no encoded
+ * surrogates, nothing above U+10FFFF) and turns every other octet b into the
+ * lone surrogate U+DC00+b, which no valid text contains and every topic check
+ * refuses as "not valid UTF-8".
+ */
+function decodeEscapingInvalid(buf: Buffer, start: number, end: number): string {
+  let out = '';
+  let i = start;
+  while (i < end) {
+    const lead = buf[i]!;
+    if (lead < 0x80) {
+      out += String.fromCharCode(lead);
+      i += 1;
+      continue;
+    }
+    const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const codePoint = length > 0 && i + length <= end ? sequenceValue(buf, i, length) : undefined;
+    if (codePoint === undefined) {
+      out += String.fromCharCode(0xdc00 | lead);
+      i += 1;
+      continue;
+    }
+    out += String.fromCodePoint(codePoint);
+    i += length;
+  }
+  return out;
+}
+
+const MIN_CODE_POINT = [0, 0, 0x80, 0x800, 0x10000];
+
+function sequenceValue(buf: Buffer, at: number, length: number): number | undefined {
+  let value = buf[at]! & (0xff >> (length + 1));
+  for (let k = 1; k < length; k += 1) {
+    const next = buf[at + k]!;
+    if ((next & 0xc0) !== 0x80) return undefined;
+    value = (value << 6) | (next & 0x3f);
+  }
+  if (value < MIN_CODE_POINT[length]! || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return undefined;
+  return value;
 }
 
 /** Throws TOO_SHORT when the body has fewer than `need` octets. */

@@ -37,11 +37,18 @@ function checkProtocolId(ctx: GatewayContext, session: Session, packet: Connect)
   return false;
 }
 
-/** Listener `max_connections`: a client not yet counted is refused with CONNACK 0x01 (congestion). */
+/** The `max_connections` of a listener (by index). */
+export function maxConnections(ctx: GatewayContext, listener: number): number {
+  return Object.values(ctx.config.listeners.udp)[listener]?.max_connections ?? Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Listener `max_connections`: a client not yet counted is refused with CONNACK 0x01 (congestion).
+ * (A counted session arriving on another listener was checked against that one by the dispatcher.)
+ */
 function admit(ctx: GatewayContext, session: Session): boolean {
-  if (session.counted) return true;
-  const listeners = Object.values(ctx.config.listeners.udp);
-  const limit = listeners[session.peer.listener]?.max_connections ?? Number.POSITIVE_INFINITY;
+  if (session.countedOn !== undefined) return true;
+  const limit = maxConnections(ctx, session.peer.listener);
   if (ctx.table.connections(session.peer.listener) < limit) return true;
   ctx.send(session.peer, { type: MsgType.CONNACK, returnCode: ReturnCode.CONGESTION });
   ctx.logger.warn({ peer: describePeer(session.peer), limit }, 'max_connections reached: CONNECT refused');
@@ -167,7 +174,7 @@ function connackCodeFor(err: unknown): number {
 }
 
 function dropNew(ctx: GatewayContext, session: Session): void {
-  if (session.counted) return;
+  if (session.countedOn !== undefined) return;
   ctx.table.remove(session);
   ctx.unschedule(session);
   session.transition(SessionState.Closed, ctx.now());

@@ -4,6 +4,7 @@ import type { Publish } from '../codec/types.js';
 import type { GatewayContext } from '../context.js';
 import { MAX_AWAITING_REL } from '../parameters.js';
 import type { Session } from '../session.js';
+import { refusedName } from './refused-name.js';
 import { rawTopicId, resolvePublishTopic } from './topic-ref.js';
 
 /**
@@ -20,6 +21,7 @@ export function handlePublish(ctx: GatewayContext, session: Session, packet: Pub
   const qos = packet.qos === -1 ? 0 : packet.qos;
   const resolved = resolvePublishTopic(packet.topic, ctx.predefined, session.registry);
   if ('returnCode' in resolved) {
+    if (resolved.reason !== undefined && packet.topic.kind === 'short') refusedName(ctx, session.peer, session.clientId, 'topicName', packet.topic.name, resolved.reason);
     sendPubAck(ctx, session, packet, resolved.returnCode);
     return undefined;
   }

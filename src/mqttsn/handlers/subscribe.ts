@@ -2,7 +2,8 @@ import { MsgType, ReturnCode } from '../codec/constants.js';
 import type { Subscribe, TopicRef, Unsubscribe } from '../codec/types.js';
 import type { GatewayContext } from '../context.js';
 import type { Session } from '../session.js';
-import { hasWildcard, isValidTopicFilter } from '../topic-names.js';
+import { checkTopicFilter, hasWildcard } from '../topic-names.js';
+import { refusedName } from './refused-name.js';
 
 type ResolvedFilter = { readonly filter: string; readonly topicId: number } | { readonly returnCode: number };
 
@@ -14,7 +15,7 @@ type ResolvedFilter = { readonly filter: string; readonly topicId: number } | { 
 function resolveFilter(ctx: GatewayContext, session: Session, ref: TopicRef, assignId: boolean): ResolvedFilter {
   switch (ref.kind) {
     case 'name': {
-      if (!isValidTopicFilter(ref.name)) return { returnCode: ReturnCode.NOT_SUPPORTED };
+      if (!acceptableFilter(ctx, session, ref.name)) return { returnCode: ReturnCode.NOT_SUPPORTED };
       if (hasWildcard(ref.name)) return { filter: ref.name, topicId: 0 };
       // UNSUBSCRIBE needs no id: it must neither grow the registry nor fail when it is full.
       if (!assignId) return { filter: ref.name, topicId: 0 };
@@ -22,7 +23,7 @@ function resolveFilter(ctx: GatewayContext, session: Session, ref: TopicRef, ass
       return id === undefined ? { returnCode: ReturnCode.CONGESTION } : { filter: ref.name, topicId: id };
     }
     case 'short':
-      return isValidTopicFilter(ref.name) ? { filter: ref.name, topicId: 0 } : { returnCode: ReturnCode.NOT_SUPPORTED };
+      return acceptableFilter(ctx, session, ref.name) ? { filter: ref.name, topicId: 0 } : { returnCode: ReturnCode.NOT_SUPPORTED };
     case 'predefined': {
       const name = ctx.predefined.nameOf(ref.id);
       return name === undefined ? { returnCode: ReturnCode.INVALID_TOPIC_ID } : { filter: name, topicId: ref.id };
@@ -34,6 +35,14 @@ function resolveFilter(ctx: GatewayContext, session: Session, ref: TopicRef, ass
     default:
       return { returnCode: ReturnCode.NOT_SUPPORTED };
   }
+}
+
+/** MQTT 3.1.1 §4.7.1 via the topic rules: strict UTF-8, no NUL, wildcards only as whole levels. */
+function acceptableFilter(ctx: GatewayContext, session: Session, filter: string): boolean {
+  const problem = checkTopicFilter(filter);
+  if (problem === undefined) return true;
+  refusedName(ctx, session.peer, session.clientId, 'topicFilter', filter, problem);
+  return false;
 }
 
 /**

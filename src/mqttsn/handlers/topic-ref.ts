@@ -1,15 +1,17 @@
 import { ReturnCode } from '../codec/constants.js';
 import type { TopicRef } from '../codec/types.js';
 import type { PredefinedTopics, TopicRegistry } from '../topic-registry.js';
-import { hasWildcard } from '../topic-names.js';
+import { checkTopicName } from '../topic-names.js';
 
-export type ResolvedTopic = { readonly name: string } | { readonly returnCode: number };
+/** `reason`: why the topic rules refused a short name (for the debug log). */
+export type ResolvedTopic = { readonly name: string } | { readonly returnCode: number; readonly reason?: string };
 
 /**
  * The topic name a PUBLISH refers to (§6.8): a registered normal id, a
  * predefined id, or a two-character short name. Lenient as EMQX: an id sent
- * with the "other" id type is still found. Unknown ids -> 0x02; wildcard
- * short names and the reserved type -> 0x03.
+ * with the "other" id type is still found. Unknown ids -> 0x02; short names
+ * the topic rules refuse (wildcards, NUL, invalid UTF-8) and the reserved
+ * type -> 0x03.
  */
 export function resolvePublishTopic(ref: TopicRef, predefined: PredefinedTopics, registry: TopicRegistry | undefined): ResolvedTopic {
   switch (ref.kind) {
@@ -19,8 +21,10 @@ export function resolvePublishTopic(ref: TopicRef, predefined: PredefinedTopics,
       const name = first ?? (ref.kind === 'normal' ? predefined.nameOf(ref.id) : registry?.nameOf(ref.id));
       return name === undefined ? { returnCode: ReturnCode.INVALID_TOPIC_ID } : { name };
     }
-    case 'short':
-      return hasWildcard(ref.name) ? { returnCode: ReturnCode.NOT_SUPPORTED } : { name: ref.name };
+    case 'short': {
+      const reason = checkTopicName(ref.name);
+      return reason === undefined ? { name: ref.name } : { returnCode: ReturnCode.NOT_SUPPORTED, reason };
+    }
     default:
       return { returnCode: ReturnCode.NOT_SUPPORTED };
   }

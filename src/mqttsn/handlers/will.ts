@@ -4,7 +4,8 @@ import type { GatewayContext } from '../context.js';
 import { endSession } from '../lifecycle.js';
 import type { Session } from '../session.js';
 import { SessionState } from '../session-state.js';
-import { isValidTopicName } from '../topic-names.js';
+import { checkTopicName } from '../topic-names.js';
+import { refusedName } from './refused-name.js';
 import { finishConnect } from './connect.js';
 
 /** §6.3 WILLTOPIC: an empty one means "no will"; a retransmitted one gets WILLMSGREQ again. */
@@ -14,7 +15,10 @@ export async function handleWillTopic(ctx: GatewayContext, session: Session, pac
     await finishConnect(ctx, session);
     return;
   }
-  if (!isValidTopicName(packet.topic)) {
+  const problem = checkTopicName(packet.topic);
+  if (problem !== undefined) {
+    // §5.4.6 has no answer to WILLTOPIC but CONNACK: 0x03 ends the handshake.
+    refusedName(ctx, session.peer, session.clientId, 'willTopic', packet.topic, problem);
     ctx.send(session.peer, { type: MsgType.CONNACK, returnCode: ReturnCode.NOT_SUPPORTED });
     await endSession(ctx, session, 'refused');
     return;
@@ -36,9 +40,12 @@ export async function handleWillMsg(ctx: GatewayContext, session: Session, packe
 /** §6.4 WILLTOPICUPD: an empty one deletes the will. */
 export function handleWillTopicUpd(ctx: GatewayContext, session: Session, packet: WillTopicUpd): void {
   let returnCode: number = ReturnCode.ACCEPTED;
+  const problem = packet.topic === undefined ? undefined : checkTopicName(packet.topic);
   if (packet.topic === undefined) {
     session.will = undefined;
-  } else if (!isValidTopicName(packet.topic)) {
+  } else if (problem !== undefined) {
+    // §5.4.23 WILLTOPICRESP 0x03: the will stays as it was.
+    refusedName(ctx, session.peer, session.clientId, 'willTopic', packet.topic, problem);
     returnCode = ReturnCode.NOT_SUPPORTED;
   } else {
     session.will = { topic: packet.topic, qos: packet.qos, retain: packet.retain, payload: session.will?.payload ?? Buffer.alloc(0) };

@@ -452,3 +452,49 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     expect((await h.mqtt.next(t.resp)).reqID).toBe('first');
   });
 });
+
+describe('LwM2M commands in flight when the device leaves', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Retransmissions 300-450 ms apart, four of them: a request left running would reach the device again.
+    h = await startHarness({ lifetime_min: '1s', lifetime_grace: '100ms', coap: { ack_timeout: '300ms', max_retransmit: 4 } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function pendingRead(lt: number, reqID: number): Promise<{ dev: Lwm2mTestDevice; resp: string }> {
+    const ep = uniqueEp('gone');
+    const resp = `lwm2m/${ep}/response`;
+    await h.mqtt.watch(resp);
+    const dev = await h.device();
+    expect((await dev.register(ep, { lt })).code).toBe('2.01');
+    expect((await h.mqtt.next(resp)).msgType).toBe('register');
+    await h.mqtt.send(`lwm2m/${ep}/command`, { reqID, msgType: 'read', data: { path: '/3/0/0' } });
+    expect(pathOf(await dev.expectRequest())).toBe('/3/0/0');
+    return { dev, resp };
+  }
+
+  it('De-register: the request in flight is answered coap_timeout at once and no longer retransmitted', async () => {
+    const { dev, resp } = await pendingRead(300, 21);
+    expect((await dev.deregister()).code).toBe('2.02');
+    expect(await h.mqtt.next(resp, 1000)).toEqual({ reqID: 21, msgType: 'coap_timeout', data: { path: '/3/0/0' } });
+    expect((await h.mqtt.next(resp)).msgType).toBe('deregister');
+    await dev.expectNothing(1000);
+  });
+
+  it('lifetime expiry: the same', async () => {
+    const { dev, resp } = await pendingRead(1, 22);
+    expect(await h.mqtt.next(resp, 3000)).toEqual({ reqID: 22, msgType: 'coap_timeout', data: { path: '/3/0/0' } });
+    expect((await h.mqtt.next(resp)).msgType).toBe('deregister');
+    // Retransmissions sent before the expiry may have arrived already; none follows.
+    for (;;) {
+      try {
+        await dev.expectRequest(1);
+      } catch {
+        break;
+      }
+    }
+    await dev.expectNothing(1500);
+  });
+});

@@ -2,7 +2,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import type { Lwm2mConfig } from '../../../src/config/types.js';
 import { silentLogger } from '../../../src/log.js';
-import { Lwm2mGateway } from '../../../src/lwm2m/gateway.js';
+import { Lwm2mGateway, type Lwm2mGatewayOptions } from '../../../src/lwm2m/gateway.js';
 import { createModelRegistry } from '../../../src/lwm2m/model/registry.js';
 import { loadModelDirectory, SHIPPED_XML_DIR } from '../../../src/lwm2m/model/xml-loader.js';
 import { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
@@ -76,13 +76,17 @@ export function uniqueEp(prefix = 'dev'): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
 }
 
-export async function startHarness(lwm2m: Record<string, unknown> = {}, translators?: Lwm2mConfig['translators']): Promise<Harness> {
+export async function startHarness(
+  lwm2m: Record<string, unknown> = {},
+  translators?: Lwm2mConfig['translators'],
+  options: Pick<Lwm2mGatewayOptions, 'reconnect'> = {},
+): Promise<Harness> {
   const upstream = await startTestUpstream();
   const resolved = resolveConfig({ lwm2m: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, ...lwm2m } }).lwm2m;
   // Translators given directly: the config validator may reject EMQX's wildcard command topic (`dn/#`).
   const config: Lwm2mConfig = translators === undefined ? resolved : { ...resolved, translators };
   const { models } = await loadModelDirectory(SHIPPED_XML_DIR);
-  const gateway = await Lwm2mGateway.start({ config, upstream: upstream.connector, models: createModelRegistry(models), logger: silentLogger() });
+  const gateway = await Lwm2mGateway.start({ config, upstream: upstream.connector, models: createModelRegistry(models), logger: silentLogger(), ...options });
   const client = await connectAsync(upstream.url, { clientId: `watcher-${process.pid}-${Date.now()}-${counter++}` });
   const address = gateway.addresses[0] ?? { host: '127.0.0.1', port: 0 };
   const server = { host: '127.0.0.1', port: address.port };

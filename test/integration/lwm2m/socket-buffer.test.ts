@@ -6,7 +6,7 @@ import { Lwm2mGateway } from '../../../src/lwm2m/gateway.js';
 import { createModelRegistry } from '../../../src/lwm2m/model/registry.js';
 import { startTestUpstream } from '../../helpers/upstream.js';
 
-/** Burst loss at a capped socket buffer must not be silent (issue #4: datagram loss counts as failure). */
+/** Burst loss at a capped socket buffer must not be silent (datagram loss counts as failure). */
 describe('LwM2M listener receive buffer', () => {
   it('warns with the requested and granted sizes when the kernel caps the configured recbuf', async () => {
     const lines: string[] = [];

@@ -204,18 +204,18 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
     await a.inbox.waitFor(1);
     await stopBroker();
     await startBroker();
-    await eventually(() => lines.some((l) => l.msg === 'upstream: session reconnected'), 5000, 'reconnected log');
+    await eventually(() => lines.some((l) => l.msg === 'session reconnected'), 5000, 'reconnected log');
     const info = lines.filter((l) => l.level === 30).map((l) => l.msg);
     expect(info).toEqual(
       expect.arrayContaining([
-        'upstream: session connected',
-        'upstream: connection lost',
-        'upstream: reconnecting',
-        'upstream: session reconnected',
+        'session connected',
+        'connection lost',
+        'reconnecting',
+        'session reconnected',
       ]),
     );
-    expect(lines.find((l) => l.msg === 'upstream: reconnecting')?.delayMs).toBe(300);
-    expect(lines.some((l) => l.level === 20 && l.msg === 'upstream: publish')).toBe(true);
+    expect(lines.find((l) => l.msg === 'reconnecting')?.delayMs).toBe(300);
+    expect(lines.some((l) => l.level === 20 && l.msg === 'publish')).toBe(true);
     expect(raw.join('')).not.toContain('SECRET-PAYLOAD');
   });
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderConfigDocs, renderExampleConfig, renderReadmeConfigSection } from '../../../src/config/docs.js';
+import { CONFIG_DOC_PATH, renderConfigDocs, renderExampleConfig } from '../../../src/config/docs.js';
 import { ENV_OVERRIDES } from '../../../src/config/env-overrides.js';
 import { packageRoot } from '../../../src/config/package-root.js';
 import { formatConfig, MASK } from '../../../src/config/print-config.js';
@@ -16,9 +16,9 @@ function leafKeys(spec: Spec, prefix: string): string[] {
 }
 
 describe('generated files (regenerate with: npx tsx src/config/docs.ts)', () => {
-  it('README.md carries the rendered config reference between its markers', async () => {
-    const readme = await readFile(join(packageRoot(), 'README.md'), 'utf8');
-    expect(readme).toContain(renderReadmeConfigSection());
+  it('docs/configuration.md is the rendered config reference', async () => {
+    const onDisk = await readFile(join(packageRoot(), CONFIG_DOC_PATH), 'utf8');
+    expect(onDisk).toBe(renderConfigDocs());
   });
 
   it('config/gateway.example.json is the default document and resolves to the defaults', async () => {

@@ -308,6 +308,29 @@ describe('resolveConfig validation: one problem per bad key', () => {
     expect(problem.reason).toMatch(/same UDP address as mqttsn.listeners.udp.default.bind/);
   });
 
+  it('reports binds that overlap through a wildcard address, across both protocols, in one line naming both keys', () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ mqttsn: { listeners: { udp: { a: { bind: '0.0.0.0:21150' }, b: { bind: '127.0.0.1:21150' } } } } }, 'mqttsn.listeners.udp.b.bind', 'mqttsn.listeners.udp.a.bind'],
+      [{ mqttsn: { listeners: { udp: { a: { bind: '127.0.0.1:21151' } } } }, lwm2m: { listeners: { udp: { x: { bind: 21151 } } } } }, 'lwm2m.listeners.udp.x.bind', 'mqttsn.listeners.udp.a.bind'],
+      [{ mqttsn: { listeners: { udp: { a: { bind: '[::]:21152' } } } }, lwm2m: { listeners: { udp: { x: { bind: '10.0.0.1:21152' } } } } }, 'lwm2m.listeners.udp.x.bind', 'mqttsn.listeners.udp.a.bind'],
+      [{ mqttsn: { listeners: { udp: { a: { bind: '[::1]:21153' }, b: { bind: '[0:0::1]:21153' } } } } }, 'mqttsn.listeners.udp.b.bind', 'mqttsn.listeners.udp.a.bind'],
+    ];
+    for (const [raw, key, other] of cases) {
+      const problem = onlyProblem(raw);
+      expect(problem.key).toBe(key);
+      expect(problem.reason).toContain(other);
+    }
+    expect(onlyProblem(cases[0]![0]).reason).toMatch(/^overlaps mqttsn\.listeners\.udp\.a\.bind \("0\.0\.0\.0:21150"\)/);
+  });
+
+  it('accepts listeners that can all bind: other ports, distinct specific addresses, an IPv4 wildcard beside IPv6 addresses', () => {
+    const config = resolveConfig({
+      mqttsn: { listeners: { udp: { a: { bind: '127.0.0.1:21160' }, b: { bind: '127.0.0.2:21160' }, c: { bind: '[::1]:21160' } } } },
+      lwm2m: { listeners: { udp: { x: { bind: '0.0.0.0:21161' }, y: { bind: '[::1]:21161' } } } },
+    });
+    expect(Object.keys(config.mqttsn.listeners.udp)).toEqual(['a', 'b', 'c']);
+  });
+
   it('checks the bootstrap listeners only when the bootstrap server runs (config_file set)', () => {
     // Off by default: its default bind may equal another listener's without a problem.
     expect(() => resolveConfig({ lwm2m: { bootstrap: { listeners: { udp: { default: { bind: '0.0.0.0:5683' } } } } } })).not.toThrow();
@@ -358,7 +381,7 @@ describe('resolveConfig: unknown keys', () => {
   it('lists the known keys when nothing is close', () => {
     const problem = onlyProblem({ log: { colour: true } });
     expect(problem.key).toBe('log.colour');
-    expect(problem.reason).toBe('unknown key (known keys: level)');
+    expect(problem.reason).toBe('unknown key (known keys: level, format)');
   });
 
   it('reports unknown keys inside listener entries', () => {

@@ -6,7 +6,7 @@ const decodeBlockValue = (v: Buffer | undefined) => decodeBlock(v ?? Buffer.allo
 import { silentLogger } from '../../../src/log.js';
 
 const PEER = { address: '127.0.0.1', port: 5000 };
-const params = { ackTimeoutMs: 2000, ackRandomFactor: 1.5, maxRetransmit: 4, maxBodySize: 1024 };
+const params = { ackTimeoutMs: 2000, ackRandomFactor: 1.5, maxRetransmit: 4, maxBodySize: 1024, maxRequestBodySize: 16 * 1024, dedupBudgetBytes: 1024 * 1024 };
 
 function setup(onRequest: (m: CoapMessage) => CoapReply = () => ({ code: '2.04' }), unmatched = false, maxBodySize = params.maxBodySize) {
   const out: CoapMessage[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DedupCache } from '../../../src/lwm2m/coap/dedup-cache.js';
+import { ByteBudgetMap } from '../../../src/lwm2m/coap/byte-budget-map.js';
+import { DEDUP_ENTRY_OVERHEAD, DedupCache } from '../../../src/lwm2m/coap/dedup-cache.js';
 import { codeName } from '../../../src/lwm2m/coap/codes.js';
 import { decodeBlock, decodeMessage, encodeBlock, encodeMessage, readUint, uintOption } from '../../../src/lwm2m/coap/message.js';
 
@@ -17,7 +18,8 @@ describe('CoAP message helpers', () => {
   });
 
   it('rejects format errors with GW_ERR_CODEC (RFC 7252 §3)', () => {
-    for (const bad of [[0x40], [0x00, 1, 0, 1], [0x49, 1, 0, 1], [0x44, 1, 0, 1, 9], [0x40, 1, 0, 1, 0xf0]]) {
+    // ... and an Empty message with a token, an option or a payload (RFC 7252 §4.1).
+    for (const bad of [[0x40], [0x00, 1, 0, 1], [0x49, 1, 0, 1], [0x44, 1, 0, 1, 9], [0x40, 1, 0, 1, 0xf0], [0x41, 0, 0, 1, 7], [0x60, 0, 0, 1, 0xff, 1], [0x70, 0, 0, 1, 0xb1, 0x61]]) {
       expect(() => decodeMessage(Buffer.from(bad))).toThrow(expect.objectContaining({ code: 'GW_ERR_CODEC' }));
     }
   });
@@ -35,28 +37,40 @@ describe('CoAP message helpers', () => {
   });
 
   it('dedup cache remembers replies until EXCHANGE_LIFETIME, swept in order', () => {
-    const c = new DedupCache(1000);
+    const c = new DedupCache(1000, 1 << 20);
     c.remember('a', Buffer.from([1]), 0);
     c.remember('b', undefined, 500);
     expect(c.lookup('a', 999)?.reply).toEqual(Buffer.from([1]));
-    expect(c.lookup('b', 999)).toEqual({ expiresAt: 1500, reply: undefined });
+    expect(c.lookup('b', 999)).toEqual({ reply: undefined });
     expect(c.lookup('a', 1000)).toBeUndefined();
     c.sweep(1200);
     expect(c.size).toBe(1);
     c.sweep(1500);
     expect(c.size).toBe(0);
+    expect(c.bytes).toBe(0);
   });
 
-  it('dedup cache is bounded in entries too: beyond the cap the oldest is forgotten', () => {
-    const c = new DedupCache(1000, 3);
-    for (const k of ['a', 'b', 'c', 'd']) c.remember(k, undefined, 0);
+  it('dedup cache is bounded in bytes: beyond the budget the oldest entries are forgotten', () => {
+    const entry = DEDUP_ENTRY_OVERHEAD + 1 + 4;
+    const c = new DedupCache(1000, 3 * entry);
+    for (const k of ['a', 'b', 'c', 'd']) c.remember(k, Buffer.from([0x60, 0, 0, 1]), 0);
     expect(c.size).toBe(3);
+    expect(c.bytes).toBeLessThanOrEqual(3 * entry);
+    expect(c.evictions).toBe(1);
     expect(c.lookup('a', 1)).toBeUndefined();
-    expect(c.lookup('d', 1)).toEqual({ expiresAt: 1000, reply: undefined });
-    c.remember('d', undefined, 2); // refreshing a known key does not evict
-    expect(c.size).toBe(3);
-    expect(c.lookup('b', 3)).toEqual({ expiresAt: 1000, reply: undefined });
-    expect(c.lookup('d', 3)).toEqual({ expiresAt: 1002, reply: undefined });
+    expect(c.lookup('d', 1)?.reply).toEqual(Buffer.from([0x60, 0, 0, 1]));
+  });
+
+  it('byte-budget map: replaced and deleted entries stay counted (small) until they leave the queue', () => {
+    const m = new ByteBudgetMap<number>(1000);
+    for (let i = 0; i < 100; i += 1) m.set('same', i, i, 500);
+    expect(m.size).toBe(1);
+    expect(m.get('same', 0)).toBe(99);
+    expect(m.bytes).toBeLessThanOrEqual(1000);
+    m.delete('same');
+    expect(m.get('same', 0)).toBeUndefined();
+    m.sweep(1000);
+    expect(m.bytes).toBe(0);
   });
 });
 

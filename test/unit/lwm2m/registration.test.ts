@@ -156,7 +156,7 @@ describe('Registrar', () => {
     expect(reg.mountpoint).toBe('lwm2m/2/d2/');
   });
 
-  it('one address, two endpoints: the one that registered there last owns "any message" refreshes (README: LwM2M)', () => {
+  it('one address, two endpoints: the one that registered there last owns "any message" refreshes (docs/lwm2m.md)', () => {
     const now = { t: 0 };
     const { registrar, store } = makeRegistrar(now);
     registrar.register(['ep=old', 'lt=60', 'lwm2m=1.0'], Buffer.alloc(0), peer);

@@ -23,6 +23,21 @@ describe('SessionTable', () => {
     expect(t.connections(0)).toBe(0);
   });
 
+  it('a counted session attached on another listener is counted there, and uncounted there when removed', () => {
+    const t = new SessionTable(2);
+    const a = session(1000);
+    t.attach(a, a.peer);
+    t.bindClientId(a, 'dev-a');
+    expect([t.connections(0), t.connections(1)]).toEqual([1, 0]);
+    t.attach(a, makeSnPeer(1, '10.0.0.9', 2000, undefined));
+    expect(a.countedOn).toBe(1);
+    expect([t.connections(0), t.connections(1)]).toEqual([0, 1]);
+    t.attach(a, makeSnPeer(1, '10.0.0.9', 2001, undefined)); // same listener: no change
+    expect([t.connections(0), t.connections(1)]).toEqual([0, 1]);
+    t.remove(a);
+    expect([t.connections(0), t.connections(1)]).toEqual([0, 0]);
+  });
+
   it('moves a session to a new address (NAT rebinding) and keeps it findable by client id when detached', () => {
     const t = new SessionTable(1);
     const a = session(1000);

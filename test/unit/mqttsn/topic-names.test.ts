@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fillClientIdTemplate, hasWildcard, isValidTopicFilter, isValidTopicName, stripMountpoint } from '../../../src/mqttsn/topic-names.js';
+import { checkTopicFilter, checkTopicName, fillClientIdTemplate, hasWildcard, stripMountpoint } from '../../../src/mqttsn/topic-names.js';
+
+const isValidTopicName = (name: string): boolean => checkTopicName(name) === undefined;
+const isValidTopicFilter = (filter: string): boolean => checkTopicFilter(filter) === undefined;
 
 describe('topic names, filters and templates', () => {
   it('tells names from filters (MQTT 3.1.1 §4.7)', () => {

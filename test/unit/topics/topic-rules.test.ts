@@ -21,6 +21,19 @@ describe('topic rules (MQTT 3.1.1 §1.5.3, §4.7)', () => {
     expect(checkTopicName('x'.repeat(65_536))).toMatch(/longer than 65535 bytes/);
   });
 
+  it('names and filters: no control characters or noncharacters (§1.5.3-2; mosquitto closes the connection)', () => {
+    for (const bad of ['a\u0001b', 'a\tb', 'a\u007fb', 'a\u0085b']) {
+      expect(checkTopicName(bad)).toBe('contains a control character');
+      expect(checkTopicFilter(`${bad}/#`)).toBe('contains a control character');
+    }
+    for (const bad of ['a\uffffb', 'a\ufffe', '\ufdd0', 'x\u{1fffe}', 'x\u{10ffff}']) {
+      expect(checkTopicName(bad)).toBe('contains a Unicode noncharacter');
+      expect(checkTopicFilter(bad)).toBe('contains a Unicode noncharacter');
+      expect(checkDeviceSuppliedName(bad)).toBe('contains a Unicode noncharacter');
+    }
+    for (const ok of ['a\u200bb', '\ufdcf', '\ufff0', 'x\u{1fffd}', '😀', '$SYS/x']) expect(checkTopicName(ok), ok).toBeUndefined();
+  });
+
   it('topic filters: wildcards only as whole levels, # last', () => {
     for (const ok of ['#', '+', 'a/+/b', 'a/#', '+/+/#']) expect(isValidTopicFilter(ok)).toBe(true);
     expect(checkTopicFilter('a/#/b')).toMatch(/last one/);
