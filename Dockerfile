@@ -13,10 +13,15 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 # ---------------------------------------------------------------- build
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# The DTLS addon (native/dtls.c) is compiled by npm ci against this Node's own headers and OpenSSL.
+RUN apt-get update && apt-get install -y --no-install-recommends g++ make python3 && rm -rf /var/lib/apt/lists/*
 # Dependencies first, so that source changes reuse the cached layer.
-# --ignore-scripts: the package's prepare script builds, which needs the sources copied below.
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund --ignore-scripts
+# --ignore-scripts: the package's prepare script builds, which needs the sources copied below;
+# the DTLS addon is built explicitly instead.
+COPY package.json package-lock.json binding.gyp ./
+COPY native ./native
+COPY scripts/build-native.mjs ./scripts/
+RUN npm ci --no-audit --no-fund --ignore-scripts && npm run build:native
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
@@ -27,7 +32,9 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
+# No compiler here: the addon built in the first stage is copied (same base image, same Node).
 RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY --from=build /app/build/Release/snlw_dtls.node ./build/Release/snlw_dtls.node
 COPY --from=build /app/dist ./dist
 COPY xml ./xml
 COPY config ./config
@@ -35,7 +42,8 @@ COPY config ./config
 RUN mkdir -p /app/data && chown -R node:node /app/data
 # The image's unprivileged user (uid 1000); the code and models stay root-owned, read-only to it.
 USER node
-# 1883/tcp embedded MQTT broker, 1884/udp MQTT-SN, 5683/udp LwM2M (CoAP).
+# 1883/tcp embedded MQTT broker, 1884/udp MQTT-SN, 5683/udp LwM2M (CoAP); DTLS listeners, when
+# configured, default to 1885/udp (MQTT-SN) and 5684/udp (coaps).
 EXPOSE 1883/tcp 1884/udp 5683/udp
 # config/gateway.json is read when present; mount your configuration directory here.
 VOLUME ["/app/config", "/app/data"]

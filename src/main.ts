@@ -69,9 +69,13 @@ async function main(argv: readonly string[]): Promise<void> {
   installReload(gateway, logger);
 }
 
-/** SIGHUP: read the LwM2M bootstrap configuration file again; a bad file is reported and changes nothing. */
+/**
+ * SIGHUP: read psk_authentication.init_file again (established DTLS sessions stay up) and the
+ * LwM2M bootstrap configuration file; a bad file is reported and changes nothing.
+ */
 function installReload(gateway: RunningGateway, logger: Logger): void {
   process.on('SIGHUP', () => {
+    void gateway.reloadCredentials();
     gateway.reloadBootstrap().catch((err: unknown) => {
       const text = err instanceof Error ? err.message : String(err);
       logger.error({ problems: text.split('\n') }, 'bootstrap configuration not reloaded; the previous one stays');

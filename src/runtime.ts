@@ -8,6 +8,8 @@ import { Lwm2mGateway } from './lwm2m/gateway.js';
 import { loadModelDirectory } from './lwm2m/model/xml-loader.js';
 import { createModelRegistry } from './lwm2m/model/registry.js';
 import { MqttSnGateway } from './mqttsn/gateway.js';
+import { PskStore } from './security/psk-store.js';
+import { loadPskFile, reloadPskFile } from './security/psk-loading.js';
 import { createUpstreamConnector } from './upstream/connector.js';
 import type { UpstreamConnector } from './upstream/types.js';
 
@@ -16,6 +18,10 @@ export interface RunningGateway {
   readonly upstream: UpstreamConnector;
   readonly mqttsn: MqttSnGateway | undefined;
   readonly lwm2m: Lwm2mGateway | undefined;
+  /** The PSK credentials both gateways check (the bootstrap server adds provisioned devices with `add`). */
+  readonly credentials: PskStore;
+  /** Re-reads psk_authentication.init_file (SIGHUP); sessions are not touched, the next handshake uses the new keys. */
+  reloadCredentials(): Promise<void>;
   /** PSK credentials the LwM2M bootstrap server provisioned (identity -> key, endpoint). */
   readonly provisionedCredentials: InMemoryProvisionedCredentials;
   /**
@@ -31,27 +37,41 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const credentials = new PskStore();
+  await loadPskFile(credentials, config.psk_authentication, logger);
   // Object definitions and the bootstrap file first: either one bad stops startup before any port is
   // bound (exit 2 as any bad config).
   const models = config.lwm2m.enable ? await loadModels(config.lwm2m.xml_dir, logger.child({ component: 'lwm2m' })) : undefined;
   const bootstrapFile = config.lwm2m.enable ? config.lwm2m.bootstrap?.config_file ?? '' : '';
   const bootstrapEntries = bootstrapFile === '' ? undefined : await loadBootstrapConfigFile(bootstrapFile);
   const provisionedCredentials = new InMemoryProvisionedCredentials();
+  // Credentials the bootstrap server provisions are kept for inspection and go into the store the DTLS listeners use.
+  const provisionedSink = {
+    add(identity: string, key: Buffer, endpoint: string): void {
+      provisionedCredentials.add(identity, key, endpoint);
+      try {
+        credentials.add(identity, key, endpoint);
+      } catch (err) {
+        logger.warn({ identity, endpoint, reason: (err as Error).message }, 'provisioned PSK not usable by the DTLS listeners');
+      }
+    },
+  };
   const upstream = await createUpstreamConnector(config.upstream, logger);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
   try {
     if (config.mqttsn.enable) {
-      mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, logger: logger.child({ component: 'mqttsn' }) });
+      mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, credentials, logger: logger.child({ component: 'mqttsn' }) });
     }
     if (models !== undefined) {
       lwm2m = await Lwm2mGateway.start({
         config: config.lwm2m,
         upstream,
         models,
+        credentials,
         logger: logger.child({ component: 'lwm2m' }),
         reconnect: { maxReconnectIntervalMs: config.upstream.client.maxReconnectInterval, offlineQueue: config.upstream.client.messageChannelDepth },
-        bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedCredentials },
+        bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedSink },
       });
     }
   } catch (err) {
@@ -65,6 +85,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     upstream,
     mqttsn,
     lwm2m,
+    credentials,
+    reloadCredentials: () => reloadPskFile(credentials, config.psk_authentication, logger),
     provisionedCredentials,
     async reloadBootstrap(): Promise<void> {
       const bootstrap = lwm2m?.bootstrap;

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { parseBind, type BindAddress } from '../transport/udp.js';
+import { parseBind, type BindAddress } from '../transport/bind.js';
 import { formatDuration } from './duration.js';
 import type { GatewayConfig, ListenersConfig } from './types.js';
 
@@ -20,8 +20,9 @@ export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): v
   }
   for (const [name, section] of [['mqttsn', mqttsn], ['lwm2m', lwm2m]] as const) {
     const key = `${name}.listeners.udp`;
-    if (section.enable && !problems.has(key) && Object.keys(section.listeners.udp).length === 0) {
-      problems.add(key, section.listeners.udp, `needs at least one listener while ${name}.enable is true`);
+    const count = Object.keys(section.listeners.udp).length + Object.keys(section.listeners.dtls).length;
+    if (section.enable && !problems.has(key) && count === 0) {
+      problems.add(key, section.listeners.udp, `needs at least one listener (udp or dtls) while ${name}.enable is true`);
     }
   }
   const bootstrap = lwm2m.bootstrap;
@@ -29,8 +30,9 @@ export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): v
     problems.add('lwm2m.bootstrap.config_file', bootstrap.config_file, 'the bootstrap server is part of the LwM2M gateway: needs lwm2m.enable true (or no config_file)');
   }
   const bootstrapOn = lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '';
-  if (bootstrapOn && !problems.has('lwm2m.bootstrap.listeners.udp') && Object.keys(bootstrap.listeners.udp).length === 0) {
-    problems.add('lwm2m.bootstrap.listeners.udp', bootstrap.listeners.udp, 'needs at least one listener while lwm2m.bootstrap.config_file is set');
+  const bootstrapListeners = bootstrap === undefined ? 0 : Object.keys(bootstrap.listeners.udp).length + Object.keys(bootstrap.listeners.dtls).length;
+  if (bootstrapOn && !problems.has('lwm2m.bootstrap.listeners.udp') && bootstrapListeners === 0) {
+    problems.add('lwm2m.bootstrap.listeners.udp', bootstrap.listeners.udp, 'needs at least one listener (udp or dtls) while lwm2m.bootstrap.config_file is set');
   }
   checkBindClashes(
     [
@@ -49,7 +51,10 @@ interface NamedBind {
 
 function listenerBinds(section: string, enabled: boolean, listeners: ListenersConfig): NamedBind[] {
   if (!enabled) return [];
-  return Object.entries(listeners.udp).map(([name, listener]) => ({ key: `${section}.listeners.udp.${name}.bind`, bind: listener.bind }));
+  return [
+    ...Object.entries(listeners.udp).map(([name, listener]) => ({ key: `${section}.listeners.udp.${name}.bind`, bind: listener.bind })),
+    ...Object.entries(listeners.dtls).map(([name, listener]) => ({ key: `${section}.listeners.dtls.${name}.bind`, bind: listener.bind })),
+  ];
 }
 
 /**

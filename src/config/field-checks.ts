@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parseBind } from '../transport/udp.js';
+import { parseBind } from '../transport/bind.js';
 import { parsePath, formatPath } from '../lwm2m/path.js';
 import { isPlainObject, type ProblemSink } from './spec.js';
 
@@ -173,4 +173,29 @@ export function parseHttpHeaders(value: unknown, key: string, problems: ProblemS
     out[name] = [...list];
   }
   return out;
+}
+
+/**
+ * `dtls_options.ciphers`: EMQX takes a comma-separated string or a list of
+ * suite names (OpenSSL or IANA spelling); held as one comma-separated string.
+ */
+export function parseCipherList(value: unknown, key: string, problems: ProblemSink): unknown {
+  const allowed = 'expected a comma-separated string or a list of cipher suite names';
+  let names: unknown[];
+  if (typeof value === 'string') names = value.split(',');
+  else if (Array.isArray(value)) names = value;
+  else {
+    problems.add(key, value, allowed);
+    return '';
+  }
+  const out: string[] = [];
+  names.forEach((name, index) => {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_:\-+!@=. ]*$/.test(name)) {
+      problems.add(Array.isArray(value) ? `${key}[${index}]` : key, name, 'a cipher suite name such as "PSK-AES128-CCM8" or "TLS_PSK_WITH_AES_128_CCM_8"');
+      return;
+    }
+    if (name.trim() !== '') out.push(name.trim());
+  });
+  if (out.length === 0 && names.length > 0) problems.add(key, value, 'at least one cipher suite');
+  return out.join(',');
 }

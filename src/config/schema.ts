@@ -8,6 +8,7 @@ import {
   checkTopicName,
   checkTopicFilter,
   parseAutoObserve,
+  parseCipherList,
   parseHttpHeaders,
   parsePredefined,
 } from './field-checks.js';
@@ -69,8 +70,43 @@ function listeners(
     default: { default: { bind: `0.0.0.0:${port}`, max_connections: maxConnections.default, recbuf: '4MB', sndbuf: '4MB' } },
     description: `UDP listeners by name; a map given in the config replaces the default one (e.g. bind only "[::]:${port}")`,
   };
-  return obj(`${protocol} listeners (EMQX shape)`, { udp });
+  const dtlsEntry = obj(`one ${protocol} DTLS 1.2 listener (docs/security.md)`, {
+    ...entry.fields,
+    bind: str(`0.0.0.0:${port + 1}`, 'address to bind: "port", "host:port" or "[ipv6]:port"', { fromNumber: true, check: checkBind }),
+    max_connections: int(102_400, 1, 10_000_000, 'most DTLS sessions (established and in handshake) this listener holds; further handshakes are refused'),
+    dtls_options: obj('DTLS settings (EMQX dtls_options)', {
+      certfile: str(undefined, 'PEM server certificate (chain) for the X.509 suites; absent = PSK only'),
+      keyfile: str(undefined, 'PEM private key of certfile', { secret: true }),
+      cacertfile: str(undefined, 'PEM CA certificate(s) that verify client certificates'),
+      verify: oneOf('verify_none', ['verify_none', 'verify_peer'], 'verify_peer: ask for a client certificate and verify it against cacertfile'),
+      fail_if_no_peer_cert: bool(false, 'with verify_peer: refuse clients that send no certificate (else they may still use PSK)'),
+      ciphers: {
+        kind: 'custom',
+        typeLabel: 'string | string[]',
+        default: DEFAULT_DTLS_CIPHERS,
+        parse: parseCipherList,
+        description: 'cipher suites in preference order, OpenSSL or IANA names, comma-separated or a list; LwM2M mandates PSK-AES128-CCM8 and ECDHE-ECDSA-AES128-CCM8',
+      },
+      handshake_timeout: dur('15s', 'a handshake not complete within this is dropped', 100, 10 * MINUTE),
+      max_handshakes: int(1000, 1, 1_000_000, 'handshakes in progress at once (state exists only after the cookie round trip)'),
+      handshake_rate_per_source: int(10, 0, 1_000_000, 'handshakes one source IP may start per second (burst twice that); 0 = no limit'),
+    }),
+  });
+  const dtls: MapSpec = {
+    kind: 'map',
+    entry: dtlsEntry,
+    nameLabel: '<name>',
+    default: {},
+    description: `DTLS listeners by name (coaps / MQTT-SN over DTLS); none by default, e.g. {"default": {}} binds 0.0.0.0:${port + 1}`,
+  };
+  return obj(`${protocol} listeners (EMQX shape)`, { udp, dtls });
 }
+
+/** RFC 7925 / LwM2M mandatory suites first (CCM_8), then the CBC and GCM ones LwM2M 1.0 servers also offer. */
+export const DEFAULT_DTLS_CIPHERS = 'PSK-AES128-CCM8,PSK-AES128-CBC-SHA256,ECDHE-ECDSA-AES128-CCM8,ECDHE-ECDSA-AES128-GCM-SHA256';
+
+const plainAccess = (what: string): StringSpec =>
+  oneOf('all', ['all', 'none'], `who may use the plain UDP listeners: "all" = every ${what} that has no PSK credentials, "none" = nobody (secured listeners only)`);
 
 function translator(topic: string, description: string, filter = false): ObjectSpec {
   return obj(description, {
@@ -180,6 +216,7 @@ const mqttsn = obj('MQTT-SN v1.2 gateway (EMQX gateway.mqttsn keys)', {
     clientid: str('', 'client id template'),
   }),
   listeners: listeners('MQTT-SN', 1884),
+  plain_access: plainAccess('client id'),
   retry_interval: dur('10s', 'T_RETRY: wait before retransmitting an unacknowledged message (MQTT-SN v1.2 §6.13)', 10),
   max_retries: int(4, 0, 100, 'N_RETRY: retransmissions before the client is considered lost (MQTT-SN v1.2 §6.13)'),
   max_inflight: int(1, 1, 65_535, 'downlink QoS 1/2 messages in flight per client'),
@@ -222,6 +259,7 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
   }),
   enable_send: bool(true, 'accept the LwM2M 1.1 Send operation (POST /dp) from registered devices; false answers it with 4.04, as EMQX (not in EMQX)'),
   listeners: listeners('LwM2M', 5683),
+  plain_access: plainAccess('endpoint name'),
   idle_timeout: dur('30s', 'accepted for EMQX compatibility; no effect: no per-peer state exists before a successful Register', 10),
   max_inflight: int(1, 1, 65_535, 'downlink requests in flight per device (EMQX: 1)'),
   queue_max_size: int(100, 0, 1_000_000, 'queued downlink commands per device (queue mode and in-flight backlog)'),
@@ -248,7 +286,13 @@ const lwm2m = obj('LwM2M 1.0/1.1 gateway (EMQX gateway.lwm2m keys)', {
   }),
 });
 
-export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, upstream, mqttsn, lwm2m });
+const pskAuthentication = obj('pre-shared keys for the DTLS listeners (EMQX 5 psk_authentication; docs/security.md)', {
+  enable: bool(false, 'load the keys of init_file'),
+  init_file: str('', 'file of "identity<separator>secret" lines; a secret written 0x... is hex, else its UTF-8 bytes; re-read on SIGHUP'),
+  separator: str(':', 'separator between identity and secret (the first one on a line splits)', { check: checkNonEmpty }),
+});
+
+export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, upstream, mqttsn, lwm2m, psk_authentication: pskAuthentication });
 
 /** The sections rendered as separate tables in the configuration reference. */
-export const SCHEMA_SECTIONS = ['log', 'upstream', 'mqttsn', 'lwm2m'] as const;
+export const SCHEMA_SECTIONS = ['log', 'upstream', 'mqttsn', 'lwm2m', 'psk_authentication'] as const;

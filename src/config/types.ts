@@ -15,6 +15,7 @@ export interface GatewayConfig {
   readonly upstream: UpstreamConfig;
   readonly mqttsn: MqttSnConfig;
   readonly lwm2m: Lwm2mConfig;
+  readonly psk_authentication: PskAuthenticationConfig;
 }
 
 export interface LogConfig {
@@ -105,9 +106,41 @@ export interface UdpListenerConfig {
   readonly sndbuf: number;
 }
 
-/** EMQX shape: `listeners.udp.<name>`. */
+export type VerifyMode = 'verify_none' | 'verify_peer';
+
+/** EMQX `dtls_options` (the subset a DTLS 1.2 server uses). */
+export interface DtlsOptionsConfig {
+  readonly certfile: string | undefined;
+  readonly keyfile: string | undefined;
+  readonly cacertfile: string | undefined;
+  readonly verify: VerifyMode;
+  readonly fail_if_no_peer_cert: boolean;
+  /** OpenSSL or IANA suite names, comma- or colon-separated. */
+  readonly ciphers: string;
+  /** ms */
+  readonly handshake_timeout: number;
+  readonly max_handshakes: number;
+  readonly handshake_rate_per_source: number;
+}
+
+export interface DtlsListenerConfig extends UdpListenerConfig {
+  readonly dtls_options: DtlsOptionsConfig;
+}
+
+/** EMQX shape: `listeners.udp.<name>` and `listeners.dtls.<name>`. */
 export interface ListenersConfig {
   readonly udp: Readonly<Record<string, UdpListenerConfig>>;
+  readonly dtls: Readonly<Record<string, DtlsListenerConfig>>;
+}
+
+/** Who may use the plain (unsecured) listeners: names without credentials (`all`), or nobody (`none`). */
+export type PlainAccess = 'all' | 'none';
+
+/** EMQX 5 top-level `psk_authentication`. */
+export interface PskAuthenticationConfig {
+  readonly enable: boolean;
+  readonly init_file: string;
+  readonly separator: string;
 }
 
 // ---------------------------------------------------------------- MQTT-SN
@@ -143,6 +176,7 @@ export interface MqttSnConfig {
   readonly idle_timeout: number;
   readonly clientinfo_override: ClientInfoOverride;
   readonly listeners: ListenersConfig;
+  readonly plain_access: PlainAccess;
   /** T_RETRY, ms. */
   readonly retry_interval: number;
   /** N_RETRY. */
@@ -197,6 +231,7 @@ export interface Lwm2mConfig {
   /** Accept the LwM2M 1.1 Send operation (POST /dp); false answers 4.04 as EMQX. */
   readonly enable_send: boolean;
   readonly listeners: ListenersConfig;
+  readonly plain_access: PlainAccess;
   /** EMQX compatibility only: no per-peer state exists before a Register, so nothing times out. */
   readonly idle_timeout: number;
   /** Downlink requests in flight per device (EMQX: 1). */

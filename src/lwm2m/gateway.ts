@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Lwm2mConfig } from '../config/types.js';
 import { formatPeer, type Logger } from '../log.js';
-import { parseBind, UdpEndpoint, type BindAddress, type Peer } from '../transport/udp.js';
+import type { BindAddress, Peer } from '../transport/bind.js';
+import { listenerSpecs, openListeners, type OpenTransport } from '../transport/listeners.js';
+import type { DatagramTransport } from '../transport/types.js';
+import { admit } from '../security/admission.js';
+import { PskStore } from '../security/psk-store.js';
 import type { UpstreamConnector } from '../upstream/types.js';
 import { GatewayError } from '../errors.js';
 import { HealingSession, type HealingPolicy } from './bridge/healing-session.js';
@@ -32,6 +36,10 @@ export interface Lwm2mGatewayOptions {
   readonly upstream: UpstreamConnector;
   readonly models: ModelRegistry;
   readonly logger: Logger;
+  /** PSK credentials for the DTLS listeners and the plain-listener rules (empty store: no credentials). */
+  readonly credentials?: PskStore | undefined;
+  /** Replaces the real sockets (tests: the in-memory transport). */
+  readonly openTransport?: OpenTransport | undefined;
   /** How the bridge's broker session heals (defaults: upstream.client defaults, 10 min cap, 100 held publishes). */
   readonly reconnect?: HealingPolicy;
   /** The bootstrap server's entries (from lwm2m.bootstrap.config_file) and where provisioned PSKs go; absent = no bootstrap server. */
@@ -42,11 +50,11 @@ const DEFAULT_HEALING: HealingPolicy = { maxReconnectIntervalMs: 10 * 60_000, of
 
 /**
  * LwM2M 1.0/1.1 server and MQTT bridge (EMQX gateway.lwm2m contract):
- * UDP listeners -> CoAP endpoint -> registration interface and downlink
+ * UDP and DTLS listeners -> CoAP endpoint -> registration interface and downlink
  * executor; one shared broker session for all devices; one sweep timer.
  */
 export class Lwm2mGateway {
-  readonly #udp: UdpEndpoint[];
+  readonly #transports: DatagramTransport[];
   readonly #coap: CoapEndpoint[];
   readonly #session: HealingSession;
   readonly #sweepTimer: NodeJS.Timeout;
@@ -59,7 +67,7 @@ export class Lwm2mGateway {
   #closed = false;
 
   private constructor(parts: {
-    udp: UdpEndpoint[];
+    transports: DatagramTransport[];
     coap: CoapEndpoint[];
     session: HealingSession;
     sweepTimer: NodeJS.Timeout;
@@ -69,7 +77,7 @@ export class Lwm2mGateway {
     stats: Lwm2mRequestStats;
     bootstrap: BootstrapListeners | undefined;
   }) {
-    this.#udp = parts.udp;
+    this.#transports = parts.transports;
     this.#coap = parts.coap;
     this.#session = parts.session;
     this.#sweepTimer = parts.sweepTimer;
@@ -95,12 +103,9 @@ export class Lwm2mGateway {
   static async start(opts: Lwm2mGatewayOptions): Promise<Lwm2mGateway> {
     const { config, models } = opts;
     const logger = opts.logger;
-    const binds: { name: string; bind: BindAddress; recbuf: number; sndbuf: number }[] = [];
-    for (const [name, listener] of Object.entries(config.listeners.udp)) {
-      const bind = parseBind(listener.bind);
-      if (bind === undefined) throw new GatewayError('GW_ERR_CONFIG', `lwm2m.listeners.udp.${name}.bind: invalid address "${listener.bind}"`);
-      binds.push({ name, bind, recbuf: listener.recbuf, sndbuf: listener.sndbuf });
-    }
+    const specs = listenerSpecs('lwm2m', config.listeners);
+    if (specs.length === 0) throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no listener configured');
+    const credentials = opts.credentials ?? new PskStore();
     const store = new RegistrationStore();
     const stats: Lwm2mRequestStats = { refusedRequests: 0 };
     let bridge: Lwm2mBridge | undefined;
@@ -120,59 +125,88 @@ export class Lwm2mGateway {
         deregistered: (reg, reason) => bridge?.deregistered(reg, reason),
       },
     });
-    const udp: UdpEndpoint[] = [];
+    const transports: DatagramTransport[] = [];
     const coap: CoapEndpoint[] = [];
     let bootstrap: BootstrapListeners | undefined;
-    const send: SendResourceDeps = {
-      enabled: config.enable_send,
-      registrationOf: (peer) => store.byPeer(peer),
-      models,
-      deliver: (reg, content) => bridge?.sent(reg, content),
-      logger,
+    /**
+     * The registration at this address, unless it was made over a secured listener and this
+     * datagram came in on another one, or from another identity (a plain datagram with a forged
+     * source, or another device's DTLS session, must not act for a DTLS device: no lifetime
+     * refresh, no Send, no notification).
+     */
+    const registrationAt = (peer: Peer, listener: number) => {
+      const reg = store.byPeer(peer);
+      if (reg === undefined || reg.auth.auth === 'none') return reg;
+      // Secured: only through its listener, and only while the DTLS session at this address proves the same
+      // identity (another device may have handshaken from the address since).
+      if (reg.listener !== listener) return undefined;
+      const security = transports[listener]?.securityOf(peer.address, peer.port);
+      return security !== undefined && security.mode === reg.auth.auth && security.identity === reg.auth.identity ? reg : undefined;
     };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
     bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();
-      for (const { name, bind, recbuf, sndbuf } of binds) {
-        const listener = coap.length;
-        let endpoint: CoapEndpoint | undefined;
-        const socket = await UdpEndpoint.open(
-          { bind, recvBufferSize: recbuf, sendBufferSize: sndbuf, logger, name },
-          (msg, rinfo) => endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
-        );
-        udp.push(socket);
-        endpoint = new CoapEndpoint({
-          send: (data, port, address) => socket.send(data, port, address),
-          params: {
-            ackTimeoutMs: config.coap.ack_timeout,
-            ackRandomFactor: config.coap.ack_random_factor,
-            maxRetransmit: config.coap.max_retransmit,
-            maxBodySize: MAX_BODY_SIZE,
-            maxRequestBodySize: config.max_link_payload,
-            dedupBudgetBytes: config.coap.dedup_memory,
-          },
+      const opened = await openListeners(
+        specs,
+        { logger, pskLookup: (identity) => credentials.keyFor(identity), open: opts.openTransport },
+        (listener, msg, address, port) => coap[listener]?.handleDatagram(msg, address, port),
+      );
+      for (const [listener, { transport }] of opened.entries()) {
+        transports.push(transport);
+        const send: SendResourceDeps = {
+          enabled: config.enable_send,
+          registrationOf: (peer) => registrationAt(peer, listener),
+          models,
+          deliver: (reg, content) => bridge?.sent(reg, content),
           logger,
-          handlers: {
-            onActivity: (peer: Peer) => {
-              const reg = store.byPeer(peer);
-              if (reg === undefined) return;
-              registrar.touch(reg);
-              bridge?.deviceActive(reg);
-            },
-            onRequest: (msg: CoapMessage, peer: Peer) => {
-              const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, listener);
-              if (reply.reason !== undefined) stats.refusedRequests += 1;
-              if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'request');
+        };
+        coap.push(
+          new CoapEndpoint({
+            send: (data, port, address) => {
+              // A request of ours (command, observe) to a DTLS-registered device goes out only over a DTLS session
+              // that still proves the device's identity, never to another device that took over its address.
+              if (isCoapRequest(data)) {
+                const peer = { address, port };
+                const reg = store.byPeer(peer);
+                if (reg !== undefined && reg.auth.auth !== 'none' && registrationAt(peer, listener) === undefined) return;
               }
-              return reply;
+              transport.send(data, port, address);
             },
-            onUnmatchedResponse: (msg: CoapMessage) => bridge?.notification(msg) ?? false,
-          },
-        });
-        coap.push(endpoint);
+            params: {
+              ackTimeoutMs: config.coap.ack_timeout,
+              ackRandomFactor: config.coap.ack_random_factor,
+              maxRetransmit: config.coap.max_retransmit,
+              maxBodySize: MAX_BODY_SIZE,
+              maxRequestBodySize: config.max_link_payload,
+              dedupBudgetBytes: config.coap.dedup_memory,
+            },
+            logger,
+            handlers: {
+              onActivity: (peer: Peer) => {
+                const reg = registrationAt(peer, listener);
+                if (reg === undefined) return;
+                registrar.touch(reg);
+                bridge?.deviceActive(reg);
+              },
+              onRequest: (msg: CoapMessage, peer: Peer) => {
+                const gate = (endpoint: string) => {
+                  const admission = admit(endpoint, transport.securityOf(peer.address, peer.port), credentials, config.plain_access);
+                  if (!admission.ok) logger.warn({ peer: formatPeer(peer.address, peer.port), endpoint, listener: opened[listener]?.key, reason: admission.reason }, 'refused (4.03)');
+                  return admission;
+                };
+                const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, listener, gate);
+                if (reply.reason !== undefined) stats.refusedRequests += 1;
+                if (logger.isLevelEnabled('debug')) {
+                  logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'request');
+                }
+                return reply;
+              },
+              onUnmatchedResponse: (msg: CoapMessage, peer: Peer) => (registrationAt(peer, listener) === undefined && store.byPeer(peer) !== undefined ? false : (bridge?.notification(msg) ?? false)),
+            },
+          }),
+        );
       }
       if (opts.bootstrap !== undefined && config.bootstrap !== undefined && config.bootstrap.config_file !== '') {
         bootstrap = await BootstrapListeners.start({
@@ -182,17 +216,15 @@ export class Lwm2mGateway {
           credentials: opts.bootstrap.credentials,
           events: bridge,
           logger,
+          keys: credentials,
+          openTransport: opts.openTransport,
         });
       }
     } catch (err) {
-      await Promise.all(udp.map((u) => u.close()));
+      await bootstrap?.close();
+      await Promise.all(transports.map((t) => t.close()));
       await session.end();
       throw err;
-    }
-    if (coap.length === 0) {
-      await bootstrap?.close();
-      await session.end();
-      throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no UDP listener configured');
     }
     const sweepTimer = setInterval(
       () => {
@@ -203,13 +235,18 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ udp, coap, session, sweepTimer, logger, store, bridge, stats, bootstrap });
+    const gateway = new Lwm2mGateway({ transports, coap, session, sweepTimer, logger, store, bridge, stats, bootstrap });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'gateway started');
     return gateway;
   }
 
   get addresses(): BindAddress[] {
-    return this.#udp.map((u) => u.address);
+    return this.#transports.map((t) => t.address);
+  }
+
+  /** The open listeners, plain ones first, then DTLS ones (config order). */
+  get transports(): readonly DatagramTransport[] {
+    return this.#transports;
   }
 
   async close(): Promise<void> {
@@ -218,8 +255,14 @@ export class Lwm2mGateway {
     clearInterval(this.#sweepTimer);
     await this.bootstrap?.close();
     await Promise.all(this.#coap.map((c) => c.close()));
-    await Promise.all(this.#udp.map((u) => u.close()));
+    await Promise.all(this.#transports.map((t) => t.close()));
     await this.#session.end();
     this.#logger.info('gateway closed');
   }
+}
+
+/** RFC 7252 §3: code class 0 with a non-zero detail is a request (0.00 is an empty message). */
+function isCoapRequest(datagram: Buffer): boolean {
+  const code = datagram[1] ?? 0;
+  return code >= 0x01 && code <= 0x1f;
 }

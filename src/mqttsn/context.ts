@@ -1,5 +1,7 @@
 import type { MqttSnConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
+import type { Admission, DeviceAuth } from '../security/admission.js';
+import type { UdpListenerConfig } from '../config/types.js';
 import type { UpstreamConnector } from '../upstream/types.js';
 import type { MqttSnPacket } from './codec/types.js';
 import type { Delivery } from './outbound.js';
@@ -22,7 +24,13 @@ export interface GatewayContext {
   readonly links: UpstreamLinks;
   /** Cached `logger.isLevelEnabled('debug')`: packet logs are built only when wanted. */
   readonly debug: boolean;
+  /** Listener settings by listener index (plain listeners first, then DTLS ones). */
+  readonly listenerConfigs: readonly UdpListenerConfig[];
   now(): number;
+  /** May this peer use `clientId` (its DTLS identity, or the plain-listener rules)? Refusals are logged. */
+  admit(peer: SnPeer, clientId: string): Admission;
+  /** Whether the transport's current session at this address proves `auth` (same mode and identity). */
+  provesIdentity(listener: number, address: string, port: number, auth: DeviceAuth): boolean;
   /** Encodes (encapsulating for forwarder nodes) and sends; false when it exceeds max_message_size. */
   send(peer: SnPeer, packet: MqttSnPacket): boolean;
   /** Makes sure the session's next deadline is on the timer wheel. */

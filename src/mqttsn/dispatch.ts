@@ -40,7 +40,11 @@ export class Dispatcher {
     if (packet.type === MsgType.CONNECT && !this.#acceptableClientId(listener, address, port, nodeId, packet.clientId)) return;
     const session = ctx.table.atPeer(listener, address, port, nodeId);
     if (session !== undefined) {
-      if (packet.type === MsgType.CONNECT && session.clientId !== undefined && packet.clientId !== '' && packet.clientId !== session.clientId) {
+      // A client that proved a DTLS identity keeps its session only while the DTLS session at this
+      // address still proves that identity (another device may have handshaken from the address since).
+      if (session.auth.auth !== 'none' && !ctx.provesIdentity(listener, address, port, session.auth)) {
+        this.#displace(session);
+      } else if (packet.type === MsgType.CONNECT && session.clientId !== undefined && packet.clientId !== '' && packet.clientId !== session.clientId) {
         this.#displace(session);
       } else {
         session.lastHeard = ctx.now();
@@ -61,6 +65,7 @@ export class Dispatcher {
     if (packet.qos === -1) return;
     const session = ctx.table.atPeer(listener, address, port, nodeId);
     if (session === undefined || !isConnected(session.state)) return;
+    if (session.auth.auth !== 'none' && !ctx.provesIdentity(listener, address, port, session.auth)) return;
     session.lastHeard = ctx.now();
     if (session.queued >= MAX_SESSION_QUEUE) {
       ctx.stats.dropped += 1; // signals bypass the queue bound: do not let a flood grow it
@@ -100,6 +105,12 @@ export class Dispatcher {
       case MsgType.CONNECT: {
         const existing = packet.clientId === '' ? undefined : ctx.table.byClientId(packet.clientId);
         if (existing !== undefined && !isTerminal(existing.state)) {
+          // A session moves to a new address only for a sender that may use its client id
+          // (else a plain CONNECT could take a secured client's session over).
+          if (!ctx.admit(peer, packet.clientId).ok) {
+            ctx.send(peer, { type: MsgType.CONNACK, returnCode: ReturnCode.NOT_SUPPORTED });
+            return;
+          }
           if (!this.#roomOnListener(existing, peer)) {
             ctx.send(peer, { type: MsgType.CONNACK, returnCode: ReturnCode.CONGESTION });
             return;
@@ -118,6 +129,10 @@ export class Dispatcher {
       case MsgType.PINGREQ: {
         const existing = packet.clientId === undefined ? undefined : ctx.table.byClientId(packet.clientId);
         if (existing !== undefined && (existing.state === SessionState.Asleep || existing.state === SessionState.Awake)) {
+          if (packet.clientId !== undefined && !ctx.admit(peer, packet.clientId).ok) {
+            ctx.stats.unexpected += 1;
+            return;
+          }
           if (!this.#roomOnListener(existing, peer)) break; // DISCONNECT: the sleeper reconnects, and is refused until there is room
           this.#moveTo(existing, peer, 'PINGREQ');
           existing.lastHeard = ctx.now();

@@ -1,10 +1,13 @@
-import type { RemoteInfo } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { MqttSnConfig } from '../config/types.js';
-import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatPeer } from '../log.js';
-import { UdpEndpoint, parseBind, type BindAddress } from '../transport/udp.js';
+import type { UdpListenerConfig } from '../config/types.js';
+import { admit, type Admission, type DeviceAuth } from '../security/admission.js';
+import { PskStore } from '../security/psk-store.js';
+import type { BindAddress } from '../transport/bind.js';
+import { listenerSpecs, openListeners, type ListenerSpec, type OpenTransport } from '../transport/listeners.js';
+import type { DatagramTransport } from '../transport/types.js';
 import type { UpstreamConnector } from '../upstream/types.js';
 import { MsgType } from './codec/constants.js';
 import { generatePacket, parsePacket } from './codec/index.js';
@@ -16,7 +19,7 @@ import { endSession } from './lifecycle.js';
 import { Delivery } from './outbound.js';
 import { logPacket } from './packet-log.js';
 import { wheelResolutionMs } from './parameters.js';
-import type { SnPeer } from './peer.js';
+import { describePeer, type SnPeer } from './peer.js';
 import type { Session } from './session.js';
 import { SessionTable } from './session-table.js';
 import { SessionState, isConnected, isHandshake, isTerminal } from './session-state.js';
@@ -30,6 +33,10 @@ export interface MqttSnGatewayOptions {
   readonly config: MqttSnConfig;
   readonly upstream: UpstreamConnector;
   readonly logger: Logger;
+  /** PSK credentials for the DTLS listeners and the plain-listener rules (empty store: no credentials). */
+  readonly credentials?: PskStore | undefined;
+  /** Replaces the real sockets (tests: the in-memory transport). */
+  readonly openTransport?: OpenTransport | undefined;
 }
 
 /** Invalid UTF-8 in names reaches the handlers, which answer it with the message's return code. */
@@ -53,7 +60,11 @@ export class MqttSnGateway implements GatewayContext {
   readonly delivery: Delivery;
   readonly links: UpstreamLinks;
   readonly debug: boolean;
-  readonly #endpoints: UdpEndpoint[] = [];
+  readonly listenerConfigs: readonly UdpListenerConfig[];
+  readonly #specs: readonly ListenerSpec[];
+  readonly #credentials: PskStore;
+  readonly #openTransport: OpenTransport | undefined;
+  readonly #endpoints: DatagramTransport[] = [];
   readonly #wheel: TimerWheel<Session>;
   readonly #dispatcher: Dispatcher;
   #advertiseTimer: NodeJS.Timeout | undefined;
@@ -65,7 +76,11 @@ export class MqttSnGateway implements GatewayContext {
     this.logger = logger;
     this.upstream = upstream;
     this.debug = logger.isLevelEnabled('debug');
-    this.table = new SessionTable(Object.keys(config.listeners.udp).length);
+    this.#specs = listenerSpecs('mqttsn', config.listeners);
+    this.listenerConfigs = this.#specs.map((spec) => spec.udp);
+    this.#credentials = options.credentials ?? new PskStore();
+    this.#openTransport = options.openTransport;
+    this.table = new SessionTable(this.#specs.length);
     this.predefined = new PredefinedTopics(config.predefined);
     this.delivery = new Delivery(this);
     this.links = new UpstreamLinks(config, upstream, logger, {
@@ -87,6 +102,11 @@ export class MqttSnGateway implements GatewayContext {
   /** Bound addresses, one per listener (port 0 resolved). */
   get addresses(): BindAddress[] {
     return this.#endpoints.map((endpoint) => endpoint.address);
+  }
+
+  /** The open listeners, plain ones first, then DTLS ones (config order). */
+  get transports(): readonly DatagramTransport[] {
+    return this.#endpoints;
   }
 
   /** Connected (or kept) client sessions. */
@@ -123,6 +143,20 @@ export class MqttSnGateway implements GatewayContext {
     return true;
   }
 
+  admit(peer: SnPeer, clientId: string): Admission {
+    const security = this.#endpoints[peer.listener]?.securityOf(peer.address, peer.port);
+    const admission = admit(clientId, security, this.#credentials, this.config.plain_access);
+    if (!admission.ok) {
+      this.logger.warn({ peer: describePeer(peer), clientId, listener: this.#specs[peer.listener]?.key, reason: admission.reason }, 'MQTT-SN CONNECT refused (0x03)');
+    }
+    return admission;
+  }
+
+  provesIdentity(listener: number, address: string, port: number, auth: DeviceAuth): boolean {
+    const security = this.#endpoints[listener]?.securityOf(address, port);
+    return security !== undefined && security.mode === auth.auth && security.identity === auth.identity;
+  }
+
   reschedule(session: Session): void {
     const at = nextDeadline(this, session);
     if (at !== undefined) this.#wheel.schedule(session, at);
@@ -143,30 +177,17 @@ export class MqttSnGateway implements GatewayContext {
   }
 
   async #listen(): Promise<void> {
-    const listeners = Object.entries(this.config.listeners.udp);
-    try {
-      for (const [name, listener] of listeners) {
-        const bind = parseBind(listener.bind);
-        if (bind === undefined) {
-          throw new ConfigError([{ key: `mqttsn.listeners.udp.${name}.bind`, value: listener.bind, reason: 'host:port expected' }]);
-        }
-        const index = this.#endpoints.length;
-        const endpoint = await UdpEndpoint.open(
-          { bind, recvBufferSize: listener.recbuf, sendBufferSize: listener.sndbuf, logger: this.logger, name },
-          (msg, rinfo) => this.#onDatagram(index, msg, rinfo),
-        );
-        this.#endpoints.push(endpoint);
-        this.logger.info({ listener: name, address: formatPeer(endpoint.address.host, endpoint.address.port) }, 'MQTT-SN listening');
-      }
-    } catch (err) {
-      await Promise.allSettled(this.#endpoints.map((endpoint) => endpoint.close()));
-      throw err;
-    }
+    const opened = await openListeners(
+      this.#specs,
+      { logger: this.logger, pskLookup: (identity) => this.#credentials.keyFor(identity), open: this.#openTransport, listeningMessage: 'MQTT-SN listening' },
+      (listener, msg, address, port) => this.#onDatagram(listener, msg, address, port),
+    );
+    for (const { transport } of opened) this.#endpoints.push(transport);
     this.#wheel.start();
     if (this.config.broadcast) this.#startAdvertising();
   }
 
-  #onDatagram(listener: number, msg: Buffer, rinfo: RemoteInfo): void {
+  #onDatagram(listener: number, msg: Buffer, address: string, port: number): void {
     if (this.#closing !== undefined) return;
     const stats = this.stats;
     stats.datagramsIn += 1;
@@ -178,7 +199,7 @@ export class MqttSnGateway implements GatewayContext {
     } catch (err) {
       if (oversize) stats.oversize += 1;
       else stats.malformed += 1;
-      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), err, size: msg.length }, oversize ? 'datagram above max_message_size dropped' : 'malformed datagram dropped');
+      if (this.debug) this.logger.debug({ peer: formatPeer(address, port), err, size: msg.length }, oversize ? 'datagram above max_message_size dropped' : 'malformed datagram dropped');
       return;
     }
     let nodeId: Buffer | undefined;
@@ -188,19 +209,19 @@ export class MqttSnGateway implements GatewayContext {
     }
     if (oversize) {
       stats.oversize += 1;
-      if (this.debug) this.logger.debug({ peer: formatPeer(rinfo.address, rinfo.port), size: msg.length }, 'datagram above max_message_size dropped');
+      if (this.debug) this.logger.debug({ peer: formatPeer(address, port), size: msg.length }, 'datagram above max_message_size dropped');
       // An oversize PUBLISH from a connected client is not silently lost: it is
       // answered PUBACK 0x03 "rejected: not supported" (§5.3.10 return codes;
       // §5.4.13 PUBACK also answers a PUBLISH of any QoS in error), so the client does not
       // retransmit it N_RETRY times and then give up on the gateway. Congestion
       // (0x01) would invite a pointless retry of the same message after T_WAIT.
-      if (packet.type === MsgType.PUBLISH) this.#dispatcher.rejectOversizePublish(listener, rinfo.address, rinfo.port, nodeId, packet);
+      if (packet.type === MsgType.PUBLISH) this.#dispatcher.rejectOversizePublish(listener, address, port, nodeId, packet);
       return;
     }
     stats.inByType[packet.type] = (stats.inByType[packet.type] ?? 0) + 1;
-    if (this.debug) logPacket(this.logger, 'in', { address: rinfo.address, port: rinfo.port, nodeId }, packet);
+    if (this.debug) logPacket(this.logger, 'in', { address, port, nodeId }, packet);
     try {
-      this.#dispatcher.route(listener, rinfo.address, rinfo.port, nodeId, packet);
+      this.#dispatcher.route(listener, address, port, nodeId, packet);
     } catch (err) {
       this.logger.error({ err }, 'MQTT-SN dispatch failed');
     }
@@ -212,6 +233,7 @@ export class MqttSnGateway implements GatewayContext {
     const advertise = (): void => {
       const data = generatePacket({ type: MsgType.ADVERTISE, gwId: this.config.gateway_id, duration });
       for (const endpoint of this.#endpoints) {
+        if (endpoint.kind === 'dtls') continue; // discovery is plain UDP broadcast
         if (isIPv6(endpoint.address.host) !== isIPv6(this.config.broadcast_address)) continue;
         endpoint.send(data, this.config.broadcast_port, this.config.broadcast_address);
         this.stats.datagramsOut += 1;

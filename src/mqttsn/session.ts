@@ -1,4 +1,5 @@
 import type { Qos } from '../config/types.js';
+import { NO_AUTH, type DeviceAuth } from '../security/admission.js';
 import type { UpstreamSession } from '../upstream/types.js';
 import type { MqttSnPacket } from './codec/types.js';
 import type { DownlinkMessage } from './downlink-message.js';
@@ -59,6 +60,8 @@ export class Session implements WheelTarget {
   peer: SnPeer;
   /** The device's client id (before clientinfo_override). */
   clientId: string | undefined = undefined;
+  /** How the client proved its client id at its last CONNECT (no secrets). */
+  auth: DeviceAuth = NO_AUTH;
   /** Client id, username and password used upstream, and the resolved mountpoint. */
   upstreamClientId = '';
   mountpoint = '';

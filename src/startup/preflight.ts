@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { applyEnvOverrides } from '../config/env-overrides.js';
 import type { GatewayConfig } from '../config/types.js';
 import { StartupError, type ConfigProblem } from '../errors.js';
-import { parseBind } from '../transport/udp.js';
+import { parseBind } from '../transport/bind.js';
+import type { ListenersConfig } from '../config/types.js';
 
 /**
  * Checks what the configuration names outside itself before anything is
@@ -29,21 +30,19 @@ export async function preflight(config: GatewayConfig, env: NodeJS.ProcessEnv = 
   const tls = await readCertificates(config, add);
 
   const probes: Promise<void>[] = [];
-  const udp = (section: 'mqttsn' | 'lwm2m'): void => {
-    for (const [name, listener] of Object.entries(config[section].listeners.udp)) {
-      const key = `${section}.listeners.udp.${name}.bind`;
-      probes.push(probeUdp(listener.bind).then((reason) => (reason === undefined ? undefined : add(key, listener.bind, reason))));
+  // Plain and DTLS listeners alike bind a UDP port.
+  const udp = (section: string, listeners: ListenersConfig): void => {
+    for (const kind of ['udp', 'dtls'] as const) {
+      for (const [name, listener] of Object.entries(listeners[kind])) {
+        const key = `${section}.listeners.${kind}.${name}.bind`;
+        probes.push(probeUdp(listener.bind).then((reason) => (reason === undefined ? undefined : add(key, listener.bind, reason))));
+      }
     }
   };
-  if (config.mqttsn.enable) udp('mqttsn');
-  if (config.lwm2m.enable) udp('lwm2m');
+  if (config.mqttsn.enable) udp('mqttsn', config.mqttsn.listeners);
+  if (config.lwm2m.enable) udp('lwm2m', config.lwm2m.listeners);
   const bootstrap = config.lwm2m.bootstrap;
-  if (config.lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '') {
-    for (const [name, listener] of Object.entries(bootstrap.listeners.udp)) {
-      const key = `lwm2m.bootstrap.listeners.udp.${name}.bind`;
-      probes.push(probeUdp(listener.bind).then((reason) => (reason === undefined ? undefined : add(key, listener.bind, reason))));
-    }
-  }
+  if (config.lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '') udp('lwm2m.bootstrap', bootstrap.listeners);
   if (config.upstream.client.server === '' && config.upstream.embedded.bind !== '') {
     const text = config.upstream.embedded.bind;
     probes.push(probeTcp(text).then((reason) => (reason === undefined ? undefined : add('upstream.embedded.bind', text, reason))));

@@ -1,59 +1,15 @@
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
-import type { RemoteInfo } from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import type { Logger } from '../log.js';
-
-/** Where a datagram came from or goes to. */
-export interface Peer {
-  readonly address: string;
-  readonly port: number;
-}
-
-/** Stable map key for a peer: `address|port`. */
-export function peerKey(address: string, port: number): string {
-  return `${address}|${port}`;
-}
-
-export type DatagramHandler = (msg: Buffer, rinfo: RemoteInfo) => void;
-
-export interface BindAddress {
-  readonly host: string;
-  readonly port: number;
-}
-
-/**
- * Parses a listener `bind` value: `1884`, `0.0.0.0:1884`, `[::]:1884`, `:::1884`.
- * Returns undefined when the value is not a valid bind address.
- */
-export function parseBind(value: string | number): BindAddress | undefined {
-  const text = String(value).trim();
-  const portOf = (s: string): number | undefined => {
-    if (!/^\d{1,5}$/.test(s)) return undefined;
-    const n = Number(s);
-    return n <= 65535 ? n : undefined;
-  };
-  const bare = portOf(text);
-  if (bare !== undefined) return { host: '0.0.0.0', port: bare };
-  const bracket = /^\[([^\]]+)\]:(\d+)$/.exec(text);
-  if (bracket) {
-    const port = portOf(bracket[2] ?? '');
-    return port !== undefined && isIPv6(bracket[1] ?? '') ? { host: bracket[1] as string, port } : undefined;
-  }
-  const idx = text.lastIndexOf(':');
-  if (idx <= 0) return undefined;
-  const host = text.slice(0, idx);
-  const port = portOf(text.slice(idx + 1));
-  if (port === undefined) return undefined;
-  if (host.includes(':') && !isIPv6(host)) return undefined;
-  return { host, port };
-}
+import type { BindAddress } from './bind.js';
+import type { DatagramHandler, DatagramTransport, PeerSecurity } from './types.js';
 
 export interface UdpEndpointOptions {
   readonly bind: BindAddress;
   /** Where the endpoint reports a receive buffer the kernel capped (burst loss must not be silent). */
   readonly logger?: Logger | undefined;
-  /** Listener name for that report (`listeners.udp.<name>`). */
+  /** Listener name for that report (the listener's config key). */
   readonly name?: string | undefined;
   /** SO_RCVBUF in bytes; bursts of small datagrams need a large one. */
   readonly recvBufferSize?: number;
@@ -109,7 +65,8 @@ function literalLookup(address: string, family: unknown, callback: LookupCallbac
  * throw into protocol code. dgram-as-promised is used for the lifecycle
  * (bind/close), the raw socket for the per-datagram path.
  */
-export class UdpEndpoint {
+export class UdpEndpoint implements DatagramTransport {
+  readonly kind = 'udp';
   readonly #socket: SocketAsPromised;
   #closed = false;
   #sendErrors = 0;
@@ -120,7 +77,7 @@ export class UdpEndpoint {
 
   static async open(options: UdpEndpointOptions, onDatagram: DatagramHandler): Promise<UdpEndpoint> {
     const type = isIPv6(options.bind.host) ? 'udp6' : 'udp4';
-    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false, lookup: literalLookup }, onDatagram);
+    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false, lookup: literalLookup }, (msg, rinfo) => onDatagram(msg, rinfo.address, rinfo.port));
     // A socket error after bind (e.g. ICMP-driven on some platforms) must not crash the process.
     socket.socket.on('error', () => undefined);
     await socket.bind(options.bind.port, options.bind.host);
@@ -184,6 +141,11 @@ export class UdpEndpoint {
   send(data: Buffer, port: number, address: string): void {
     if (this.#closed) return;
     this.#socket.socket.send(data, port, address, this.#afterSend);
+  }
+
+  /** Plain UDP proves nothing about a peer. */
+  securityOf(_address: string, _port: number): PeerSecurity | undefined {
+    return undefined;
   }
 
   async close(): Promise<void> {

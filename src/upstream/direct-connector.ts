@@ -2,7 +2,7 @@ import type { Aedes } from 'aedes';
 import type { Qos } from '../config/types.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BindAddress } from '../transport/udp.js';
+import type { BindAddress } from '../transport/bind.js';
 import type { EmbeddedBroker } from './embedded-broker.js';
 import { FanOutConnector, type FanOutBackend, type FanOutSink } from './fan-out-connector.js';
 import { startsWithWildcard, TopicFilterTrie } from './topic-filter-trie.js';

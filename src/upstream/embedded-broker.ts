@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { parseBind, type BindAddress } from '../transport/udp.js';
+import { parseBind, type BindAddress } from '../transport/bind.js';
 import { createDuplexPair } from './duplex-pair.js';
 
 export interface EmbeddedBrokerOptions {

@@ -1,7 +1,7 @@
 import { connect, MqttClient, type IClientOptions } from 'mqtt';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BindAddress } from '../transport/udp.js';
+import type { BindAddress } from '../transport/bind.js';
 import { describeServer, type MappedClientOptions, type SessionPolicy } from './client-options.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import type { EmbeddedBroker } from './embedded-broker.js';

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../bridge/command.js';
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
 import { describeCode, type BootstrapFailure } from './bootstrap-session.js';
 import type { ServerAccount } from './server-account.js';
 

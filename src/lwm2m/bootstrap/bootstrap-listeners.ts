@@ -1,7 +1,9 @@
 import type { CoapTransmissionConfig, Lwm2mBootstrapConfig } from '../../config/types.js';
-import { GatewayError } from '../../errors.js';
 import { formatPeer, type Logger } from '../../log.js';
-import { parseBind, UdpEndpoint, type BindAddress } from '../../transport/udp.js';
+import type { PskStore } from '../../security/psk-store.js';
+import type { BindAddress } from '../../transport/bind.js';
+import { listenerSpecs, openListeners, type OpenTransport } from '../../transport/listeners.js';
+import type { DatagramTransport } from '../../transport/types.js';
 import { CoapEndpoint } from '../coap/coap-endpoint.js';
 import type { BootstrapEntries } from './bootstrap-entry.js';
 import type { BootstrapEventSink } from './bootstrap-events.js';
@@ -21,25 +23,30 @@ export interface BootstrapListenersOptions {
   readonly credentials: ProvisionedCredentialSink;
   readonly events: BootstrapEventSink;
   readonly logger: Logger;
+  /** Keys for the bootstrap DTLS listeners and the name each identity is bound to (absent: no PSK). */
+  readonly keys?: PskStore | undefined;
+  /** Replaces the real sockets (tests: the in-memory transport). */
+  readonly openTransport?: OpenTransport | undefined;
 }
 
 /**
- * The bootstrap server's own UDP listeners (`lwm2m.bootstrap.listeners.udp`,
- * default 0.0.0.0:5685 as Wakaama's LWM2M_BSSERVER_PORT), each with a CoAP
+ * The bootstrap server's own listeners (`lwm2m.bootstrap.listeners.udp`,
+ * default 0.0.0.0:5685 as Wakaama's LWM2M_BSSERVER_PORT, and
+ * `lwm2m.bootstrap.listeners.dtls`, 5686 when configured), each with a CoAP
  * endpoint of the project's exchange layer: the server's requests leave from
  * the port the Bootstrap-Request came to, with RFC 7252 retransmission.
  */
 export class BootstrapListeners {
-  readonly #udp: UdpEndpoint[];
+  readonly #transports: DatagramTransport[];
   readonly #coap: CoapEndpoint[];
   readonly #server: BootstrapServer;
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #logger: Logger;
   #closed = false;
 
-  private constructor(udp: UdpEndpoint[], coap: CoapEndpoint[], server: BootstrapServer, sweepTimer: NodeJS.Timeout, logger: Logger) {
+  private constructor(transports: DatagramTransport[], coap: CoapEndpoint[], server: BootstrapServer, sweepTimer: NodeJS.Timeout, logger: Logger) {
     this.#logger = logger;
-    this.#udp = udp;
+    this.#transports = transports;
     this.#coap = coap;
     this.#server = server;
     this.#sweepTimer = sweepTimer;
@@ -54,67 +61,69 @@ export class BootstrapListeners {
       sessionTimeoutMs: config.session_timeout,
       logger,
     });
-    const udp: UdpEndpoint[] = [];
+    const specs = listenerSpecs('lwm2m.bootstrap', config.listeners);
+    const keys = opts.keys;
     const coap: CoapEndpoint[] = [];
-    try {
-      for (const [name, listener] of Object.entries(config.listeners.udp)) {
-        const bind = parseBind(listener.bind);
-        if (bind === undefined) throw new GatewayError('GW_ERR_CONFIG', `lwm2m.bootstrap.listeners.udp.${name}.bind: invalid address "${listener.bind}"`);
-        const index = coap.length;
-        let endpoint: CoapEndpoint | undefined;
-        const socket = await UdpEndpoint.open(
-          { bind, recvBufferSize: listener.recbuf, sendBufferSize: listener.sndbuf, logger, name: `bootstrap.${name}` },
-          (msg, rinfo) => endpoint?.handleDatagram(msg, rinfo.address, rinfo.port),
-        );
-        udp.push(socket);
-        const coapEndpoint = new CoapEndpoint({
-          send: (data, port, address) => socket.send(data, port, address),
-          params: {
-            ackTimeoutMs: opts.coap.ack_timeout,
-            ackRandomFactor: opts.coap.ack_random_factor,
-            maxRetransmit: opts.coap.max_retransmit,
-            maxBodySize: MAX_BODY_SIZE,
-            // A Bootstrap-Request carries no body worth reassembling.
-            maxRequestBodySize: MAX_BOOTSTRAP_REQUEST_BODY,
-            dedupBudgetBytes: opts.coap.dedup_memory,
-          },
-          logger,
-          handlers: {
-            onActivity: () => undefined,
-            onRequest: (msg, peer) => {
-              const reply = server.handleRequest(msg, peer, index, {
+    const opened = await openListeners(
+      specs,
+      { logger, pskLookup: keys === undefined ? undefined : (identity) => keys.keyFor(identity), open: opts.openTransport },
+      (listener, msg, address, port) => coap[listener]?.handleDatagram(msg, address, port),
+    );
+    const transports = opened.map((o) => o.transport);
+    for (const [index, { transport }] of opened.entries()) {
+      const maxSessions = specs[index]?.udp.max_connections ?? Number.POSITIVE_INFINITY;
+      const coapEndpoint: CoapEndpoint = new CoapEndpoint({
+        send: (data, port, address) => transport.send(data, port, address),
+        params: {
+          ackTimeoutMs: opts.coap.ack_timeout,
+          ackRandomFactor: opts.coap.ack_random_factor,
+          maxRetransmit: opts.coap.max_retransmit,
+          maxBodySize: MAX_BODY_SIZE,
+          // A Bootstrap-Request carries no body worth reassembling.
+          maxRequestBodySize: MAX_BOOTSTRAP_REQUEST_BODY,
+          dedupBudgetBytes: opts.coap.dedup_memory,
+        },
+        logger,
+        handlers: {
+          onActivity: () => undefined,
+          onRequest: (msg, peer) => {
+            // A secured listener: the name the peer's DTLS identity is bound to (PSK entry or certificate CN).
+            const security = transport.securityOf(peer.address, peer.port);
+            const authenticated = security === undefined ? undefined : security.mode === 'psk' ? (keys?.nameFor(security.identity) ?? security.identity) : security.identity;
+            const reply = server.handleRequest(
+              msg,
+              peer,
+              index,
+              {
                 send: (p, request, callbacks) => coapEndpoint.request(p, request, callbacks),
                 cancel: (token) => coapEndpoint.cancel(token),
-                maxSessions: listener.max_connections,
-              });
-              if (logger.isLevelEnabled('debug')) {
-                logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'bootstrap: request');
-              }
-              return reply;
-            },
-            // Nothing is observed on the bootstrap interface: a stray response gets RST.
-            onUnmatchedResponse: () => false,
+                maxSessions,
+              },
+              authenticated,
+            );
+            if (logger.isLevelEnabled('debug')) {
+              logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'bootstrap: request');
+            }
+            return reply;
           },
-        });
-        endpoint = coapEndpoint;
-        coap.push(coapEndpoint);
-      }
-    } catch (err) {
-      await Promise.all(udp.map((u) => u.close()));
-      throw err;
+          // Nothing is observed on the bootstrap interface: a stray response gets RST.
+          onUnmatchedResponse: () => false,
+        },
+      });
+      coap.push(coapEndpoint);
     }
     const sweepTimer = setInterval(() => {
       for (const c of coap) c.sweep();
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref();
-    const listeners = new BootstrapListeners(udp, coap, server, sweepTimer, logger);
+    const listeners = new BootstrapListeners(transports, coap, server, sweepTimer, logger);
     logger.info({ listeners: listeners.addresses, endpoints: opts.entries.size }, 'bootstrap: server started');
     warnPlainSecrets(opts.entries, logger);
     return listeners;
   }
 
   get addresses(): BindAddress[] {
-    return this.#udp.map((u) => u.address);
+    return this.#transports.map((t) => t.address);
   }
 
   get activeSessions(): number {
@@ -134,7 +143,7 @@ export class BootstrapListeners {
     clearInterval(this.#sweepTimer);
     this.#server.close();
     await Promise.all(this.#coap.map((c) => c.close()));
-    await Promise.all(this.#udp.map((u) => u.close()));
+    await Promise.all(this.#transports.map((t) => t.close()));
   }
 }
 

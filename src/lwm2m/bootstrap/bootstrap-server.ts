@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
 import { checkDeviceSuppliedName, decodeStrictUtf8 } from '../../topics/topic-rules.js';
-import { peerKey, type Peer } from '../../transport/udp.js';
+import { peerKey, type Peer } from '../../transport/bind.js';
 import { CoapCode } from '../coap/codes.js';
 import type { CoapReply } from '../coap/coap-endpoint.js';
 import { CoapOption, optionValues, stringOptions, type CoapMessage } from '../coap/message.js';

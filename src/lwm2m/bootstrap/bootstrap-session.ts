@@ -2,7 +2,7 @@ import type { OutboundRequest, RequestCallbacks } from '../coap/coap-endpoint.js
 import type { CoapMessage } from '../coap/message.js';
 import { codeName } from '../coap/codes.js';
 import { formatLink, parseLinkFormat } from '../content/link-format.js';
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
 import type { BootstrapStep } from './bootstrap-steps.js';
 import type { ServerAccount } from './server-account.js';
 

@@ -20,7 +20,7 @@ import { versionRefusal } from './version-gate.js';
 import { commandSubscriptionQos, deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
 import { sendEvent } from '../reporting/send-event.js';
 import type { ContentEntry } from '../content/types.js';
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
 import type { BootstrapEventSink } from '../bootstrap/bootstrap-events.js';
 
 /** Messages the bridge could not hand to the broker; each is logged at debug. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
-import { peerKey, type Peer } from '../../transport/udp.js';
+import { peerKey, type Peer } from '../../transport/bind.js';
 import { Block1Assembler } from './block1-assembly.js';
 import { DedupCache } from './dedup-cache.js';
 import { hasInvalidBlockOption, requestOptionProblem } from './option-checks.js';

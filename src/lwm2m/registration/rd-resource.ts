@@ -1,9 +1,9 @@
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
 import { decodeStrictUtf8 } from '../../topics/topic-rules.js';
 import { CoapCode } from '../coap/codes.js';
 import type { CoapReply } from '../coap/coap-endpoint.js';
 import { CoapOption, optionValues, type CoapMessage } from '../coap/message.js';
-import type { RdResult, Registrar } from './registrar.js';
+import { OPEN_GATE, type EndpointGate, type RdResult, type Registrar } from './registrar.js';
 
 /**
  * CoAP adapter of the registration interface (LwM2M 1.1 Transport §6.2):
@@ -13,19 +13,19 @@ import type { RdResult, Registrar } from './registrar.js';
  * answer to an unverified peer must stay within 3x the request, RFC 7252
  * §11.3): the reason goes to the debug log instead (CoapReply.reason).
  */
-export function handleRdRequest(registrar: Registrar, msg: CoapMessage, peer: Peer, listener: number): CoapReply {
+export function handleRdRequest(registrar: Registrar, msg: CoapMessage, peer: Peer, listener: number, gate: EndpointGate = OPEN_GATE): CoapReply {
   const path = strictStrings(msg, CoapOption.URI_PATH);
   const query = strictStrings(msg, CoapOption.URI_QUERY);
   if (path === undefined || query === undefined) return refuse(CoapCode.BAD_REQUEST, 'Uri-Path or Uri-Query is not valid UTF-8');
   if (msg.code === CoapCode.POST) {
-    if (path.length === 1 && path[0] === 'rd') return toReply(registrar.register(query, msg.payload, peer, listener));
-    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.update(path[1] as string, query, msg.payload, peer, listener));
+    if (path.length === 1 && path[0] === 'rd') return toReply(registrar.register(query, msg.payload, peer, listener, gate));
+    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.update(path[1] as string, query, msg.payload, peer, listener, gate));
     // Other POST targets (no path, /bad, 1.1 Send /dp) are not served, as EMQX.
     return refuse(CoapCode.NOT_FOUND, 'not found');
   }
   if (msg.code === CoapCode.DELETE) {
     if (path.length === 0) return refuse(CoapCode.BAD_REQUEST, 'DELETE needs a registration location');
-    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.deregister(path[1] as string));
+    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.deregister(path[1] as string, gate));
     return refuse(CoapCode.NOT_FOUND, 'not found');
   }
   if (path.length >= 1 && path[0] === 'rd') return refuse(CoapCode.METHOD_NOT_ALLOWED, 'method not allowed');

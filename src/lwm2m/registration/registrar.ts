@@ -1,6 +1,6 @@
 import type { Lwm2mConfig } from '../../config/types.js';
 import { checkDeviceSuppliedName, decodeStrictUtf8 } from '../../topics/topic-rules.js';
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
 import { renderMountpoint } from '../bridge/topics.js';
 import { LinkCache } from './link-cache.js';
 import { RegistrationLimits, type Placement } from './registration-limits.js';
@@ -10,12 +10,23 @@ import { MAX_QUERY_PARAMS, checkRegisterQuery, checkUpdateQuery, effectiveLifeti
 import { registrationLocation, type Registration } from './registration.js';
 import { objectVersionRefusal } from './version-rules.js';
 import type { RegistrationStore } from './store.js';
+import { NO_AUTH, type Admission } from '../../security/admission.js';
 
 /** Outcome of a registration interface operation, as a value (no CoAP types). */
 export type RdResult =
   | { readonly code: '2.01'; readonly location: readonly string[] }
   | { readonly code: '2.02' | '2.04' }
-  | { readonly code: '4.00' | '4.04' | '4.12' | '4.13' | '5.03'; readonly reason: string };
+  | { readonly code: '4.00' | '4.03' | '4.04' | '4.12' | '4.13' | '5.03'; readonly reason: string };
+
+/**
+ * Whether the sender may act as `endpoint` (its DTLS identity, or the plain
+ * listener rules: security/admission.ts). Every operation is checked: a
+ * plain Update or De-register must not move or end a secured registration.
+ */
+export type EndpointGate = (endpoint: string) => Admission;
+
+/** Plain UDP without credentials anywhere: everyone is admitted as `none`. */
+export const OPEN_GATE: EndpointGate = () => ({ ok: true, auth: NO_AUTH });
 
 export interface RegistrarEvents {
   /** New registration, or a re-registration that replaced one (`previousMountpoint` then set). */
@@ -29,7 +40,10 @@ type RegistrarConfig = Pick<
   Lwm2mConfig,
   'lifetime_min' | 'lifetime_max' | 'lifetime_grace' | 'mountpoint' | 'translators' | 'max_link_payload' | 'max_links' | 'max_registrations_per_address'
 > & {
-  readonly listeners: { readonly udp: Readonly<Record<string, { readonly max_connections: number }>> };
+  readonly listeners: {
+    readonly udp: Readonly<Record<string, { readonly max_connections: number }>>;
+    readonly dtls?: Readonly<Record<string, { readonly max_connections: number }>>;
+  };
 };
 
 type Refused = Extract<RdResult, { reason: string }>;
@@ -44,7 +58,7 @@ export class Registrar {
   readonly #events: RegistrarEvents;
   readonly #now: () => number;
   readonly #links = new LinkCache();
-  /** Registrations per listener (index of lwm2m.listeners.udp) and per source address. */
+  /** Registrations per listener (index: lwm2m.listeners.udp, then .dtls) and per source address. */
   readonly limits: RegistrationLimits;
 
   constructor(opts: { config: RegistrarConfig; store: RegistrationStore; events: RegistrarEvents; now?: () => number }) {
@@ -52,14 +66,17 @@ export class Registrar {
     this.#store = opts.store;
     this.#events = opts.events;
     this.#now = opts.now ?? Date.now;
-    const maxPerListener = Object.values(opts.config.listeners.udp).map((l) => l.max_connections);
+    // Listener indices: plain listeners first, then DTLS ones (transport/listeners.ts).
+    const maxPerListener = [...Object.values(opts.config.listeners.udp), ...Object.values(opts.config.listeners.dtls ?? {})].map((l) => l.max_connections);
     this.limits = new RegistrationLimits(maxPerListener, opts.config.max_registrations_per_address);
   }
 
-  register(queryOptions: readonly string[], payload: Buffer, peer: Peer, listener = 0): RdResult {
+  register(queryOptions: readonly string[], payload: Buffer, peer: Peer, listener = 0, gate: EndpointGate = OPEN_GATE): RdResult {
     const checked = checkRegisterQuery(parseQuery(queryOptions));
     if (!checked.ok) return { code: checked.code ?? '4.00', reason: checked.reason };
     const params = checked.value;
+    const admission = gate(params.endpoint);
+    if (!admission.ok) return { code: '4.03', reason: admission.reason };
     const links = this.#parseLinks(payload);
     if (links !== undefined && 'code' in links) return links;
     const badVersion = objectVersionRefusal(params.lwm2m, links?.versionProblem);
@@ -89,6 +106,7 @@ export class Registrar {
       existing.clientId = clientId;
       existing.username = username;
       existing.mountpoint = mountpoint;
+      existing.auth = admission.auth;
       existing.lastSeen = now;
       existing.expiresAt = now + lifetimeMs + this.#config.lifetime_grace;
       this.#events.registered(existing, previousMountpoint);
@@ -108,6 +126,7 @@ export class Registrar {
       clientId,
       username,
       mountpoint,
+      auth: admission.auth,
       listener,
       lastSeen: now,
       expiresAt: now + lifetimeMs + this.#config.lifetime_grace,
@@ -120,9 +139,11 @@ export class Registrar {
     return { code: '2.01', location: registrationLocation(reg) };
   }
 
-  update(endpoint: string, queryOptions: readonly string[], payload: Buffer, peer: Peer, listener?: number): RdResult {
+  update(endpoint: string, queryOptions: readonly string[], payload: Buffer, peer: Peer, listener?: number, gate: EndpointGate = OPEN_GATE): RdResult {
     const reg = this.#store.get(endpoint);
     if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
+    const admission = gate(endpoint);
+    if (!admission.ok) return { code: '4.03', reason: admission.reason };
     const query = parseQuery(queryOptions);
     const checked = checkUpdateQuery(query, reg.lwm2m);
     if (!checked.ok) return { code: '4.00', reason: checked.reason };
@@ -164,9 +185,11 @@ export class Registrar {
     return { code: '2.04' };
   }
 
-  deregister(endpoint: string): RdResult {
+  deregister(endpoint: string, gate: EndpointGate = OPEN_GATE): RdResult {
     const reg = this.#store.get(endpoint);
     if (reg === undefined) return { code: '4.04', reason: `no registration at rd/${endpoint}` };
+    const admission = gate(endpoint);
+    if (!admission.ok) return { code: '4.03', reason: admission.reason };
     this.#store.remove(reg);
     this.#release(reg);
     this.#events.deregistered(reg, 'deregister');

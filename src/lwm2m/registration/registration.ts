@@ -1,4 +1,5 @@
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
+import type { DeviceAuth } from '../../security/admission.js';
 import type { Lwm2mCommand } from '../bridge/command.js';
 import type { PackedQuery } from './packed-query.js';
 import type { ObjectLinks } from './object-links.js';
@@ -38,6 +39,8 @@ export interface Registration {
   username: string;
   /** The rendered mountpoint: every topic of this device starts with it. */
   mountpoint: string;
+  /** How the device authenticated at its last Register (shared object for `none`): no secrets. */
+  auth: DeviceAuth;
   /** Index of the listener (UDP port) the device last registered or updated through: downlinks leave from it. */
   listener: number;
   lastSeen: number;

@@ -17,6 +17,9 @@ export function registrationData(reg: Registration): JsonObject {
   data.ep = reg.endpoint;
   data.lt = reg.lifetime;
   data.lwm2m = reg.lwm2m;
+  // How the device proved its name (never a key): none, psk or x509, and the identity.
+  data.auth = reg.auth.auth;
+  if (reg.auth.identity !== undefined) data.identity = reg.auth.identity;
   if (reg.objects !== undefined) {
     data.alternatePath = reg.objects.alternatePath;
     data.objectList = [...reg.objects.objectList];

@@ -1,4 +1,4 @@
-import { peerKey, type Peer } from '../../transport/udp.js';
+import { peerKey, type Peer } from '../../transport/bind.js';
 import type { Registration } from './registration.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
-import type { Peer } from '../../transport/udp.js';
+import type { Peer } from '../../transport/bind.js';
 import type { CoapReply } from '../coap/coap-endpoint.js';
 import { CoapOption, stringOptions, uintOptionOf, type CoapMessage } from '../coap/message.js';
 import { decodeCompositeContent, isCompositeFormat } from '../content/composite.js';

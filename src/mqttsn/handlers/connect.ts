@@ -19,6 +19,7 @@ import { upstreamIdentity } from '../upstream-link.js';
 export async function handleConnect(ctx: GatewayContext, session: Session, packet: Connect): Promise<void> {
   if (!checkProtocolId(ctx, session, packet)) return;
   if (!admit(ctx, session)) return;
+  if (!checkIdentity(ctx, session, packet)) return;
   await settleLiveSession(ctx, session, packet);
   applyConnectFields(ctx, session, packet);
   if (packet.will) {
@@ -37,9 +38,27 @@ function checkProtocolId(ctx: GatewayContext, session: Session, packet: Connect)
   return false;
 }
 
-/** The `max_connections` of a listener (by index). */
+/**
+ * The client id must match the peer's DTLS identity (or its PSK entry's
+ * name), and a client id that has credentials may not connect over plain
+ * UDP: CONNACK 0x03, as for any refused CONNECT. An empty client id (the
+ * gateway would generate one) matches no DTLS identity.
+ */
+function checkIdentity(ctx: GatewayContext, session: Session, packet: Connect): boolean {
+  const clientId = packet.clientId !== '' ? packet.clientId : (session.clientId ?? '');
+  const admission = ctx.admit(session.peer, clientId);
+  if (admission.ok) {
+    session.auth = admission.auth;
+    return true;
+  }
+  ctx.send(session.peer, { type: MsgType.CONNACK, returnCode: ReturnCode.NOT_SUPPORTED });
+  if (session.state === SessionState.Idle) dropNew(ctx, session);
+  return false;
+}
+
+/** The `max_connections` of a listener (by index: plain listeners first, then DTLS ones). */
 export function maxConnections(ctx: GatewayContext, listener: number): number {
-  return Object.values(ctx.config.listeners.udp)[listener]?.max_connections ?? Number.POSITIVE_INFINITY;
+  return ctx.listenerConfigs[listener]?.max_connections ?? Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -128,7 +147,14 @@ export async function finishConnect(ctx: GatewayContext, session: Session): Prom
   }
   activate(ctx, session);
   ctx.logger.info(
-    { clientId: session.clientId, peer: describePeer(session.peer), cleanSession: session.cleanSession, keepAlive: session.keepAliveMs / 1000 },
+    {
+      clientId: session.clientId,
+      peer: describePeer(session.peer),
+      cleanSession: session.cleanSession,
+      keepAlive: session.keepAliveMs / 1000,
+      auth: session.auth.auth,
+      identity: session.auth.identity,
+    },
     'MQTT-SN client connected',
   );
   ctx.delivery.resume(session);

@@ -10,7 +10,7 @@ describe('LwM2M registration interface over real UDP + MQTT', () => {
     await h.close();
   });
 
-  it('registers, reports exactly as EMQX, updates and de-registers', async () => {
+  it('registers, reports as EMQX (plus how the device authenticated), updates and de-registers', async () => {
     const ep = uniqueEp('reg');
     const resp = `lwm2m/${ep}/response`;
     await h.mqtt.watch(resp);
@@ -26,13 +26,13 @@ describe('LwM2M registration interface over real UDP + MQTT', () => {
     expect(dev.location).toEqual(['rd', ep]);
     expect(await h.mqtt.next(resp)).toEqual({
       msgType: 'register',
-      data: { ep, lt: 345, lwm2m: '1', b: 'U', apn: 'psm', imei: '860', alternatePath: '/', objectList: ['/1', '/2', '/3', '/4', '/5'] },
+      data: { ep, lt: 345, lwm2m: '1', auth: 'none', b: 'U', apn: 'psm', imei: '860', alternatePath: '/', objectList: ['/1', '/2', '/3', '/4', '/5'] },
     });
     // Update without lt keeps 345; a new link list replaces the object list.
     expect((await dev.update([], '</1/0>,</3/0>')).code).toBe('2.04');
     expect(await h.mqtt.next(resp)).toEqual({
       msgType: 'update',
-      data: { ep, lt: 345, lwm2m: '1', b: 'U', apn: 'psm', imei: '860', alternatePath: '/', objectList: ['/1/0', '/3/0'] },
+      data: { ep, lt: 345, lwm2m: '1', auth: 'none', b: 'U', apn: 'psm', imei: '860', alternatePath: '/', objectList: ['/1/0', '/3/0'] },
     });
     expect((await dev.update(['lt=0'])).code).toBe('2.04');
     expect(((await h.mqtt.next(resp)).data as Record<string, unknown>).lt).toBe(0);

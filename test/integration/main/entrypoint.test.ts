@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dtls } from 'node-dtls-client';
+import { CoapOption, decodeMessage, encodeMessage } from '../../../src/lwm2m/coap/message.js';
 import { MsgType } from '../../../src/mqttsn/codec/constants.js';
 import { BootstrapTestClient } from '../../helpers/lwm2m-bootstrap-client.js';
 import { Lwm2mTestDevice } from '../../helpers/lwm2m-device.js';
@@ -229,3 +231,97 @@ describe('entry point (npm start)', () => {
     }
   });
 });
+
+describe('entry point: psk_authentication', () => {
+  it('refuses a bad PSK file naming the key and the line, without printing any secret (exit 2)', async () => {
+    dir ??= await mkdtemp(join(tmpdir(), 'gw-main-'));
+    const keys = join(dir, 'keys.txt');
+    await writeFile(keys, 'good:hunter2\nbad-line-without-separator\n');
+    const file = await writeConfig({ psk_authentication: { enable: true, init_file: keys } });
+    running = launch(['--config', file]);
+    expect(await running.exited).toBe(2);
+    expect(running.output.stderr).toContain('psk_authentication.init_file');
+    expect(running.output.stderr).toContain('line 2');
+    expect(running.output.stderr).not.toContain('hunter2');
+  });
+
+  it('re-reads the PSK file on SIGHUP: an open DTLS session keeps working, the next handshake uses the new keys', async () => {
+    const brokerPort = await freeTcpPort();
+    const dtlsPort = await freeUdpPort();
+    dir ??= await mkdtemp(join(tmpdir(), 'gw-main-'));
+    const keys = join(dir, 'keys.txt');
+    await writeFile(keys, 'hup-dev:first-key\n');
+    const file = await writeConfig({
+      log: { level: 'info' },
+      upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
+      mqttsn: { enable: false },
+      psk_authentication: { enable: true, init_file: keys },
+      lwm2m: { listeners: { udp: {}, dtls: { default: { bind: `127.0.0.1:${dtlsPort}` } } } },
+    });
+    running = launch(['--config', file]);
+    const output = running.output;
+    await waitFor(() => output.stdout.includes('gateway running'), () => `"gateway running" (stderr: ${output.stderr})`);
+    const session = await DtlsCoapSession.open(dtlsPort, 'hup-dev', 'first-key');
+    try {
+      expect(await session.register('hup-dev', 1)).toBe('2.01');
+      await writeFile(keys, 'hup-dev:second-key\n');
+      running.child.kill('SIGHUP');
+      await waitFor(() => output.stdout.includes('PSK credentials reloaded'), 'the reload log line');
+      // The session made with the old key is still up.
+      expect(await session.register('hup-dev', 2)).toBe('2.01');
+      await expect(DtlsCoapSession.open(dtlsPort, 'hup-dev', 'first-key')).rejects.toThrow();
+      const fresh = await DtlsCoapSession.open(dtlsPort, 'hup-dev', 'second-key');
+      expect(await fresh.register('hup-dev', 3)).toBe('2.01');
+      fresh.close();
+      expect(output.stdout).not.toContain('second-key');
+    } finally {
+      session.close();
+    }
+    running.child.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+  });
+});
+
+/** A DTLS PSK session from node-dtls-client that sends LwM2M Registers and returns the answer code. */
+class DtlsCoapSession {
+  readonly #socket: dtls.Socket;
+  private constructor(socket: dtls.Socket) {
+    this.#socket = socket;
+  }
+
+  static async open(port: number, identity: string, key: string): Promise<DtlsCoapSession> {
+    const socket = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { [identity]: key }, timeout: 2000 });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connected', () => resolve());
+      socket.once('error', reject);
+    });
+    return new DtlsCoapSession(socket);
+  }
+
+  register(ep: string, mid: number): Promise<string> {
+    const request = encodeMessage({
+      type: 'CON',
+      code: '0.02',
+      messageId: mid,
+      token: Buffer.from([mid]),
+      options: [
+        { number: CoapOption.URI_PATH, value: Buffer.from('rd') },
+        { number: CoapOption.URI_QUERY, value: Buffer.from(`ep=${ep}`) },
+        { number: CoapOption.URI_QUERY, value: Buffer.from('lwm2m=1.1') },
+      ],
+      payload: Buffer.from('</3/0>'),
+    });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer')), 3000);
+      this.#socket.once('message', (msg: Buffer) => {
+        clearTimeout(timer);
+        resolve(decodeMessage(msg).code);
+      });
+      this.#socket.send(request);
+    });
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+}

@@ -44,7 +44,7 @@ describe('MQTT-SN listener receive buffer', () => {
     gateway = await MqttSnGateway.start({ config, upstream: upstream.connector, logger: createLogger('info', log.stream) });
     const warning = log.records().find((r) => r['level'] === 40 && typeof r['msg'] === 'string' && r['msg'].includes('receive buffer'));
     expect(warning).toBeDefined();
-    expect(warning).toMatchObject({ listener: 'default', requested: 1024 * 1024 * 1024 });
+    expect(warning).toMatchObject({ listener: 'mqttsn.listeners.udp.default', requested: 1024 * 1024 * 1024 });
     expect(warning?.['granted']).toBeLessThan(1024 * 1024 * 1024);
     expect(String(warning?.['hint'])).toContain('rmem_max');
   });
@@ -60,7 +60,7 @@ describe('MQTT-SN listener receive buffer', () => {
     const log = captureLines();
     gateway = await MqttSnGateway.start({ config, upstream: upstream.connector, logger: createLogger('info', log.stream) });
     const warning = log.records().find((r) => r['level'] === 40);
-    expect(warning).toMatchObject({ listener: 'default', requested, granted: 2 * rmemMax });
+    expect(warning).toMatchObject({ listener: 'mqttsn.listeners.udp.default', requested, granted: 2 * rmemMax });
   });
 
   it('says nothing when the granted buffer covers the request', async () => {
@@ -70,7 +70,7 @@ describe('MQTT-SN listener receive buffer', () => {
     upstream = await startTestUpstream();
     const log = captureLines();
     gateway = await MqttSnGateway.start({ config, upstream: upstream.connector, logger: createLogger('info', log.stream) });
-    expect(log.records().some((r) => r['msg'] === 'MQTT-SN listening')).toBe(true);
+    expect(log.records().some((r) => r['msg'] === 'MQTT-SN listening' && r['listener'] === 'mqttsn.listeners.udp.default')).toBe(true);
     expect(log.records().filter((r) => r['level'] === 40)).toEqual([]);
   });
 });

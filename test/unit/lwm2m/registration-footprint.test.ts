@@ -78,7 +78,7 @@ describe('Registration record', () => {
     registrar.update('a', ['lt=90', 'sms=1', 'b=UQ'], Buffer.alloc(0), peer);
     expect([...a.query]).toEqual([['ep', 'a'], ['lt', '90'], ['lwm2m', '1.1'], ['b', 'UQ'], ['sms', '1']]);
     expect(a.queueMode).toBe(true);
-    expect(registerEvent(a).data).toEqual({ ep: 'a', lt: 90, lwm2m: '1.1', b: 'UQ', sms: '1', alternatePath: '/', objectList: ['/1/0', '/3/0'] });
+    expect(registerEvent(a).data).toEqual({ ep: 'a', lt: 90, lwm2m: '1.1', auth: 'none', b: 'UQ', sms: '1', alternatePath: '/', objectList: ['/1/0', '/3/0'] });
   });
 
   it('a mountpoint without placeholders is the configured string itself', () => {

@@ -102,7 +102,7 @@ describe('Registrar', () => {
     expect(registrar.update('a', ['sms=123'], Buffer.alloc(0), moved)).toEqual({ code: '2.04' });
     expect(store.byPeer(moved)).toBe(reg);
     expect(store.byPeer(peer)).toBeUndefined();
-    expect(registerEvent(reg)).toEqual({ msgType: 'register', data: { ep: 'a', lt: 60, lwm2m: '1.0', imei: '99', sms: '123', alternatePath: '/', objectList: ['/3/0'] } });
+    expect(registerEvent(reg)).toEqual({ msgType: 'register', data: { ep: 'a', lt: 60, lwm2m: '1.0', auth: 'none', imei: '99', sms: '123', alternatePath: '/', objectList: ['/3/0'] } });
     expect(registrar.update('nobody', [], Buffer.alloc(0), peer).code).toBe('4.04');
     expect(registrar.deregister('a')).toEqual({ code: '2.02' });
     expect(registrar.deregister('a').code).toBe('4.04');
@@ -142,7 +142,7 @@ describe('Registrar', () => {
     const now = { t: 0 };
     const { registrar, store } = makeRegistrar(now);
     registrar.register(['ep=s', 'lt=60', 'lwm2m=1.0', 'password=p', 'secret=x', 'private_key=k', 'access_token=t', 'psk=1', 'token=2', 'cust=1'], Buffer.alloc(0), peer);
-    expect(registerEvent(store.get('s') as Registration).data).toEqual({ ep: 's', lt: 60, lwm2m: '1.0', cust: '1' });
+    expect(registerEvent(store.get('s') as Registration).data).toEqual({ ep: 's', lt: 60, lwm2m: '1.0', auth: 'none', cust: '1' });
   });
 
   it('re-register takes the new imei / device_id: a later NAT rebinding keeps the new mountpoint', () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NO_AUTH } from '../../../src/security/admission.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { silentLogger } from '../../../src/log.js';
 import { MsgType, msgTypeName, type MqttSnPacket } from '../../../src/mqttsn/codec/index.js';
@@ -55,6 +56,9 @@ function setup(mqttsn: Record<string, unknown> = {}, brokerRefuses = false) {
     upstream: connector,
     debug: false,
     now: () => Date.now(),
+    listenerConfigs: Object.values(config.listeners.udp),
+    admit: () => ({ ok: true, auth: NO_AUTH }),
+    provesIdentity: () => true,
     send: (_peer: SnPeer, packet: MqttSnPacket) => {
       sent.push(packet);
       return true;

@@ -1,6 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseBind, peerKey, UdpEndpoint } from '../../../src/transport/udp.js';
+import { parseBind, peerKey } from '../../../src/transport/bind.js';
+import { UdpEndpoint } from '../../../src/transport/udp.js';
 
 describe('parseBind', () => {
   it.each([
@@ -34,9 +35,9 @@ describe('UdpEndpoint', () => {
   it('receives datagrams through the callback and sends replies from the bound port', async () => {
     const seen: string[] = [];
     let endpoint: UdpEndpoint | undefined;
-    endpoint = await UdpEndpoint.open({ bind: { host: '127.0.0.1', port: 0 } }, (msg, rinfo) => {
+    endpoint = await UdpEndpoint.open({ bind: { host: '127.0.0.1', port: 0 } }, (msg, address, port) => {
       seen.push(msg.toString());
-      endpoint?.send(Buffer.from(`echo:${msg.toString()}`), rinfo.port, rinfo.address);
+      endpoint?.send(Buffer.from(`echo:${msg.toString()}`), port, address);
     });
     open.push(endpoint);
     const { port } = endpoint.address;

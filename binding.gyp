@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "snlw_dtls",
+      "sources": ["native/dtls.c"],
+      "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "defines": ["OPENSSL_API_COMPAT=30000", "OPENSSL_NO_DEPRECATED"]
+    }
+  ]
+}
