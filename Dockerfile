@@ -38,15 +38,22 @@ COPY --from=build /app/build/Release/snlw_dtls.node ./build/Release/snlw_dtls.no
 COPY --from=build /app/dist ./dist
 COPY xml ./xml
 COPY config ./config
+COPY dashboard ./dashboard
 # data/: the upstream File store (upstream.client.store.directoryPrefix defaults to ./data/mqtt-store).
 RUN mkdir -p /app/data && chown -R node:node /app/data
 # The image's unprivileged user (uid 1000); the code and models stay root-owned, read-only to it.
 USER node
 # 1883/tcp embedded MQTT broker, 1884/udp MQTT-SN, 5683/udp LwM2M (CoAP); DTLS listeners, when
-# configured, default to 1885/udp (MQTT-SN) and 5684/udp (coaps).
-EXPOSE 1883/tcp 1884/udp 5683/udp
+# configured, default to 1885/udp (MQTT-SN) and 5684/udp (coaps). 18083/tcp HTTP API and dashboard:
+# it binds 127.0.0.1:18083 by default; to publish it set GATEWAY_HTTP_BIND=0.0.0.0:18083 and
+# credentials (GATEWAY_HTTP_API_KEY, or http.username / http.password): off loopback nothing is served without them.
+EXPOSE 1883/tcp 1884/udp 5683/udp 18083/tcp
 # config/gateway.json is read when present; mount your configuration directory here.
 VOLUME ["/app/config", "/app/data"]
 # node runs directly (not under npm), so it receives SIGTERM itself and shuts down in order.
 STOPSIGNAL SIGTERM
+# Liveness from inside the container (loopback needs no credentials; the slim image has no curl).
+# Follows http.bind when it is set through GATEWAY_HTTP_BIND; with http.bind "" there is nothing to ask.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "const b=process.env.GATEWAY_HTTP_BIND||'127.0.0.1:18083';const p=b.slice(b.lastIndexOf(':')+1);fetch('http://127.0.0.1:'+p+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/main.js"]

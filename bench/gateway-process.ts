@@ -20,6 +20,8 @@ export interface GatewayHandle {
   readonly mqttsn: Endpoint;
   readonly lwm2m: Endpoint;
   readonly brokerUrl: string;
+  /** HTTP API / metrics of a spawned gateway. */
+  readonly httpUrl: string | undefined;
   readonly pid: number | undefined;
   readonly command: string | undefined;
   readonly logFile: string | undefined;
@@ -66,6 +68,7 @@ class ChildHandle implements GatewayHandle {
   readonly mqttsn: Endpoint;
   readonly lwm2m: Endpoint;
   readonly brokerUrl: string;
+  httpUrl: string | undefined;
   readonly command: string;
   readonly logFile: string;
   config: Record<string, unknown> | undefined;
@@ -81,6 +84,7 @@ class ChildHandle implements GatewayHandle {
     this.mqttsn = mqttsn;
     this.lwm2m = lwm2m;
     this.brokerUrl = brokerUrl;
+    this.httpUrl = undefined;
     child.on('exit', (code, signal) => {
       this.#exit = signal ? `signal ${signal}` : `exit code ${code}`;
     });
@@ -130,9 +134,10 @@ function spawnLogged(args: string[], logFile: string): ChildProcess {
 
 /** Spawns our gateway on free loopback ports and waits until it answers. */
 export async function spawnGateway(opts: SpawnOptions): Promise<GatewayHandle> {
-  const [snPort, lwPort, brokerPort] = [await freeUdpPort(), await freeUdpPort(), await freeTcpPort()];
+  const [snPort, lwPort, brokerPort, httpPort] = [await freeUdpPort(), await freeUdpPort(), await freeTcpPort(), await freeTcpPort()];
   let config: Record<string, unknown> = {
     log: { level: 'warn' },
+    http: { bind: `127.0.0.1:${httpPort}` },
     upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
     mqttsn: { listeners: { udp: { default: { bind: `127.0.0.1:${snPort}` } } } },
     lwm2m: { listeners: { udp: { default: { bind: `127.0.0.1:${lwPort}` } } } },
@@ -157,6 +162,7 @@ export async function spawnGateway(opts: SpawnOptions): Promise<GatewayHandle> {
   const child = spawnLogged(args, logFile);
   const handle = new ChildHandle('spawned-gateway', child, `node ${args.join(' ')}`, logFile, { host: '127.0.0.1', port: snPort }, { host: '127.0.0.1', port: lwPort }, `mqtt://127.0.0.1:${brokerPort}`);
   handle.config = config;
+  handle.httpUrl = `http://127.0.0.1:${httpPort}`;
   await waitReady(handle, async () => {
     await waitForTcp('127.0.0.1', brokerPort, opts.readyDeadline);
     if (opts.waitFor === 'mqttsn') await probeMqttSn('127.0.0.1', snPort, opts.readyDeadline);
@@ -204,6 +210,7 @@ export function externalGateway(opts: { mqttsn: Endpoint; lwm2m: Endpoint; broke
     mqttsn: opts.mqttsn,
     lwm2m: opts.lwm2m,
     brokerUrl: opts.brokerUrl,
+    httpUrl: undefined,
     pid: opts.pid,
     command: undefined,
     logFile: undefined,

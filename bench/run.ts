@@ -106,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
       options,
       target,
       brokerUrl: gateway.brokerUrl,
+      httpUrl: gateway.httpUrl,
       runTag: randomBytes(3).toString('hex'),
       deadline: performance.now() + timeoutS * 1000,
       sampleRss: () => gateway.rss(),

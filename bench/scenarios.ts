@@ -1,4 +1,5 @@
 import type { Scenario } from './common/scenario.js';
+import { httpApiScenario } from './http/http-api.js';
 import { lwm2mFloodScenario } from './lwm2m/scenarios/lwm2m-flood.js';
 import { lwm2mIdleScenario } from './lwm2m/scenarios/lwm2m-idle.js';
 import { lwm2mNotifyScenario } from './lwm2m/scenarios/lwm2m-notify.js';
@@ -13,6 +14,7 @@ import { sleepWakeScenario } from './mqttsn/scenarios/sleep-wake.js';
 
 /** Every scenario `npm run bench -- <name>` knows. */
 export const scenarios: readonly Scenario[] = [
+  httpApiScenario,
   connectStormScenario,
   publishScenario,
   fanoutScenario,

@@ -62,6 +62,7 @@ async function main(argv: readonly string[]): Promise<void> {
       mqttsn: gateway.mqttsn?.addresses,
       lwm2m: gateway.lwm2m?.addresses,
       lwm2mBootstrap: gateway.lwm2m?.bootstrap?.addresses,
+      http: gateway.http?.address,
     },
     'gateway running',
   );

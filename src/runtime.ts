@@ -1,4 +1,5 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { GatewayConfig } from './config/types.js';
 import { ConfigError } from './errors.js';
 import type { Logger } from './log.js';
@@ -11,6 +12,11 @@ import { MqttSnGateway } from './mqttsn/gateway.js';
 import { PskStore } from './security/psk-store.js';
 import { loadPskFile, reloadPskFile } from './security/psk-loading.js';
 import { createUpstreamConnector } from './upstream/connector.js';
+import { packageRoot } from './config/package-root.js';
+import { GatewayActivity } from './http/activity.js';
+import { startHttpServer, type RunningHttp } from './http/server.js';
+import { createGatewayMetrics } from './metrics/gateway-metrics.js';
+import { startStatsLog } from './metrics/stats-log.js';
 import type { UpstreamConnector } from './upstream/types.js';
 
 /** Everything one `npm start` runs, started in order and stopped in reverse. */
@@ -18,6 +24,10 @@ export interface RunningGateway {
   readonly upstream: UpstreamConnector;
   readonly mqttsn: MqttSnGateway | undefined;
   readonly lwm2m: Lwm2mGateway | undefined;
+  /** The HTTP listener (API, metrics, health, dashboard); undefined when http.bind is "". */
+  readonly http: RunningHttp | undefined;
+  /** What the HTTP layer observes of both gateways. */
+  readonly activity: GatewayActivity;
   /** The PSK credentials both gateways check (the bootstrap server adds provisioned devices with `add`). */
   readonly credentials: PskStore;
   /** Re-reads psk_authentication.init_file (SIGHUP); sessions are not touched, the next handshake uses the new keys. */
@@ -59,6 +69,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const upstream = await createUpstreamConnector(config.upstream, logger);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
+  let http: RunningHttp | undefined;
+  const activity = new GatewayActivity();
+  const startedAt = Date.now();
   try {
     if (config.mqttsn.enable) {
       mqttsn = await MqttSnGateway.start({ config: config.mqttsn, upstream, credentials, logger: logger.child({ component: 'mqttsn' }) });
@@ -74,17 +87,27 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         bootstrap: bootstrapEntries === undefined ? undefined : { entries: bootstrapEntries, credentials: provisionedSink },
       });
     }
+    mqttsn?.observe(activity);
+    lwm2m?.observe(activity);
+    if (config.http.bind.trim() !== '') {
+      const version = await packageVersion();
+      const metrics = createGatewayMetrics({ version, mqttsn, lwm2m, upstream, activity });
+      http = await startHttpServer({ config, version, startedAt, mqttsn, lwm2m, upstream, activity, metrics, logger: logger.child({ component: 'http' }) });
+    }
   } catch (err) {
     await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);
     await upstream.close();
     throw err;
   }
 
+  const stopStats = startStatsLog({ intervalMs: config.log.stats_interval, logger: logger.child({ component: 'main' }), mqttsn, lwm2m, upstream });
   let closing: Promise<void> | undefined;
   return {
     upstream,
     mqttsn,
     lwm2m,
+    http,
+    activity,
     credentials,
     reloadCredentials: () => reloadPskFile(credentials, config.psk_authentication, logger),
     provisionedCredentials,
@@ -95,6 +118,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     },
     close(): Promise<void> {
       closing ??= (async () => {
+        stopStats();
+        await http?.close().catch((err: unknown) => logger.child({ component: 'http' }).error({ err }, 'error while stopping the HTTP listener'));
         const results = await Promise.allSettled([mqttsn?.close(), lwm2m?.close()]);
         for (const result of results) {
           if (result.status === 'rejected') logger.child({ component: 'main' }).error({ err: result.reason }, 'error while stopping a protocol gateway');
@@ -121,4 +146,13 @@ async function loadModels(dir: string, logger: Logger): Promise<ReturnType<typeo
   }
   logger.info({ dir, objects: models.length, problems: problems.length }, 'LwM2M object definitions loaded');
   return createModelRegistry(models);
+}
+
+async function packageVersion(): Promise<string> {
+  try {
+    const pkg = JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

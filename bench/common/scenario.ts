@@ -15,6 +15,8 @@ export interface ScenarioContext {
   readonly target: Endpoint;
   /** MQTT broker the gateway publishes to (embedded broker of a spawned gateway, or --broker). */
   readonly brokerUrl: string;
+  /** The gateway's HTTP listener (`http://host:port`), when known (spawned gateway). */
+  readonly httpUrl: string | undefined;
   /** Unique per run: client ids and topics carry it, so runs never see each other's traffic. */
   readonly runTag: string;
   /** performance.now() ms at which the scenario must have stopped (hard time limit). */

@@ -21,6 +21,8 @@ export interface EnvOverride {
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'GATEWAY_LOG_LEVEL', key: 'log.level', kind: 'choice', description: 'log level' },
   { name: 'GATEWAY_LOG_FORMAT', key: 'log.format', kind: 'choice', description: 'auto, json or pretty' },
+  { name: 'GATEWAY_HTTP_BIND', key: 'http.bind', kind: 'string', description: 'HTTP listener "host:port" ("" = none)' },
+  { name: 'GATEWAY_HTTP_API_KEY', key: 'http.api_key', kind: 'string', description: 'API key for "Authorization: Bearer"' },
   { name: 'GATEWAY_UPSTREAM_MODE', key: 'upstream.mode', kind: 'choice', description: 'transparent or aggregating' },
   { name: 'GATEWAY_UPSTREAM_SERVER', key: 'upstream.client.server', kind: 'string', description: 'external broker URL ("" = embedded broker)' },
   { name: 'GATEWAY_UPSTREAM_USERNAME', key: 'upstream.client.basicAuth.username', kind: 'string', description: 'broker username' },

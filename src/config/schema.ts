@@ -120,6 +120,15 @@ function translator(topic: string, description: string, filter = false): ObjectS
 const log = obj('logging', {
   level: oneOf('info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'log level (pino); payloads are logged at debug/trace only'),
   format: oneOf('auto', ['auto', 'json', 'pretty'], 'auto = readable lines when stdout is a terminal, else one JSON object per line'),
+  stats_interval: dur('0s', 'log the main counters (sessions, registrations, datagrams, drops) at info this often; 0 = off'),
+});
+
+const http = obj('HTTP listener: REST API (EMQX 5 shape), /metrics, /health, /ready and the dashboard (docs/operations.md)', {
+  bind: str('127.0.0.1:18083', 'TCP address of the HTTP listener, "host:port"; "" = no HTTP listener', { check: checkOptionalBind }),
+  api_key: str('', 'API key accepted as "Authorization: Bearer <key>"; "" = none', { secret: true }),
+  username: str('', 'basic-auth user name; "" = no basic auth'),
+  password: str('', 'basic-auth password (with username)', { secret: true }),
+  command_timeout: dur('30s', 'how long an LwM2M command issued over HTTP waits for the device before 504', 100),
 });
 
 const upstreamClient = obj('paho-style client options for an external broker', {
@@ -292,7 +301,7 @@ const pskAuthentication = obj('pre-shared keys for the DTLS listeners (EMQX 5 ps
   separator: str(':', 'separator between identity and secret (the first one on a line splits)', { check: checkNonEmpty }),
 });
 
-export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, upstream, mqttsn, lwm2m, psk_authentication: pskAuthentication });
+export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, http, upstream, mqttsn, lwm2m, psk_authentication: pskAuthentication });
 
 /** The sections rendered as separate tables in the configuration reference. */
-export const SCHEMA_SECTIONS = ['log', 'upstream', 'mqttsn', 'lwm2m', 'psk_authentication'] as const;
+export const SCHEMA_SECTIONS = ['log', 'http', 'upstream', 'mqttsn', 'lwm2m', 'psk_authentication'] as const;

@@ -12,6 +12,7 @@ export type Qos = 0 | 1 | 2;
 
 export interface GatewayConfig {
   readonly log: LogConfig;
+  readonly http: HttpConfig;
   readonly upstream: UpstreamConfig;
   readonly mqttsn: MqttSnConfig;
   readonly lwm2m: Lwm2mConfig;
@@ -22,6 +23,21 @@ export interface LogConfig {
   readonly level: LogLevel;
   /** auto = pretty on a terminal, JSON otherwise. */
   readonly format: 'auto' | 'json' | 'pretty';
+  /** Period of the counters log line, ms; 0 = off. */
+  readonly stats_interval: number;
+}
+
+/** The HTTP listener (API, metrics, health, dashboard). */
+export interface HttpConfig {
+  /** `host:port`; `""` = no listener. Default `127.0.0.1:18083`. */
+  readonly bind: string;
+  /** Bearer token; `""` = none. */
+  readonly api_key: string;
+  /** Basic auth; `""` username = none. */
+  readonly username: string;
+  readonly password: string;
+  /** LwM2M commands over HTTP wait this long for the device, ms. */
+  readonly command_timeout: number;
 }
 
 // ---------------------------------------------------------------- upstream

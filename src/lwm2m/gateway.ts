@@ -20,6 +20,16 @@ import { RegistrationStore } from './registration/store.js';
 import type { BootstrapEntries } from './bootstrap/bootstrap-entry.js';
 import { BootstrapListeners } from './bootstrap/bootstrap-listeners.js';
 import type { ProvisionedCredentialSink } from './bootstrap/credential-sink.js';
+import { ObserverSlot, type Lwm2mObserver } from './observer.js';
+
+/** One bound listener: its configured name, its socket (datagram counters) and its CoAP endpoint (CoAP counters). */
+export interface Lwm2mListenerInfo {
+  /** The listener's name under lwm2m.listeners.udp / .dtls. */
+  readonly name: string;
+  readonly kind: 'udp' | 'dtls';
+  readonly udp: DatagramTransport;
+  readonly coap: CoapEndpoint;
+}
 
 /** Largest Block2-reassembled response body (EMQX blockwise.max_body_size default 4 MB). */
 const MAX_BODY_SIZE = 4 * 1024 * 1024;
@@ -64,11 +74,17 @@ export class Lwm2mGateway {
   readonly stats: Lwm2mRequestStats;
   /** The bootstrap server, when lwm2m.bootstrap.config_file is set. */
   readonly bootstrap: BootstrapListeners | undefined;
+  readonly models: ModelRegistry;
+  readonly #names: string[];
+  readonly #kinds: ('udp' | 'dtls')[];
+  readonly #observer: ObserverSlot;
   #closed = false;
 
   private constructor(parts: {
     transports: DatagramTransport[];
     coap: CoapEndpoint[];
+    names: string[];
+    kinds: ('udp' | 'dtls')[];
     session: HealingSession;
     sweepTimer: NodeJS.Timeout;
     logger: Logger;
@@ -76,7 +92,13 @@ export class Lwm2mGateway {
     bridge: Lwm2mBridge;
     stats: Lwm2mRequestStats;
     bootstrap: BootstrapListeners | undefined;
+    models: ModelRegistry;
+    observer: ObserverSlot;
   }) {
+    this.#names = parts.names;
+    this.#kinds = parts.kinds;
+    this.models = parts.models;
+    this.#observer = parts.observer;
     this.#transports = parts.transports;
     this.#coap = parts.coap;
     this.#session = parts.session;
@@ -107,6 +129,7 @@ export class Lwm2mGateway {
     if (specs.length === 0) throw new GatewayError('GW_ERR_CONFIG', 'lwm2m: no listener configured');
     const credentials = opts.credentials ?? new PskStore();
     const store = new RegistrationStore();
+    const observer = new ObserverSlot();
     const stats: Lwm2mRequestStats = { refusedRequests: 0 };
     let bridge: Lwm2mBridge | undefined;
     const session = await HealingSession.open({
@@ -144,7 +167,7 @@ export class Lwm2mGateway {
       return security !== undefined && security.mode === reg.auth.auth && security.identity === reg.auth.identity ? reg : undefined;
     };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
-    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger });
+    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger, observer });
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();
@@ -235,7 +258,9 @@ export class Lwm2mGateway {
       Math.max(10, Math.min(MAX_SWEEP_INTERVAL_MS, config.lifetime_grace)),
     );
     sweepTimer.unref();
-    const gateway = new Lwm2mGateway({ transports, coap, session, sweepTimer, logger, store, bridge, stats, bootstrap });
+    const names = specs.map((spec) => spec.key.slice(spec.key.lastIndexOf('.') + 1));
+    const kinds = specs.map((spec) => spec.kind);
+    const gateway = new Lwm2mGateway({ transports, coap, names, kinds, session, sweepTimer, logger, store, bridge, stats, bootstrap, models, observer });
     logger.info({ listeners: gateway.addresses, upstream: opts.upstream.description }, 'gateway started');
     return gateway;
   }
@@ -247,6 +272,16 @@ export class Lwm2mGateway {
   /** The open listeners, plain ones first, then DTLS ones (config order). */
   get transports(): readonly DatagramTransport[] {
     return this.#transports;
+  }
+
+  /** Bound listeners with their counters. */
+  get listeners(): Lwm2mListenerInfo[] {
+    return this.#transports.map((udp, index) => ({ name: this.#names[index] ?? String(index), kind: this.#kinds[index] ?? 'udp', udp, coap: this.#coap[index] as CoapEndpoint }));
+  }
+
+  /** One observer (the HTTP layer) sees registrations, answers and notifications. */
+  observe(observer: Lwm2mObserver | undefined): void {
+    this.#observer.current = observer;
   }
 
   async close(): Promise<void> {

@@ -15,7 +15,7 @@ import type { MqttSnPacket } from './codec/types.js';
 import type { GatewayContext } from './context.js';
 import { Dispatcher } from './dispatch.js';
 import { createSessionProcessor } from './handlers/index.js';
-import { endSession } from './lifecycle.js';
+import { endSession, expireSession } from './lifecycle.js';
 import { Delivery } from './outbound.js';
 import { logPacket } from './packet-log.js';
 import { wheelResolutionMs } from './parameters.js';
@@ -28,6 +28,21 @@ import { nextDeadline, onSessionDeadline } from './supervision.js';
 import { TimerWheel } from './timers.js';
 import { PredefinedTopics } from './topic-registry.js';
 import { UpstreamLinks } from './upstream-link.js';
+
+/** Read-only view of the gateway's activity for the HTTP API and dashboard (not called per packet). */
+export interface MqttSnObserver {
+  onTransition(session: Session, from: SessionState): void;
+  /** A client is being kicked through the API (its state changes follow). */
+  onKick(session: Session): void;
+}
+
+/** One bound listener: its configured name, address and datagram counters. */
+export interface MqttSnListenerInfo {
+  /** The listener's name under mqttsn.listeners.udp / .dtls. */
+  readonly name: string;
+  readonly kind: 'udp' | 'dtls';
+  readonly endpoint: DatagramTransport;
+}
 
 export interface MqttSnGatewayOptions {
   readonly config: MqttSnConfig;
@@ -65,6 +80,7 @@ export class MqttSnGateway implements GatewayContext {
   readonly #credentials: PskStore;
   readonly #openTransport: OpenTransport | undefined;
   readonly #endpoints: DatagramTransport[] = [];
+  #observer: MqttSnObserver | undefined;
   readonly #wheel: TimerWheel<Session>;
   readonly #dispatcher: Dispatcher;
   #advertiseTimer: NodeJS.Timeout | undefined;
@@ -89,7 +105,11 @@ export class MqttSnGateway implements GatewayContext {
     });
     const shortest = Math.min(config.retry_interval, config.idle_timeout, 1000 * config.keepalive_multiplier);
     this.#wheel = new TimerWheel<Session>(wheelResolutionMs(shortest), (session, now) => onSessionDeadline(this, session, now));
-    const limits = { maxInflight: config.max_inflight, bufferSize: config.sleep_buffer_size };
+    const limits = {
+      maxInflight: config.max_inflight,
+      bufferSize: config.sleep_buffer_size,
+      onTransition: (session: Session, from: SessionState) => this.#observer?.onTransition(session, from),
+    };
     this.#dispatcher = new Dispatcher(this, limits, createSessionProcessor(this));
   }
 
@@ -102,6 +122,43 @@ export class MqttSnGateway implements GatewayContext {
   /** Bound addresses, one per listener (port 0 resolved). */
   get addresses(): BindAddress[] {
     return this.#endpoints.map((endpoint) => endpoint.address);
+  }
+
+  /** Bound listeners with their names and datagram counters. */
+  get listeners(): MqttSnListenerInfo[] {
+    return this.#endpoints.map((endpoint, index) => {
+      const spec = this.#specs[index];
+      return { name: spec?.key.slice(spec.key.lastIndexOf('.') + 1) ?? String(index), kind: spec?.kind ?? 'udp', endpoint };
+    });
+  }
+
+  /** One observer (the HTTP layer) is told of session state changes. */
+  observe(observer: MqttSnObserver | undefined): void {
+    this.#observer = observer;
+  }
+
+  /**
+   * Kicks a client (HTTP DELETE): DISCONNECT to the device, broker session
+   * ended without its will, session state discarded. False when unknown.
+   */
+  kick(clientId: string): boolean {
+    const session = this.table.byClientId(clientId);
+    if (session === undefined || isTerminal(session.state)) return false;
+    this.logger.info({ clientId }, 'MQTT-SN client kicked');
+    this.#observer?.onKick(session);
+    if (session.state === SessionState.Disconnected) {
+      expireSession(this, session);
+      return true;
+    }
+    session.enqueue({
+      type: 'signal',
+      name: 'kicked',
+      run: async (s) => {
+        if (s.attached && !isTerminal(s.state) && s.state !== SessionState.Disconnected) this.send(s.peer, { type: MsgType.DISCONNECT });
+        await endSession(this, s, 'kicked');
+      },
+    });
+    return true;
   }
 
   /** The open listeners, plain ones first, then DTLS ones (config order). */

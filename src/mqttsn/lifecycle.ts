@@ -5,7 +5,7 @@ import type { Session } from './session.js';
 import { SessionState, isTerminal } from './session-state.js';
 
 /** Why a session ends without being lost. */
-export type EndReason = 'disconnect' | 'refused' | 'displaced' | 'taken-over' | 'upstream-closed' | 'shutdown';
+export type EndReason = 'disconnect' | 'refused' | 'displaced' | 'taken-over' | 'upstream-closed' | 'shutdown' | 'kicked';
 
 /**
  * §6.14 "lost": keepalive or sleep supervision expired, or N_RETRY
@@ -51,7 +51,8 @@ export async function endSession(ctx: GatewayContext, session: Session, reason: 
   if (isTerminal(session.state)) return;
   const wasConnected = session.clientId !== undefined && ctx.table.byClientId(session.clientId) === session;
   ctx.table.detach(session);
-  const keep = wasConnected && !session.cleanSession && reason !== 'refused' && reason !== 'shutdown';
+  // A kicked client loses its session as well (EMQX: DELETE .../clients/{id} discards it).
+  const keep = wasConnected && !session.cleanSession && reason !== 'refused' && reason !== 'shutdown' && reason !== 'kicked';
   session.transition(keep ? SessionState.Disconnected : SessionState.Closed, ctx.now());
   if (keep) ctx.reschedule(session);
   else {

@@ -48,6 +48,8 @@ export type SessionProcessor = (session: Session, item: SessionItem) => Promise<
 export interface SessionLimits {
   readonly maxInflight: number;
   readonly bufferSize: number;
+  /** Told of every state change (dashboard, event log); not called per packet. */
+  readonly onTransition?: ((session: Session, from: SessionState) => void) | undefined;
 }
 
 /**
@@ -116,13 +118,29 @@ export class Session implements WheelTarget {
   }
 
   transition(to: SessionState, now: number): void {
+    const from = this.#state;
     this.#state = to;
     this.stateSince = now;
+    if (from !== to) this.#limits.onTransition?.(this, from);
   }
 
   get registry(): TopicRegistry {
     this.#registry ??= new TopicRegistry();
     return this.#registry;
+  }
+
+  /** Registered topic ids (read-only view; creates nothing). */
+  topicEntries(): { id: number; topic: string; known: boolean }[] {
+    return this.#registry?.entries() ?? [];
+  }
+
+  get topicCount(): number {
+    return this.#registry?.size ?? 0;
+  }
+
+  /** Subscriptions (read-only view; creates nothing). */
+  subscriptionEntries(): [string, Qos][] {
+    return this.#subscriptions === undefined ? [] : [...this.#subscriptions];
   }
 
   /** Subscriptions by device-side filter, with the granted QoS. */

@@ -23,6 +23,35 @@ export class PredefinedTopics {
   idOf(name: string): number | undefined {
     return this.#byName.get(name);
   }
+
+  /** Every predefined topic, by id ascending. */
+  list(): { id: number; topic: string }[] {
+    return [...this.#byId.entries()].sort((a, b) => a[0] - b[0]).map(([id, topic]) => ({ id, topic }));
+  }
+
+  /** Adds or replaces topic `id` at run time (ids 1..1024; the caller validates). */
+  set(id: number, topic: string): void {
+    this.delete(id);
+    this.#byId.set(id, topic);
+    if (!this.#byName.has(topic)) this.#byName.set(topic, id);
+  }
+
+  /** Removes topic `id`; false when it was not defined. */
+  delete(id: number): boolean {
+    const topic = this.#byId.get(id);
+    if (topic === undefined) return false;
+    this.#byId.delete(id);
+    if (this.#byName.get(topic) === id) {
+      this.#byName.delete(topic);
+      for (const [other, name] of this.#byId) {
+        if (name === topic) {
+          this.#byName.set(topic, other);
+          break;
+        }
+      }
+    }
+    return true;
+  }
 }
 
 /**
@@ -80,6 +109,11 @@ export class TopicRegistry {
 
   nameOf(id: number): string | undefined {
     return this.#byId.get(id);
+  }
+
+  /** Every registered id with its name and whether the client knows it (read-only view). */
+  entries(): { id: number; topic: string; known: boolean }[] {
+    return [...this.#byId].map(([id, topic]) => ({ id, topic, known: !this.#unknown.has(id) }));
   }
 
   isKnown(id: number): boolean {

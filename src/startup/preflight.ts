@@ -11,7 +11,7 @@ import type { ListenersConfig } from '../config/types.js';
 /**
  * Checks what the configuration names outside itself before anything is
  * bound: the object definition directory, certificate files, and every port
- * (a UDP listener, bootstrap listeners included, or the embedded broker's TCP
+ * (a UDP listener, bootstrap listeners included, the HTTP listener or the embedded broker's TCP
  * port that is in use, or an address this machine does not have). All problems are reported together
  * as one StartupError (exit code 2), each naming the key (or the environment
  * variable that set it) and the value.
@@ -43,6 +43,10 @@ export async function preflight(config: GatewayConfig, env: NodeJS.ProcessEnv = 
   if (config.lwm2m.enable) udp('lwm2m', config.lwm2m.listeners);
   const bootstrap = config.lwm2m.bootstrap;
   if (config.lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '') udp('lwm2m.bootstrap', bootstrap.listeners);
+  if (config.http.bind !== '') {
+    const text = config.http.bind;
+    probes.push(probeTcp(text).then((reason) => (reason === undefined ? undefined : add('http.bind', text, reason))));
+  }
   if (config.upstream.client.server === '' && config.upstream.embedded.bind !== '') {
     const text = config.upstream.embedded.bind;
     probes.push(probeTcp(text).then((reason) => (reason === undefined ? undefined : add('upstream.embedded.bind', text, reason))));

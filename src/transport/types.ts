@@ -12,6 +12,14 @@ export interface PeerSecurity {
 /** How a device authenticated, as reported in events: plain UDP is `none`. */
 export type AuthMode = 'none' | PeerSecurity['mode'];
 
+/** Datagram and byte counts of one listener socket. */
+export interface TransportCounters {
+  datagramsIn: number;
+  datagramsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
 /** Application datagram from a peer (after DTLS decryption on a secured listener). */
 export type DatagramHandler = (msg: Buffer, address: string, port: number) => void;
 
@@ -22,6 +30,8 @@ export type DatagramHandler = (msg: Buffer, address: string, port: number) => vo
  */
 export interface DatagramTransport {
   readonly kind: 'udp' | 'dtls' | 'memory';
+  /** Datagrams and bytes through the socket (plain fields, read by the metrics); undefined where not counted. */
+  readonly counters?: TransportCounters | undefined;
   /** Bound address (port 0 resolved). */
   readonly address: BindAddress;
   readonly sendErrors: number;

@@ -3,7 +3,7 @@ import { lookup as dnsLookup } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import type { Logger } from '../log.js';
 import type { BindAddress } from './bind.js';
-import type { DatagramHandler, DatagramTransport, PeerSecurity } from './types.js';
+import type { DatagramHandler, DatagramTransport, PeerSecurity, TransportCounters } from './types.js';
 
 export interface UdpEndpointOptions {
   readonly bind: BindAddress;
@@ -42,6 +42,8 @@ function bufferShortfall(options: UdpEndpointOptions, socket: SocketAsPromised):
   };
 }
 
+export type UdpCounters = TransportCounters;
+
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
 /**
@@ -70,18 +72,26 @@ export class UdpEndpoint implements DatagramTransport {
   readonly #socket: SocketAsPromised;
   #closed = false;
   #sendErrors = 0;
+  /** Datagrams and bytes through this socket; plain fields, read by the metrics at scrape time. */
+  readonly counters: UdpCounters;
 
-  private constructor(socket: SocketAsPromised) {
+  private constructor(socket: SocketAsPromised, counters: UdpCounters) {
     this.#socket = socket;
+    this.counters = counters;
   }
 
   static async open(options: UdpEndpointOptions, onDatagram: DatagramHandler): Promise<UdpEndpoint> {
     const type = isIPv6(options.bind.host) ? 'udp6' : 'udp4';
-    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false, lookup: literalLookup }, (msg, rinfo) => onDatagram(msg, rinfo.address, rinfo.port));
+    const counters: UdpCounters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0 };
+    const socket = DgramAsPromised.createSocket({ type, reuseAddr: false, lookup: literalLookup }, (msg, rinfo) => {
+      counters.datagramsIn += 1;
+      counters.bytesIn += msg.length;
+      onDatagram(msg, rinfo.address, rinfo.port);
+    });
     // A socket error after bind (e.g. ICMP-driven on some platforms) must not crash the process.
     socket.socket.on('error', () => undefined);
     await socket.bind(options.bind.port, options.bind.host);
-    const endpoint = new UdpEndpoint(socket);
+    const endpoint = new UdpEndpoint(socket, counters);
     endpoint.#tuneBuffers(options);
     return endpoint;
   }
@@ -140,6 +150,8 @@ export class UdpEndpoint implements DatagramTransport {
 
   send(data: Buffer, port: number, address: string): void {
     if (this.#closed) return;
+    this.counters.datagramsOut += 1;
+    this.counters.bytesOut += data.length;
     this.#socket.socket.send(data, port, address, this.#afterSend);
   }
 

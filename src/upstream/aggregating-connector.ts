@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { describeServer, type MappedClientOptions } from './client-options.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import { FanOutConnector, type FanOutBackend, type FanOutSink } from './fan-out-connector.js';
+import { UpstreamHealth } from './link-health.js';
 import { PoolConnection } from './pool-connection.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
 
@@ -36,6 +37,7 @@ export class AggregatingConnector extends FanOutConnector {
     const policy = options.mapped.policy;
     const writeDeadlines = policy.writeTimeoutMs > 0 ? new DeadlineSweep(policy.writeTimeoutMs) : undefined;
     const sink: { current: FanOutSink | undefined } = { current: undefined };
+    const health = new UpstreamHealth(options.logger);
     const opened = await Promise.allSettled(
       Array.from({ length: size }, (_unused, index) =>
         PoolConnection.open({
@@ -44,6 +46,7 @@ export class AggregatingConnector extends FanOutConnector {
           logger: options.logger,
           writeDeadlines,
           onMessage: (filters, message) => sink.current?.deliver(filters, message),
+          health,
         }),
       ),
     );
@@ -54,7 +57,7 @@ export class AggregatingConnector extends FanOutConnector {
       writeDeadlines?.clear();
       throw failure.reason;
     }
-    const connector = new AggregatingConnector(options, connections, writeDeadlines);
+    const connector = new AggregatingConnector(options, connections, writeDeadlines, health);
     sink.current = connector;
     options.logger.info(
       { server: describeServer(options.mapped.brokerUrl), pool: size, protocolVersion: options.mapped.options.protocolVersion },
@@ -63,7 +66,9 @@ export class AggregatingConnector extends FanOutConnector {
     return connector;
   }
 
-  private constructor(options: AggregatingConnectorOptions, connections: PoolConnection[], writeDeadlines: DeadlineSweep | undefined) {
+  readonly health: UpstreamHealth;
+
+  private constructor(options: AggregatingConnectorOptions, connections: PoolConnection[], writeDeadlines: DeadlineSweep | undefined, health: UpstreamHealth) {
     super({
       description: `${describeServer(options.mapped.brokerUrl)} (aggregating x${connections.length})`,
       logger: options.logger,
@@ -73,6 +78,7 @@ export class AggregatingConnector extends FanOutConnector {
       routes: connections.length,
       backend: () => new PooledBackend(connections, writeDeadlines),
     });
+    this.health = health;
   }
 }
 

@@ -4,6 +4,7 @@ import { GatewayError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MappedClientOptions } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
+import type { UpstreamHealth } from './link-health.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
 import { TopicFilterTrie } from './topic-filter-trie.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
@@ -18,6 +19,8 @@ export interface PoolConnectionOptions {
   readonly writeDeadlines: DeadlineSweep | undefined;
   /** A broker message and the filters of this connection it matched. */
   readonly onMessage: (filters: readonly string[], message: UpstreamMessage) => void;
+  /** The outage log and link state shared by the pool. */
+  readonly health?: UpstreamHealth | undefined;
 }
 
 /**
@@ -42,9 +45,11 @@ export class PoolConnection {
   #pending = 0;
   #everConnected = false;
   #closed = false;
+  readonly #health: UpstreamHealth | undefined;
 
   private constructor(client: MqttClient, options: PoolConnectionOptions) {
     this.#client = client;
+    this.#health = options.health;
     this.clientId = options.clientId;
     this.#logger = options.logger;
     this.#policy = options.mapped.policy;
@@ -116,7 +121,10 @@ export class PoolConnection {
       });
       if (maxReconnectIntervalMs !== undefined) {
         attachReconnectBackoff(client, maxReconnectIntervalMs, (delayMs) => {
-          if (this.#everConnected && !this.#closed) this.#logger.info({ pool: this.clientId, delayMs }, 'upstream pool: reconnecting');
+          if (this.#everConnected && !this.#closed) {
+            this.#health?.reconnecting(this, delayMs, lastError?.message);
+            this.#logger.info({ pool: this.clientId, delayMs }, 'upstream pool: reconnecting');
+          }
         });
       }
       client.on('connect', (connack) => {
@@ -125,6 +133,7 @@ export class PoolConnection {
           resolve(this);
           return;
         }
+        this.#health?.reconnected(this);
         this.#logger.info({ pool: this.clientId, sessionPresent: connack.sessionPresent }, 'upstream pool: reconnected');
         if (!connack.sessionPresent) this.#resubscribeAll();
       });
@@ -140,7 +149,10 @@ export class PoolConnection {
           );
           return;
         }
-        if (!this.#closed) this.#logger.info({ pool: this.clientId, err: lastError?.message }, 'upstream pool: connection lost');
+        if (!this.#closed) {
+          this.#health?.lost(this, lastError?.message);
+          this.#logger.info({ pool: this.clientId, err: lastError?.message }, 'upstream pool: connection lost');
+        }
       });
       client.connect();
     });
@@ -271,6 +283,7 @@ export class PoolConnection {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#health?.forget(this);
     const client = this.#client;
     if (!client.connected) {
       await new Promise<void>((resolve) => client.end(true, () => resolve()));

@@ -6,6 +6,7 @@ import { describeServer, type MappedClientOptions, type SessionPolicy } from './
 import { DeadlineSweep } from './deadline-sweep.js';
 import type { EmbeddedBroker } from './embedded-broker.js';
 import { FileStorePool } from './file-store-pool.js';
+import { UpstreamHealth } from './link-health.js';
 import type { UpstreamConnector, UpstreamSession, UpstreamSessionEvents, UpstreamSessionOptions } from './types.js';
 import { MqttJsSession, type SessionContext } from './upstream-session.js';
 
@@ -41,6 +42,8 @@ export class TransparentConnector implements UpstreamConnector {
   /** upstream.client.store File: one store pair per live client id. */
   readonly #stores: FileStorePool | undefined;
   readonly #context: SessionContext;
+  /** External broker only: link state and outage log. */
+  readonly health: UpstreamHealth | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: TransparentConnectorOptions) {
@@ -52,7 +55,9 @@ export class TransparentConnector implements UpstreamConnector {
     const policy = target.kind === 'external' ? target.mapped.policy : target.policy;
     this.#writeDeadlines = policy.writeTimeoutMs > 0 ? new DeadlineSweep(policy.writeTimeoutMs) : undefined;
     this.#stores = policy.fileStoreDirectory === undefined ? undefined : new FileStorePool(policy.fileStoreDirectory);
+    this.health = target.kind === 'external' ? new UpstreamHealth(options.logger) : undefined;
     this.#context = {
+      health: this.health,
       logger: options.logger,
       external: target.kind === 'external',
       policy,

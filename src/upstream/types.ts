@@ -1,3 +1,4 @@
+import type { UpstreamHealth } from './link-health.js';
 import type { Qos } from '../config/types.js';
 
 /** A message to or from the broker. Topics here are full broker topics (mountpoint applied). */
@@ -50,6 +51,8 @@ export interface UpstreamSession {
 export interface UpstreamConnector {
   /** `embedded` or the external server URL, for logs. */
   readonly description: string;
+  /** External broker: whether its connections are up (undefined = in-process, always up). */
+  readonly health?: UpstreamHealth | undefined;
   open(options: UpstreamSessionOptions, events: UpstreamSessionEvents): Promise<UpstreamSession>;
   /** Closes every session it opened and the embedded broker (if any). */
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import { GatewayError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SessionPolicy } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
+import type { UpstreamHealth } from './link-health.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
 import type {
   SubscribeResult,
@@ -24,6 +25,8 @@ export interface SessionContext {
   readonly policy: SessionPolicy;
   /** Shared write-timeout deadlines (one timer for all sessions); undefined = no write timeout. */
   readonly writeDeadlines: DeadlineSweep | undefined;
+  /** External broker: the outage log and link state shared by all sessions. */
+  readonly health?: UpstreamHealth | undefined;
   /** Called once when the session is over (ended, or closed by the broker). */
   readonly onFinished: (session: MqttJsSession) => void;
 }
@@ -100,6 +103,7 @@ export class MqttJsSession implements UpstreamSession {
       if (this.#ctx.external && this.#ctx.policy.maxReconnectIntervalMs !== undefined) {
         attachReconnectBackoff(client, this.#ctx.policy.maxReconnectIntervalMs, (delayMs) => {
           if (this.#established && !this.#closed && this.#fatal === undefined) {
+            this.#ctx.health?.reconnecting(this, delayMs, this.#lastError?.message);
             this.#ctx.logger.info({ clientId: this.#clientId, delayMs }, 'reconnecting');
           }
         });
@@ -157,6 +161,7 @@ export class MqttJsSession implements UpstreamSession {
       // Logged once per outage; each failed attempt after it only logs its reconnect delay.
       if (this.#online) this.#logLifecycle({ err: this.#lastError?.message }, 'connection lost');
       this.#online = false;
+      this.#ctx.health?.lost(this, this.#lastError?.message);
       return;
     }
     const reason =
@@ -173,6 +178,7 @@ export class MqttJsSession implements UpstreamSession {
 
   #onReconnected(packet: IConnackPacket): void {
     this.#online = true;
+    this.#ctx.health?.reconnected(this);
     this.#logLifecycle({ sessionPresent: packet.sessionPresent }, 'session reconnected');
     if (packet.sessionPresent || this.#subscriptions.size === 0) return;
     // MQTT 3.1.1 §3.2.2.2: no session on the broker -> restore our subscriptions.
@@ -426,6 +432,7 @@ export class MqttJsSession implements UpstreamSession {
 
   #finish(reason: Error): void {
     this.#closed = true;
+    this.#ctx.health?.forget(this);
     this.#clearPingTimer();
     const pending = [...this.#pending];
     this.#pending.clear();

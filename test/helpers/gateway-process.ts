@@ -48,6 +48,7 @@ export async function startGatewayProcess(args: readonly string[] = [], extraEnv
     GATEWAY_MQTTSN_BIND: '127.0.0.1:0',
     GATEWAY_LWM2M_BIND: '127.0.0.1:0',
     GATEWAY_EMBEDDED_BIND: '127.0.0.1:0',
+    GATEWAY_HTTP_BIND: '127.0.0.1:0',
     GATEWAY_UPSTREAM_SERVER: external,
     ...(process.env.TEST_UPSTREAM_MODE === undefined ? {} : { GATEWAY_UPSTREAM_MODE: process.env.TEST_UPSTREAM_MODE }),
     ...extraEnv,

@@ -1,6 +1,7 @@
 import type { SnQos } from '../../../src/mqttsn/codec/index.js';
 import { BrokerCounter } from '../../common/mqtt-side.js';
 import type { Scenario, ScenarioContext, ScenarioMetrics } from '../../common/scenario.js';
+import { startScraper, type ScrapeSummary } from '../../common/scraper.js';
 import { perSecond, waitForCount, waitUntil } from '../../common/time.js';
 import { SnClientPool } from '../client-pool.js';
 import { connect, disconnectAll, register } from '../session-steps.js';
@@ -21,6 +22,7 @@ export const publishOptions = {
   'request-timeout': { type: 'number', default: 5000, help: 'ms to wait for CONNACK / REGACK during setup' },
   retry: { type: 'number', default: 0, help: 'QoS 1/2: ms without an answer before the in-flight message is sent again (PUBLISH with DUP, or PUBREL; §6.13 Tretry); 0 = never, a lost datagram stalls its client' },
   'setup-concurrency': { type: 'number', default: 500, help: 'clients connecting / registering at once during setup' },
+  'scrape-interval': { type: 'number', default: 0, help: 'ms between GET /metrics scrapes during the load (spawned gateway); 0 = no scraping' },
 } as const;
 
 export interface UplinkRunOptions {
@@ -65,6 +67,9 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
     }
 
     const stats = newUplinkStats();
+    const scrapeEvery = o.num('scrape-interval');
+    if (scrapeEvery > 0 && ctx.httpUrl === undefined) throw new Error('--scrape-interval needs a spawned gateway (its HTTP listener)');
+    const scraper = scrapeEvery > 0 && ctx.httpUrl !== undefined ? startScraper(ctx.httpUrl, scrapeEvery) : undefined;
     let loadMs: number;
     if (qos === 1 || qos === 2) {
       const total = o.num('count');
@@ -85,6 +90,8 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
       await sendBurst(active, bufs, perClient, { batch: o.num('batch'), rate: o.num('rate'), deadline: ctx.deadline - 3000 }, stats);
       loadMs = performance.now() - stats.firstSendAt;
     }
+    const scraped: ScrapeSummary | undefined = await scraper?.stop();
+    if (scraped !== undefined) notes.push(`GET /metrics every ${scrapeEvery} ms during the load: ${scraped.scrapes} scrapes, ${scraped.failures} failed, ${scraped.bytes} bytes each`);
     let deliveredMs = loadMs;
     if (counter) {
       const expected = qos === 1 || qos === 2 ? stats.acked : stats.sent;
@@ -109,6 +116,7 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
         ...(qos === 1 || qos === 2 ? { retransmitted: stats.retransmitted } : {}),
         ...(received !== undefined && qos !== 1 && qos !== 2 ? { deliveredPerSecond: perSecond(received, deliveredMs) } : {}),
         ...(received !== undefined && received > sent ? { duplicates: received - sent } : {}),
+        ...(scraped !== undefined ? { metricsScrapes: scraped.scrapes, metricsScrapeLatencyMs: scraped.latencyMs, metricsBytes: scraped.bytes } : {}),
       },
       notes,
       timedOut,

@@ -13,8 +13,9 @@ const COMMAND_OPTIONS: readonly OptionSpec[] = [
   { name: 'config', short: 'c', value: true, arg: 'FILE', help: 'gateway config file: mountpoint, translators and broker are taken from it (default config/gateway.json if present)' },
   { name: 'username', short: 'u', value: true, arg: 'NAME', help: 'broker username' },
   { name: 'password', short: 'P', value: true, arg: 'TEXT', help: 'broker password' },
-  { name: 'type', short: 'y', value: true, arg: 'TYPE', help: 'write: value type (default: from the object definition, else String)' },
-  { name: 'count', short: 'C', value: true, arg: 'N', help: 'observe: exit after N notifications (default: until Ctrl-C, which cancels the observation)' },
+  { name: 'type', short: 'y', value: true, arg: 'TYPE', help: 'write, write-composite: value type (default: from the object definition, else String)' },
+  { name: 'format', short: 'F', value: true, arg: 'FORMAT', help: 'composite actions: senml+json or senml+cbor (default: the gateway chooses)' },
+  { name: 'count', short: 'C', value: true, arg: 'N', help: 'observe, observe-composite: exit after N notifications (default: until Ctrl-C, which cancels the observation)' },
   { name: 'timeout', short: 'W', value: true, arg: 'SECONDS', help: 'wait this long for the answer (default 100: covers the gateway\'s CoAP retransmissions)' },
   { name: 'help', value: false, help: 'print this help' },
 ];
@@ -30,6 +31,10 @@ Actions:
   write-attr PATH pmin=10 pmax=60 ...
   execute PATH [ARGS]           create /OID IID/RID=VALUE...
   observe PATH [-C N]           cancel-observe PATH
+
+LwM2M 1.1 composite actions (several paths in one exchange; -F senml+json | senml+cbor):
+  read-composite PATH...        observe-composite PATH... [-C N]
+  write-composite PATH=VALUE... [-y TYPE]                      cancel-observe-composite PATH...
 
 ${formatOptions(COMMAND_OPTIONS)}
 `;
@@ -69,6 +74,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   try {
     const filters = [...new Set([topics.response, topics.notify])];
     await client.subscribeAsync(filters, { qos: 1 });
+    const observing = action === 'observe' || action === 'observe-composite' ? action : undefined;
     const result = await new Promise<number>((resolveResult) => {
       let notifications = 0;
       const timer = setTimeout(() => {
@@ -82,9 +88,12 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       // Leaving an observation (after -C N, or Ctrl-C) cancels it on the device first.
       const cancelAndFinish = (code: number): void => {
         clearTimeout(timer);
-        client.publish(topics.command, JSON.stringify({ reqID: reqID + 1, msgType: 'cancel-observe', data: { path: pathText } }), { qos: 1 }, () => finish(code));
+        const cancel = observing === 'observe-composite'
+          ? { msgType: 'cancel-observe-composite', data: { paths: data['paths'], ...(data['format'] === undefined ? {} : { format: data['format'] }) } }
+          : { msgType: 'cancel-observe', data: { path: pathText } };
+        client.publish(topics.command, JSON.stringify({ reqID: reqID + 1, ...cancel }), { qos: 1 }, () => finish(code));
       };
-      const onSignal = (): void => (action === 'observe' ? cancelAndFinish(0) : finish(130));
+      const onSignal = (): void => (observing !== undefined ? cancelAndFinish(0) : finish(130));
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       client.on('message', (_topic, payload) => {
@@ -100,7 +109,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         if (message.msgType === 'coap_timeout' || message.msgType === 'coap_reset') return finish(1);
         const code = typeof message.data?.code === 'string' ? message.data.code : '';
         const ok = code.startsWith('2.');
-        if (action === 'observe' && ok) {
+        if (observing !== undefined && ok) {
           clearTimeout(timer);
           if (message.msgType === 'notify') notifications += 1;
           if (limit !== undefined && notifications >= limit) cancelAndFinish(0);
@@ -159,14 +168,40 @@ async function commandData(action: string, path: string, args: readonly string[]
       const content = assignments(action, args).map(([rel, value]) => ({ path: rel, type: opts.string('type') ?? typeOf(`${path}/${rel}`), value }));
       return { basePath: path, content };
     }
+    case 'read-composite':
+    case 'observe-composite':
+    case 'cancel-observe-composite':
+      return { paths: [path, ...args].map((p) => checkedPath(p)), ...compositeFormat(opts) };
+    case 'write-composite': {
+      const typeOf = await typeLookup(config);
+      const content = assignments(action, [path, ...args]).map(([target, value]) => ({ path: checkedPath(target), type: opts.string('type') ?? typeOf(target), value }));
+      return { content, ...compositeFormat(opts) };
+    }
     case 'create': {
       const typeOf = await typeLookup(config);
       const content = assignments(action, args).map(([rel, value]) => ({ path: rel, type: opts.string('type') ?? typeOf(`${path}/${rel}`), value }));
       return { basePath: path, content };
     }
     default:
-      throw new UsageError(`unknown action "${action}"; one of read, discover, write, write-attr, execute, create, delete, observe, cancel-observe`);
+      throw new UsageError(`unknown action "${action}"; one of read, discover, write, write-attr, execute, create, delete, observe, cancel-observe, read-composite, write-composite, observe-composite, cancel-observe-composite`);
   }
+}
+
+/** A composite action's path, checked here so that a typo is a usage error rather than a device's 4.00. */
+function checkedPath(text: string): string {
+  try {
+    parsePath(text);
+  } catch {
+    throw new UsageError(`invalid path "${text}"`);
+  }
+  return text.startsWith('/') ? text : `/${text}`;
+}
+
+function compositeFormat(opts: Options): { format?: string } {
+  const format = opts.string('format');
+  if (format === undefined) return {};
+  if (format !== 'senml+json' && format !== 'senml+cbor') throw new UsageError(`--format must be senml+json or senml+cbor, got "${format}"`);
+  return { format };
 }
 
 function noArgs(action: string, args: readonly string[]): void {

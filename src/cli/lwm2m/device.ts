@@ -6,6 +6,7 @@ import type { ModelRegistry } from '../../lwm2m/model/types.js';
 import { formatOptions, Options, parseArgs, type OptionSpec, UsageError } from '../args.js';
 import { defaultLwm2mAddress, fromBind } from '../endpoints.js';
 import { createProgress, formatRate, isTerminal } from '../output.js';
+import { ContentFormat } from '../../lwm2m/content/index.js';
 import { bootstrap } from './bootstrap-client.js';
 import { SimulatedDevice } from './simulated-device.js';
 
@@ -20,6 +21,8 @@ const DEVICE_OPTIONS: readonly OptionSpec[] = [
   { name: 'queue', short: 'Q', value: false, help: 'queue mode: reachable only for --awake seconds after each message it sends' },
   { name: 'awake', value: true, arg: 'SECONDS', help: 'queue mode: how long the device listens after sending (default 20)' },
   { name: 'wake', value: true, arg: 'SECONDS', help: 'queue mode: send an Update every SECONDS (default 60)' },
+  { name: 'send-interval', value: true, arg: 'SECONDS', help: 'LwM2M 1.1+: Send (POST /dp) the temperature and battery level right after registering, then every SECONDS' },
+  { name: 'send-format', value: true, arg: 'FORMAT', help: 'Send as senml+cbor (default) or senml+json' },
   { name: 'objects', value: true, arg: 'LIST', help: 'object ids to offer (default 1,3,3303,6)' },
   { name: 'xml-dir', value: true, arg: 'DIR', help: 'object definitions (default the gateway\'s xml/, or GATEWAY_XML_DIR)' },
   { name: 'duration', value: true, arg: 'SECONDS', help: 'de-register and exit after SECONDS (default: run until Ctrl-C)' },
@@ -28,15 +31,19 @@ const DEVICE_OPTIONS: readonly OptionSpec[] = [
 ];
 
 export const DEVICE_USAGE = `Usage: snlw device [-h HOST] [-p PORT | -b HOST:PORT] [-i ENDPOINT] [-n COUNT] [-l SECONDS] [--lwm2m 1.0|1.1|1.2] [-Q]
-                   [--objects 1,3,3303,6] [--duration SECONDS] [-v]
+                   [--send-interval SECONDS [--send-format senml+json]] [--objects 1,3,3303,6] [--duration SECONDS] [-v]
 
 Simulated LwM2M device(s) built from the object definitions: the Device object (3), a temperature
 sensor (3303) that drifts, a battery (3/0/9) that drains, a location (6). They answer read, write,
 execute, discover, write-attributes and observe in text, TLV, SenML JSON / CBOR, LwM2M JSON and CBOR,
-send notifications per pmin / pmax, and de-register on Ctrl-C.
+and (LwM2M 1.1 and 1.2) read-composite, write-composite, observe-composite and its cancel in SenML JSON /
+CBOR; they send notifications per pmin / pmax, Send data with --send-interval, and de-register on Ctrl-C.
 
 ${formatOptions(DEVICE_OPTIONS)}
 `;
+
+/** Send formats (LwM2M 1.1 Transport §6.5.1: SenML JSON or SenML CBOR). */
+const SEND_FORMATS: Readonly<Record<string, number>> = { 'senml+json': ContentFormat.SENML_JSON, 'senml+cbor': ContentFormat.SENML_CBOR };
 
 /** Devices registering at the same time with -n. */
 const REGISTER_CONCURRENCY = 50;
@@ -58,6 +65,13 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
     return id;
   });
   const duration = opts.seconds('duration', 0);
+  const sendIntervalSeconds = opts.seconds('send-interval', 1);
+  // Node timers hold at most 2^31 - 1 ms.
+  if (sendIntervalSeconds !== undefined && sendIntervalSeconds > 2_147_483) throw new UsageError(`--send-interval must be at most 2147483 seconds, got ${sendIntervalSeconds}`);
+  if (sendIntervalSeconds !== undefined && version === '1.0') throw new UsageError('--send-interval needs --lwm2m 1.1 or 1.2 (Send is not in LwM2M 1.0)');
+  const sendFormatName = opts.string('send-format') ?? 'senml+cbor';
+  const sendFormat = SEND_FORMATS[sendFormatName];
+  if (sendFormat === undefined) throw new UsageError(`--send-format must be senml+json or senml+cbor, got "${sendFormatName}"`);
   const xmlOption = opts.string('xml-dir');
   const envDir = process.env.GATEWAY_XML_DIR;
   const models = await loadModels(xmlOption !== undefined ? resolve(xmlOption) : envDir !== undefined && envDir !== '' ? resolveFromPackageRoot(envDir) : undefined);
@@ -85,6 +99,8 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
       wakeSeconds: opts.seconds('wake', 1) ?? 60,
       objectIds,
       models,
+      sendIntervalSeconds,
+      sendFormat,
       log,
     });
   };
@@ -130,7 +146,8 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
   const status = many && isTerminal() ? setInterval(() => {
     const requests = started.reduce((n, d) => n + d.counters.requests, 0);
     const notifications = started.reduce((n, d) => n + d.counters.notifications, 0);
-    process.stderr.write(`\r\x1b[2Ksnlw device: ${started.length} registered, ${requests} requests answered, ${notifications} notifications (Ctrl-C to de-register)`);
+    const sends = sendIntervalSeconds === undefined ? '' : `, ${started.reduce((n, d) => n + d.counters.sends, 0)} sends`;
+    process.stderr.write(`\r\x1b[2Ksnlw device: ${started.length} registered, ${requests} requests answered, ${notifications} notifications${sends} (Ctrl-C to de-register)`);
   }, 500) : undefined;
 
   await new Promise<void>((resolveWait) => {

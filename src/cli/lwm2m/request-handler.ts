@@ -3,6 +3,8 @@ import { ContentFormat, decodeContent, encodeWrite, formatLinks, type Link, type
 import type { ModelRegistry } from '../../lwm2m/model/types.js';
 import { formatPath, parsePath, pathDepth, type Lwm2mPath } from '../../lwm2m/path.js';
 import type { Answer } from './coap-peer.js';
+import { encodeCompositeValues } from './composite-content.js';
+import { CompositeRequests } from './composite-requests.js';
 import type { DeviceState } from './device-state.js';
 
 /** Write-attributes of one path (LwM2M 1.1 Core §5.1.2): pmin / pmax in seconds, others kept as given. */
@@ -10,7 +12,9 @@ export type Attributes = Record<string, string>;
 
 export interface Observation {
   readonly token: Buffer;
-  readonly path: Lwm2mPath;
+  /** One path, or the paths of an Observe-Composite (LwM2M 1.1 Core §6.4.4). */
+  readonly paths: readonly Lwm2mPath[];
+  readonly composite: boolean;
   readonly format: number;
   lastSentMs: number;
   lastSnapshot: string;
@@ -31,21 +35,33 @@ const SUPPORTED_READ_FORMATS: ReadonlySet<number> = new Set([
 /**
  * Answers the server's Device Management requests (LwM2M 1.1 Core §6.3,
  * Transport §6.4): Read, Discover, Write (replace / partial update),
- * Write-Attributes, Execute, Observe and Cancel Observation. Payloads are
+ * Write-Attributes, Execute, Observe and Cancel Observation, and the
+ * composite operations of LwM2M 1.1 (see CompositeRequests). Payloads are
  * encoded and decoded by the gateway's own content codecs.
  */
 export class RequestHandler {
   readonly attributes = new Map<string, Attributes>();
   readonly observations = new Map<string, Observation>();
+  readonly #composite: CompositeRequests;
 
   constructor(
     private readonly state: DeviceState,
     private readonly models: ModelRegistry,
-  ) {}
+    /** Whether the composite operations are offered (LwM2M 1.1 and later; a 1.0 device answers them 4.05). */
+    private readonly compositeOperations = true,
+  ) {
+    this.#composite = new CompositeRequests(state, models, this.observations);
+  }
 
   handle(req: CoapMessage): HandledRequest {
     const segments = stringOptions(req, CoapOption.URI_PATH).filter((s) => s !== '');
     const text = `/${segments.join('/')}`;
+    // LwM2M 1.1 Transport §6.4: the composite operations address the root.
+    if (req.code === '0.05' || req.code === '0.07') {
+      if (!this.compositeOperations) return { answer: { code: '4.05' }, summary: `${req.code} ${text} -> 4.05 (no composite operations in LwM2M 1.0)` };
+      if (segments.length > 0) return { answer: { code: '4.05' }, summary: `${req.code} ${text} -> 4.05 (composite operations address the root)` };
+      return req.code === '0.05' ? this.#composite.fetch(req) : this.#composite.ipatch(req);
+    }
     let path: Lwm2mPath;
     try {
       path = parsePath(text);
@@ -72,11 +88,28 @@ export class RequestHandler {
     }
   }
 
-  /** Encodes the current values at `path` in `format`. */
-  content(path: Lwm2mPath, format: number): Buffer | undefined {
+  /** Encodes the current values of an observation in its format; undefined when its paths are gone. */
+  content(observation: Observation): Buffer | undefined {
+    if (observation.composite) {
+      const entries = this.#composite.values(observation.paths);
+      return entries === undefined ? undefined : encodeCompositeValues(observation.format, entries);
+    }
+    const path = observation.paths[0] as Lwm2mPath;
     const entries = this.state.entries(path);
     if (entries === undefined) return undefined;
-    return encodeRead(format, path, entries);
+    return encodeRead(observation.format, path, entries);
+  }
+
+  /** A fingerprint of an observation's values, to tell whether a notification is due. */
+  snapshot(observation: Observation): string {
+    return this.#composite.snapshot(observation.paths);
+  }
+
+  /** The values of `paths` for a Send (LwM2M 1.1 Transport §6.5.1) in a composite format. */
+  sendContent(paths: readonly Lwm2mPath[], format: number): { payload: Buffer; shown: string } | undefined {
+    const entries = this.#composite.values(paths);
+    if (entries === undefined || entries.length === 0) return undefined;
+    return { payload: encodeCompositeValues(format, entries), shown: entries.map((e) => formatPath(e.path)).join(' ') };
   }
 
   #read(path: Lwm2mPath, accept: number | undefined, observe: number | undefined, token: Buffer): HandledRequest {
@@ -95,12 +128,12 @@ export class RequestHandler {
     const key = token.toString('hex');
     const options = [];
     if (observe === 0) {
-      const observation: Observation = { token: Buffer.from(token), path, format, lastSentMs: Date.now(), lastSnapshot: this.state.snapshot(path), sequence: 2 };
+      const observation: Observation = { token: Buffer.from(token), paths: [path], composite: false, format, lastSentMs: Date.now(), lastSnapshot: this.state.snapshot(path), sequence: 2 };
       this.observations.set(key, observation);
       options.push({ number: CoapOption.OBSERVE, value: Buffer.from([1]) });
     } else if (observe === 1) {
       this.observations.delete(key);
-      for (const [k, o] of this.observations) if (formatPath(o.path) === text) this.observations.delete(k);
+      for (const [k, o] of this.observations) if (!o.composite && formatPath(o.paths[0] as Lwm2mPath) === text) this.observations.delete(k);
     }
     return { answer: { code: '2.05', format, payload, options }, summary: `${name} ${text} -> 2.05 (${formatName(format)})` };
   }
@@ -174,6 +207,17 @@ export class RequestHandler {
     return { answer: { code: '2.04' }, summary: `execute ${text} -> 2.04` };
   }
 
+  /**
+   * pmin / pmax of an observation. A composite one notifies as soon as the
+   * first of its paths would: the smallest pmin and the smallest pmax among
+   * its paths.
+   */
+  observationPeriods(observation: Observation): { pminMs: number; pmaxMs: number | undefined } {
+    const all = observation.paths.map((p) => this.periods(p));
+    const pmaxes = all.map((p) => p.pmaxMs).filter((p): p is number => p !== undefined);
+    return { pminMs: Math.min(...all.map((p) => p.pminMs)), pmaxMs: pmaxes.length === 0 ? undefined : Math.min(...pmaxes) };
+  }
+
   /** pmin / pmax in force for `path`: its own attributes, else its instance's, else its object's (Core §5.1.2). */
   periods(path: Lwm2mPath): { pminMs: number; pmaxMs: number | undefined } {
     const chain = [path, { objectId: path.objectId, instanceId: path.instanceId }, { objectId: path.objectId }];
@@ -203,7 +247,7 @@ function encodeRead(format: number, path: Lwm2mPath, entries: readonly WriteEntr
   return encodeWrite(format, path, entries);
 }
 
-function formatName(format: number): string {
+export function formatName(format: number): string {
   switch (format) {
     case ContentFormat.TEXT: return 'text/plain';
     case ContentFormat.TLV: return 'TLV';

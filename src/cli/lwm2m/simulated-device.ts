@@ -1,7 +1,7 @@
 import { CoapOption, stringOptions } from '../../lwm2m/coap/message.js';
 import { ContentFormat } from '../../lwm2m/content/index.js';
 import type { ModelRegistry } from '../../lwm2m/model/types.js';
-import { formatPath } from '../../lwm2m/path.js';
+import { formatPath, type Lwm2mPath } from '../../lwm2m/path.js';
 import { CoapPeer } from './coap-peer.js';
 import { DeviceState } from './device-state.js';
 import { RequestHandler } from './request-handler.js';
@@ -20,6 +20,10 @@ export interface DeviceOptions {
   readonly wakeSeconds: number;
   readonly objectIds: readonly number[];
   readonly models: ModelRegistry;
+  /** Send (LwM2M 1.1 Transport §6.5.1) right after registering and then every this many seconds; undefined = never. */
+  readonly sendIntervalSeconds?: number | undefined;
+  /** SenML JSON or SenML CBOR, for Send. */
+  readonly sendFormat?: number | undefined;
   /** One line per event (registered, each request answered, notifications). */
   readonly log: (line: string) => void;
 }
@@ -27,7 +31,14 @@ export interface DeviceOptions {
 export interface DeviceCounters {
   requests: number;
   notifications: number;
+  sends: number;
 }
+
+/** The values a Send carries: the ones that change on their own (temperature, battery level), where offered. */
+const SEND_PATHS: readonly Lwm2mPath[] = [
+  { objectId: 3303, instanceId: 0, resourceId: 5700 },
+  { objectId: 3, instanceId: 0, resourceId: 9 },
+];
 
 const TICK_MS = 1000;
 
@@ -38,7 +49,7 @@ const TICK_MS = 1000;
  * write-attributes, De-register on stop.
  */
 export class SimulatedDevice {
-  readonly counters: DeviceCounters = { requests: 0, notifications: 0 };
+  readonly counters: DeviceCounters = { requests: 0, notifications: 0, sends: 0 };
   readonly #options: DeviceOptions;
   readonly #state: DeviceState;
   readonly #handler: RequestHandler;
@@ -52,7 +63,7 @@ export class SimulatedDevice {
     this.#options = options;
     const binding = options.queueMode && options.lwm2mVersion === '1.0' ? 'UQ' : 'U';
     this.#state = new DeviceState(options.models, options.objectIds, options.endpoint, options.lifetime, binding);
-    this.#handler = new RequestHandler(this.#state, options.models);
+    this.#handler = new RequestHandler(this.#state, options.models, options.lwm2mVersion !== '1.0');
   }
 
   get endpoint(): string {
@@ -76,6 +87,27 @@ export class SimulatedDevice {
     const updateEvery = o.queueMode ? o.wakeSeconds : Math.max(1, Math.floor(o.lifetime * 0.8));
     this.#timers.push(setInterval(() => void this.#update(), updateEvery * 1000));
     this.#stayAwake();
+    if (o.sendIntervalSeconds !== undefined) {
+      void this.#send();
+      this.#timers.push(setInterval(() => void this.#send(), o.sendIntervalSeconds * 1000));
+    }
+  }
+
+  /** Send (LwM2M 1.1 Transport §6.5.1): POST /dp with the current sensor values as SenML. */
+  async #send(): Promise<void> {
+    const o = this.#options;
+    if (this.#stopped || this.#peer === undefined) return;
+    const format = o.sendFormat ?? ContentFormat.SENML_CBOR;
+    const content = this.#handler.sendContent(SEND_PATHS, format);
+    if (content === undefined) return;
+    this.#stayAwake();
+    try {
+      const answer = await this.#peer.request({ code: '0.02', path: ['dp'], format, payload: content.payload });
+      this.counters.sends += 1;
+      o.log(`${o.endpoint}: send ${content.shown} -> ${answer.code}`);
+    } catch (err) {
+      o.log(`${o.endpoint}: send failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   async #register(): Promise<void> {
@@ -134,14 +166,14 @@ export class SimulatedDevice {
     if (peer === undefined || (this.#options.queueMode && !peer.listening)) return;
     const now = Date.now();
     for (const [key, observation] of this.#handler.observations) {
-      const { pminMs, pmaxMs } = this.#handler.periods(observation.path);
+      const { pminMs, pmaxMs } = this.#handler.observationPeriods(observation);
       const since = now - observation.lastSentMs;
       if (since < pminMs) continue;
-      const snapshot = this.#state.snapshot(observation.path);
+      const snapshot = this.#handler.snapshot(observation);
       const changed = snapshot !== observation.lastSnapshot;
       // LwM2M 1.1 Core §5.1.2: notify on change no sooner than pmin, and at least every pmax.
       if (!changed && (pmaxMs === undefined || since < pmaxMs)) continue;
-      const payload = this.#handler.content(observation.path, observation.format);
+      const payload = this.#handler.content(observation);
       if (payload === undefined) {
         this.#handler.observations.delete(key);
         continue;
@@ -155,7 +187,7 @@ export class SimulatedDevice {
       peer.notify(observation.token, observation.sequence, { code: '2.05', format: observation.format, payload }, confirmable).catch(() => {
         this.#handler.observations.delete(key);
       });
-      this.#options.log(`${this.#options.endpoint}: notify ${formatPath(observation.path)}`);
+      this.#options.log(`${this.#options.endpoint}: notify ${observation.composite ? 'composite ' : ''}${observation.paths.map(formatPath).join(' ')}`);
     }
   }
 

@@ -14,7 +14,8 @@ import { deregisterEvent, registerEvent, updateEvent } from '../registration/rep
 import type { RegistrationStore } from '../registration/store.js';
 import { checkTopicName } from '../../topics/topic-rules.js';
 import { rejectedAnswer } from './answers.js';
-import { parseCommand, type JsonObject } from './command.js';
+import { parseCommand, type JsonObject, type Lwm2mCommand } from './command.js';
+import type { ObserverSlot } from '../observer.js';
 import { TopicRouter } from './topic-router.js';
 import { versionRefusal } from './version-gate.js';
 import { commandSubscriptionQos, deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
@@ -52,8 +53,18 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   /** Registrations whose command subscription and register event are still under way. */
   readonly #registering = new Map<Registration, Promise<void>>();
   readonly stats: Lwm2mBridgeStats = { invalidTopics: 0, publishErrors: 0 };
+  readonly #observer: ObserverSlot | undefined;
 
-  constructor(opts: { config: Lwm2mConfig; session: UpstreamSession; store: RegistrationStore; models: ModelRegistry; endpointFor: (reg: Registration) => CoapEndpoint; logger: Logger }) {
+  constructor(opts: {
+    config: Lwm2mConfig;
+    session: UpstreamSession;
+    store: RegistrationStore;
+    models: ModelRegistry;
+    endpointFor: (reg: Registration) => CoapEndpoint;
+    logger: Logger;
+    observer?: ObserverSlot | undefined;
+  }) {
+    this.#observer = opts.observer;
     this.#config = opts.config;
     this.#session = opts.session;
     this.#store = opts.store;
@@ -71,6 +82,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
       notifyQos: t.notify.qos,
       publish: (topic, qos, message) => this.#publish(topic, qos, message),
       lookup: (ep) => this.#store.get(ep),
+      observer: opts.observer,
     });
     this.#scheduler = new DownlinkScheduler({
       maxInflight: opts.config.max_inflight,
@@ -84,6 +96,26 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
 
   get observationCount(): number {
     return this.#observations.size;
+  }
+
+  /** Paths the device is observed on. */
+  observedPaths(endpoint: string): string[] {
+    return this.#observations.pathsOf(endpoint);
+  }
+
+  /** Publishes to the broker that failed. */
+  get publishErrors(): number {
+    return this.stats.publishErrors;
+  }
+
+  /** Devices with commands waiting in their queue. */
+  get waitingDevices(): number {
+    return this.#scheduler.waitingDevices;
+  }
+
+  /** A command from another source than MQTT (the HTTP API): same queue, same answers. */
+  submit(reg: Registration, command: Lwm2mCommand): void {
+    this.#scheduler.submit(reg, command);
   }
 
   /** The command filter shared by all devices, if the mountpoint allows one. */
@@ -116,6 +148,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     this.#observations.removeEndpoint(reg.endpoint);
     // The register event is built now: a De-register arriving before the subscription completes must not change it.
     const event = registerEvent(reg);
+    this.#observer?.current?.registration('register', reg);
     const done = this.#afterRegister(reg, previousMountpoint, event)
       .catch((err: unknown) => this.#logger.warn({ endpoint: reg.endpoint, err }, 'after-register steps failed'))
       .finally(() => {
@@ -142,6 +175,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   }
 
   updated(reg: Registration, hadLinks: boolean, previousMountpoint: string | undefined): void {
+    this.#observer?.current?.registration('update', reg);
     // The update event is built now, as the register event is (a later Update must not change it).
     const event = updateEvent(reg);
     const registering = this.#registering.get(reg);
@@ -167,6 +201,7 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     this.#scheduler.discard(reg);
     this.#executor.abandon(reg);
     const event = deregisterEvent(reg, reason);
+    this.#observer?.current?.registration(reason === 'expired' ? 'expired' : 'deregister', reg);
     const finish = (): void => {
       this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'deregister'), this.#config.translators.deregister.qos, event);
       if (this.#store.get(reg.endpoint) === undefined) void this.#unsubscribe(reg.mountpoint);
@@ -200,7 +235,9 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
   /** LwM2M 1.1 Send (POST /dp): the values on the send topic, in the notification value shape. */
   sent(reg: Registration, content: readonly ContentEntry[]): void {
     const t = this.#config.translators;
-    const publish = (): void => this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, sendEvent(content));
+    const event = sendEvent(content);
+    this.#observer?.current?.sent(reg, event);
+    const publish = (): void => this.#publish(deviceTopic(reg.mountpoint, t, 'send'), translatorOf(t, 'send').qos, event);
     // A Send right behind the Register (1.1 clients often send on registering) follows its register event,
     // which waits for the device's command subscription; later Sends keep their order behind it.
     const registering = this.#registering.get(reg);

@@ -15,6 +15,7 @@ import { buildRequest, type RequestTarget } from './request-builder.js';
 import { commandResult, compositeContentResult, contentResult } from './result.js';
 import { compositeFormatFor } from './composite-request.js';
 import { isFresh, type Observation, type ObservationStore } from './observations.js';
+import type { ObserverSlot } from '../observer.js';
 
 /** A JSON answer to publish: an object, or its JSON text already serialised. */
 export type Publish = (topic: string, qos: Qos, message: JsonObject | string) => void;
@@ -29,6 +30,8 @@ export interface ExecutorDeps {
   readonly notifyQos: Qos;
   readonly publish: Publish;
   readonly lookup: (endpoint: string) => Registration | undefined;
+  /** The HTTP layer's view of answers and notifications, if any. */
+  readonly observer?: ObserverSlot | undefined;
 }
 
 /**
@@ -76,7 +79,11 @@ export class CommandExecutor {
   }
 
   transmit(reg: Registration, command: Lwm2mCommand, release: () => void): void {
-    const answer = (message: JsonObject): void => this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'response'), this.#d.responseQos, message);
+    const started = performance.now();
+    const answer = (message: JsonObject): void => {
+      this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'response'), this.#d.responseQos, message);
+      this.#d.observer?.current?.answered(reg, command, message, performance.now() - started);
+    };
     let request;
     try {
       request = buildRequest(command.operation, command.query, this.#target(reg));
@@ -138,7 +145,9 @@ export class CommandExecutor {
 
   /** Answer to a command that never reached the device. */
   drop(reg: Registration, command: Lwm2mCommand): void {
-    this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'response'), this.#d.responseQos, eventAnswer(command, 'coap_timeout'));
+    const message = eventAnswer(command, 'coap_timeout');
+    this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'response'), this.#d.responseQos, message);
+    this.#d.observer?.current?.answered(reg, command, message, undefined);
   }
 
   #onResponse(reg: Registration, command: Lwm2mCommand, response: CoapMessage, tokenKey: string): JsonObject {
@@ -271,6 +280,7 @@ export class CommandExecutor {
     const message = obs.notifyPrefix === null ? notifyAnswer(obs.echo, seqNum, data) : notifyAnswerJson(obs.notifyPrefix, seqNum, data);
     if (obs.path?.objectId === 5) this.#d.publish(firmwareNotifyTopic(reg.mountpoint), 0, message);
     else this.#d.publish(deviceTopic(reg.mountpoint, this.#d.translators, 'notify'), this.#d.notifyQos, message);
+    this.#d.observer?.current?.notified(reg, obs.pathKey, message);
   }
 
   #target(reg: Registration): RequestTarget {

@@ -66,6 +66,16 @@ export class ObservationStore {
     if (set?.size === 0) this.#byEndpoint.delete(obs.endpoint);
   }
 
+  /** Paths a device is observed on (read-only view for the HTTP API). */
+  pathsOf(endpoint: string): string[] {
+    const out: string[] = [];
+    for (const token of this.#byEndpoint.get(endpoint) ?? []) {
+      const obs = this.#byToken.get(token);
+      if (obs !== undefined) out.push(obs.pathKey);
+    }
+    return out;
+  }
+
   /** The token of a device's observation of a path (for an RFC 7641 §3.6 deregistration), if any. */
   tokenFor(endpoint: string, pathKey: string): string | undefined {
     for (const token of this.#byEndpoint.get(endpoint) ?? []) if (this.#byToken.get(token)?.pathKey === pathKey) return token;

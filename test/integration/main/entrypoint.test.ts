@@ -118,6 +118,7 @@ describe('entry point (npm start)', () => {
     const bootstrapFile = await writeConfig({ endpoints: { '*': { server_uri: 'coaps://127.0.0.1:5684', security_mode: 'psk' } } }, 'bootstrap.json');
     const file = await writeConfig({
       log: { level: 'info' },
+      http: { bind: '' }, // not under test here; the default port may be taken on a shared machine
       upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
       mqttsn: { enable: false },
       lwm2m: {
@@ -179,6 +180,7 @@ describe('entry point (npm start)', () => {
     const lwPort = await freeUdpPort();
     const file = await writeConfig({
       log: { level: 'info' },
+      http: { bind: '127.0.0.1:0' },
       upstream: { embedded: { bind: `127.0.0.1:${brokerPort}` } },
       mqttsn: { listeners: { udp: { default: { bind: `127.0.0.1:${snPort}` } } } },
       lwm2m: { listeners: { udp: { default: { bind: `127.0.0.1:${lwPort}` } } } },
@@ -214,6 +216,14 @@ describe('entry point (npm start)', () => {
       expect(received).toContainEqual({ topic: 'entry/sn', payload: 'from-sn' });
       const registerEvent = received.find((m) => m.topic === 'lwm2m/entry-ep/response');
       expect(JSON.parse(registerEvent?.payload ?? '{}')).toMatchObject({ msgType: 'register', data: { ep: 'entry-ep', lt: 300 } });
+
+      // The HTTP listener of the real process (its port from the startup line): liveness, readiness, and the clients just seen.
+      const httpPort = Number(/"http":\{"host":"127\.0\.0\.1","port":(\d+)\}/.exec(output.stdout)?.[1]);
+      expect(httpPort).toBeGreaterThan(0);
+      expect((await fetch(`http://127.0.0.1:${httpPort}/health`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${httpPort}/ready`)).json()).toMatchObject({ status: 'ready' });
+      const clients = (await (await fetch(`http://127.0.0.1:${httpPort}/api/v5/gateways/mqttsn/clients`)).json()) as { data: { clientid: string }[] };
+      expect(clients.data.map((c) => c.clientid)).toEqual(['entry-sn']);
 
       await watcher.endAsync();
       watcher = undefined;

@@ -23,7 +23,7 @@ function run(args: readonly string[], env: Record<string, string>): Promise<{ co
 
 /** Every listener on a loopback port 0 (nothing to collide with); a test puts its occupied port in one. */
 function loopbackEnv(): Record<string, string> {
-  return { GATEWAY_MQTTSN_BIND: '127.0.0.1:0', GATEWAY_LWM2M_BIND: '127.0.0.1:0', GATEWAY_EMBEDDED_BIND: '127.0.0.1:0', GATEWAY_UPSTREAM_SERVER: '' };
+  return { GATEWAY_MQTTSN_BIND: '127.0.0.1:0', GATEWAY_LWM2M_BIND: '127.0.0.1:0', GATEWAY_EMBEDDED_BIND: '127.0.0.1:0', GATEWAY_HTTP_BIND: '127.0.0.1:0', GATEWAY_UPSTREAM_SERVER: '' };
 }
 
 function expectOneLineRefusal(result: { code: number | null; stdout: string; stderr: string }, line: string): void {
@@ -60,6 +60,21 @@ describe('startup refusals', () => {
       expectOneLineRefusal(
         await run([], env),
         `snlw-gateway: upstream.embedded.bind (environment variable GATEWAY_EMBEDDED_BIND): 127.0.0.1:${port}: address already in use (EADDRINUSE): another process listens there`,
+      );
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it("the HTTP listener's TCP port in use", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const env = { ...loopbackEnv(), GATEWAY_HTTP_BIND: `127.0.0.1:${port}` };
+    try {
+      expectOneLineRefusal(
+        await run([], env),
+        `snlw-gateway: http.bind (environment variable GATEWAY_HTTP_BIND): 127.0.0.1:${port}: address already in use (EADDRINUSE): another process listens there`,
       );
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));

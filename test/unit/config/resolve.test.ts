@@ -382,7 +382,7 @@ describe('resolveConfig: unknown keys', () => {
   it('lists the known keys when nothing is close', () => {
     const problem = onlyProblem({ log: { colour: true } });
     expect(problem.key).toBe('log.colour');
-    expect(problem.reason).toBe('unknown key (known keys: level, format)');
+    expect(problem.reason).toBe('unknown key (known keys: level, format, stats_interval)');
   });
 
   it('reports unknown keys inside listener entries', () => {
