@@ -61,7 +61,9 @@ async function spawnedTarget(mode: string): Promise<{ target: FuzzTarget; handle
     memory: () => handle.rss(),
     errorsLogged: () => {
       try {
-        return readFileSync(handle.logFile ?? '', 'utf8').split('\n').filter((line) => /"level":(50|60)/.test(line));
+        return readFileSync(handle.logFile ?? '', 'utf8')
+          .split('\n')
+          .filter((line) => /"level":(50|60)/.test(line));
       } catch {
         return [];
       }
@@ -80,7 +82,9 @@ function report(result: FuzzResult, memoryLabel: string): string {
     `errors logged: ${result.errorsLogged.length}${result.errorsLogged.map((line) => `\n  ${line.slice(0, 300)}`).join('')}`,
     `well-behaved messages lost: ${lost} (MQTT-SN uplink ${wb.snUplinkLost}/${wb.snUplinkSent}, downlink ${wb.snDownlinkLost}/${wb.snDownlinkSent}; LwM2M reads ${wb.lwm2mReadsLost}/${wb.lwm2mReadsSent}; DISCONNECTs ${wb.snDisconnects}${wb.snRefusals.length > 0 ? `; refusals: ${wb.snRefusals.join('; ')}` : ''})`,
     `${memoryLabel} before/after: ${mib(result.memoryBefore)} / ${mib(result.memoryAfter)}`,
-    ...(result.memorySamples.length === 0 ? [] : [`${memoryLabel} during the run: ${result.memorySamples.map(([sent, bytes]) => `${sent / 1000}k ${mib(bytes)}`).join(', ')}`]),
+    ...(result.memorySamples.length === 0
+      ? []
+      : [`${memoryLabel} during the run: ${result.memorySamples.map(([sent, bytes]) => `${sent / 1000}k ${mib(bytes)}`).join(', ')}`]),
     `pacing probes unanswered within 2 s: ${result.probesUnanswered}`,
   ].join('\n');
 }

@@ -147,11 +147,8 @@ export async function spawnGateway(opts: SpawnOptions): Promise<GatewayHandle> {
     if (!extra || typeof extra !== 'object' || Array.isArray(extra)) throw new Error('--gateway-config must hold a JSON object');
     config = deepMerge(config, extra as Record<string, unknown>);
   }
-  const entryArgs =
-    opts.entry === 'dist'
-      ? [path.join(repoRoot, 'dist/main.js')]
-      : ['--import', 'tsx', path.join(repoRoot, 'src/main.ts')];
-  if (!existsSync(entryArgs[entryArgs.length - 1] as string)) {
+  const entryArgs = opts.entry === 'dist' ? [path.join(repoRoot, 'dist/main.js')] : ['--import', 'tsx', path.join(repoRoot, 'src/main.ts')];
+  if (!existsSync(entryArgs[entryArgs.length - 1])) {
     throw new OptionError(`${entryArgs[entryArgs.length - 1]} does not exist${opts.entry === 'dist' ? ' (run `npm run build`)' : ''}`);
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'snlw-bench-'));
@@ -160,7 +157,15 @@ export async function spawnGateway(opts: SpawnOptions): Promise<GatewayHandle> {
   const logFile = path.join(dir, 'gateway.log');
   const args = [...splitArgs(opts.nodeArgs), ...entryArgs, '--config', configFile];
   const child = spawnLogged(args, logFile);
-  const handle = new ChildHandle('spawned-gateway', child, `node ${args.join(' ')}`, logFile, { host: '127.0.0.1', port: snPort }, { host: '127.0.0.1', port: lwPort }, `mqtt://127.0.0.1:${brokerPort}`);
+  const handle = new ChildHandle(
+    'spawned-gateway',
+    child,
+    `node ${args.join(' ')}`,
+    logFile,
+    { host: '127.0.0.1', port: snPort },
+    { host: '127.0.0.1', port: lwPort },
+    `mqtt://127.0.0.1:${brokerPort}`,
+  );
   handle.config = config;
   handle.httpUrl = `http://127.0.0.1:${httpPort}`;
   await waitReady(handle, async () => {

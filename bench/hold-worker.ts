@@ -39,7 +39,14 @@ function send(msg: object): void {
 
 async function start(m: HoldStart): Promise<void> {
   if (m.kind === 'mqttsn') {
-    const pool = await SnClientPool.open({ count: m.count, idPrefix: m.idPrefix, gatewayHost: m.host, gatewayPort: m.port, localHosts: m.localHosts, indexOffset: m.firstIndex });
+    const pool = await SnClientPool.open({
+      count: m.count,
+      idPrefix: m.idPrefix,
+      gatewayHost: m.host,
+      gatewayPort: m.port,
+      localHosts: m.localHosts,
+      indexOffset: m.firstIndex,
+    });
     const r = await pool.phaseLimited((c) => connect(c, { keepAliveS: m.keepAliveS, cleanSession: true, timeoutMs: m.timeoutMs }), m.concurrency);
     release = async () => {
       await disconnectAll(pool.clients, 5000, m.concurrency);
@@ -47,7 +54,14 @@ async function start(m: HoldStart): Promise<void> {
     };
     send({ evt: 'ready', ok: r.ok, failed: r.failed, elapsedMs: r.elapsedMs, firstError: r.firstError } satisfies HoldReady);
   } else {
-    const pool = await SimDevicePool.open({ count: m.count, endpointPrefix: m.idPrefix, gatewayHost: m.host, gatewayPort: m.port, localHosts: m.localHosts, firstIndex: m.firstIndex });
+    const pool = await SimDevicePool.open({
+      count: m.count,
+      endpointPrefix: m.idPrefix,
+      gatewayHost: m.host,
+      gatewayPort: m.port,
+      localHosts: m.localHosts,
+      firstIndex: m.firstIndex,
+    });
     const r = await pool.phase((d) => d.register(m.keepAliveS, '</1/0>,</3/0>', m.timeoutMs), m.concurrency);
     release = async () => {
       await pool.phase((d) => d.deregister(5000), m.concurrency);

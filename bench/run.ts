@@ -23,7 +23,11 @@ const commonOptions: OptionSpecs = {
   port: { type: 'number', default: 0, help: 'gateway port (implies external)' },
   broker: { type: 'string', default: 'mqtt://127.0.0.1:1883', help: 'MQTT broker of an external gateway' },
   pid: { type: 'number', default: 0, help: 'pid of an external gateway, to report its RSS' },
-  'gateway-entry': { type: 'string', default: 'src', help: 'spawned gateway: "src" (node --import tsx src/main.ts) or "dist" (node dist/main.js, after npm run build)' },
+  'gateway-entry': {
+    type: 'string',
+    default: 'src',
+    help: 'spawned gateway: "src" (node --import tsx src/main.ts) or "dist" (node dist/main.js, after npm run build)',
+  },
   'gateway-config': { type: 'string', default: '', help: 'JSON file deep-merged over the generated gateway config (e.g. {"upstream":{"mode":"aggregating"}})' },
   'node-args': { type: 'string', default: '', help: 'extra node flags for the spawned process' },
   'cpu-prof': { type: 'boolean', default: false, help: 'spawned process: write a V8 CPU profile to <out>/profiles (summarise with bench/profile-summary.ts)' },
@@ -36,8 +40,10 @@ const commonOptions: OptionSpecs = {
 
 function usage(): string {
   const list = scenarios.map((s) => `  ${s.name.padEnd(16)} ${s.summary}`).join('\n');
-  return `usage: npm run bench -- <scenario> [options]\n\nscenarios:\n${list}\n\ncommon options:\n${formatHelp(commonOptions)}\n\n` +
-    'scenario options: npm run bench -- <scenario> --help';
+  return (
+    `usage: npm run bench -- <scenario> [options]\n\nscenarios:\n${list}\n\ncommon options:\n${formatHelp(commonOptions)}\n\n` +
+    'scenario options: npm run bench -- <scenario> --help'
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -52,16 +58,21 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${scenario.name}: ${scenario.summary}\n\noptions:\n${formatHelp(scenario.options)}\n\ncommon options:\n${formatHelp(commonOptions)}\n`);
+    process.stdout.write(
+      `${scenario.name}: ${scenario.summary}\n\noptions:\n${formatHelp(scenario.options)}\n\ncommon options:\n${formatHelp(commonOptions)}\n`,
+    );
     return 0;
   }
   const options = parseOptions(argv.slice(1), { ...commonOptions, ...scenario.options });
   const timeoutS = options.num('timeout');
   // Last resort: whatever hangs, the process ends.
-  setTimeout(() => {
-    process.stderr.write(`bench: hard time limit (${timeoutS} s + 30 s) exceeded, exiting\n`);
-    process.exit(3);
-  }, (timeoutS + 30) * 1000).unref();
+  setTimeout(
+    () => {
+      process.stderr.write(`bench: hard time limit (${timeoutS} s + 30 s) exceeded, exiting\n`);
+      process.exit(3);
+    },
+    (timeoutS + 30) * 1000,
+  ).unref();
 
   const log = (line: string): void => void process.stderr.write(`[bench ${scenario.name}] ${line}\n`);
   const readyDeadline = performance.now() + options.num('ready-timeout') * 1000;
@@ -105,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
     const ctx: ScenarioContext = {
       options,
       target,
+      lwm2mTarget: gateway.lwm2m,
       brokerUrl: gateway.brokerUrl,
       httpUrl: gateway.httpUrl,
       runTag: randomBytes(3).toString('hex'),
@@ -154,7 +166,11 @@ async function main(argv: string[]): Promise<number> {
         cpuSeconds: gatewayCpuS,
         cpuPercentOfOneCore: gatewayCpuS !== undefined ? Math.round((100 * gatewayCpuS) / wallS) : undefined,
       },
-      loadGenerator: { cpuSeconds: round2(ownCpuS), cpuPercentOfOneCore: Math.round((100 * ownCpuS) / wallS), note: 'main bench process only (idle fleets run in worker processes)' },
+      loadGenerator: {
+        cpuSeconds: round2(ownCpuS),
+        cpuPercentOfOneCore: Math.round((100 * ownCpuS) / wallS),
+        note: 'main bench process only (idle fleets run in worker processes)',
+      },
       results: metrics,
       hostUdpCounters: udp,
     };

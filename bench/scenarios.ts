@@ -11,6 +11,7 @@ import { fanoutScenario } from './mqttsn/scenarios/fanout.js';
 import { idleScenario } from './mqttsn/scenarios/idle.js';
 import { publishScenario } from './mqttsn/scenarios/publish.js';
 import { sleepWakeScenario } from './mqttsn/scenarios/sleep-wake.js';
+import { soakScenario } from './soak-scenario.js';
 
 /** Every scenario `npm run bench -- <name>` knows. */
 export const scenarios: readonly Scenario[] = [
@@ -26,6 +27,7 @@ export const scenarios: readonly Scenario[] = [
   lwm2mNotifyScenario,
   lwm2mIdleScenario,
   lwm2mFloodScenario,
+  soakScenario,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

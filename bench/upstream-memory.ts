@@ -4,7 +4,7 @@
  * `dev/<i>/cmd`, as a device gateway does; 2: that and one shared filter),
  * and prints resident memory and heap per session.
  *
- *   npx tsx --expose-gc bench/upstream-memory.ts [--mode transparent|aggregating] [--sessions N] [--url mqtt://host:port]
+ *   npx tsx --expose-gc bench/upstream-memory.ts [--mode auto|transparent|aggregating] [--sessions N] [--url mqtt://host:port]
  *
  * Without --url the embedded broker is used (its memory for the sessions is
  * part of the figure: aedes keeps a client per transparent session). With
@@ -12,6 +12,7 @@
  * e.g. mosquitto, so only the gateway side is measured).
  */
 import { parseArgs } from 'node:util';
+import { resolveConfig } from '../src/config/resolve.js';
 import type { UpstreamMode } from '../src/config/types.js';
 import { silentLogger } from '../src/log.js';
 import { createUpstreamConnector } from '../src/upstream/connector.js';
@@ -27,7 +28,7 @@ const { values } = parseArgs({
   },
 });
 const mode = values.mode as UpstreamMode;
-if (mode !== 'transparent' && mode !== 'aggregating') throw new Error('--mode must be transparent or aggregating');
+if (mode !== 'auto' && mode !== 'transparent' && mode !== 'aggregating') throw new Error('--mode must be auto, transparent or aggregating');
 const count = Number(values.sessions);
 const batch = Math.max(1, Number(values.batch));
 const filterCount = Math.min(2, Math.max(0, Number(values.filters)));
@@ -46,30 +47,13 @@ async function measure(): Promise<{ rss: number; heap: number }> {
 }
 
 const connector = await createUpstreamConnector(
-  {
-    mode,
-    embedded: { bind: '' },
-    client: {
-      server: values.url,
-      protocolVersion: 4,
-      basicAuth: undefined,
-      tlsConfig: undefined,
-      cleanSession: true,
-      store: { type: 'Memory', directoryPrefix: './data/mqtt-store' },
-      resumeSubs: false,
-      order: true,
-      waitTimeout: 30_000,
-      disconnectQuiesce: 2000,
-      connectTimeout: 30_000,
-      keepAlive: 300_000,
-      pingTimeout: 10_000,
-      writeTimeout: 30_000,
-      autoReconnect: true,
-      maxReconnectInterval: 10_000,
-      messageChannelDepth: 100,
-      httpHeaders: {},
+  resolveConfig({
+    upstream: {
+      mode,
+      embedded: { bind: '' },
+      client: { server: values.url, waitTimeout: '30s', keepAlive: '300s', maxReconnectInterval: '10s' },
     },
-  },
+  }).upstream,
   silentLogger(),
 );
 const before = await measure();
@@ -84,7 +68,10 @@ for (let i = 0; i < count; i += batch) {
   );
   if (filterCount > 0) {
     const filtersOf = (n: number): { topic: string; qos: 1 }[] =>
-      [{ topic: `dev/${n}/cmd`, qos: 1 as const }, { topic: 'all/cmd', qos: 1 as const }].slice(0, filterCount);
+      [
+        { topic: `dev/${n}/cmd`, qos: 1 as const },
+        { topic: 'all/cmd', qos: 1 as const },
+      ].slice(0, filterCount);
     await Promise.all(opened.map((session, j) => session.subscribe(filtersOf(i + j))));
   }
   sessions.push(...opened);

@@ -24,7 +24,11 @@ async function api(path, options) {
   const res = await fetch(API + path, options);
   const text = await res.text();
   let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch { body = text; }
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
   return { status: res.status, ok: res.ok, body };
 }
 
@@ -37,7 +41,10 @@ function ago(iso) {
 
 function debounce(fn, ms) {
   let t;
-  return () => { clearTimeout(t); t = setTimeout(fn, ms); };
+  return () => {
+    clearTimeout(t);
+    t = setTimeout(fn, ms);
+  };
 }
 
 // ------------------------------------------------------------------ tabs
@@ -56,7 +63,13 @@ window.addEventListener('hashchange', showTab);
 
 let previous = null;
 function card(label, value, rate) {
-  return el('div', { class: 'card' }, el('div', { class: 'label' }, label), el('div', { class: 'value' }, value), rate === undefined ? null : el('div', { class: 'rate' }, rate));
+  return el(
+    'div',
+    { class: 'card' },
+    el('div', { class: 'label' }, label),
+    el('div', { class: 'value' }, value),
+    rate === undefined ? null : el('div', { class: 'rate' }, rate),
+  );
 }
 function perSecond(now, before, pick) {
   if (!before) return '';
@@ -75,9 +88,27 @@ function renderOverview(o) {
     const sn = o.mqttsn;
     const cards = [];
     cards.push(card('MQTT-SN sessions', sn.sessions, `${sn.connected} connected · ${sn.asleep} asleep`));
-    cards.push(card('PUBLISH in', sn.publishes_in, perSecond(o, p, (x) => x.mqttsn?.publishes_in ?? 0)));
-    cards.push(card('PUBLISH out', sn.publishes_out, perSecond(o, p, (x) => x.mqttsn?.publishes_out ?? 0)));
-    cards.push(card('SN datagrams in', sn.datagrams.in, perSecond(o, p, (x) => x.mqttsn?.datagrams.in ?? 0)));
+    cards.push(
+      card(
+        'PUBLISH in',
+        sn.publishes_in,
+        perSecond(o, p, (x) => x.mqttsn?.publishes_in ?? 0),
+      ),
+    );
+    cards.push(
+      card(
+        'PUBLISH out',
+        sn.publishes_out,
+        perSecond(o, p, (x) => x.mqttsn?.publishes_out ?? 0),
+      ),
+    );
+    cards.push(
+      card(
+        'SN datagrams in',
+        sn.datagrams.in,
+        perSecond(o, p, (x) => x.mqttsn?.datagrams.in ?? 0),
+      ),
+    );
     cards.push(card('Buffered msgs', sn.buffered));
     cards.push(card('Malformed / dropped', `${sn.malformed} / ${sn.dropped}`, `${sn.lost} clients lost`));
     groups.push(el('h2', {}, 'MQTT-SN'), el('div', { class: 'cards' }, cards));
@@ -86,8 +117,20 @@ function renderOverview(o) {
     const lw = o.lwm2m;
     const cards = [];
     cards.push(card('LwM2M devices', lw.registrations, `${lw.observations} observations`));
-    cards.push(card('Notifications', lw.notifications, perSecond(o, p, (x) => x.lwm2m?.notifications ?? 0)));
-    cards.push(card('CoAP datagrams in', lw.datagrams.in, perSecond(o, p, (x) => x.lwm2m?.datagrams.in ?? 0)));
+    cards.push(
+      card(
+        'Notifications',
+        lw.notifications,
+        perSecond(o, p, (x) => x.lwm2m?.notifications ?? 0),
+      ),
+    );
+    cards.push(
+      card(
+        'CoAP datagrams in',
+        lw.datagrams.in,
+        perSecond(o, p, (x) => x.lwm2m?.datagrams.in ?? 0),
+      ),
+    );
     cards.push(card('CoAP retransmits', lw.retransmissions, `${lw.malformed} malformed`));
     groups.push(el('h2', {}, 'LwM2M'), el('div', { class: 'cards' }, cards));
   }
@@ -98,19 +141,28 @@ function renderOverview(o) {
 // ------------------------------------------------------------------ event log
 
 function logLine(e) {
-  return el('li', { dataset: { gateway: e.gateway, type: e.type } },
+  return el(
+    'li',
+    { dataset: { gateway: e.gateway, type: e.type } },
     el('span', { class: 't' }, new Date(e.time).toLocaleTimeString()),
     el('span', { class: 'type' }, e.type),
     el('span', { class: 'id' }, e.gateway === 'mqttsn' ? `SN ${e.id}` : e.id),
-    el('span', { class: 'd muted' }, e.detail));
+    el('span', { class: 'd muted' }, e.detail),
+  );
 }
 function addEvent(e) {
-  for (const [list, max] of [[$('event-log'), 500], [$('recent-log'), 12]]) {
+  for (const [list, max] of [
+    [$('event-log'), 500],
+    [$('recent-log'), 12],
+  ]) {
     list.prepend(logLine(e));
     while (list.children.length > max) list.lastChild.remove();
   }
   if (e.gateway === 'mqttsn') refreshClients();
-  else { refreshDevices(); if (selected === e.id && e.type !== 'update') loadDevice(e.id); }
+  else {
+    refreshDevices();
+    if (selected === e.id && e.type !== 'update') loadDevice(e.id);
+  }
 }
 
 // ------------------------------------------------------------------ MQTT-SN clients
@@ -126,22 +178,32 @@ async function loadClients() {
   const res = await api(`/gateways/mqttsn/clients?${q}`);
   if (seq !== sn.seq) return;
   const body = $('sn-table').tBodies[0];
-  if (!res.ok) { body.replaceChildren(el('tr', {}, el('td', { colspan: 9 }, res.body?.message ?? 'MQTT-SN gateway not loaded'))); return; }
+  if (!res.ok) {
+    body.replaceChildren(el('tr', {}, el('td', { colspan: 9 }, res.body?.message ?? 'MQTT-SN gateway not loaded')));
+    return;
+  }
   sn.hasnext = res.body.meta.hasnext;
   $('sn-page').textContent = sn.page;
   $('sn-prev').disabled = sn.page <= 1;
   $('sn-next').disabled = !sn.hasnext;
   $('sn-count').textContent = res.body.meta.count === undefined ? '' : `${res.body.meta.count} client${res.body.meta.count === 1 ? '' : 's'}`;
-  body.replaceChildren(...res.body.data.map((c) => el('tr', { dataset: { clientid: c.clientid } },
-    el('td', {}, el('a', { href: '#mqttsn', onclick: () => showTopics(c.clientid) }, c.clientid)),
-    el('td', {}, el('span', { class: `state ${c.conn_state}` }, c.conn_state)),
-    el('td', {}, c.ip_address ? `${c.ip_address}:${c.port}` : '—'),
-    el('td', { class: 'num' }, `${c.keepalive}s`),
-    el('td', { class: 'num' }, c.topics_cnt),
-    el('td', { class: 'num' }, c.subscriptions_cnt),
-    el('td', { class: 'num' }, c.mqueue_len),
-    el('td', {}, ago(c.last_seen)),
-    el('td', {}, el('button', { type: 'button', class: 'danger', 'data-action': 'kick', onclick: () => kick(c.clientid) }, 'Kick')))));
+  body.replaceChildren(
+    ...res.body.data.map((c) =>
+      el(
+        'tr',
+        { dataset: { clientid: c.clientid } },
+        el('td', {}, el('a', { href: '#mqttsn', onclick: () => showTopics(c.clientid) }, c.clientid)),
+        el('td', {}, el('span', { class: `state ${c.conn_state}` }, c.conn_state)),
+        el('td', {}, c.ip_address ? `${c.ip_address}:${c.port}` : '—'),
+        el('td', { class: 'num' }, `${c.keepalive}s`),
+        el('td', { class: 'num' }, c.topics_cnt),
+        el('td', { class: 'num' }, c.subscriptions_cnt),
+        el('td', { class: 'num' }, c.mqueue_len),
+        el('td', {}, ago(c.last_seen)),
+        el('td', {}, el('button', { type: 'button', class: 'danger', 'data-action': 'kick', onclick: () => kick(c.clientid) }, 'Kick')),
+      ),
+    ),
+  );
   if (res.body.data.length === 0) body.replaceChildren(el('tr', {}, el('td', { colspan: 9, class: 'muted' }, 'No clients.')));
 }
 const refreshClients = debounce(loadClients, 250);
@@ -159,13 +221,32 @@ async function showTopics(clientid) {
   const panel = $('sn-topics');
   panel.hidden = false;
   const c = info.ok ? info.body : null;
-  panel.replaceChildren(el('h2', {}, clientid),
-    c ? el('div', { class: 'meta' },
-      ...[['state', c.conn_state], ['address', c.ip_address ? `${c.ip_address}:${c.port}` : '—'], ['keepalive', `${c.keepalive}s`], ['clean session', c.clean_start ? 'yes' : 'no'],
-        ['last seen', ago(c.last_seen)], ['in flight', `${c.inflight_cnt}/${c.inflight_max}`], ['buffered', `${c.mqueue_len}/${c.mqueue_max}`], ['will', c.has_will ? 'set' : 'none']]
-        .map(([k, v]) => el('span', {}, el('b', {}, k), v))) : el('p', { class: 'muted' }, 'Client gone.'),
-    el('p', {}, el('b', {}, 'Topic ids: '), topics.ok && topics.body.length ? topics.body.map((t) => `${t.id} → ${t.topic}${t.known ? '' : ' (not yet known to the client)'}`).join(', ') : 'none'),
-    el('p', {}, el('b', {}, 'Subscriptions: '), subs.ok && subs.body.length ? subs.body.map((s) => `${s.topic} (QoS ${s.qos})`).join(', ') : 'none'));
+  panel.replaceChildren(
+    el('h2', {}, clientid),
+    c
+      ? el(
+          'div',
+          { class: 'meta' },
+          ...[
+            ['state', c.conn_state],
+            ['address', c.ip_address ? `${c.ip_address}:${c.port}` : '—'],
+            ['keepalive', `${c.keepalive}s`],
+            ['clean session', c.clean_start ? 'yes' : 'no'],
+            ['last seen', ago(c.last_seen)],
+            ['in flight', `${c.inflight_cnt}/${c.inflight_max}`],
+            ['buffered', `${c.mqueue_len}/${c.mqueue_max}`],
+            ['will', c.has_will ? 'set' : 'none'],
+          ].map(([k, v]) => el('span', {}, el('b', {}, k), v)),
+        )
+      : el('p', { class: 'muted' }, 'Client gone.'),
+    el(
+      'p',
+      {},
+      el('b', {}, 'Topic ids: '),
+      topics.ok && topics.body.length ? topics.body.map((t) => `${t.id} → ${t.topic}${t.known ? '' : ' (not yet known to the client)'}`).join(', ') : 'none',
+    ),
+    el('p', {}, el('b', {}, 'Subscriptions: '), subs.ok && subs.body.length ? subs.body.map((s) => `${s.topic} (QoS ${s.qos})`).join(', ') : 'none'),
+  );
 }
 
 // ------------------------------------------------------------------ LwM2M devices
@@ -180,17 +261,29 @@ async function loadDevices() {
   const res = await api(`/gateways/lwm2m/clients?${q}`);
   if (seq !== lw.seq) return;
   const list = $('lw-list');
-  if (!res.ok) { list.replaceChildren(el('li', {}, res.body?.message ?? 'LwM2M gateway not loaded')); return; }
+  if (!res.ok) {
+    list.replaceChildren(el('li', {}, res.body?.message ?? 'LwM2M gateway not loaded'));
+    return;
+  }
   lw.hasnext = res.body.meta.hasnext;
   $('lw-page').textContent = lw.page;
   $('lw-prev').disabled = lw.page <= 1;
   $('lw-next').disabled = !lw.hasnext;
   $('lw-count').textContent = res.body.meta.count === undefined ? '' : `${res.body.meta.count} device${res.body.meta.count === 1 ? '' : 's'}`;
-  list.replaceChildren(...res.body.data.map((d) => el('li', {
-    class: d.endpoint_name === selected ? 'selected' : '',
-    dataset: { endpoint: d.endpoint_name },
-    onclick: () => loadDevice(d.endpoint_name),
-  }, el('span', { class: 'ep' }, d.endpoint_name), el('span', { class: 'muted' }, d.queue_mode ? 'queue' : d.binding))));
+  list.replaceChildren(
+    ...res.body.data.map((d) =>
+      el(
+        'li',
+        {
+          class: d.endpoint_name === selected ? 'selected' : '',
+          dataset: { endpoint: d.endpoint_name },
+          onclick: () => loadDevice(d.endpoint_name),
+        },
+        el('span', { class: 'ep' }, d.endpoint_name),
+        el('span', { class: 'muted' }, d.queue_mode ? 'queue' : d.binding),
+      ),
+    ),
+  );
   if (res.body.data.length === 0) list.replaceChildren(el('li', { class: 'muted' }, 'No devices registered.'));
 }
 const refreshDevices = debounce(loadDevices, 300);
@@ -201,32 +294,65 @@ async function loadDevice(endpoint) {
   for (const li of $('lw-list').children) li.classList.toggle('selected', li.dataset.endpoint === endpoint);
   openStream(endpoint);
   const seq = ++deviceSeq;
-  const [info, tree] = await Promise.all([api(`/gateways/lwm2m/clients/${encodeURIComponent(endpoint)}`), api(`/gateways/lwm2m/clients/${encodeURIComponent(endpoint)}/objects`)]);
+  const [info, tree] = await Promise.all([
+    api(`/gateways/lwm2m/clients/${encodeURIComponent(endpoint)}`),
+    api(`/gateways/lwm2m/clients/${encodeURIComponent(endpoint)}/objects`),
+  ]);
   if (seq !== deviceSeq) return;
   const box = $('device');
-  if (!info.ok) { box.replaceChildren(el('h2', {}, endpoint), el('p', { class: 'muted' }, 'Not registered.')); return; }
+  if (!info.ok) {
+    box.replaceChildren(el('h2', {}, endpoint), el('p', { class: 'muted' }, 'Not registered.'));
+    return;
+  }
   const d = info.body;
   const observed = new Set(tree.body.observed);
   box.replaceChildren(
     el('h2', {}, d.endpoint_name),
-    el('div', { class: 'meta' },
-      ...[['address', `${d.ip_address}:${d.port}`], ['LwM2M', d.proto_ver], ['lifetime', `${d.lifetime}s`], ['binding', d.binding + (d.queue_mode ? ' (queue)' : '')],
-        ['last seen', ago(d.last_seen)], ['queue', d.queue_depth], ['security', d.security], ['observations', d.observations]]
-        .map(([k, v]) => el('span', {}, el('b', {}, k), v))),
-    ...tree.body.objects.map((o) => objectNode(endpoint, o, observed)));
+    el(
+      'div',
+      { class: 'meta' },
+      ...[
+        ['address', `${d.ip_address}:${d.port}`],
+        ['LwM2M', d.proto_ver],
+        ['lifetime', `${d.lifetime}s`],
+        ['binding', d.binding + (d.queue_mode ? ' (queue)' : '')],
+        ['last seen', ago(d.last_seen)],
+        ['queue', d.queue_depth],
+        ['security', d.security],
+        ['observations', d.observations],
+      ].map(([k, v]) => el('span', {}, el('b', {}, k), v)),
+    ),
+    ...tree.body.objects.map((o) => objectNode(endpoint, o, observed)),
+  );
 }
 
 function opButton(label, action, handler) {
-  return el('button', { type: 'button', 'data-action': action, title: action, onclick: (ev) => { ev.preventDefault(); ev.stopPropagation(); handler(ev.currentTarget); } }, label);
+  return el(
+    'button',
+    {
+      type: 'button',
+      'data-action': action,
+      title: action,
+      onclick: (ev) => {
+        ev.preventDefault();
+        ev.stopPropagation();
+        handler(ev.currentTarget);
+      },
+    },
+    label,
+  );
 }
 
 function objectNode(endpoint, o, observed) {
-  const summary = el('summary', {},
+  const summary = el(
+    'summary',
+    {},
     el('span', { class: 'title' }, `${o.path} ${o.name}`, o.version ? el('span', { class: 'muted' }, ` v${o.version}`) : null),
     el('span', { class: 'badge' }),
     opButton('Read', 'read', (b) => command(endpoint, 'read', o.path, b)),
     opButton('Observe', 'observe', (b) => command(endpoint, 'observe', o.path, b)),
-    opButton('Cancel', 'cancel-observe', (b) => command(endpoint, 'cancel-observe', o.path, b)));
+    opButton('Cancel', 'cancel-observe', (b) => command(endpoint, 'cancel-observe', o.path, b)),
+  );
   const rows = o.resources.map((r) => {
     const path = o.instanceId === null ? null : `${o.path}/${r.id}`;
     const ops = [el('span', { class: 'badge' })];
@@ -237,13 +363,26 @@ function objectNode(endpoint, o, observed) {
       ops.push(opButton('Observe', 'observe', (b) => command(endpoint, 'observe', path, b)));
       ops.push(opButton('Cancel', 'cancel-observe', (b) => command(endpoint, 'cancel-observe', path, b)));
     }
-    return el('div', { class: 'res', dataset: { path: path ?? '' } },
+    return el(
+      'div',
+      { class: 'res', dataset: { path: path ?? '' } },
       el('span', { class: 'id' }, r.id),
-      el('span', { class: 'name', title: r.description }, r.name, el('small', {}, [r.type === 'none' ? '' : r.type, r.units, r.multiple ? 'multiple' : ''].filter(Boolean).join(' · '))),
+      el(
+        'span',
+        { class: 'name', title: r.description },
+        r.name,
+        el('small', {}, [r.type === 'none' ? '' : r.type, r.units, r.multiple ? 'multiple' : ''].filter(Boolean).join(' · ')),
+      ),
       el('span', { class: `val${path && observed.has(path) ? ' observed' : ''}`, dataset: { valuePath: path ?? '' } }),
-      el('span', { class: 'ops' }, ops));
+      el('span', { class: 'ops' }, ops),
+    );
   });
-  return el('details', { class: 'object', open: o.objectId !== 0 && o.objectId !== 1 ? true : undefined, dataset: { path: o.path } }, summary, rows.length ? rows : el('p', { class: 'muted', style: 'padding:.4rem .6rem;margin:0' }, 'No object definition loaded for this object.'));
+  return el(
+    'details',
+    { class: 'object', open: o.objectId !== 0 && o.objectId !== 1 ? true : undefined, dataset: { path: o.path } },
+    summary,
+    rows.length ? rows : el('p', { class: 'muted', style: 'padding:.4rem .6rem;margin:0' }, 'No object definition loaded for this object.'),
+  );
 }
 
 function showValues(content, observedPath) {
@@ -281,12 +420,13 @@ async function command(endpoint, msgType, path, button, extra) {
     });
     const data = res.body && res.body.data;
     const ok = res.ok && data && /^2\./.test(data.code);
-    badge(button, ok, data ? `${data.code} ${data.codeMsg}${data.reason ? `: ${data.reason}` : ''}` : res.body?.message ?? String(res.status));
+    badge(button, ok, data ? `${data.code} ${data.codeMsg}${data.reason ? `: ${data.reason}` : ''}` : (res.body?.message ?? String(res.status)));
     if (ok && data.content) {
       for (const c of document.querySelectorAll(`[data-value-path^="${CSS.escape(path)}"]`)) delete c.dataset.multi;
       showValues(data.content, msgType === 'observe');
     }
-    if (ok && msgType === 'cancel-observe') for (const c of document.querySelectorAll(`[data-value-path^="${CSS.escape(path)}"]`)) c.classList.remove('observed');
+    if (ok && msgType === 'cancel-observe')
+      for (const c of document.querySelectorAll(`[data-value-path^="${CSS.escape(path)}"]`)) c.classList.remove('observed');
   } finally {
     button.disabled = false;
   }
@@ -295,7 +435,19 @@ async function command(endpoint, msgType, path, button, extra) {
 function startWrite(endpoint, path, resource, button) {
   const cell = document.querySelector(`[data-value-path="${CSS.escape(path)}"]`);
   const input = el('input', { type: 'text', 'aria-label': `value for ${path}`, placeholder: resource.type, value: cell.textContent });
-  const form = el('form', { class: 'write', onsubmit: (ev) => { ev.preventDefault(); command(endpoint, 'write', path, button, { type: resource.type, value: input.value }).then(() => { cell.textContent = input.value; }); } }, input);
+  const form = el(
+    'form',
+    {
+      class: 'write',
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        command(endpoint, 'write', path, button, { type: resource.type, value: input.value }).then(() => {
+          cell.textContent = input.value;
+        });
+      },
+    },
+    input,
+  );
   cell.replaceChildren(form);
   input.focus();
 }
@@ -316,7 +468,10 @@ function openStream(endpoint) {
     refreshClients();
     refreshDevices();
   });
-  stream.addEventListener('error', () => { $('live').textContent = 'reconnecting…'; $('live').className = 'pill bad'; });
+  stream.addEventListener('error', () => {
+    $('live').textContent = 'reconnecting…';
+    $('live').className = 'pill bad';
+  });
   stream.addEventListener('overview', (ev) => renderOverview(JSON.parse(ev.data)));
   stream.addEventListener('event', (ev) => addEvent(JSON.parse(ev.data)));
   stream.addEventListener('notify', (ev) => {
@@ -327,13 +482,34 @@ function openStream(endpoint) {
 
 // ------------------------------------------------------------------ start
 
-$('sn-prev').onclick = () => { sn.page -= 1; loadClients(); };
-$('sn-next').onclick = () => { sn.page += 1; loadClients(); };
-$('sn-filter').oninput = debounce(() => { sn.page = 1; loadClients(); }, 250);
-$('sn-state').onchange = () => { sn.page = 1; loadClients(); };
-$('lw-prev').onclick = () => { lw.page -= 1; loadDevices(); };
-$('lw-next').onclick = () => { lw.page += 1; loadDevices(); };
-$('lw-filter').oninput = debounce(() => { lw.page = 1; loadDevices(); }, 250);
+$('sn-prev').onclick = () => {
+  sn.page -= 1;
+  loadClients();
+};
+$('sn-next').onclick = () => {
+  sn.page += 1;
+  loadClients();
+};
+$('sn-filter').oninput = debounce(() => {
+  sn.page = 1;
+  loadClients();
+}, 250);
+$('sn-state').onchange = () => {
+  sn.page = 1;
+  loadClients();
+};
+$('lw-prev').onclick = () => {
+  lw.page -= 1;
+  loadDevices();
+};
+$('lw-next').onclick = () => {
+  lw.page += 1;
+  loadDevices();
+};
+$('lw-filter').oninput = debounce(() => {
+  lw.page = 1;
+  loadDevices();
+}, 250);
 
 api('/events/log?limit=200').then((res) => {
   if (!res.ok) return;

@@ -64,7 +64,8 @@ function renderValue(value: unknown): string {
     const text = JSON.stringify(value);
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
   } catch {
-    return String(value);
+    // JSON.stringify throws on BigInt and cycles.
+    return typeof value === 'bigint' ? `${value}n` : '(a value that cannot be shown)';
   }
 }
 

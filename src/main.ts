@@ -42,10 +42,23 @@ async function main(argv: readonly string[]): Promise<void> {
 
   const root = createLogger(config.log.level, config.log.format === 'auto' ? {} : { pretty: config.log.format === 'pretty' });
   const logger = root.child({ component: 'main' });
+  // A signal during startup (e.g. while waiting for an external broker) ends it cleanly.
+  const startup = new AbortController();
+  const cancelStartup = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'shutting down during startup');
+    startup.abort();
+  };
+  process.once('SIGINT', cancelStartup);
+  process.once('SIGTERM', cancelStartup);
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway(config, root);
+    gateway = await startGateway(config, root, startup.signal);
   } catch (err) {
+    if (startup.signal.aborted) {
+      logger.info('stopped');
+      logger.flush();
+      return;
+    }
     if (err instanceof ConfigError) {
       reportFatal(err);
       process.exitCode = EXIT_BAD_CONFIG;
@@ -54,6 +67,15 @@ async function main(argv: readonly string[]): Promise<void> {
       reportFatal(err);
       process.exitCode = EXIT_RUNTIME_FAILURE;
     }
+    return;
+  } finally {
+    process.off('SIGINT', cancelStartup);
+    process.off('SIGTERM', cancelStartup);
+  }
+  if (startup.signal.aborted) {
+    await gateway.close();
+    logger.info('stopped');
+    logger.flush();
     return;
   }
   logger.info(

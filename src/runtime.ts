@@ -46,13 +46,14 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+/** `signal` cancels a startup still waiting for an external broker (SIGTERM before it came up). */
+export async function startGateway(config: GatewayConfig, logger: Logger, signal?: AbortSignal): Promise<RunningGateway> {
   const credentials = new PskStore();
   await loadPskFile(credentials, config.psk_authentication, logger);
   // Object definitions and the bootstrap file first: either one bad stops startup before any port is
   // bound (exit 2 as any bad config).
   const models = config.lwm2m.enable ? await loadModels(config.lwm2m.xml_dir, logger.child({ component: 'lwm2m' })) : undefined;
-  const bootstrapFile = config.lwm2m.enable ? config.lwm2m.bootstrap?.config_file ?? '' : '';
+  const bootstrapFile = config.lwm2m.enable ? (config.lwm2m.bootstrap?.config_file ?? '') : '';
   const bootstrapEntries = bootstrapFile === '' ? undefined : await loadBootstrapConfigFile(bootstrapFile);
   const provisionedCredentials = new InMemoryProvisionedCredentials();
   // Credentials the bootstrap server provisions are kept for inspection and go into the store the DTLS listeners use.
@@ -66,7 +67,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       }
     },
   };
-  const upstream = await createUpstreamConnector(config.upstream, logger);
+  const upstream = await createUpstreamConnector(config.upstream, logger, signal);
   let mqttsn: MqttSnGateway | undefined;
   let lwm2m: Lwm2mGateway | undefined;
   let http: RunningHttp | undefined;

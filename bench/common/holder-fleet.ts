@@ -27,7 +27,9 @@ export interface FleetResult {
 export class HolderFleet {
   readonly #children: ChildProcess[] = [];
 
-  async hold(opts: Omit<HoldStart, 'cmd' | 'firstIndex' | 'count' | 'localHosts'> & { total: number; procs: number; localHosts: number; deadline: number }): Promise<FleetResult> {
+  async hold(
+    opts: Omit<HoldStart, 'cmd' | 'firstIndex' | 'count' | 'localHosts'> & { total: number; procs: number; localHosts: number; deadline: number },
+  ): Promise<FleetResult> {
     const procs = Math.max(1, opts.procs, Math.ceil(opts.total / PER_WORKER_MAX));
     const localHosts = Math.max(opts.localHosts, Math.ceil(opts.total / PER_ADDRESS_MAX));
     const per = Math.ceil(opts.total / procs);
@@ -102,4 +104,3 @@ export class HolderFleet {
     );
   }
 }
-

@@ -59,7 +59,7 @@ export function parseOptions(argv: readonly string[], specs: OptionSpecs): Optio
   for (const [name, spec] of Object.entries(specs)) values.set(name, spec.default);
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
+    const arg = argv[i];
     if (!arg.startsWith('--')) throw new OptionError(`unexpected argument "${arg}"`);
     let name = arg.slice(2);
     let inline: string | undefined;

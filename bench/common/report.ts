@@ -87,7 +87,11 @@ export function formatReport(r: RunReport): string {
   if (r.gateway.rssPerClientBytes !== undefined) add('gateway RSS per client/device', fmtBytes(r.gateway.rssPerClientBytes));
   if (r.gateway.cpuPercentOfOneCore !== undefined) add('gateway CPU', `${r.gateway.cpuPercentOfOneCore} % of one core over the scenario`);
   add('load generator CPU', `${r.loadGenerator.cpuPercentOfOneCore} % of one core (main process)`);
-  if (r.hostUdpCounters) add('host UDP drops', `RcvbufErrors ${fmtInt(r.hostUdpCounters['RcvbufErrors'] ?? 0)}, SndbufErrors ${fmtInt(r.hostUdpCounters['SndbufErrors'] ?? 0)} (whole machine)`);
+  if (r.hostUdpCounters)
+    add(
+      'host UDP drops',
+      `RcvbufErrors ${fmtInt(r.hostUdpCounters['RcvbufErrors'] ?? 0)}, SndbufErrors ${fmtInt(r.hostUdpCounters['SndbufErrors'] ?? 0)} (whole machine)`,
+    );
   if (m.timedOut) add('TIMED OUT', 'hard time limit reached; figures are partial');
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);

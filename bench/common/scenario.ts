@@ -13,6 +13,8 @@ export interface ScenarioContext {
   readonly options: Options;
   /** MQTT-SN or LwM2M (CoAP) endpoint of the gateway under test. */
   readonly target: Endpoint;
+  /** The LwM2M (CoAP) endpoint as well, for scenarios that drive both protocols. */
+  readonly lwm2mTarget: Endpoint;
   /** MQTT broker the gateway publishes to (embedded broker of a spawned gateway, or --broker). */
   readonly brokerUrl: string;
   /** The gateway's HTTP listener (`http://host:port`), when known (spawned gateway). */

@@ -15,12 +15,7 @@ export async function waitUntil(check: () => boolean, deadline: number, everyMs 
  * Waits for a counter to reach `target`; stops early when it has not moved for `quietMs`
  * (what is still missing is then counted as lost) or at `deadline`.
  */
-export async function waitForCount(
-  read: () => number,
-  target: number,
-  quietMs: number,
-  deadline: number,
-): Promise<void> {
+export async function waitForCount(read: () => number, target: number, quietMs: number, deadline: number): Promise<void> {
   let last = read();
   let lastChange = performance.now();
   while (read() < target) {

@@ -16,8 +16,8 @@ export function readUdpCounters(): UdpCounters | undefined {
   }
   const lines = text.split('\n').filter((l) => l.startsWith('Udp:'));
   if (lines.length < 2) return undefined;
-  const names = (lines[0] as string).split(/\s+/).slice(1);
-  const values = (lines[1] as string).split(/\s+/).slice(1).map(Number);
+  const names = lines[0].split(/\s+/).slice(1);
+  const values = lines[1].split(/\s+/).slice(1).map(Number);
   return Object.fromEntries(names.map((n, i) => [n, values[i] ?? 0]));
 }
 

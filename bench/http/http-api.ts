@@ -45,7 +45,13 @@ export const httpApiScenario: Scenario = {
     const base = ctx.httpUrl;
     if (base === undefined) throw new Error('http-api needs a spawned gateway (its HTTP listener)');
     const n = o.num('devices');
-    const pool = await SimDevicePool.open({ count: n, endpointPrefix: `h${ctx.runTag}-`, gatewayHost: ctx.target.host, gatewayPort: ctx.target.port, localHosts: o.num('local-hosts') });
+    const pool = await SimDevicePool.open({
+      count: n,
+      endpointPrefix: `h${ctx.runTag}-`,
+      gatewayHost: ctx.target.host,
+      gatewayPort: ctx.target.port,
+      localHosts: o.num('local-hosts'),
+    });
     const notes: string[] = [];
     try {
       const reg = await pool.phase((d) => d.register(o.num('lifetime'), '</1/0>,</3/0>', o.num('request-timeout')), 500);
@@ -100,7 +106,13 @@ export const httpApiScenario: Scenario = {
         notes: [...notes, 'latencyMs = POST .../read?path=/3/0/0 to its 200 answer (device answers TLV)'],
       };
     } finally {
-      await pool.phase((d) => d.deregister(5000), 500, pool.devices.filter((d) => d.location.length > 0)).catch(() => undefined);
+      await pool
+        .phase(
+          (d) => d.deregister(5000),
+          500,
+          pool.devices.filter((d) => d.location.length > 0),
+        )
+        .catch(() => undefined);
       pool.close();
     }
   },
@@ -113,7 +125,16 @@ async function dashboardLoad(base: string, executablePath: string, expected: num
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 800 },
   });
   try {
@@ -127,8 +148,8 @@ async function dashboardLoad(base: string, executablePath: string, expected: num
     await page.click('#lw-next');
     await page.locator('#lw-page', { hasText: '2' }).waitFor();
     const nextPageMs = performance.now() - next;
-    const domNodes = (await page.evaluate('document.getElementsByTagName("*").length')) as number;
-    const heap = (await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize : 0')) as number;
+    const domNodes = await page.evaluate<number>('document.getElementsByTagName("*").length');
+    const heap = await page.evaluate<number>('performance.memory ? performance.memory.usedJSHeapSize : 0');
     return { listShownMs: Math.round(listShownMs), nextPageMs: Math.round(nextPageMs), domNodes, jsHeapBytes: heap };
   } finally {
     await context.close();

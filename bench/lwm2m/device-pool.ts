@@ -67,7 +67,7 @@ export class SimDevicePool {
     const lanes = concurrency > 0 ? Math.min(concurrency, devices.length) : devices.length;
     const lane = async (): Promise<void> => {
       while (next < devices.length) {
-        const d = devices[next++] as SimDevice;
+        const d = devices[next++];
         try {
           await step(d);
           ok++;

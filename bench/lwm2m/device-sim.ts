@@ -94,6 +94,13 @@ export class SimDevice {
     this.location = res.options.filter((o) => o.name === 'Location-Path').map((o) => o.value.toString('utf8'));
   }
 
+  /** §5.3.2 Update: POST /<location>?lt= (no payload); expects 2.04. */
+  async update(lifetimeS: number, timeoutMs: number): Promise<void> {
+    if (this.location.length === 0) throw new Error('update before register');
+    const res = await this.#request('POST', this.location, [`lt=${lifetimeS}`], [], EMPTY, timeoutMs);
+    if (res.code !== '2.04') throw new Error(`update answered ${res.code}`);
+  }
+
   /** §5.3.3 De-register: DELETE /<location>; expects 2.02. */
   async deregister(timeoutMs: number): Promise<void> {
     if (this.location.length === 0) return;

@@ -58,10 +58,7 @@ export class SnClientPool {
       await Promise.all(Array.from({ length: Math.min(concurrency, opts.count) }, worker));
     } catch (err) {
       for (const c of clients) c?.close();
-      throw new Error(
-        `could not open ${opts.count} UDP sockets (${(err as Error).message}); ` +
-          'raise `ulimit -n`, or spread clients with --local-hosts',
-      );
+      throw new Error(`could not open ${opts.count} UDP sockets (${(err as Error).message}); ` + 'raise `ulimit -n`, or spread clients with --local-hosts');
     }
     return new SnClientPool(clients);
   }
@@ -95,7 +92,7 @@ export class SnClientPool {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < this.clients.length) {
-        const c = this.clients[next++] as SnLoadClient;
+        const c = this.clients[next++];
         try {
           await step(c);
           ok++;

@@ -6,11 +6,7 @@ import type { SnLoadClient } from './load-client.js';
  * QoS 1 -> PUBACK, QoS 2 -> PUBREC, then PUBREL -> PUBCOMP. `onData` sees the payload
  * (a view into the datagram) once per PUBLISH; `onOther` gets every other datagram.
  */
-export function receiveDownlink(
-  c: SnLoadClient,
-  onData: (data: Buffer, qos: number) => void,
-  onOther?: (msg: Buffer, type: number) => void,
-): void {
+export function receiveDownlink(c: SnLoadClient, onData: (data: Buffer, qos: number) => void, onOther?: (msg: Buffer, type: number) => void): void {
   c.onDatagram = (msg: Buffer): void => {
     const h = msg[0] === 0x01 ? 3 : 1;
     const type = msg[h] ?? -1;

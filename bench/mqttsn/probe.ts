@@ -9,7 +9,13 @@ import { connect, disconnect } from './session-steps.js';
 export async function probeMqttSn(host: string, port: number, deadline: number): Promise<void> {
   let attempt = 0;
   while (performance.now() < deadline) {
-    const c = await SnLoadClient.open({ index: 0, clientId: `bench-probe-${process.pid}-${attempt}`, gatewayHost: host, gatewayPort: port, localHost: '127.0.0.1' });
+    const c = await SnLoadClient.open({
+      index: 0,
+      clientId: `bench-probe-${process.pid}-${attempt}`,
+      gatewayHost: host,
+      gatewayPort: port,
+      localHost: '127.0.0.1',
+    });
     const sweep = setInterval(() => c.expire(performance.now()), 20);
     try {
       if (attempt % 2 === 0) {

@@ -5,14 +5,24 @@ import { headerLength } from './wire.js';
 /** Control-plane steps shared by the MQTT-SN scenarios (MQTT-SN v1.2 §6). */
 
 export class RejectedError extends Error {
-  constructor(what: string, readonly returnCode: number) {
+  constructor(
+    what: string,
+    readonly returnCode: number,
+  ) {
     super(`${what} rejected with return code 0x${returnCode.toString(16).padStart(2, '0')}`);
   }
 }
 
 /** §6.2 CONNECT without will. */
 export function connectPacket(c: SnLoadClient, opts: { keepAliveS: number; cleanSession: boolean }): Buffer {
-  return generatePacket({ type: MsgType.CONNECT, will: false, cleanSession: opts.cleanSession, protocolId: 0x01, duration: opts.keepAliveS, clientId: c.clientId });
+  return generatePacket({
+    type: MsgType.CONNECT,
+    will: false,
+    cleanSession: opts.cleanSession,
+    protocolId: 0x01,
+    duration: opts.keepAliveS,
+    clientId: c.clientId,
+  });
 }
 
 /**
@@ -66,7 +76,7 @@ export async function disconnectAll(clients: readonly SnLoadClient[], timeoutMs:
   let next = 0;
   const lane = async (): Promise<void> => {
     while (next < clients.length) {
-      const c = clients[next++] as SnLoadClient;
+      const c = clients[next++];
       c.onDatagram = undefined;
       try {
         await disconnect(c, timeoutMs);

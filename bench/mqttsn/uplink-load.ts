@@ -179,7 +179,7 @@ export async function sendBurst(
     const end = Math.min(total, i + batch);
     for (; i < end; i++) {
       const k = i % clients.length;
-      (clients[k] as SnLoadClient).send(bufs[k] as Buffer);
+      clients[k].send(bufs[k]);
       stats.sent++;
     }
     await new Promise((r) => setImmediate(r));

@@ -13,7 +13,7 @@ export function headerLength(msg: Buffer): number {
 /** The MsgType, or -1 for a datagram too short to hold one. */
 export function msgTypeOf(msg: Buffer): number {
   const h = msg[0] === 0x01 ? 3 : 1;
-  return msg.length > h ? (msg[h] as number) : -1;
+  return msg.length > h ? msg[h] : -1;
 }
 
 /**

@@ -48,7 +48,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
     values.set(spec.name, list);
   };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
+    const arg = argv[i];
     if (arg === '--') {
       positionals.push(...argv.slice(i + 1));
       break;
@@ -81,7 +81,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[])
 export function formatOptions(specs: readonly OptionSpec[]): string {
   const heads = specs.map((s) => `${s.short === undefined ? '    ' : `-${s.short}, `}--${s.name}${s.value ? ` ${s.arg ?? 'VALUE'}` : ''}`);
   const width = Math.max(...heads.map((h) => h.length)) + 2;
-  return specs.map((s, i) => `  ${(heads[i] as string).padEnd(width)}${s.help}`).join('\n');
+  return specs.map((s, i) => `  ${heads[i].padEnd(width)}${s.help}`).join('\n');
 }
 
 /** Typed access to parsed options. */

@@ -39,8 +39,8 @@ export function fromBind(bind: string | undefined, defaultPort: number): HostPor
   let portText = first;
   const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(first);
   if (v6 !== null) {
-    host = v6[1] as string;
-    portText = v6[2] as string;
+    host = v6[1];
+    portText = v6[2];
   } else if (first.includes(':')) {
     const colon = first.lastIndexOf(':');
     host = first.slice(0, colon);

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 
 /** What the command line asks for (arguments after the script: `process.argv.slice(2)`). */
@@ -10,32 +11,43 @@ export interface CliOptions {
   readonly printConfig: boolean;
 }
 
-/** Throws ConfigError naming every unknown or incomplete option. */
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+  'print-config': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+/**
+ * `util.parseArgs` in token mode (not strict), so that every problem is
+ * reported at once instead of only the first. Throws ConfigError naming every
+ * unknown or incomplete option.
+ */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
+  const { tokens } = parseArgs({ args: [...argv], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
   let configPath: string | undefined;
   let help = false;
   let printConfig = false;
   const problems: ConfigProblem[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') {
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      problems.push({ key: token.value, value: token.value, reason: 'unknown command-line argument; see --help' });
+    } else if (token.kind === 'option-terminator') {
+      problems.push({ key: '--', value: '--', reason: 'unknown command-line argument; see --help' });
+    } else if (token.name === 'help' && token.value === undefined) {
       help = true;
-    } else if (arg === '--print-config') {
+    } else if (token.name === 'print-config' && token.value === undefined) {
       printConfig = true;
-    } else if (arg === '--config' || arg === '-c') {
-      const next = argv[i + 1];
-      if (next === undefined || next === '' || next.startsWith('-')) {
-        problems.push({ key: arg, value: next, reason: 'needs a file name: --config FILE' });
+    } else if (token.name === 'config') {
+      const file = token.value;
+      const inline = token.inlineValue === true;
+      if (file === undefined || file === '' || (!inline && file.startsWith('-'))) {
+        const shown = inline ? '--config' : token.rawName;
+        problems.push({ key: shown, value: file, reason: inline ? 'needs a file name: --config=FILE' : 'needs a file name: --config FILE' });
       } else {
-        configPath = next;
-        i++;
+        configPath = file;
       }
-    } else if (arg.startsWith('--config=')) {
-      const file = arg.slice('--config='.length);
-      if (file === '') problems.push({ key: '--config', value: file, reason: 'needs a file name: --config=FILE' });
-      else configPath = file;
     } else {
-      problems.push({ key: arg, value: arg, reason: 'unknown command-line argument; see --help' });
+      problems.push({ key: token.rawName, value: token.rawName, reason: 'unknown command-line argument; see --help' });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems, 'command line');
@@ -53,8 +65,9 @@ export function helpText(program = 'snlw-gateway'): string {
     '      --print-config  print the resolved configuration (passwords masked) and exit',
     '  -h, --help          print this help and exit',
     '',
-    'Environment variables such as GATEWAY_LOG_LEVEL, GATEWAY_UPSTREAM_SERVER, GATEWAY_MQTTSN_BIND and',
-    'GATEWAY_LWM2M_BIND override the file; docs/configuration.md lists every key and variable.',
+    'Environment variables override the file: GATEWAY_ + the key path in upper case, e.g. GATEWAY_LOG_LEVEL,',
+    'GATEWAY_UPSTREAM_CLIENT_SERVER (short: GATEWAY_UPSTREAM_SERVER), GATEWAY_MQTTSN_BIND; docs/configuration.md',
+    'lists every key and variable.',
     '',
   ].join('\n');
 }

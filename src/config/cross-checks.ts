@@ -18,7 +18,10 @@ export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): v
   if (upstream.client.store.type === 'File' && upstream.client.store.directoryPrefix.trim() === '') {
     problems.add('upstream.client.store.directoryPrefix', upstream.client.store.directoryPrefix, 'must not be empty when store.type is "File"');
   }
-  for (const [name, section] of [['mqttsn', mqttsn], ['lwm2m', lwm2m]] as const) {
+  for (const [name, section] of [
+    ['mqttsn', mqttsn],
+    ['lwm2m', lwm2m],
+  ] as const) {
     const key = `${name}.listeners.udp`;
     const count = Object.keys(section.listeners.udp).length + Object.keys(section.listeners.dtls).length;
     if (section.enable && !problems.has(key) && count === 0) {
@@ -27,12 +30,20 @@ export function crossCheck(config: GatewayConfig, problems: CrossProblemSink): v
   }
   const bootstrap = lwm2m.bootstrap;
   if (!lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '' && !problems.has('lwm2m.enable')) {
-    problems.add('lwm2m.bootstrap.config_file', bootstrap.config_file, 'the bootstrap server is part of the LwM2M gateway: needs lwm2m.enable true (or no config_file)');
+    problems.add(
+      'lwm2m.bootstrap.config_file',
+      bootstrap.config_file,
+      'the bootstrap server is part of the LwM2M gateway: needs lwm2m.enable true (or no config_file)',
+    );
   }
   const bootstrapOn = lwm2m.enable && bootstrap !== undefined && bootstrap.config_file !== '';
   const bootstrapListeners = bootstrap === undefined ? 0 : Object.keys(bootstrap.listeners.udp).length + Object.keys(bootstrap.listeners.dtls).length;
   if (bootstrapOn && !problems.has('lwm2m.bootstrap.listeners.udp') && bootstrapListeners === 0) {
-    problems.add('lwm2m.bootstrap.listeners.udp', bootstrap.listeners.udp, 'needs at least one listener (udp or dtls) while lwm2m.bootstrap.config_file is set');
+    problems.add(
+      'lwm2m.bootstrap.listeners.udp',
+      bootstrap.listeners.udp,
+      'needs at least one listener (udp or dtls) while lwm2m.bootstrap.config_file is set',
+    );
   }
   checkBindClashes(
     [

@@ -1,8 +1,9 @@
-import { isPlainObject } from './spec.js';
+import { gatewaySchema } from './schema.js';
+import { childKey, isPlainObject, type ObjectSpec, type Spec } from './spec.js';
 
 /** How an environment variable's text becomes a config value. */
 /** `choice`: one of a fixed set of words; empty = not set (unlike a free string). */
-export type EnvValueKind = 'string' | 'choice' | 'boolean' | 'integer' | 'binds';
+export type EnvValueKind = 'string' | 'choice' | 'boolean' | 'integer' | 'number' | 'binds';
 
 export interface EnvOverride {
   readonly name: string;
@@ -12,31 +13,94 @@ export interface EnvOverride {
   readonly description: string;
 }
 
+/** `upstream.client.maxReconnectInterval` -> `GATEWAY_UPSTREAM_CLIENT_MAX_RECONNECT_INTERVAL`. */
+export function envNameOf(key: string): string {
+  return `GATEWAY_${key
+    .split('.')
+    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_'))
+    .join('_')
+    .toUpperCase()}`;
+}
+
+/**
+ * One variable per configurable key of the schema, named after its key path
+ * (`envNameOf`): every scalar key, and the listener maps as comma-separated
+ * binds. Keys whose value is a structure of its own (predefined topics,
+ * auto_observe lists, HTTP headers, the default listener entries) are set in
+ * the file.
+ */
+function derivedOverrides(spec: ObjectSpec, prefix: string): EnvOverride[] {
+  const out: EnvOverride[] = [];
+  for (const [name, field] of Object.entries(spec.fields)) {
+    const key = childKey(prefix, name);
+    const kind = envKindOf(field);
+    if (field.kind === 'object') out.push(...derivedOverrides(field, key));
+    else if (kind !== undefined) out.push({ name: envNameOf(key), key, kind, description: envDescription(field, kind) });
+  }
+  return out;
+}
+
+function envKindOf(spec: Spec): EnvValueKind | undefined {
+  switch (spec.kind) {
+    case 'boolean':
+      return 'boolean';
+    case 'integer':
+      return 'integer';
+    case 'number':
+    case 'duration':
+    case 'bytes':
+      return 'number';
+    case 'choice':
+      return spec.values.every((v) => typeof v === 'number') ? 'integer' : 'choice';
+    case 'string':
+      return spec.oneOf === undefined ? 'string' : 'choice';
+    case 'map':
+      return spec.entry.fields['bind'] !== undefined ? 'binds' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function envDescription(spec: Spec, kind: EnvValueKind): string {
+  if (kind === 'binds') return 'comma-separated binds; replaces the listeners with `default`, `default_2`, ...';
+  if (kind === 'boolean') return 'true/false (also 1/0, on/off, yes/no)';
+  if (spec.kind === 'string' && spec.oneOf !== undefined) return spec.oneOf.join(', ');
+  if (spec.kind === 'choice') return spec.values.join(', ');
+  if (spec.kind === 'duration') return 'duration ("30s", "10m") or seconds';
+  if (spec.kind === 'bytes') return 'bytes or "4MB"-style size';
+  return kind;
+}
+
+/** Shorter names kept from earlier releases (documented; the derived names work too). */
+const SHORT_NAMES: readonly (readonly [name: string, key: string])[] = [
+  ['GATEWAY_UPSTREAM_SERVER', 'upstream.client.server'],
+  ['GATEWAY_UPSTREAM_USERNAME', 'upstream.client.basicAuth.username'],
+  ['GATEWAY_UPSTREAM_PASSWORD', 'upstream.client.basicAuth.password'],
+  ['GATEWAY_EMBEDDED_BIND', 'upstream.embedded.bind'],
+  ['GATEWAY_MQTTSN_BIND', 'mqttsn.listeners.udp'],
+  ['GATEWAY_LWM2M_BIND', 'lwm2m.listeners.udp'],
+  ['GATEWAY_XML_DIR', 'lwm2m.xml_dir'],
+  ['GATEWAY_BOOTSTRAP_CONFIG_FILE', 'lwm2m.bootstrap.config_file'],
+  ['GATEWAY_BOOTSTRAP_BIND', 'lwm2m.bootstrap.listeners.udp'],
+];
+
+function buildOverrides(): EnvOverride[] {
+  const derived = derivedOverrides(gatewaySchema, '');
+  const aliases = SHORT_NAMES.flatMap(([name, key]) => {
+    const target = derived.find((o) => o.key === key);
+    return target === undefined ? [] : [{ ...target, name, description: `short name of ${target.name}` }];
+  });
+  return [...derived, ...aliases];
+}
+
 /**
  * Environment overrides, applied on top of the file and validated with it.
- * Empty values are ignored for choice, boolean, integer and bind variables; for
- * string variables `""` is a value (e.g. GATEWAY_UPSTREAM_SERVER="" selects
- * the embedded broker).
+ * Empty values are ignored for all but string variables; for string
+ * variables `""` is a value (e.g. GATEWAY_UPSTREAM_SERVER="" selects the
+ * embedded broker). When a derived name and its short name are both set, the
+ * short name (listed later) wins.
  */
-export const ENV_OVERRIDES: readonly EnvOverride[] = [
-  { name: 'GATEWAY_LOG_LEVEL', key: 'log.level', kind: 'choice', description: 'log level' },
-  { name: 'GATEWAY_LOG_FORMAT', key: 'log.format', kind: 'choice', description: 'auto, json or pretty' },
-  { name: 'GATEWAY_HTTP_BIND', key: 'http.bind', kind: 'string', description: 'HTTP listener "host:port" ("" = none)' },
-  { name: 'GATEWAY_HTTP_API_KEY', key: 'http.api_key', kind: 'string', description: 'API key for "Authorization: Bearer"' },
-  { name: 'GATEWAY_UPSTREAM_MODE', key: 'upstream.mode', kind: 'choice', description: 'transparent or aggregating' },
-  { name: 'GATEWAY_UPSTREAM_SERVER', key: 'upstream.client.server', kind: 'string', description: 'external broker URL ("" = embedded broker)' },
-  { name: 'GATEWAY_UPSTREAM_USERNAME', key: 'upstream.client.basicAuth.username', kind: 'string', description: 'broker username' },
-  { name: 'GATEWAY_UPSTREAM_PASSWORD', key: 'upstream.client.basicAuth.password', kind: 'string', description: 'broker password' },
-  { name: 'GATEWAY_EMBEDDED_BIND', key: 'upstream.embedded.bind', kind: 'string', description: 'TCP bind of the embedded broker ("" = none)' },
-  { name: 'GATEWAY_MQTTSN_ENABLE', key: 'mqttsn.enable', kind: 'boolean', description: 'true/false (also 1/0, on/off, yes/no)' },
-  { name: 'GATEWAY_MQTTSN_BIND', key: 'mqttsn.listeners.udp', kind: 'binds', description: 'comma-separated binds; replaces the MQTT-SN listeners with `default`, `default_2`, ...' },
-  { name: 'GATEWAY_MQTTSN_GATEWAY_ID', key: 'mqttsn.gateway_id', kind: 'integer', description: 'MQTT-SN gateway id 0..255' },
-  { name: 'GATEWAY_LWM2M_ENABLE', key: 'lwm2m.enable', kind: 'boolean', description: 'true/false (also 1/0, on/off, yes/no)' },
-  { name: 'GATEWAY_LWM2M_BIND', key: 'lwm2m.listeners.udp', kind: 'binds', description: 'comma-separated binds; replaces the LwM2M listeners with `default`, `default_2`, ...' },
-  { name: 'GATEWAY_XML_DIR', key: 'lwm2m.xml_dir', kind: 'string', description: 'object XML directory (relative = to the package root)' },
-  { name: 'GATEWAY_BOOTSTRAP_CONFIG_FILE', key: 'lwm2m.bootstrap.config_file', kind: 'string', description: 'LwM2M bootstrap configuration file ("" = no bootstrap server)' },
-  { name: 'GATEWAY_BOOTSTRAP_BIND', key: 'lwm2m.bootstrap.listeners.udp', kind: 'binds', description: 'comma-separated binds; replaces the LwM2M bootstrap listeners with `default`, `default_2`, ...' },
-];
+export const ENV_OVERRIDES: readonly EnvOverride[] = buildOverrides();
 
 export interface EnvApplied {
   /** A copy of the raw config with the overrides set. */
@@ -76,6 +140,8 @@ function convert(kind: EnvValueKind, text: string): unknown {
     }
     case 'integer':
       return /^-?\d+$/.test(trimmed) ? Number(trimmed) : text;
+    case 'number':
+      return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
     case 'binds': {
       const listeners: Record<string, { bind: string }> = {};
       trimmed.split(',').forEach((bind, index) => {
@@ -101,6 +167,6 @@ function setAt(target: Record<string, unknown>, path: readonly string[], value: 
       return false;
     }
   }
-  node[path[path.length - 1] as string] = value;
+  node[path[path.length - 1]] = value;
   return true;
 }

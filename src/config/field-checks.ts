@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { checkTopicFilter as checkTopicFilterRule, checkTopicName as checkTopicNameRule } from '../topics/topic-rules.js';
 import { parseBind } from '../transport/bind.js';
 import { parsePath, formatPath } from '../lwm2m/path.js';
 import { isPlainObject, type ProblemSink } from './spec.js';
@@ -42,28 +43,16 @@ export function checkNonEmpty(value: string): string | undefined {
   return value.trim() === '' ? 'must not be empty' : undefined;
 }
 
-/** MQTT 3.1.1 §4.7.1: `+` and `#` are wildcards, not allowed in topic names. */
+/** MQTT 3.1.1 §4.7: the rules of src/topics/topic-rules.ts, phrased for a config problem. */
 export function checkTopicName(value: string): string | undefined {
-  if (value === '') return 'must not be empty';
-  if (/[+#]/.test(value)) return 'must not contain the wildcards "+" or "#"';
-  if (value.includes('\u0000')) return 'must not contain NUL';
-  return undefined;
+  const problem = checkTopicNameRule(value);
+  return problem === undefined ? undefined : `topic name ${problem}`;
 }
 
-/**
- * MQTT 3.1.1 §4.7.1: a topic filter. `#` only as the last level on its own,
- * `+` only as a whole level (EMQX 5 configs use `dn/#` for the command translator).
- */
+/** MQTT 3.1.1 §4.7.1 (EMQX 5 configs use `dn/#` for the command translator). */
 export function checkTopicFilter(value: string): string | undefined {
-  if (value === '') return 'must not be empty';
-  if (value.includes('\u0000')) return 'must not contain NUL';
-  const levels = value.split('/');
-  for (let i = 0; i < levels.length; i++) {
-    const level = levels[i] as string;
-    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return '"#" must be a whole level and the last one';
-    if (level.includes('+') && level !== '+') return '"+" must be a whole level';
-  }
-  return undefined;
+  const problem = checkTopicFilterRule(value);
+  return problem === undefined ? undefined : `topic filter ${problem}`;
 }
 
 /** A topic prefix: may be empty, never a wildcard. */
@@ -76,7 +65,14 @@ export function checkMountpoint(value: string): string | undefined {
  * are handed out dynamically (as in EMQX); ids and topics must be unique.
  * MQTT-SN v1.2 §5.3.4 (Flags: TopicIdType 01 = pre-defined topic id).
  */
-export function parsePredefined(value: unknown, key: string, problems: ProblemSink): unknown {
+/** One `mqttsn.predefined` entry. */
+export interface PredefinedTopic {
+  /** 1..1024 (ids above 1024 are dynamic, as in EMQX). */
+  readonly id: number;
+  readonly topic: string;
+}
+
+export function parsePredefined(value: unknown, key: string, problems: ProblemSink): readonly PredefinedTopic[] {
   if (!Array.isArray(value)) {
     problems.add(key, value, 'expected a list of { "id": 1..1024, "topic": "name" }');
     return [];
@@ -125,7 +121,7 @@ export function parsePredefined(value: unknown, key: string, problems: ProblemSi
  * comma-separated string of paths. Normalised to `boolean | string[]` with
  * paths in `/oid[/iid[/rid]]` form.
  */
-export function parseAutoObserve(value: unknown, key: string, problems: ProblemSink): unknown {
+export function parseAutoObserve(value: unknown, key: string, problems: ProblemSink): boolean | readonly string[] {
   if (typeof value === 'boolean') return value;
   const allowed = 'expected true, false, "on", "off", a list of paths like "/3/0/1", or a comma-separated string of paths';
   let items: unknown[];
@@ -158,7 +154,7 @@ export function parseAutoObserve(value: unknown, key: string, problems: ProblemS
 }
 
 /** `httpHeaders`: `{ "Name": ["v1", "v2"] }`; a single string value is taken as a one-element list. */
-export function parseHttpHeaders(value: unknown, key: string, problems: ProblemSink): unknown {
+export function parseHttpHeaders(value: unknown, key: string, problems: ProblemSink): Readonly<Record<string, readonly string[]>> {
   if (!isPlainObject(value)) {
     problems.add(key, value, 'expected an object of header name -> list of strings');
     return {};
@@ -179,7 +175,7 @@ export function parseHttpHeaders(value: unknown, key: string, problems: ProblemS
  * `dtls_options.ciphers`: EMQX takes a comma-separated string or a list of
  * suite names (OpenSSL or IANA spelling); held as one comma-separated string.
  */
-export function parseCipherList(value: unknown, key: string, problems: ProblemSink): unknown {
+export function parseCipherList(value: unknown, key: string, problems: ProblemSink): string {
   const allowed = 'expected a comma-separated string or a list of cipher suite names';
   let names: unknown[];
   if (typeof value === 'string') names = value.split(',');

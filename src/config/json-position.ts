@@ -5,8 +5,7 @@
  */
 
 export type JsonParseResult =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly line: number; readonly column: number; readonly reason: string };
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly line: number; readonly column: number; readonly reason: string };
 
 export function parseJsonText(input: string): JsonParseResult {
   const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
@@ -31,11 +30,13 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 };
 }
 
-class JsonSyntax {
+class JsonSyntax extends Error {
   constructor(
     readonly offset: number,
     readonly reason: string,
-  ) {}
+  ) {
+    super(reason);
+  }
 }
 
 /** The first syntax error in `text`, or undefined if the scanner accepts it. */
@@ -45,7 +46,7 @@ export function locateJsonError(text: string): { offset: number; reason: string 
     throw new JsonSyntax(pos, pos >= text.length ? `${reason}, found end of file` : `${reason}, found ${JSON.stringify(text[pos])}`);
   };
   const skipSpace = (): void => {
-    while (pos < text.length && ' \t\n\r'.includes(text[pos] as string)) pos++;
+    while (pos < text.length && ' \t\n\r'.includes(text[pos])) pos++;
   };
   const expect = (ch: string, what: string): void => {
     if (text[pos] !== ch) fail(`expected ${what}`);

@@ -25,6 +25,7 @@ import type {
   ObjectSpec,
   Spec,
   StringSpec,
+  ValueOf,
 } from './spec.js';
 
 /**
@@ -45,31 +46,58 @@ type Rest<S> = Omit<S, 'kind' | 'default' | 'description'>;
 const bool = (def: boolean, description: string): BooleanSpec => ({ kind: 'boolean', default: def, description });
 const int = (def: number, min: number, max: number, description: string): IntegerSpec => ({ kind: 'integer', default: def, min, max, description });
 const num = (def: number, min: number, max: number, description: string): NumberSpec => ({ kind: 'number', default: def, min, max, description });
-const str = (def: string | undefined, description: string, rest: Rest<StringSpec> = {}): StringSpec => ({ kind: 'string', default: def, description, ...rest });
-const oneOf = (def: string, values: readonly string[], description: string): StringSpec => ({ kind: 'string', default: def, oneOf: values, description });
+const str = <D extends string | undefined, Req extends boolean = false>(
+  def: D,
+  description: string,
+  rest: Rest<StringSpec> & { readonly required?: Req } = {},
+): StringSpec & { readonly default: D } & (Req extends true ? { readonly required: true } : unknown) =>
+  ({ kind: 'string', default: def, description, ...rest }) as StringSpec & { readonly default: D } & (Req extends true ? { readonly required: true } : unknown);
+const oneOf = <const V extends readonly string[]>(def: V[number], values: V, description: string): StringSpec & { readonly oneOf: V } => ({
+  kind: 'string',
+  default: def,
+  oneOf: values,
+  description,
+});
 const dur = (def: string, description: string, min = 0, max = MAX_DURATION_MS): DurationSpec => ({ kind: 'duration', default: def, min, max, description });
 const bytes = (def: number | string, description: string): ByteSizeSpec => ({ kind: 'bytes', default: def, min: 1024, max: 1024 ** 3, description });
-const obj = (description: string, fields: Record<string, Spec>, rest: Pick<ObjectSpec, 'aliases' | 'optional'> = {}): ObjectSpec => ({ kind: 'object', description, fields, ...rest });
-const qos: ChoiceSpec = { kind: 'choice', default: 0, values: [0, 1, 2], description: 'MQTT QoS used when publishing on / subscribing to this topic' };
+const obj = <const F extends Record<string, Spec>, const R extends Pick<ObjectSpec, 'aliases' | 'optional'> = Record<never, never>>(
+  description: string,
+  fields: F,
+  rest: R = {} as R,
+): ObjectSpec & { readonly fields: F } & R => ({ kind: 'object', description, fields, ...rest });
+const qos = {
+  kind: 'choice',
+  default: 0,
+  values: [0, 1, 2],
+  description: 'MQTT QoS used when publishing on / subscribing to this topic',
+} as const satisfies ChoiceSpec;
+
+/**
+ * 64 MiB: a burst of 100,000 small datagrams from 100 devices (about 800 bytes of kernel
+ * accounting each) outruns one JavaScript thread; the socket must hold most of it. The
+ * kernel caps the request at net.core.rmem_max and the transport then warns at startup
+ * with the exact sysctl.
+ */
+const DEFAULT_RECBUF = '64MB';
 
 function listeners(
   protocol: string,
   port: number,
   maxConnections = { default: 102_400, description: 'most peers (sessions) this listener serves at once; further peers are refused' },
-): ObjectSpec {
+) {
   const entry = obj(`one ${protocol} UDP listener`, {
     bind: str(undefined, 'address to bind: "port", "host:port" or "[ipv6]:port"', { required: true, fromNumber: true, check: checkBind }),
     max_connections: int(maxConnections.default, 1, 10_000_000, maxConnections.description),
-    recbuf: bytes('4MB', 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style'),
+    recbuf: bytes(DEFAULT_RECBUF, 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style; above net.core.rmem_max the kernel caps it and a warning names the sysctl'),
     sndbuf: bytes('4MB', 'socket send buffer (SO_SNDBUF), bytes or "4MB"-style'),
   });
-  const udp: MapSpec = {
+  const udp = {
     kind: 'map',
     entry,
     nameLabel: '<name>',
-    default: { default: { bind: `0.0.0.0:${port}`, max_connections: maxConnections.default, recbuf: '4MB', sndbuf: '4MB' } },
+    default: { default: { bind: `0.0.0.0:${port}`, max_connections: maxConnections.default, recbuf: DEFAULT_RECBUF, sndbuf: '4MB' } },
     description: `UDP listeners by name; a map given in the config replaces the default one (e.g. bind only "[::]:${port}")`,
-  };
+  } as const satisfies MapSpec;
   const dtlsEntry = obj(`one ${protocol} DTLS 1.2 listener (docs/security.md)`, {
     ...entry.fields,
     bind: str(`0.0.0.0:${port + 1}`, 'address to bind: "port", "host:port" or "[ipv6]:port"', { fromNumber: true, check: checkBind }),
@@ -92,23 +120,23 @@ function listeners(
       handshake_rate_per_source: int(10, 0, 1_000_000, 'handshakes one source IP may start per second (burst twice that); 0 = no limit'),
     }),
   });
-  const dtls: MapSpec = {
+  const dtls = {
     kind: 'map',
     entry: dtlsEntry,
     nameLabel: '<name>',
     default: {},
     description: `DTLS listeners by name (coaps / MQTT-SN over DTLS); none by default, e.g. {"default": {}} binds 0.0.0.0:${port + 1}`,
-  };
+  } as const satisfies MapSpec;
   return obj(`${protocol} listeners (EMQX shape)`, { udp, dtls });
 }
 
 /** RFC 7925 / LwM2M mandatory suites first (CCM_8), then the CBC and GCM ones LwM2M 1.0 servers also offer. */
 export const DEFAULT_DTLS_CIPHERS = 'PSK-AES128-CCM8,PSK-AES128-CBC-SHA256,ECDHE-ECDSA-AES128-CCM8,ECDHE-ECDSA-AES128-GCM-SHA256';
 
-const plainAccess = (what: string): StringSpec =>
+const plainAccess = (what: string) =>
   oneOf('all', ['all', 'none'], `who may use the plain UDP listeners: "all" = every ${what} that has no PSK credentials, "none" = nobody (secured listeners only)`);
 
-function translator(topic: string, description: string, filter = false): ObjectSpec {
+function translator(topic: string, description: string, filter = false) {
   return obj(description, {
     topic: filter
       ? str(topic, 'topic filter, relative to lwm2m.mountpoint; wildcards allowed (EMQX 5: "dn/#")', { check: checkTopicFilter })
@@ -137,7 +165,7 @@ const upstreamClient = obj('paho-style client options for an external broker', {
     kind: 'choice',
     default: 4,
     values: [0, 3, 4, 5],
-    normalize: (v) => (v === 0 ? 4 : v),
+    normalize: (v) => (v === 0 ? 4 : (v as 3 | 4 | 5)),
     description: '3 = MQTT 3.1, 4 = MQTT 3.1.1, 5 = MQTT 5; 0 means 4',
   },
   basicAuth: obj(
@@ -177,6 +205,10 @@ const upstreamClient = obj('paho-style client options for an external broker', {
   pingTimeout: dur('10s', 'how long to wait for PINGRESP before the connection is considered lost'),
   writeTimeout: dur('30s', 'how long a publish may wait for the broker; 0 = no limit'),
   autoReconnect: bool(true, 'reconnect to the broker after a connection loss'),
+  connectRetry: bool(
+    true,
+    'at startup, wait for an external broker that is not reachable yet (reconnect backoff, one warning per attempt); false = startup fails at the first failed attempt (paho ConnectRetry)',
+  ),
   maxReconnectInterval: dur('10m', 'reconnect backoff starts at 1 s and doubles up to this', SECOND),
   messageChannelDepth: int(100, 0, 1_000_000, 'messages held per connection while the broker is unreachable'),
   httpHeaders: {
@@ -189,7 +221,11 @@ const upstreamClient = obj('paho-style client options for an external broker', {
 }, { aliases: { connectionTime: 'connectTimeout' } });
 
 const upstream = obj('the MQTT broker side', {
-  mode: oneOf('transparent', ['transparent', 'aggregating'], 'transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (docs/upstream-modes.md)'),
+  mode: oneOf(
+    'auto',
+    ['auto', 'transparent', 'aggregating'],
+    'auto = aggregating for the embedded broker (direct in-process path), transparent for an external one; transparent = one broker session per device; aggregating = no session per device: direct calls into the embedded broker, or a small shared connection pool to an external one (docs/upstream.md)',
+  ),
   embedded: obj('the in-process aedes broker, used when upstream.client.server is ""', {
     bind: str('0.0.0.0:1883', 'TCP listener of the embedded broker, "host:port"; "" = no TCP listener', { check: checkOptionalBind }),
   }),
@@ -301,7 +337,10 @@ const pskAuthentication = obj('pre-shared keys for the DTLS listeners (EMQX 5 ps
   separator: str(':', 'separator between identity and secret (the first one on a line splits)', { check: checkNonEmpty }),
 });
 
-export const gatewaySchema: ObjectSpec = obj('gateway configuration', { log, http, upstream, mqttsn, lwm2m, psk_authentication: pskAuthentication });
+export const gatewaySchema = obj('gateway configuration', { log, http, upstream, mqttsn, lwm2m, psk_authentication: pskAuthentication });
+
+/** The resolved configuration: derived from the schema above (see `ValueOf`). */
+export type SchemaConfig = ValueOf<typeof gatewaySchema>;
 
 /** The sections rendered as separate tables in the configuration reference. */
 export const SCHEMA_SECTIONS = ['log', 'http', 'upstream', 'mqttsn', 'lwm2m', 'psk_authentication'] as const;

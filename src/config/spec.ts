@@ -108,17 +108,50 @@ export interface CustomSpec extends SpecBase {
   readonly parse: (value: unknown, key: string, problems: ProblemSink) => unknown;
 }
 
-export type Spec =
-  | BooleanSpec
-  | IntegerSpec
-  | NumberSpec
-  | StringSpec
-  | ChoiceSpec
-  | DurationSpec
-  | ByteSizeSpec
-  | ObjectSpec
-  | MapSpec
-  | CustomSpec;
+export type Spec = BooleanSpec | IntegerSpec | NumberSpec | StringSpec | ChoiceSpec | DurationSpec | ByteSizeSpec | ObjectSpec | MapSpec | CustomSpec;
+
+/**
+ * The resolved value a spec describes (durations in ms, sizes in bytes), so
+ * that the configuration types are derived from the one schema instead of
+ * being written a second time. The schema's builders keep the literal
+ * details this needs (`oneOf` values, `required`, `optional`, parser results).
+ */
+export type ValueOf<S> = S extends { readonly kind: 'boolean' }
+  ? boolean
+  : S extends { readonly kind: 'integer' | 'number' | 'duration' | 'bytes' }
+    ? number
+    : S extends { readonly kind: 'string'; readonly oneOf: readonly (infer V)[] }
+      ? V
+      : S extends { readonly kind: 'string'; readonly required: true }
+        ? string
+        : S extends { readonly kind: 'string'; readonly default: string }
+          ? string
+          : S extends { readonly kind: 'string' }
+            ? string | undefined
+            : S extends { readonly kind: 'choice'; readonly normalize: (value: never) => infer N }
+              ? N
+              : S extends { readonly kind: 'choice'; readonly values: readonly (infer V)[] }
+                ? V
+                : S extends { readonly kind: 'object'; readonly fields: infer F; readonly optional: true }
+                  ? ObjectValue<F> | undefined
+                  : S extends { readonly kind: 'object'; readonly fields: infer F }
+                    ? ObjectValue<F>
+                    : S extends { readonly kind: 'map'; readonly entry: infer E }
+                      ? Readonly<Record<string, ValueOf<E>>>
+                      : S extends { readonly kind: 'custom'; readonly parse: (value: unknown, key: string, problems: ProblemSink) => infer R }
+                        ? R
+                        : never;
+
+/**
+ * The declared fields (the builders' `Record<string, Spec>` index signature is
+ * not a key); fields that may be absent (no default, or an optional object)
+ * are optional keys.
+ */
+export type ObjectValue<F> = {
+  readonly [K in keyof F as string extends K ? never : undefined extends ValueOf<F[K]> ? never : K]: ValueOf<F[K]>;
+} & {
+  readonly [K in keyof F as string extends K ? never : undefined extends ValueOf<F[K]> ? K : never]?: ValueOf<F[K]>;
+};
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;

@@ -19,7 +19,7 @@ export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
   const d = new Array<number>(rows * cols).fill(0);
-  const at = (i: number, j: number): number => d[i * cols + j] as number;
+  const at = (i: number, j: number): number => d[i * cols + j];
   for (let i = 0; i < rows; i++) d[i * cols] = i;
   for (let j = 0; j < cols; j++) d[j] = j;
   for (let i = 1; i < rows; i++) {

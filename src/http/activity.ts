@@ -105,7 +105,12 @@ export class GatewayActivity implements MqttSnObserver, Lwm2mObserver {
     const peer = describePeer(session.peer);
     switch (to) {
       case SessionState.Active:
-        this.#record('mqttsn', from === SessionState.Asleep || from === SessionState.Awake ? 'awake' : 'connected', id, `${peer} keepalive ${session.keepAliveMs / 1000}s`);
+        this.#record(
+          'mqttsn',
+          from === SessionState.Asleep || from === SessionState.Awake ? 'awake' : 'connected',
+          id,
+          `${peer} keepalive ${session.keepAliveMs / 1000}s`,
+        );
         break;
       case SessionState.Asleep:
         if (from !== SessionState.Awake) this.#record('mqttsn', 'asleep', id, `${peer} sleep ${session.sleepMs / 1000}s`);
@@ -114,7 +119,12 @@ export class GatewayActivity implements MqttSnObserver, Lwm2mObserver {
         this.#record('mqttsn', 'lost', id, session.will === undefined ? `${peer}` : `${peer} will on ${session.will.topic}`);
         break;
       case SessionState.Disconnected:
-        this.#record('mqttsn', from === SessionState.Asleep || from === SessionState.Active || from === SessionState.Awake ? 'kept' : 'disconnected', id, `${peer} session kept`);
+        this.#record(
+          'mqttsn',
+          from === SessionState.Asleep || from === SessionState.Active || from === SessionState.Awake ? 'kept' : 'disconnected',
+          id,
+          `${peer} session kept`,
+        );
         break;
       case SessionState.Closed:
         if (from !== SessionState.Idle && from !== SessionState.Connecting && from !== SessionState.AwaitWillMsg && from !== SessionState.AwaitWillTopic) {
@@ -139,14 +149,16 @@ export class GatewayActivity implements MqttSnObserver, Lwm2mObserver {
     else if (kind === 'deregister') c.deregistrations += 1;
     else c.expirations += 1;
     if (kind === 'deregister' || kind === 'expired') this.#lookup.delete(reg.endpoint);
-    const detail = kind === 'register' || kind === 'update' ? `${reg.peer.address}:${reg.peer.port} lt=${reg.lifetime} b=${reg.binding} lwm2m=${reg.lwm2m}` : '';
+    const detail =
+      kind === 'register' || kind === 'update' ? `${reg.peer.address}:${reg.peer.port} lt=${reg.lifetime} b=${reg.binding} lwm2m=${reg.lwm2m}` : '';
     this.#record('lwm2m', kind, reg.endpoint, detail);
   }
 
   answered(reg: Registration, command: Lwm2mCommand, answer: JsonObject, elapsedMs: number | undefined): void {
     const msgType = typeof answer.msgType === 'string' ? answer.msgType : '';
     if (msgType === 'ack') return; // a separate response follows (RFC 7252 §5.2.2)
-    if (elapsedMs !== undefined) this.commandLatency.observe(command.msgType, elapsedMs / 1000, msgType === 'coap_timeout' ? 'timeout' : msgType === 'coap_reset' ? 'reset' : 'answered');
+    if (elapsedMs !== undefined)
+      this.commandLatency.observe(command.msgType, elapsedMs / 1000, msgType === 'coap_timeout' ? 'timeout' : msgType === 'coap_reset' ? 'reset' : 'answered');
     else this.commandLatency.count(command.msgType, 'timeout');
     this.#remember(reg.endpoint, command, answer);
     const waiter = this.#waiting.get(command);

@@ -4,9 +4,7 @@ import type { Registration } from '../lwm2m/registration/registration.js';
 import type { GatewayActivity } from './activity.js';
 
 /** How an HTTP command ended, and the HTTP status that says so. */
-export type CommandOutcome =
-  | { readonly status: 200; readonly body: JsonObject }
-  | { readonly status: 400 | 404 | 409 | 504; readonly body: JsonObject };
+export type CommandOutcome = { readonly status: 200; readonly body: JsonObject } | { readonly status: 400 | 404 | 409 | 504; readonly body: JsonObject };
 
 /** Finds a device by endpoint name, else by its clientid (EMQX addresses LwM2M clients by clientid). */
 export function findRegistration(lwm2m: Lwm2mGateway, id: string): Registration | undefined {

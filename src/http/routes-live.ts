@@ -82,7 +82,13 @@ export function registerLiveRoutes(app: FastifyInstance, ctx: HttpContext): void
 
   app.get(
     '/api/v5/overview',
-    { schema: { tags: ['dashboard'], summary: 'Counters and gauges of both gateways (not in EMQX)', response: { 200: { type: 'object', additionalProperties: true } } } },
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'Counters and gauges of both gateways (not in EMQX)',
+        response: { 200: { type: 'object', additionalProperties: true } },
+      },
+    },
     async () => overview(ctx),
   );
 
@@ -91,7 +97,8 @@ export function registerLiveRoutes(app: FastifyInstance, ctx: HttpContext): void
     {
       schema: {
         tags: ['dashboard'],
-        summary: 'Recent events, oldest first: register, update, deregister, expired (LwM2M); connected, asleep, awake, kept, disconnected, kicked, lost (MQTT-SN)',
+        summary:
+          'Recent events, oldest first: register, update, deregister, expired (LwM2M); connected, asleep, awake, kept, disconnected, kicked, lost (MQTT-SN)',
         querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 200 } } },
         response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } } },
       },
@@ -104,19 +111,26 @@ export function registerLiveRoutes(app: FastifyInstance, ctx: HttpContext): void
     {
       schema: {
         tags: ['dashboard'],
-        summary:
-          'Server-Sent Events: "event" (event log lines), "overview" (every second), and with ?endpoint= that device\'s "notify" and "answer" messages',
+        summary: 'Server-Sent Events: "event" (event log lines), "overview" (every second), and with ?endpoint= that device\'s "notify" and "answer" messages',
         querystring: { type: 'object', properties: { endpoint: { type: 'string', maxLength: 1024 } } },
       },
     },
     (request, reply) => {
       const endpoint = request.query.endpoint;
       if (ctx.activity.listenerCount >= MAX_STREAMS) {
-        return reply.code(503).header('retry-after', '5').send({ code: 'TOO_MANY_STREAMS', message: `at most ${MAX_STREAMS} live streams` });
+        return reply
+          .code(503)
+          .header('retry-after', '5')
+          .send({ code: 'TOO_MANY_STREAMS', message: `at most ${MAX_STREAMS} live streams` });
       }
       const raw = reply.raw;
       reply.hijack();
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       raw.write('retry: 2000\n\n');
       const send = (type: string, data: unknown): void => {
         // A slow reader must not grow our memory without bound: drop its stream.
@@ -129,7 +143,12 @@ export function registerLiveRoutes(app: FastifyInstance, ctx: HttpContext): void
       const unsubscribe = ctx.activity.subscribe((message: LiveMessage) => {
         if (message.kind === 'event') send('event', message.event);
         else if (endpoint !== undefined && message.endpoint === endpoint) {
-          if (message.kind === 'notify') send('notify', { endpoint: message.endpoint, path: message.path, message: typeof message.message === 'string' ? JSON.parse(message.message) : message.message });
+          if (message.kind === 'notify')
+            send('notify', {
+              endpoint: message.endpoint,
+              path: message.path,
+              message: typeof message.message === 'string' ? (JSON.parse(message.message) as unknown) : message.message,
+            });
           else send('answer', { endpoint: message.endpoint, message: message.message });
         }
       });

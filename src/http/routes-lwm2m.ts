@@ -43,7 +43,11 @@ const commandResponses = { 200: answerSchema, 400: answerSchema, 404: errorSchem
 
 const idParams = { type: 'object', properties: { clientid: { type: 'string', maxLength: 1024 } }, required: ['clientid'] } as const;
 const pathProperty = { type: 'string', pattern: '^/?\\d{1,5}(/\\d{1,5}){0,3}/?$', description: 'LwM2M path, e.g. /3/0/7' } as const;
-const reqIdProperty = { type: 'string', maxLength: 256, description: 'echoed as reqID in the answer (as on the command topic); digits become a number' } as const;
+const reqIdProperty = {
+  type: 'string',
+  maxLength: 256,
+  description: 'echoed as reqID in the answer (as on the command topic); digits become a number',
+} as const;
 
 interface ListQuery {
   page: number;
@@ -66,7 +70,10 @@ function enrichDiscover(links: readonly unknown[], models: ModelRegistry, reg: R
   return links.map((link) => {
     const text = String(link);
     const path = /^<([^>]*)>/.exec(text)?.[1] ?? text;
-    const ids = path.split('/').filter((p) => p !== '').map(Number);
+    const ids = path
+      .split('/')
+      .filter((p) => p !== '')
+      .map(Number);
     const [objectId, , resourceId] = ids;
     const version = objectId === undefined ? undefined : reg.objects?.versions.get(objectId);
     const model = objectId === undefined ? undefined : models.get(objectId, version);
@@ -219,12 +226,20 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
         tags: ['lwm2m'],
         summary: 'Observe (enable=true, default) or cancel (enable=false) path; answers with the response-topic JSON',
         params: idParams,
-        querystring: { type: 'object', properties: { path: pathProperty, enable: { type: 'boolean', default: true }, reqID: reqIdProperty }, required: ['path'] },
+        querystring: {
+          type: 'object',
+          properties: { path: pathProperty, enable: { type: 'boolean', default: true }, reqID: reqIdProperty },
+          required: ['path'],
+        },
         response: commandResponses,
       },
     },
     (request, reply) =>
-      command(reply, request.params.clientid, withReqId({ msgType: request.query.enable === false ? 'cancel-observe' : 'observe', data: { path: request.query.path } }, request.query.reqID)),
+      command(
+        reply,
+        request.params.clientid,
+        withReqId({ msgType: request.query.enable === false ? 'cancel-observe' : 'observe', data: { path: request.query.path } }, request.query.reqID),
+      ),
   );
 
   app.post<{ Params: { clientid: string }; Querystring: { path: string; type: string; value: string; reqID?: string } }>(
@@ -278,7 +293,12 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
         tags: ['lwm2m'],
         summary: 'Any command in the command-topic JSON ({msgType, data, ...}), composite operations included',
         params: idParams,
-        body: { type: 'object', properties: { msgType: { type: 'string' }, data: { type: 'object', additionalProperties: true } }, required: ['msgType', 'data'], additionalProperties: true },
+        body: {
+          type: 'object',
+          properties: { msgType: { type: 'string' }, data: { type: 'object', additionalProperties: true } },
+          required: ['msgType', 'data'],
+          additionalProperties: true,
+        },
         response: commandResponses,
       },
     },

@@ -184,7 +184,13 @@ export function registerMqttSnRoutes(app: FastifyInstance, ctx: HttpContext): vo
 
   app.get(
     '/api/v5/gateways/mqttsn/predefined',
-    { schema: { tags: ['mqttsn'], summary: 'Predefined topics in force (MQTT-SN v1.2 §2.5)', response: { 200: { type: 'array', items: predefinedSchema }, 404: errorSchema } } },
+    {
+      schema: {
+        tags: ['mqttsn'],
+        summary: 'Predefined topics in force (MQTT-SN v1.2 §2.5)',
+        response: { 200: { type: 'array', items: predefinedSchema }, 404: errorSchema },
+      },
+    },
     async (_request, reply) => {
       const sn = gw();
       if (sn === undefined) return notLoaded(reply);
@@ -227,7 +233,8 @@ export function registerMqttSnRoutes(app: FastifyInstance, ctx: HttpContext): vo
     async (request, reply) => {
       const sn = gw();
       if (sn === undefined) return notLoaded(reply);
-      if (!sn.predefined.delete(request.params.id)) return reply.code(404).send(apiError('RESOURCE_NOT_FOUND', `predefined topic id ${request.params.id} not found`));
+      if (!sn.predefined.delete(request.params.id))
+        return reply.code(404).send(apiError('RESOURCE_NOT_FOUND', `predefined topic id ${request.params.id} not found`));
       ctx.logger.info({ id: request.params.id }, 'MQTT-SN predefined topic removed');
       return reply.code(204).send();
     },

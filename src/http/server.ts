@@ -75,7 +75,14 @@ export async function startHttpServer(ctx: HttpContext): Promise<RunningHttp> {
     }
     if (cfg.username !== '') reply.header('www-authenticate', 'Basic realm="snlw-gateway", charset="UTF-8"');
     else if (cfg.api_key !== '') reply.header('www-authenticate', 'Bearer realm="snlw-gateway"');
-    return reply.code(401).send(apiError('BAD_USERNAME_OR_PWD', hasCredentials(cfg) ? 'authentication required' : 'served to loopback clients only: set http.api_key or http.username/password'));
+    return reply
+      .code(401)
+      .send(
+        apiError(
+          'BAD_USERNAME_OR_PWD',
+          hasCredentials(cfg) ? 'authentication required' : 'served to loopback clients only: set http.api_key or http.username/password',
+        ),
+      );
   });
 
   app.setErrorHandler((error: { statusCode?: number; validation?: unknown; message: string }, _request, reply) => {
@@ -85,7 +92,13 @@ export async function startHttpServer(ctx: HttpContext): Promise<RunningHttp> {
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(apiError('NOT_FOUND', 'no such path')));
 
-  app.get('/health', { schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/health',
+    {
+      schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+    },
+    async () => ({ status: 'ok' }),
+  );
 
   app.get(
     '/ready',
@@ -138,7 +151,10 @@ export async function startHttpServer(ctx: HttpContext): Promise<RunningHttp> {
   const address: BindAddress = typeof info === 'object' && info !== null ? { host: info.address, port: info.port } : bind;
   ctx.logger.info({ address: formatPeer(address.host, address.port) }, 'HTTP API, metrics and dashboard listening');
   if (!isLoopback(address.host) && !hasCredentials(cfg)) {
-    ctx.logger.warn({ address: formatPeer(address.host, address.port) }, 'HTTP listener not on loopback and no credentials set (http.api_key, http.username): only loopback clients are served');
+    ctx.logger.warn(
+      { address: formatPeer(address.host, address.port) },
+      'HTTP listener not on loopback and no credentials set (http.api_key, http.username): only loopback clients are served',
+    );
   }
   return {
     address,

@@ -182,4 +182,3 @@ export function objectTree(reg: Registration, models: ModelRegistry): ObjectInst
   }
   return out;
 }
-

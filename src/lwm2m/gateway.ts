@@ -167,7 +167,7 @@ export class Lwm2mGateway {
       return security !== undefined && security.mode === reg.auth.auth && security.identity === reg.auth.identity ? reg : undefined;
     };
     // Downlinks leave from the listener the device last registered or updated through (reg.listener).
-    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? (coap[0] as CoapEndpoint), logger, observer });
+    bridge = new Lwm2mBridge({ config, session, store, models, endpointFor: (reg) => coap[reg.listener] ?? coap[0], logger, observer });
     try {
       // The shared command filter is in place before the first device can register.
       await bridge.start();
@@ -216,17 +216,25 @@ export class Lwm2mGateway {
               onRequest: (msg: CoapMessage, peer: Peer) => {
                 const gate = (endpoint: string) => {
                   const admission = admit(endpoint, transport.securityOf(peer.address, peer.port), credentials, config.plain_access);
-                  if (!admission.ok) logger.warn({ peer: formatPeer(peer.address, peer.port), endpoint, listener: opened[listener]?.key, reason: admission.reason }, 'refused (4.03)');
+                  if (!admission.ok)
+                    logger.warn(
+                      { peer: formatPeer(peer.address, peer.port), endpoint, listener: opened[listener]?.key, reason: admission.reason },
+                      'refused (4.03)',
+                    );
                   return admission;
                 };
                 const reply = isSendRequest(msg) ? handleSendRequest(msg, peer, send) : handleRdRequest(registrar, msg, peer, listener, gate);
                 if (reply.reason !== undefined) stats.refusedRequests += 1;
                 if (logger.isLevelEnabled('debug')) {
-                  logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'request');
+                  logger.debug(
+                    { peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason },
+                    'request',
+                  );
                 }
                 return reply;
               },
-              onUnmatchedResponse: (msg: CoapMessage, peer: Peer) => (registrationAt(peer, listener) === undefined && store.byPeer(peer) !== undefined ? false : (bridge?.notification(msg) ?? false)),
+              onUnmatchedResponse: (msg: CoapMessage, peer: Peer) =>
+                registrationAt(peer, listener) === undefined && store.byPeer(peer) !== undefined ? false : (bridge?.notification(msg) ?? false),
             },
           }),
         );
@@ -276,7 +284,12 @@ export class Lwm2mGateway {
 
   /** Bound listeners with their counters. */
   get listeners(): Lwm2mListenerInfo[] {
-    return this.#transports.map((udp, index) => ({ name: this.#names[index] ?? String(index), kind: this.#kinds[index] ?? 'udp', udp, coap: this.#coap[index] as CoapEndpoint }));
+    return this.#transports.map((udp, index) => ({
+      name: this.#names[index] ?? String(index),
+      kind: this.#kinds[index] ?? 'udp',
+      udp,
+      coap: this.#coap[index],
+    }));
   }
 
   /** One observer (the HTTP layer) sees registrations, answers and notifications. */

@@ -25,7 +25,7 @@ export function parsePath(text: string): Lwm2mPath {
     if (n > MAX_ID) throw new GatewayError('GW_ERR_PATH', `invalid path "${text}": ${n} is above ${MAX_ID}`);
     return n;
   });
-  return { objectId: ids[0] as number, instanceId: ids[1], resourceId: ids[2], resourceInstanceId: ids[3] };
+  return { objectId: ids[0], instanceId: ids[1], resourceId: ids[2], resourceInstanceId: ids[3] };
 }
 
 /** `/3/0/1`. */

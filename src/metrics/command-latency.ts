@@ -33,7 +33,7 @@ export class CommandLatency {
     s.count += 1;
     for (let i = 0; i < LATENCY_BUCKETS.length; i += 1) {
       if (seconds <= (LATENCY_BUCKETS[i] as number)) {
-        s.buckets[i] = (s.buckets[i] as number) + 1;
+        s.buckets[i] = s.buckets[i] + 1;
         break;
       }
     }

@@ -3,6 +3,7 @@ import type { Lwm2mGateway } from '../lwm2m/gateway.js';
 import { MsgType } from '../mqttsn/codec/constants.js';
 import type { MqttSnGateway } from '../mqttsn/gateway.js';
 import { SessionState } from '../mqttsn/session-state.js';
+import { DtlsEndpoint } from '../transport/dtls/dtls-endpoint.js';
 import type { DatagramTransport } from '../transport/types.js';
 import type { UpstreamConnector } from '../upstream/types.js';
 import type { GatewayActivity } from '../http/activity.js';
@@ -76,10 +77,40 @@ export function createGatewayMetrics(src: MetricSources): Registry {
   // ---------------------------------------------------------------- UDP, both protocols
   const perListener = (field: 'datagramsIn' | 'datagramsOut' | 'bytesIn' | 'bytesOut') => (): [LabelValues, number][] =>
     listeners().map((l) => [{ protocol: l.protocol, transport: l.transport, listener: l.listener }, l.udp.counters?.[field] ?? 0]);
-  counter('udp_datagrams_received_total', 'UDP datagrams received, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('datagramsIn'));
+  counter(
+    'udp_datagrams_received_total',
+    'UDP datagrams received, per protocol and listener',
+    ['protocol', 'transport', 'listener'],
+    perListener('datagramsIn'),
+  );
   counter('udp_datagrams_sent_total', 'UDP datagrams sent, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('datagramsOut'));
   counter('udp_received_bytes_total', 'UDP payload bytes received, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('bytesIn'));
   counter('udp_sent_bytes_total', 'UDP payload bytes sent, per protocol and listener', ['protocol', 'transport', 'listener'], perListener('bytesOut'));
+  /** DTLS listeners: handshake outcomes (RFC 6347 §4.2), copied from the endpoint's plain counters. */
+  const dtlsListeners = (): (ListenerRef & { readonly udp: DtlsEndpoint })[] =>
+    listeners().flatMap((l) => (l.udp instanceof DtlsEndpoint ? [{ ...l, udp: l.udp }] : []));
+  const DTLS_RESULTS = [
+    ['completed', 'handshakesCompleted'],
+    ['failed', 'handshakesFailed'],
+    ['timeout', 'handshakeTimeouts'],
+    ['rate_limited', 'rateLimited'],
+    ['over_capacity', 'overCapacity'],
+  ] as const;
+  counter('dtls_handshakes_started_total', 'DTLS handshakes started after a valid cookie, per protocol and listener', ['protocol', 'listener'], () =>
+    dtlsListeners().map((l) => [{ protocol: l.protocol, listener: l.listener }, l.udp.stats.handshakesStarted]),
+  );
+  counter(
+    'dtls_handshakes_total',
+    'DTLS handshakes by outcome (completed, failed, timeout) and ClientHellos refused (rate_limited, over_capacity)',
+    ['protocol', 'listener', 'result'],
+    () =>
+      dtlsListeners().flatMap((l) =>
+        DTLS_RESULTS.map(([result, field]): [LabelValues, number] => [{ protocol: l.protocol, listener: l.listener, result }, l.udp.stats[field]]),
+      ),
+  );
+  counter('dtls_hello_verify_requests_total', 'HelloVerifyRequests sent (stateless cookie exchange), per protocol and listener', ['protocol', 'listener'], () =>
+    dtlsListeners().map((l) => [{ protocol: l.protocol, listener: l.listener }, l.udp.stats.helloVerifyRequests]),
+  );
   counter('udp_send_errors_total', 'UDP sends the kernel refused, per protocol and listener', ['protocol', 'transport', 'listener'], () =>
     listeners().map((l) => [{ protocol: l.protocol, transport: l.transport, listener: l.listener }, l.udp.sendErrors]),
   );
@@ -101,7 +132,9 @@ export function createGatewayMetrics(src: MetricSources): Registry {
       [{ reason: 'no_room' }, stats.dropped],
       [{ reason: 'sleep_buffer_overflow' }, stats.sleepBufferOverflow],
     ]);
-    counter('mqttsn_retransmissions_total', 'Downlink retransmissions (PUBLISH DUP, PUBREL, REGISTER; MQTT-SN v1.2 §6.13)', [], () => [[{}, stats.retransmissions]]);
+    counter('mqttsn_retransmissions_total', 'Downlink retransmissions (PUBLISH DUP, PUBREL, REGISTER; MQTT-SN v1.2 §6.13)', [], () => [
+      [{}, stats.retransmissions],
+    ]);
     counter('mqttsn_clients_lost_total', 'Clients declared lost (keepalive, sleep or retries exhausted)', [], () => [[{}, stats.lost]]);
     counter('mqttsn_wills_published_total', 'Wills the gateway published for lost clients', [], () => [[{}, stats.willsPublished]]);
     const states = [SessionState.Active, SessionState.Asleep, SessionState.Awake, SessionState.Disconnected] as const;
@@ -129,7 +162,12 @@ export function createGatewayMetrics(src: MetricSources): Registry {
     const coapTotal = (field: 'malformed' | 'badOptions' | 'badBlocks' | 'duplicates' | 'retransmissions' | 'timeouts') => (): [LabelValues, number][] =>
       lw.listeners.map((l) => [{ listener: l.name }, l.coap.stats[field]]);
     counter('lwm2m_coap_malformed_total', 'CoAP datagrams that could not be parsed (RFC 7252 §4.2: silently ignored)', ['listener'], coapTotal('malformed'));
-    counter('lwm2m_coap_bad_options_total', 'CoAP requests refused for an unrecognised critical option (RFC 7252 §5.4.1: 4.02)', ['listener'], coapTotal('badOptions'));
+    counter(
+      'lwm2m_coap_bad_options_total',
+      'CoAP requests refused for an unrecognised critical option (RFC 7252 §5.4.1: 4.02)',
+      ['listener'],
+      coapTotal('badOptions'),
+    );
     counter('lwm2m_coap_bad_blocks_total', 'CoAP requests refused for a bad Block option (RFC 7959)', ['listener'], coapTotal('badBlocks'));
     counter('lwm2m_coap_duplicates_total', 'Duplicate CoAP messages answered from the dedup cache (RFC 7252 §4.5)', ['listener'], coapTotal('duplicates'));
     counter('lwm2m_coap_retransmissions_total', 'Confirmable requests retransmitted (RFC 7252 §4.2)', ['listener'], coapTotal('retransmissions'));
@@ -156,12 +194,18 @@ export function createGatewayMetrics(src: MetricSources): Registry {
     counter('lwm2m_notifications_total', 'Observe notifications published', [], () => [[{}, c.notifications]]);
     counter('lwm2m_sends_total', 'LwM2M 1.1 Send operations (POST /dp) published', [], () => [[{}, c.sends]]);
     counter('lwm2m_publish_errors_total', 'Publishes to the broker that failed', [], () => [[{}, lw.bridge.publishErrors]]);
-    counter('lwm2m_invalid_topics_total', 'Publishes refused because a device-supplied name made an invalid topic', [], () => [[{}, lw.bridge.stats.invalidTopics]]);
-    counter('lwm2m_refused_requests_total', 'Registration-interface requests refused (bad endpoint name, query, limits)', [], () => [[{}, lw.stats.refusedRequests]]);
+    counter('lwm2m_invalid_topics_total', 'Publishes refused because a device-supplied name made an invalid topic', [], () => [
+      [{}, lw.bridge.stats.invalidTopics],
+    ]);
+    counter('lwm2m_refused_requests_total', 'Registration-interface requests refused (bad endpoint name, query, limits)', [], () => [
+      [{}, lw.stats.refusedRequests],
+    ]);
     const healing = lw.upstreamSession.stats;
     counter('lwm2m_broker_session_losses_total', "Losses of the LwM2M bridge's broker session (it reopens itself)", [], () => [[{}, healing.lost]]);
     counter('lwm2m_broker_session_restores_total', "Restores of the LwM2M bridge's broker session", [], () => [[{}, healing.restored]]);
-    counter('lwm2m_offline_publishes_dropped_total', 'Publishes dropped while the bridge session was down (beyond the held queue)', [], () => [[{}, healing.droppedOffline]]);
+    counter('lwm2m_offline_publishes_dropped_total', 'Publishes dropped while the bridge session was down (beyond the held queue)', [], () => [
+      [{}, healing.droppedOffline],
+    ]);
     const latency = src.activity.commandLatency;
     counter('lwm2m_commands_total', 'LwM2M commands ended, by msgType and outcome', ['msg_type', 'outcome'], () => {
       const out: [LabelValues, number][] = [];
@@ -173,7 +217,9 @@ export function createGatewayMetrics(src: MetricSources): Registry {
 
   // ---------------------------------------------------------------- upstream
   const health = src.upstream.health;
-  gauge('upstream_connected', '1 when every broker connection is up (the in-process broker is always up)', [], () => [[{}, health === undefined || health.connected ? 1 : 0]]);
+  gauge('upstream_connected', '1 when every broker connection is up (the in-process broker is always up)', [], () => [
+    [{}, health === undefined || health.connected ? 1 : 0],
+  ]);
   counter('upstream_reconnects_total', 'Broker connections re-established after a loss', [], () => [[{}, health?.reconnects ?? 0]]);
   counter('upstream_connection_losses_total', 'Broker connections lost', [], () => [[{}, health?.losses ?? 0]]);
   counter('upstream_outages_total', 'Outages: times the broker link went from all up to some down', [], () => [[{}, health?.outages ?? 0]]);

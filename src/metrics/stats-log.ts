@@ -8,7 +8,13 @@ import type { UpstreamConnector } from '../upstream/types.js';
  * (totals since start; the delta of datagrams since the previous line).
  * Returns the stop function.
  */
-export function startStatsLog(opts: { intervalMs: number; logger: Logger; mqttsn: MqttSnGateway | undefined; lwm2m: Lwm2mGateway | undefined; upstream: UpstreamConnector }): () => void {
+export function startStatsLog(opts: {
+  intervalMs: number;
+  logger: Logger;
+  mqttsn: MqttSnGateway | undefined;
+  lwm2m: Lwm2mGateway | undefined;
+  upstream: UpstreamConnector;
+}): () => void {
   if (opts.intervalMs <= 0) return () => undefined;
   let lastIn = 0;
   let lastOut = 0;
@@ -18,12 +24,12 @@ export function startStatsLog(opts: { intervalMs: number; logger: Logger; mqttsn
     let datagramsIn = 0;
     let datagramsOut = 0;
     for (const l of sn?.listeners ?? []) {
-      datagramsIn += (l.endpoint.counters?.datagramsIn ?? 0);
-      datagramsOut += (l.endpoint.counters?.datagramsOut ?? 0);
+      datagramsIn += l.endpoint.counters?.datagramsIn ?? 0;
+      datagramsOut += l.endpoint.counters?.datagramsOut ?? 0;
     }
     for (const l of lw?.listeners ?? []) {
-      datagramsIn += (l.udp.counters?.datagramsIn ?? 0);
-      datagramsOut += (l.udp.counters?.datagramsOut ?? 0);
+      datagramsIn += l.udp.counters?.datagramsIn ?? 0;
+      datagramsOut += l.udp.counters?.datagramsOut ?? 0;
     }
     const health = opts.upstream.health;
     opts.logger.info(

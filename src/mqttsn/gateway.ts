@@ -178,9 +178,7 @@ export class MqttSnGateway implements GatewayContext {
   send(peer: SnPeer, packet: MqttSnPacket): boolean {
     let data: Buffer;
     try {
-      data = generatePacket(
-        peer.nodeId === undefined ? packet : { type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: peer.nodeId, message: packet },
-      );
+      data = generatePacket(peer.nodeId === undefined ? packet : { type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: peer.nodeId, message: packet });
     } catch (err) {
       this.stats.dropped += 1;
       if (this.debug) this.logger.debug({ err, type: packet.type }, 'packet could not be encoded');
@@ -204,7 +202,10 @@ export class MqttSnGateway implements GatewayContext {
     const security = this.#endpoints[peer.listener]?.securityOf(peer.address, peer.port);
     const admission = admit(clientId, security, this.#credentials, this.config.plain_access);
     if (!admission.ok) {
-      this.logger.warn({ peer: describePeer(peer), clientId, listener: this.#specs[peer.listener]?.key, reason: admission.reason }, 'MQTT-SN CONNECT refused (0x03)');
+      this.logger.warn(
+        { peer: describePeer(peer), clientId, listener: this.#specs[peer.listener]?.key, reason: admission.reason },
+        'MQTT-SN CONNECT refused (0x03)',
+      );
     }
     return admission;
   }
@@ -256,7 +257,11 @@ export class MqttSnGateway implements GatewayContext {
     } catch (err) {
       if (oversize) stats.oversize += 1;
       else stats.malformed += 1;
-      if (this.debug) this.logger.debug({ peer: formatPeer(address, port), err, size: msg.length }, oversize ? 'datagram above max_message_size dropped' : 'malformed datagram dropped');
+      if (this.debug)
+        this.logger.debug(
+          { peer: formatPeer(address, port), err, size: msg.length },
+          oversize ? 'datagram above max_message_size dropped' : 'malformed datagram dropped',
+        );
       return;
     }
     let nodeId: Buffer | undefined;

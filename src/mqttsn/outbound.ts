@@ -229,7 +229,15 @@ export class Delivery {
       return;
     }
     const entry: InflightEntry = { msgId, message, ref, stage: message.qos === 1 ? 'puback' : 'pubrec', sentAt: now, retries: 0 };
-    const sent = ctx.send(session.peer, { type: MsgType.PUBLISH, dup: false, qos: message.qos, retain: message.retain, topic: ref, msgId, data: message.payload });
+    const sent = ctx.send(session.peer, {
+      type: MsgType.PUBLISH,
+      dup: false,
+      qos: message.qos,
+      retain: message.retain,
+      topic: ref,
+      msgId,
+      data: message.payload,
+    });
     if (sent) session.inflight.add(entry);
     else ctx.stats.dropped += 1;
   }

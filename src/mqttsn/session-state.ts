@@ -31,12 +31,7 @@ export function isConnected(state: SessionState): boolean {
 }
 
 export function isHandshake(state: SessionState): boolean {
-  return (
-    state === SessionState.Idle ||
-    state === SessionState.AwaitWillTopic ||
-    state === SessionState.AwaitWillMsg ||
-    state === SessionState.Connecting
-  );
+  return state === SessionState.Idle || state === SessionState.AwaitWillTopic || state === SessionState.AwaitWillMsg || state === SessionState.Connecting;
 }
 
 export function isTerminal(state: SessionState): boolean {

@@ -23,7 +23,7 @@ export type Admission = { readonly ok: true; readonly auth: DeviceAuth } | { rea
  */
 export function admit(name: string, security: PeerSecurity | undefined, store: PskStore, plainAccess: PlainAccess): Admission {
   if (security !== undefined) {
-    const allowed = security.mode === 'psk' ? store.nameFor(security.identity) ?? security.identity : security.identity;
+    const allowed = security.mode === 'psk' ? (store.nameFor(security.identity) ?? security.identity) : security.identity;
     if (allowed !== name) return { ok: false, reason: `${security.mode} identity "${security.identity}" may not use the name "${name}"` };
     return { ok: true, auth: { auth: security.mode, identity: security.identity } };
   }

@@ -30,7 +30,10 @@ export async function reloadPskFile(store: PskStore, config: PskAuthenticationCo
   try {
     const result = await store.load(config.init_file, config.separator);
     if (result.problems.length > 0) {
-      logger.error({ file: config.init_file, problems: result.problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.reason}` : p.reason)) }, 'PSK credentials not reloaded: file has errors; the previous keys stay');
+      logger.error(
+        { file: config.init_file, problems: result.problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.reason}` : p.reason)) },
+        'PSK credentials not reloaded: file has errors; the previous keys stay',
+      );
       return;
     }
     logger.info({ file: config.init_file, identities: result.entries }, 'PSK credentials reloaded');

@@ -34,7 +34,8 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
  * §1.5.3-2 says they SHOULD NOT appear and a receiver MAY close the connection; mosquitto does,
  * which on a shared upstream connection would cut off every device using it.
  */
-const NONCHARACTER = /[\ufdd0-\ufdef\ufffe\uffff]|[\ud83f\ud87f\ud8bf\ud8ff\ud93f\ud97f\ud9bf\ud9ff\uda3f\uda7f\udabf\udaff\udb3f\udb7f\udbbf\udbff][\udffe\udfff]/;
+const NONCHARACTER =
+  /[\ufdd0-\ufdef\ufffe\uffff]|[\ud83f\ud87f\ud8bf\ud8ff\ud93f\ud97f\ud9bf\ud9ff\uda3f\uda7f\udabf\udaff\udb3f\udb7f\udbbf\udbff][\udffe\udfff]/;
 /** Lone surrogates: a JS string can hold them, UTF-8 cannot (§1.5.3-1). */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -67,7 +68,7 @@ export function checkTopicFilter(filter: string): string | undefined {
   if (CONTROL_CHARACTER.test(filter)) return 'contains a control character';
   const levels = filter.split('/');
   for (let i = 0; i < levels.length; i += 1) {
-    const level = levels[i] as string;
+    const level = levels[i];
     if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return '"#" must be a whole level and the last one';
     if (level.includes('+') && level !== '+') return '"+" must be a whole level';
   }

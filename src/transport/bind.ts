@@ -32,7 +32,7 @@ export function parseBind(value: string | number): BindAddress | undefined {
   const bracket = /^\[([^\]]+)\]:(\d+)$/.exec(text);
   if (bracket) {
     const port = portOf(bracket[2] ?? '');
-    return port !== undefined && isIPv6(bracket[1] ?? '') ? { host: bracket[1] as string, port } : undefined;
+    return port !== undefined && isIPv6(bracket[1] ?? '') ? { host: bracket[1], port } : undefined;
   }
   const idx = text.lastIndexOf(':');
   if (idx <= 0) return undefined;
@@ -42,4 +42,3 @@ export function parseBind(value: string | number): BindAddress | undefined {
   if (host.includes(':') && !isIPv6(host)) return undefined;
   return { host, port };
 }
-

@@ -85,7 +85,7 @@ export function headersOf(httpHeaders: Readonly<Record<string, readonly string[]
   const headers: Record<string, string | string[]> = {};
   for (const [name, values] of Object.entries(httpHeaders)) {
     if (values.length === 0) continue;
-    headers[name] = values.length === 1 ? (values[0] as string) : [...values];
+    headers[name] = values.length === 1 ? values[0] : [...values];
   }
   return headers;
 }

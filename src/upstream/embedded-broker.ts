@@ -2,9 +2,30 @@ import { Aedes } from 'aedes';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { GatewayError } from '../errors.js';
+import type { Qos } from '../config/types.js';
 import type { Logger } from '../log.js';
+import { startsWithWildcard } from '../topics/topic-filter-trie.js';
 import { parseBind, type BindAddress } from '../transport/bind.js';
 import { createDuplexPair } from './duplex-pair.js';
+import type { UpstreamMessage } from './types.js';
+
+/** aedes's subscription callback shape (mqemitter listener). */
+type DeliverFunc = (packet: BrokerPacket, callback: () => void) => void;
+
+interface BrokerPacket {
+  readonly topic: string;
+  readonly payload: unknown;
+  readonly qos: number;
+  readonly retain?: boolean;
+}
+
+/** The part of aedes-persistence read here (retained messages). */
+interface RetainedStore {
+  createRetainedStreamCombi(patterns: string[]): AsyncIterable<unknown>;
+}
+
+/** mqemitter's multi-level wildcard: a listener on it sees every message. */
+const EVERYTHING = '#';
 
 export interface EmbeddedBrokerOptions {
   /** TCP listener `host:port` (port 0 = any free port); `""` = no TCP listener. */
@@ -58,10 +79,7 @@ export class EmbeddedBroker {
     const broker = new EmbeddedBroker(aedes, server, options.logger);
     server?.on('connection', (socket) => broker.#accept(socket));
     const address = broker.address;
-    options.logger.info(
-      address === undefined ? { tcp: false } : { tcp: `${address.host}:${address.port}` },
-      'embedded MQTT broker started',
-    );
+    options.logger.info(address === undefined ? { tcp: false } : { tcp: `${address.host}:${address.port}` }, 'embedded MQTT broker started');
     return broker;
   }
 
@@ -72,9 +90,58 @@ export class EmbeddedBroker {
     return { host: info.address, port: info.port };
   }
 
-  /** The aedes instance (for tests and the aggregating mode). */
+  /** The aedes instance, for tests (authentication hooks, client lists). The gateway uses the methods below. */
   get aedes(): Aedes {
     return this.#aedes;
+  }
+
+  get closed(): boolean {
+    return this.#aedes.closed;
+  }
+
+  /**
+   * Hands every message published on the broker to `onMessage` (RETAIN 0:
+   * MQTT 3.1.1 §3.3.1.3, these are live messages). Resolves with the function
+   * that stops it.
+   */
+  async listenToAll(onMessage: (message: UpstreamMessage) => void): Promise<() => Promise<void>> {
+    const aedes = this.#aedes;
+    const listener: DeliverFunc = (packet, callback) => {
+      onMessage({ topic: packet.topic, payload: payloadOf(packet.payload), qos: qosOf(packet.qos), retain: false });
+      callback();
+    };
+    await new Promise<void>((resolve) => aedes.subscribe(EVERYTHING, listener, () => resolve()));
+    return () => (aedes.closed ? Promise.resolve() : new Promise<void>((resolve) => aedes.unsubscribe(EVERYTHING, listener, () => resolve())));
+  }
+
+  /**
+   * Publishes in-process. Resolves after the retained store, the offline
+   * queues of persistent broker sessions and every subscriber took the
+   * message: "accepted" for QoS 1 and 2.
+   */
+  publish(message: UpstreamMessage): Promise<void> {
+    if (this.#aedes.closed) return Promise.reject(new GatewayError('GW_ERR_CLOSED', 'embedded broker closed'));
+    return new Promise((resolve, reject) => {
+      this.#aedes.publish(
+        { cmd: 'publish', topic: message.topic, payload: message.payload, qos: message.qos, retain: message.retain, dup: false },
+        (error?: Error) => {
+          if (error === undefined || error === null) resolve();
+          else reject(new GatewayError('GW_ERR_UPSTREAM', `upstream: publish failed: ${error.message}`, { cause: error }));
+        },
+      );
+    });
+  }
+
+  /** The retained messages matching `filter`, from the broker's store (RETAIN 1). */
+  async *readRetained(filter: string): AsyncIterable<UpstreamMessage> {
+    const store = retainedStoreOf(this.#aedes);
+    if (store === undefined) return;
+    const blockDollar = startsWithWildcard(filter);
+    for await (const item of store.createRetainedStreamCombi([filter])) {
+      if (!isBrokerPacket(item)) continue;
+      if (blockDollar && item.topic.charCodeAt(0) === 0x24) continue; // MQTT 3.1.1 §4.7.2
+      yield { topic: item.topic, payload: payloadOf(item.payload), qos: qosOf(item.qos), retain: true };
+    }
   }
 
   /** A new in-process MQTT connection to the broker; the caller speaks MQTT on the returned stream. */
@@ -134,4 +201,34 @@ function closeAedes(aedes: Aedes): Promise<void> {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function retainedStoreOf(aedes: Aedes): RetainedStore | undefined {
+  const persistence: unknown = (aedes as unknown as { persistence?: unknown }).persistence;
+  if (typeof persistence !== 'object' || persistence === null) return undefined;
+  const create: unknown = (persistence as { createRetainedStreamCombi?: unknown }).createRetainedStreamCombi;
+  if (typeof create !== 'function') return undefined;
+  return {
+    createRetainedStreamCombi: (patterns) => create.call(persistence, patterns) as AsyncIterable<unknown>,
+  };
+}
+
+function isBrokerPacket(value: unknown): value is BrokerPacket {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { topic?: unknown }).topic === 'string' &&
+    typeof (value as { qos?: unknown }).qos === 'number'
+  );
+}
+
+function payloadOf(payload: unknown): Buffer {
+  if (Buffer.isBuffer(payload)) return payload;
+  if (typeof payload === 'string') return Buffer.from(payload);
+  if (payload instanceof Uint8Array) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  return Buffer.alloc(0);
+}
+
+function qosOf(qos: number): Qos {
+  return qos >= 2 ? 2 : qos === 1 ? 1 : 0;
 }

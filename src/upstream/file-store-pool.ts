@@ -36,9 +36,10 @@ export class FileStorePool {
     let entry = this.#entries.get(clientId);
     if (entry === undefined) {
       const base = storeDirectoryFor(this.#prefix, clientId);
-      const stores = Promise.all([FileStore.open(join(base, 'outgoing')), FileStore.open(join(base, 'incoming'))]).then(
-        ([outgoing, incoming]) => ({ outgoing, incoming }),
-      );
+      const stores = Promise.all([FileStore.open(join(base, 'outgoing')), FileStore.open(join(base, 'incoming'))]).then(([outgoing, incoming]) => ({
+        outgoing,
+        incoming,
+      }));
       entry = { stores, users: 0 };
       this.#entries.set(clientId, entry);
       stores.catch(() => {

@@ -1,12 +1,13 @@
 import { connect, type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import type { Qos } from '../config/types.js';
-import { GatewayError, TimeoutError } from '../errors.js';
+import { GatewayError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { MappedClientOptions } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
 import type { UpstreamHealth } from './link-health.js';
+import { MqttLink, type PublishRefusals } from './mqtt-link.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
-import { TopicFilterTrie } from './topic-filter-trie.js';
+import { TopicFilterTrie } from '../topics/topic-filter-trie.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
 
 /** Keepalive of a pool connection when the configuration says 0: a shared link must be supervised. */
@@ -17,6 +18,7 @@ export interface PoolConnectionOptions {
   readonly clientId: string;
   readonly logger: Logger;
   readonly writeDeadlines: DeadlineSweep | undefined;
+  readonly refusals?: PublishRefusals | undefined;
   /** A broker message and the filters of this connection it matched. */
   readonly onMessage: (filters: readonly string[], message: UpstreamMessage) => void;
   /** The outage log and link state shared by the pool. */
@@ -32,9 +34,8 @@ export interface PoolConnectionOptions {
 export class PoolConnection {
   readonly clientId: string;
   readonly #client: MqttClient;
+  readonly #link: MqttLink;
   readonly #logger: Logger;
-  readonly #policy: MappedClientOptions['policy'];
-  readonly #writeDeadlines: DeadlineSweep | undefined;
   /** Filter -> QoS subscribed with. */
   readonly #filters = new Map<string, Qos>();
   readonly #trie = new TopicFilterTrie();
@@ -42,7 +43,6 @@ export class PoolConnection {
   readonly #ackHooks = new Map<string, (() => void)[]>();
   /** SUBSCRIBE packet id -> its filters, until the SUBACK. */
   readonly #subscribesInFlight = new Map<number, string[]>();
-  #pending = 0;
   #everConnected = false;
   #closed = false;
   readonly #health: UpstreamHealth | undefined;
@@ -52,13 +52,20 @@ export class PoolConnection {
     this.#health = options.health;
     this.clientId = options.clientId;
     this.#logger = options.logger;
-    this.#policy = options.mapped.policy;
-    this.#writeDeadlines = options.writeDeadlines;
+    this.#link = new MqttLink(client, {
+      policy: options.mapped.policy,
+      writeDeadlines: options.writeDeadlines,
+      details: { pool: options.clientId },
+      refusals: options.refusals,
+    });
     // MQTT.js calls subscribe callbacks a promise turn after the SUBACK, by which time the
     // retained PUBLISHes that follow it may have been handled: hooks run on the packet itself.
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd === 'subscribe' && packet.messageId !== undefined) {
-        this.#subscribesInFlight.set(packet.messageId, packet.subscriptions.map((sub) => sub.topic));
+        this.#subscribesInFlight.set(
+          packet.messageId,
+          packet.subscriptions.map((sub) => sub.topic),
+        );
       }
     });
     client.on('packetreceive', (packet: Packet) => {
@@ -174,34 +181,24 @@ export class PoolConnection {
 
   /** SUBSCRIBE `filter` (again): the broker replays retained messages (MQTT 3.1.1 §3.8.4). */
   subscribe(filter: string, qos: Qos, onAck: () => void): Promise<SubscribeResult> {
+    // A repeated SUBSCRIBE the broker refuses leaves the existing subscription in place
+    // (MQTT 3.1.1 §3.8.4 replaces a subscription only when it succeeds): other sessions
+    // behind this filter keep receiving, and it is subscribed again after a reconnect.
+    const previousQos = this.#filters.get(filter);
     this.#filters.set(filter, qos);
     this.#trie.add(filter);
     const hooks = this.#ackHooks.get(filter);
     if (hooks === undefined) this.#ackHooks.set(filter, [onAck]);
     else hooks.push(onAck);
-    return this.#withinWaitTimeout(
-      new Promise<SubscribeResult>((resolve, reject) => {
-        this.#client.subscribe(filter, { qos }, (error, grants, suback) => {
-          // MQTT 3.1.1 §3.9.3 / MQTT 5 §3.9.3: codes >= 0x80 are failures.
-          const code = grants?.[0]?.qos ?? suback?.granted[0];
-          if (typeof code === 'number') {
-            resolve(code >= 0x80 ? 0x80 : (code as Qos));
-          } else if (error) {
-            reject(new GatewayError('GW_ERR_UPSTREAM', `upstream pool: subscribe failed: ${error.message}`, { cause: error }));
-          } else {
-            resolve(0x80);
-          }
-        });
-      }),
-      'SUBACK',
-    ).then(
-      (result) => {
+    return this.#link.subscribe([filter], qos).then(
+      ([result = 0x80]) => {
         this.#dropHook(filter, onAck);
-        if (result === 0x80) this.#forget(filter);
+        if (result === 0x80) this.#refused(filter, previousQos);
         return result;
       },
       (error: unknown) => {
         this.#dropHook(filter, onAck);
+        if (previousQos !== undefined) this.#filters.set(filter, previousQos);
         throw error;
       },
     );
@@ -218,15 +215,13 @@ export class PoolConnection {
 
   unsubscribe(filter: string): Promise<void> {
     this.#forget(filter);
-    return this.#withinWaitTimeout(
-      new Promise<void>((resolve, reject) => {
-        this.#client.unsubscribe(filter, (error) => {
-          if (error) reject(new GatewayError('GW_ERR_UPSTREAM', `upstream pool: unsubscribe failed: ${error.message}`, { cause: error }));
-          else resolve();
-        });
-      }),
-      'UNSUBACK',
-    );
+    return this.#link.unsubscribe([filter]);
+  }
+
+  /** SUBACK 0x80: a first SUBSCRIBE leaves nothing behind; a repeated one keeps the subscription it had. */
+  #refused(filter: string, previousQos: Qos | undefined): void {
+    if (previousQos === undefined) this.#forget(filter);
+    else this.#filters.set(filter, previousQos);
   }
 
   #forget(filter: string): void {
@@ -234,49 +229,10 @@ export class PoolConnection {
     this.#trie.delete(filter);
   }
 
-  /** Resolves on PUBACK / PUBCOMP (QoS 1/2) or once written (QoS 0). */
+  /** Resolves on PUBACK / PUBCOMP (QoS 1/2) or once written (QoS 0); see MqttLink. */
   publish(message: UpstreamMessage): Promise<void> {
-    const client = this.#client;
     if (this.#closed) return Promise.reject(new GatewayError('GW_ERR_CLOSED', 'upstream pool closed'));
-    if (!client.connected && this.#pending >= this.#policy.messageChannelDepth) {
-      return Promise.reject(
-        new GatewayError('GW_ERR_UPSTREAM', 'upstream: broker unreachable and the offline queue is full', {
-          details: { pool: this.clientId, messageChannelDepth: this.#policy.messageChannelDepth },
-        }),
-      );
-    }
-    this.#pending += 1;
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const deadline = this.#writeDeadlines?.add(() => {
-        if (settled) return;
-        settled = true;
-        reject(new TimeoutError('upstream: publish not acknowledged within writeTimeout', { pool: this.clientId }));
-      });
-      client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (error) => {
-        this.#pending -= 1;
-        if (settled) return;
-        settled = true;
-        deadline?.cancel();
-        if (error === undefined || error === null) resolve();
-        else reject(new GatewayError('GW_ERR_UPSTREAM', `upstream: publish failed: ${error.message}`, { cause: error }));
-      });
-    });
-  }
-
-  async #withinWaitTimeout<T>(operation: Promise<T>, ack: string): Promise<T> {
-    const ms = this.#policy.waitTimeoutMs;
-    if (ms <= 0) return operation;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError(`upstream pool: no ${ack} within waitTimeout`, { pool: this.clientId })), ms);
-    });
-    operation.catch(() => undefined);
-    try {
-      return await Promise.race([operation, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.#link.publish(message);
   }
 
   /** DISCONNECT (waiting up to disconnectQuiesce for in-flight publishes). Idempotent. */
@@ -284,21 +240,7 @@ export class PoolConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#health?.forget(this);
-    const client = this.#client;
-    if (!client.connected) {
-      await new Promise<void>((resolve) => client.end(true, () => resolve()));
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const quiesce = setTimeout(() => {
-        client.end(true);
-        resolve();
-      }, this.#policy.disconnectQuiesceMs);
-      quiesce.unref();
-      client.end(false, () => {
-        clearTimeout(quiesce);
-        resolve();
-      });
-    });
+    await this.#link.end();
+    this.#link.failPending(new GatewayError('GW_ERR_CLOSED', 'upstream pool closed'));
   }
 }

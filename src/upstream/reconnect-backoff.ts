@@ -30,11 +30,7 @@ export class ReconnectBackoff {
  * listener, so the period is set in a listener placed before it; a successful
  * CONNACK resets the sequence. `onScheduled` reports each delay (for logs).
  */
-export function attachReconnectBackoff(
-  client: MqttClient,
-  maxMs: number,
-  onScheduled?: (delayMs: number) => void,
-): ReconnectBackoff {
+export function attachReconnectBackoff(client: MqttClient, maxMs: number, onScheduled?: (delayMs: number) => void): ReconnectBackoff {
   const backoff = new ReconnectBackoff(maxMs);
   client.prependListener('close', () => {
     if (client.disconnecting) return;

@@ -8,7 +8,8 @@ import type { EmbeddedBroker } from './embedded-broker.js';
 import { FileStorePool } from './file-store-pool.js';
 import { UpstreamHealth } from './link-health.js';
 import type { UpstreamConnector, UpstreamSession, UpstreamSessionEvents, UpstreamSessionOptions } from './types.js';
-import { MqttJsSession, type SessionContext } from './upstream-session.js';
+import { newPublishRefusals, type PublishRefusals } from './mqtt-link.js';
+import { MqttJsSession, type SessionContext } from './mqttjs-session.js';
 
 /** Where the sessions go: the in-process broker, or a broker on the network. */
 export type UpstreamTarget =
@@ -31,6 +32,7 @@ export interface TransparentConnectorOptions {
  */
 export class TransparentConnector implements UpstreamConnector {
   readonly description: string;
+  readonly publishRefusals: PublishRefusals = newPublishRefusals();
   readonly #target: UpstreamTarget;
   readonly #logger: Logger;
   readonly #onClosed: (() => Promise<void>) | undefined;
@@ -62,6 +64,7 @@ export class TransparentConnector implements UpstreamConnector {
       external: target.kind === 'external',
       policy,
       writeDeadlines: this.#writeDeadlines,
+      refusals: this.publishRefusals,
       onFinished: (session) => {
         this.#stores?.release(session.clientId);
         this.#sessions.delete(session);

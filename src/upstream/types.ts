@@ -1,5 +1,7 @@
 import type { UpstreamHealth } from './link-health.js';
 import type { Qos } from '../config/types.js';
+import type { BindAddress } from '../transport/bind.js';
+import type { PublishRefusals } from './mqtt-link.js';
 
 /** A message to or from the broker. Topics here are full broker topics (mountpoint applied). */
 export interface UpstreamMessage {
@@ -53,6 +55,10 @@ export interface UpstreamConnector {
   readonly description: string;
   /** External broker: whether its connections are up (undefined = in-process, always up). */
   readonly health?: UpstreamHealth | undefined;
+  /** The embedded broker's TCP address (actual port when bound to 0); undefined for an external broker or no listener. */
+  readonly embeddedAddress?: BindAddress | undefined;
+  /** External broker: publishes it did not take in time (bounded offline queues, writeTimeout). */
+  readonly publishRefusals?: Readonly<PublishRefusals> | undefined;
   open(options: UpstreamSessionOptions, events: UpstreamSessionEvents): Promise<UpstreamSession>;
   /** Closes every session it opened and the embedded broker (if any). */
   close(): Promise<void>;

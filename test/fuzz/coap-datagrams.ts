@@ -53,7 +53,17 @@ export function encodeOptions(options: readonly CoapOption[], sorted = true): Bu
   return Buffer.concat(parts);
 }
 
-export function encodeCoap(m: { type: number; code: number; mid: number; token: Buffer; tkl?: number; options: readonly CoapOption[]; payload?: Buffer; sorted?: boolean; emptyMarker?: boolean }): Buffer {
+export function encodeCoap(m: {
+  type: number;
+  code: number;
+  mid: number;
+  token: Buffer;
+  tkl?: number;
+  options: readonly CoapOption[];
+  payload?: Buffer;
+  sorted?: boolean;
+  emptyMarker?: boolean;
+}): Buffer {
   const tkl = m.tkl ?? m.token.length;
   const header = Buffer.from([0x40 | (m.type << 4) | (tkl & 0x0f), m.code, (m.mid >> 8) & 0xff, m.mid & 0xff]);
   const payload = m.payload ?? Buffer.alloc(0);
@@ -74,9 +84,11 @@ function query(items: readonly Buffer[]): CoapOption[] {
 /** Query parameters of a Register (LwM2M 1.1 §6.2.1 / Table 6.2.1-1) as a hostile device writes them. */
 function registerQuery(rand: Random): Buffer[] {
   const items: Buffer[] = [];
-  if (rand.chance(0.92)) items.push(Buffer.concat([Buffer.from('ep='), rand.chance(0.8) ? Buffer.from(rand.pick(LWM2M_EP_POOL)) : wildName(rand, LWM2M_EP_POOL)]));
+  if (rand.chance(0.92))
+    items.push(Buffer.concat([Buffer.from('ep='), rand.chance(0.8) ? Buffer.from(rand.pick(LWM2M_EP_POOL)) : wildName(rand, LWM2M_EP_POOL)]));
   if (rand.chance(0.1)) items.push(Buffer.concat([Buffer.from('ep='), wildName(rand, LWM2M_EP_POOL)])); // a duplicated ep=
-  if (rand.chance(0.7)) items.push(Buffer.from(`lt=${rand.pick(['60', '300', '86400', '0', '-1', 'abc', '99999999999999', '1e3', '', String(rand.int(1e6))])}`));
+  if (rand.chance(0.7))
+    items.push(Buffer.from(`lt=${rand.pick(['60', '300', '86400', '0', '-1', 'abc', '99999999999999', '1e3', '', String(rand.int(1e6))])}`));
   if (rand.chance(0.7)) items.push(Buffer.from(`lwm2m=${rand.pick(['1.0', '1.1', '1.2', '2', '', 'x', '1.0.0'])}`));
   if (rand.chance(0.4)) items.push(Buffer.from(`b=${rand.pick(['U', 'UQ', 'Q', 'S', 'UQS', 'T', 'N', '', 'XYZ'])}`));
   if (rand.chance(0.15)) items.push(Buffer.from(rand.pick(['sms=123', 'apn=x', 'Q', '=', '==x', 'ep', 'a=b=c', '&&', 'imei=1', 'device_id=+'])));
@@ -94,7 +106,18 @@ function links(rand: Random): Buffer {
     case 2:
       return Buffer.from(Array.from({ length: rand.range(50, 400) }, (_, i) => `</${i % 40}/${i}>`).join(','));
     case 3:
-      return Buffer.from(rand.pick(['<', '</>,<', '</1/0>;rt="oma.lwm2m";ct=11543,</3/0', '</lwm2m>;rt="oma.lwm2m",</lwm2m/1/0>', ',,,,', '</99999999999/0>', '</a/b/c/d/e>', '</1/0>;ver=9.9']));
+      return Buffer.from(
+        rand.pick([
+          '<',
+          '</>,<',
+          '</1/0>;rt="oma.lwm2m";ct=11543,</3/0',
+          '</lwm2m>;rt="oma.lwm2m",</lwm2m/1/0>',
+          ',,,,',
+          '</99999999999/0>',
+          '</a/b/c/d/e>',
+          '</1/0>;ver=9.9',
+        ]),
+      );
     default:
       return Buffer.from(rand.pick(['</1/0>,</3/0>', '</1/0>,</3/0>,</5/0>,</3303/0>', '</>;rt="oma.lwm2m";ct=11543,</1/0>,</3/0>']));
   }
@@ -174,10 +197,23 @@ function message(rand: Random, state: CoapFuzzState): Buffer {
   if (kind < 50) return encodeCoap({ type: CON, code: code(0, 4), mid, token: tok, tkl, options: path(knownLocation(rand, state)) }); // De-register
   if (kind < 55) {
     // Bootstrap-Request (LwM2M 1.1 §5.2.7.1): POST /bs?ep=...[&pct=...]; the shipped example file knows "sensor-17" and "*".
-    const items = [Buffer.concat([Buffer.from('ep='), rand.chance(0.3) ? Buffer.from('sensor-17') : rand.chance(0.7) ? Buffer.from(rand.pick(LWM2M_EP_POOL)) : wildName(rand, LWM2M_EP_POOL)])];
+    const items = [
+      Buffer.concat([
+        Buffer.from('ep='),
+        rand.chance(0.3) ? Buffer.from('sensor-17') : rand.chance(0.7) ? Buffer.from(rand.pick(LWM2M_EP_POOL)) : wildName(rand, LWM2M_EP_POOL),
+      ]),
+    ];
     if (rand.chance(0.3)) items.push(Buffer.from(`pct=${rand.pick(['0', '11542', '112', '110', 'x', '-1', '99999999'])}`));
     if (rand.chance(0.1)) items.push(Buffer.from('ep=second'));
-    return encodeCoap({ type: rand.chance(0.9) ? CON : NON, code: code(0, 2), mid, token: tok, tkl, options: [...path(['bs']), ...query(items)], payload: rand.chance(0.1) ? rand.bytes(8) : Buffer.alloc(0) });
+    return encodeCoap({
+      type: rand.chance(0.9) ? CON : NON,
+      code: code(0, 2),
+      mid,
+      token: tok,
+      tkl,
+      options: [...path(['bs']), ...query(items)],
+      payload: rand.chance(0.1) ? rand.bytes(8) : Buffer.alloc(0),
+    });
   }
   if (kind < 65) {
     // Responses and notifications, to the gateway's requests or to nothing.
@@ -193,10 +229,21 @@ function message(rand: Random, state: CoapFuzzState): Buffer {
   if (kind < 75) {
     // Empty messages (§4.1): with and without (forbidden) token or payload.
     const type = rand.pick([CON, NON, ACK, RST]);
-    return encodeCoap({ type, code: 0, mid, token: rand.chance(0.7) ? Buffer.alloc(0) : tok, tkl: rand.chance(0.7) ? 0 : tkl, options: [], payload: rand.chance(0.8) ? Buffer.alloc(0) : rand.bytes(4) });
+    return encodeCoap({
+      type,
+      code: 0,
+      mid,
+      token: rand.chance(0.7) ? Buffer.alloc(0) : tok,
+      tkl: rand.chance(0.7) ? 0 : tkl,
+      options: [],
+      payload: rand.chance(0.8) ? Buffer.alloc(0) : rand.bytes(4),
+    });
   }
   // Anything else: other methods and paths, strange options, option order broken, a marker with no payload.
-  const options: CoapOption[] = [...path(rand.pick([[], ['rd'], ['bs'], ['3', '0'], ['.well-known', 'core'], [rand.bytes(rand.length(10)).toString('latin1')]])), ...strangeOptions(rand)];
+  const options: CoapOption[] = [
+    ...path(rand.pick([[], ['rd'], ['bs'], ['3', '0'], ['.well-known', 'core'], [rand.bytes(rand.length(10)).toString('latin1')]])),
+    ...strangeOptions(rand),
+  ];
   return encodeCoap({
     type: rand.int(4),
     code: rand.chance(0.7) ? code(0, rand.range(1, 7)) : rand.int(256),
@@ -220,10 +267,10 @@ export function coapDatagram(rand: Random, state: CoapFuzzState): Buffer {
 
 /** What the gateway sent to a fuzz socket: locations from 2.01, tokens of its requests (bounded lists). */
 export function learnFromGateway(state: CoapFuzzState, datagram: Buffer): void {
-  if (datagram.length < 4 || datagram[0]! >> 6 !== 1) return;
-  const tkl = datagram[0]! & 0x0f;
+  if (datagram.length < 4 || datagram[0] >> 6 !== 1) return;
+  const tkl = datagram[0] & 0x0f;
   if (tkl > 8 || datagram.length < 4 + tkl) return;
-  const codeByte = datagram[1]!;
+  const codeByte = datagram[1];
   const tok = Buffer.from(datagram.subarray(4, 4 + tkl));
   if (codeByte >= 1 && codeByte <= 31) remember(state.tokens, tok);
   if (codeByte !== code(2, 1)) return;
@@ -232,19 +279,25 @@ export function learnFromGateway(state: CoapFuzzState, datagram: Buffer): void {
   let number = 0;
   const location: string[] = [];
   while (at < datagram.length && datagram[at] !== 0xff) {
-    const head = datagram[at]!;
+    const head = datagram[at];
     at += 1;
     let delta = head >> 4;
     let length = head & 0x0f;
     if (delta === 13) delta = 13 + (datagram[at++] ?? 0);
-    else if (delta === 14) { delta = 269 + ((datagram[at] ?? 0) << 8) + (datagram[at + 1] ?? 0); at += 2; }
+    else if (delta === 14) {
+      delta = 269 + ((datagram[at] ?? 0) << 8) + (datagram[at + 1] ?? 0);
+      at += 2;
+    }
     if (length === 13) length = 13 + (datagram[at++] ?? 0);
-    else if (length === 14) { length = 269 + ((datagram[at] ?? 0) << 8) + (datagram[at + 1] ?? 0); at += 2; }
+    else if (length === 14) {
+      length = 269 + ((datagram[at] ?? 0) << 8) + (datagram[at + 1] ?? 0);
+      at += 2;
+    }
     number += delta;
     if (number === 8) location.push(datagram.subarray(at, at + length).toString());
     at += length;
   }
-  if (location.length === 2 && location[0] === 'rd') remember(state.locations, location[1] as string);
+  if (location.length === 2 && location[0] === 'rd') remember(state.locations, location[1]);
 }
 
 function remember<T>(list: T[], item: T): void {

@@ -118,7 +118,13 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   for (let i = 0; i < socketCount; i += 1) {
     snSockets.push(await openSocket(() => (answers.mqttsn += 1)));
     const state: CoapFuzzState = { locations: [], tokens: [] };
-    coapSockets.push({ socket: await openSocket((msg) => { answers.lwm2m += 1; learnFromGateway(state, msg); }), state });
+    coapSockets.push({
+      socket: await openSocket((msg) => {
+        answers.lwm2m += 1;
+        learnFromGateway(state, msg);
+      }),
+      state,
+    });
   }
   const probes = await Probes.open(target);
   const memoryBefore = target.memory();
@@ -160,9 +166,9 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   while (sent < options.count && target.crashed() === undefined) {
     const n = Math.min(batch, options.count - sent);
     for (let i = 0; i < n; i += 1) {
-      const snSocket = snSockets[rand.int(socketCount)] as Socket;
+      const snSocket = snSockets[rand.int(socketCount)];
       snSocket.send(mqttSnDatagram(rand), target.mqttsn.port, target.mqttsn.host);
-      const coap = coapSockets[rand.int(socketCount)] as { socket: Socket; state: CoapFuzzState };
+      const coap = coapSockets[rand.int(socketCount)];
       const destination = bootstrap !== undefined && rand.chance(0.25) ? bootstrap : target.lwm2m;
       if (destination === bootstrap) toBootstrap += 1;
       coap.socket.send(coapDatagram(rand, coap.state), destination.port, destination.host);
@@ -181,7 +187,9 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
   const drainDeadline = performance.now() + (options.drainMs ?? 20_000);
   await Promise.race([Promise.allSettled([snUplink, snDownlink, lwm2mReads]), sleep(options.drainMs ?? 20_000)]);
   const complete = (): boolean =>
-    countUpTo(sn.up, sn.upSent) >= sn.upSent && countUpTo(snClient.received, sn.downSent) >= sn.downSent && countUpTo(new Set(reads.keys()), readsSent) >= readsSent;
+    countUpTo(sn.up, sn.upSent) >= sn.upSent &&
+    countUpTo(snClient.received, sn.downSent) >= sn.downSent &&
+    countUpTo(new Set(reads.keys()), readsSent) >= readsSent;
   while (!complete() && performance.now() < drainDeadline && target.crashed() === undefined) await sleep(20);
   const memoryAfter = target.memory();
 
@@ -275,10 +283,10 @@ class Probes {
       if (msg.length >= 2 && msg[1] === 0x02) probes?.answer('sn');
     });
     const coap = await openSocket((msg) => {
-      if (msg.length >= 4 && ((msg[0] as number) >> 4) === 0x07) probes?.answer(`coap${msg.readUInt16BE(2)}`);
+      if (msg.length >= 4 && msg[0] >> 4 === 0x07) probes?.answer(`coap${msg.readUInt16BE(2)}`);
     });
     const bootstrap = await openSocket((msg) => {
-      if (msg.length >= 4 && ((msg[0] as number) >> 4) === 0x07) probes?.answer(`bs${msg.readUInt16BE(2)}`);
+      if (msg.length >= 4 && msg[0] >> 4 === 0x07) probes?.answer(`bs${msg.readUInt16BE(2)}`);
     });
     probes = new Probes(sn, coap, bootstrap, target);
     return probes;
@@ -288,16 +296,19 @@ class Probes {
     this.#mid = (this.#mid + 1) & 0xffff;
     const bootstrap = this.#target.bootstrap;
     const keys = ['sn', `coap${this.#mid}`, ...(bootstrap === undefined ? [] : [`bs${this.#mid}`])];
-    const answered = keys.map((key) => new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters.delete(key);
-        resolve(false);
-      }, timeoutMs);
-      this.#waiters.set(key, () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    }));
+    const answered = keys.map(
+      (key) =>
+        new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            this.#waiters.delete(key);
+            resolve(false);
+          }, timeoutMs);
+          this.#waiters.set(key, () => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        }),
+    );
     this.#sn.send(Buffer.from([0x03, 0x01, 0x00]), this.#target.mqttsn.port, this.#target.mqttsn.host);
     const ping = Buffer.from([0x40, 0x00, this.#mid >> 8, this.#mid & 0xff]);
     this.#coap.send(ping, this.#target.lwm2m.port, this.#target.lwm2m.host);

@@ -16,10 +16,29 @@ const TOPIC_POOL = ['fz/a', 'fz/b/c', 'fz', 'ab', 'fz/+', 'fz/#', '#', '+/x', 'f
 const ALL_TYPES: readonly number[] = Object.values(MsgType).filter((t) => t !== MsgType.ENCAPSULATED);
 /** What a client sends most: weighted so that sessions get far enough for the later messages to matter. */
 const CLIENT_TYPES: readonly number[] = [
-  MsgType.CONNECT, MsgType.CONNECT, MsgType.CONNECT, MsgType.WILLTOPIC, MsgType.WILLMSG, MsgType.REGISTER, MsgType.REGISTER,
-  MsgType.PUBLISH, MsgType.PUBLISH, MsgType.PUBLISH, MsgType.PUBACK, MsgType.PUBREC, MsgType.PUBREL, MsgType.PUBCOMP,
-  MsgType.SUBSCRIBE, MsgType.SUBSCRIBE, MsgType.UNSUBSCRIBE, MsgType.PINGREQ, MsgType.DISCONNECT, MsgType.WILLTOPICUPD,
-  MsgType.WILLMSGUPD, MsgType.SEARCHGW, MsgType.REGACK,
+  MsgType.CONNECT,
+  MsgType.CONNECT,
+  MsgType.CONNECT,
+  MsgType.WILLTOPIC,
+  MsgType.WILLMSG,
+  MsgType.REGISTER,
+  MsgType.REGISTER,
+  MsgType.PUBLISH,
+  MsgType.PUBLISH,
+  MsgType.PUBLISH,
+  MsgType.PUBACK,
+  MsgType.PUBREC,
+  MsgType.PUBREL,
+  MsgType.PUBCOMP,
+  MsgType.SUBSCRIBE,
+  MsgType.SUBSCRIBE,
+  MsgType.UNSUBSCRIBE,
+  MsgType.PINGREQ,
+  MsgType.DISCONNECT,
+  MsgType.WILLTOPICUPD,
+  MsgType.WILLMSGUPD,
+  MsgType.SEARCHGW,
+  MsgType.REGACK,
 ];
 
 function u16(value: number): Buffer {

@@ -33,7 +33,7 @@ export class Random {
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
+    return items[this.int(items.length)];
   }
 
   bytes(n: number): Buffer {
@@ -56,7 +56,7 @@ export function mutateBytes(rand: Random, input: Buffer): Buffer {
       const flips = rand.range(1, 4);
       for (let i = 0; i < flips && buf.length > 0; i += 1) {
         const at = rand.int(buf.length);
-        buf[at] = (buf[at] as number) ^ (1 << rand.int(8));
+        buf[at] = buf[at] ^ (1 << rand.int(8));
       }
       return buf;
     }

@@ -71,10 +71,10 @@ export class WellBehavedDevice {
   }
 
   #onDatagram(msg: Buffer): void {
-    if (msg.length < 4 || msg[0]! >> 6 !== 1) return;
-    const type = (msg[0]! >> 4) & 0x03;
-    const tkl = msg[0]! & 0x0f;
-    const code = msg[1]!;
+    if (msg.length < 4 || msg[0] >> 6 !== 1) return;
+    const type = (msg[0] >> 4) & 0x03;
+    const tkl = msg[0] & 0x0f;
+    const code = msg[1];
     const mid = msg.readUInt16BE(2);
     if (tkl > 8) return;
     const token = Buffer.from(msg.subarray(4, 4 + tkl));
@@ -88,19 +88,26 @@ export class WellBehavedDevice {
     let at = 4 + tkl;
     let number = 0;
     while (at < msg.length && msg[at] !== 0xff) {
-      const head = msg[at]!;
+      const head = msg[at];
       at += 1;
       let delta = head >> 4;
       let length = head & 0x0f;
-      if (delta === 13) delta = 13 + msg[at++]!;
-      if (length === 13) length = 13 + msg[at++]!;
+      if (delta === 13) delta = 13 + msg[at++];
+      if (length === 13) length = 13 + msg[at++];
       number += delta;
       if (number === 11) path.push(msg.subarray(at, at + length).toString());
       at += length;
     }
     this.answered += 1;
     // Piggy-backed 2.05 Content, text/plain (RFC 7252 §5.2.1).
-    const answer = encodeCoap({ type: 2, code: 0x45, mid, token, options: [{ number: 12, value: Buffer.alloc(0) }], payload: Buffer.from(`v/${path.join('/')}`) });
+    const answer = encodeCoap({
+      type: 2,
+      code: 0x45,
+      mid,
+      token,
+      options: [{ number: 12, value: Buffer.alloc(0) }],
+      payload: Buffer.from(`v/${path.join('/')}`),
+    });
     this.#socket.send(answer, this.#port, this.#host);
   }
 }

@@ -49,7 +49,11 @@ export class WellBehavedSnClient {
     const client = new WellBehavedSnClient(socket, host, port, clientId, prefix, retryMs);
     await client.#exchange({ type: MsgType.CONNECT, will: false, cleanSession: true, protocolId: 1, duration: 30, clientId }, MsgType.CONNACK, undefined);
     const subId = client.#nextMsgId();
-    const suback = await client.#exchange({ type: MsgType.SUBSCRIBE, dup: false, qos: 1, msgId: subId, topic: { kind: 'name', name: client.downTopic } }, MsgType.SUBACK, subId);
+    const suback = await client.#exchange(
+      { type: MsgType.SUBSCRIBE, dup: false, qos: 1, msgId: subId, topic: { kind: 'name', name: client.downTopic } },
+      MsgType.SUBACK,
+      subId,
+    );
     if (suback.type === MsgType.SUBACK) client.#downTopicId = suback.topicId;
     const regId = client.#nextMsgId();
     const regack = await client.#exchange({ type: MsgType.REGISTER, topicId: 0, msgId: regId, topicName: client.upTopic }, MsgType.REGACK, regId);
@@ -63,7 +67,11 @@ export class WellBehavedSnClient {
   async publish(seq: number): Promise<void> {
     const msgId = this.#nextMsgId();
     const data = Buffer.from(`up-${seq}`);
-    const ack = await this.#exchange({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id: this.#upTopicId }, msgId, data }, MsgType.PUBACK, msgId);
+    const ack = await this.#exchange(
+      { type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id: this.#upTopicId }, msgId, data },
+      MsgType.PUBACK,
+      msgId,
+    );
     if (ack.type === MsgType.PUBACK && ack.returnCode === 0) this.acknowledged.add(seq);
     else this.refusals.push(`PUBACK for up-${seq}: ${JSON.stringify(ack)}`);
   }
@@ -124,7 +132,13 @@ export class WellBehavedSnClient {
     }
     switch (packet.type) {
       case MsgType.PUBLISH: {
-        if (packet.qos === 1) this.#send({ type: MsgType.PUBACK, topicId: packet.topic.kind === 'normal' || packet.topic.kind === 'predefined' ? packet.topic.id : 0, msgId: packet.msgId, returnCode: 0 });
+        if (packet.qos === 1)
+          this.#send({
+            type: MsgType.PUBACK,
+            topicId: packet.topic.kind === 'normal' || packet.topic.kind === 'predefined' ? packet.topic.id : 0,
+            msgId: packet.msgId,
+            returnCode: 0,
+          });
         const match = /^down-(\d+)$/.exec(packet.data.toString());
         if (match !== null && packet.topic.kind === 'normal' && packet.topic.id === this.#downTopicId) this.received.add(Number(match[1]));
         return;
@@ -143,7 +157,8 @@ export class WellBehavedSnClient {
     const waiting = this.#waiting;
     if (waiting === undefined || packet.type !== waiting.type) return;
     if (waiting.msgId !== undefined && 'msgId' in packet && packet.msgId !== waiting.msgId) return;
-    if ('returnCode' in packet && packet.returnCode !== 0 && packet.type !== MsgType.PUBACK) this.refusals.push(`${packet.type}: return code ${packet.returnCode}`);
+    if ('returnCode' in packet && packet.returnCode !== 0 && packet.type !== MsgType.PUBACK)
+      this.refusals.push(`${packet.type}: return code ${packet.returnCode}`);
     waiting.resolve(packet);
   }
 }

@@ -28,16 +28,42 @@ export async function makeDtlsCertificates(clientNames: readonly string[]): Prom
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   const ca = async (name: string): Promise<void> => {
     await run('openssl', [
-      'req', '-x509', ...ec, '-keyout', file(`${name}.key`), '-out', file(`${name}.pem`), '-days', '1', '-subj', `/CN=${name}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      file(`${name}.key`),
+      '-out',
+      file(`${name}.pem`),
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
   };
   const leaf = async (name: string, cn: string, signer: string, usage: string): Promise<{ certFile: string; keyFile: string }> => {
     await writeFile(file(`${name}.ext`), `extendedKeyUsage=${usage}\n`);
     await run('openssl', ['req', ...ec, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${cn}`]);
     await run('openssl', [
-      'x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${signer}.pem`), '-CAkey', file(`${signer}.key`),
-      '-CAcreateserial', '-out', file(`${name}.pem`), '-days', '1', '-extfile', file(`${name}.ext`),
+      'x509',
+      '-req',
+      '-in',
+      file(`${name}.csr`),
+      '-CA',
+      file(`${signer}.pem`),
+      '-CAkey',
+      file(`${signer}.key`),
+      '-CAcreateserial',
+      '-out',
+      file(`${name}.pem`),
+      '-days',
+      '1',
+      '-extfile',
+      file(`${name}.ext`),
     ]);
     return { certFile: file(`${name}.pem`), keyFile: file(`${name}.key`) };
   };

@@ -181,9 +181,9 @@ function parseTlvItems(buf: Buffer): TlvItem[] {
   const items: TlvItem[] = [];
   let pos = 0;
   while (pos < buf.length) {
-    const type = buf[pos++] as number;
+    const type = buf[pos++];
     const kind = type >> 6;
-    const id = type & 0x20 ? buf.readUInt16BE((pos += 2) - 2) : (buf[pos++] as number);
+    const id = type & 0x20 ? buf.readUInt16BE((pos += 2) - 2) : buf[pos++];
     const lengthType = (type >> 3) & 0x03;
     let length = type & 0x07;
     if (lengthType > 0) {
@@ -216,7 +216,14 @@ function decodeTlvInstance(payload: Buffer, instanceId: number): Map<number, Buf
 // ---------------------------------------------------------------- SenML JSON and CBOR (RFC 8428)
 
 /** RFC 8428 §6: SenML CBOR labels -> the JSON names. */
-const CBOR_LABELS = new Map<unknown, string>([[-2, 'bn'], [0, 'n'], [2, 'v'], [3, 'vs'], [4, 'vb'], [8, 'vd']]);
+const CBOR_LABELS = new Map<unknown, string>([
+  [-2, 'bn'],
+  [0, 'n'],
+  [2, 'v'],
+  [3, 'vs'],
+  [4, 'vb'],
+  [8, 'vd'],
+]);
 
 function decodeSenmlCborInstance(payload: Buffer, path: string): Map<number, Buffer> {
   const records = new Decoder({ mapsAsObjects: false, useRecords: false }).decode(payload) as Map<unknown, unknown>[];

@@ -12,7 +12,16 @@ export interface DeviceMessage {
 }
 
 const OPTION_NUMBERS: Record<string, number> = {
-  Observe: 6, 'Location-Path': 8, 'Uri-Path': 11, 'Content-Format': 12, 'Uri-Query': 15, Accept: 17, Block2: 23, Block1: 27, Size2: 28, Size1: 60,
+  Observe: 6,
+  'Location-Path': 8,
+  'Uri-Path': 11,
+  'Content-Format': 12,
+  'Uri-Query': 15,
+  Accept: 17,
+  Block2: 23,
+  Block1: 27,
+  Size2: 28,
+  Size1: 60,
 };
 
 export function uint(value: number): Buffer {
@@ -38,7 +47,13 @@ function toMessage(p: ParsedPacket): DeviceMessage {
 }
 
 export function pathOf(msg: DeviceMessage): string {
-  return '/' + msg.options.filter((o) => o.number === 11).map((o) => o.value.toString()).join('/');
+  return (
+    '/' +
+    msg.options
+      .filter((o) => o.number === 11)
+      .map((o) => o.value.toString())
+      .join('/')
+  );
 }
 export function queriesOf(msg: DeviceMessage): string[] {
   return msg.options.filter((o) => o.number === 15).map((o) => o.value.toString());
@@ -127,7 +142,14 @@ export class Lwm2mTestDevice {
     this.#socket.send(data, this.#server.port, this.#server.host);
   }
 
-  send(msg: { type: 'CON' | 'NON' | 'ACK' | 'RST'; code: string; messageId: number; token?: Buffer; options?: readonly { number: number; value: Buffer }[]; payload?: Buffer }): void {
+  send(msg: {
+    type: 'CON' | 'NON' | 'ACK' | 'RST';
+    code: string;
+    messageId: number;
+    token?: Buffer;
+    options?: readonly { number: number; value: Buffer }[];
+    payload?: Buffer;
+  }): void {
     this.sendRaw(
       generate(
         {
@@ -154,7 +176,14 @@ export class Lwm2mTestDevice {
       ...query.map((q) => ({ number: 15, value: Buffer.from(q) })),
     ];
     const answer = this.#awaitAck(mid);
-    this.send({ type: 'CON', code, messageId: mid, token: Buffer.from([1, 2, 3, 4]), options, ...(payload === undefined ? {} : { payload: Buffer.from(payload) }) });
+    this.send({
+      type: 'CON',
+      code,
+      messageId: mid,
+      token: Buffer.from([1, 2, 3, 4]),
+      options,
+      ...(payload === undefined ? {} : { payload: Buffer.from(payload) }),
+    });
     return answer;
   }
 
@@ -184,7 +213,10 @@ export class Lwm2mTestDevice {
     });
   }
 
-  async register(ep: string, opts: { lt?: number | undefined; lwm2m?: string | undefined; extra?: readonly string[]; links?: string } = {}): Promise<DeviceMessage> {
+  async register(
+    ep: string,
+    opts: { lt?: number | undefined; lwm2m?: string | undefined; extra?: readonly string[]; links?: string } = {},
+  ): Promise<DeviceMessage> {
     const query = [`ep=${ep}`];
     if (opts.lt !== undefined) query.push(`lt=${opts.lt}`);
     query.push(`lwm2m=${opts.lwm2m ?? '1.0'}`);

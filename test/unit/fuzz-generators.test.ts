@@ -41,13 +41,13 @@ describe('fuzz generators', () => {
     for (const d of corpus) {
       if (d.length >= 4 && d[0] === 0x01) {
         longForm += 1;
-        types.add(d[3] as number);
+        types.add(d[3]);
       } else if (d.length >= 2) {
-        types.add(d[1] as number);
+        types.add(d[1]);
       }
       if (d.length >= 2 && d[1] === 0xfe) {
         encapsulated += 1;
-        const inner = d[0] as number;
+        const inner = d[0];
         if (d[inner + 1] === 0xfe) nested += 1;
       }
     }
@@ -65,7 +65,7 @@ describe('fuzz generators', () => {
     let registers = 0;
     for (const d of corpus) {
       if (d.length < 4) continue;
-      tokenLengths.add((d[0] as number) & 0x0f);
+      tokenLengths.add(d[0] & 0x0f);
       const nibbles = optionNibbles(d);
       if (nibbles.includes(13)) extendedOne += 1;
       if (nibbles.includes(14)) extendedTwo += 1;
@@ -80,12 +80,12 @@ describe('fuzz generators', () => {
 
 /** The delta and length nibbles of a CoAP message's options (RFC 7252 §3.1), as far as they can be walked. */
 function optionNibbles(d: Buffer): number[] {
-  const tkl = (d[0] as number) & 0x0f;
+  const tkl = d[0] & 0x0f;
   if (tkl > 8) return [];
   const out: number[] = [];
   let at = 4 + tkl;
   while (at < d.length && d[at] !== 0xff) {
-    const head = d[at] as number;
+    const head = d[at];
     at += 1;
     const delta = head >> 4;
     const length = head & 0x0f;

@@ -78,7 +78,9 @@ class UpdateProbe {
           resolve(ok);
         },
       };
-      this.#socket.send(generate({ confirmable: true, code: '0.02', messageId, token: Buffer.from([1, 2, 3, 4]), options, payload: payload ?? Buffer.alloc(0) }));
+      this.#socket.send(
+        generate({ confirmable: true, code: '0.02', messageId, token: Buffer.from([1, 2, 3, 4]), options, payload: payload ?? Buffer.alloc(0) }),
+      );
     });
   }
 
@@ -96,13 +98,13 @@ class UpdateProbe {
  */
 export const lwm2mFloodScenario: Scenario = {
   name: 'lwm2m-flood',
-  summary: 'distinct CON requests from unverified peers; answer rate, a registered device\'s Update latency and RSS, start vs end',
+  summary: "distinct CON requests from unverified peers; answer rate, a registered device's Update latency and RSS, start vs end",
   target: 'lwm2m',
   options: {
     requests: { type: 'number', default: 2_000_000, help: 'distinct flood requests in total' },
     sockets: { type: 'number', default: 64, help: 'flood sockets (distinct source ports); each sends at most 65,536 requests' },
     window: { type: 'number', default: 512, help: 'flood requests outstanding (sent, not yet answered) at most' },
-    'probe-interval': { type: 'number', default: 20, help: 'ms between the probe device\'s Updates' },
+    'probe-interval': { type: 'number', default: 20, help: "ms between the probe device's Updates" },
     'probe-timeout': { type: 'number', default: 2000, help: 'ms before an Update counts as lost' },
     slices: { type: 'number', default: 10, help: 'the flood is reported in this many equal slices (rate and latency per slice)' },
   },
@@ -142,7 +144,7 @@ export const lwm2mFloodScenario: Scenario = {
         while (!stopped && performance.now() < ctx.deadline - 5000) {
           const rtt = await probe.update(o.num('probe-timeout'));
           const slice = Math.min(sliceCount - 1, Math.floor(answered / sliceSize));
-          if (rtt !== undefined) sliceHists[slice]!.recordSince(0, rtt);
+          if (rtt !== undefined) sliceHists[slice].recordSince(0, rtt);
           await delay(o.num('probe-interval'));
         }
       })();
@@ -150,7 +152,7 @@ export const lwm2mFloodScenario: Scenario = {
       let lastAnswered = 0;
       while (sent < total && performance.now() < ctx.deadline - 10_000) {
         while (sent - answered - written < window && sent < total) {
-          const socket = sockets[sent % socketCount]!;
+          const socket = sockets[sent % socketCount];
           const messageId = Math.floor(sent / socketCount) & 0xffff;
           socket.send(floodRequest(messageId));
           sent++;
@@ -202,8 +204,8 @@ export const lwm2mFloodScenario: Scenario = {
         if (cpu !== undefined && cpuPrev !== undefined) extra[`cpuUsPerRequestSlice${i + 1}`] = Math.round(((cpu - cpuPrev) * 1e6) / countOf(i));
         cpuPrev = cpu;
       });
-      const firstLatency = sliceHists[0]!.summary();
-      const lastLatency = sliceHists[sliceCount - 1]!.summary();
+      const firstLatency = sliceHists[0].summary();
+      const lastLatency = sliceHists[sliceCount - 1].summary();
       return {
         durationMs: Math.round(floodMs),
         sent,
@@ -215,7 +217,7 @@ export const lwm2mFloodScenario: Scenario = {
         notes: [
           `flood: ${total} distinct CON GET / (4 bytes, answered 4.04) from ${socketCount} loopback sockets, at most ${window} outstanding`,
           `rateSliceN = answers per second in the N-th of ${sliceCount} equal slices of the flood; cpuUsPerRequestSliceN = gateway CPU microseconds per request in it`,
-          'latencyMs = the registered probe device\'s Update round trip during the last slice (probeLatencyFirstSlice: the first)',
+          "latencyMs = the registered probe device's Update round trip during the last slice (probeLatencyFirstSlice: the first)",
         ],
       };
     } finally {

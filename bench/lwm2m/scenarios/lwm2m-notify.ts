@@ -33,7 +33,13 @@ export const lwm2mNotifyScenario: Scenario = {
     let notified = 0;
     let observeAnswers = 0;
     let lastAt = 0;
-    const pool = await SimDevicePool.open({ count: n, endpointPrefix: `o${ctx.runTag}-`, gatewayHost: ctx.target.host, gatewayPort: ctx.target.port, localHosts: o.num('local-hosts') });
+    const pool = await SimDevicePool.open({
+      count: n,
+      endpointPrefix: `o${ctx.runTag}-`,
+      gatewayHost: ctx.target.host,
+      gatewayPort: ctx.target.port,
+      localHosts: o.num('local-hosts'),
+    });
     let side: CommandSide | undefined;
     try {
       const reg = await pool.phase((d) => d.register(o.num('lifetime'), '</1/0>,</3/0>', o.num('request-timeout')), 500);
@@ -51,7 +57,7 @@ export const lwm2mNotifyScenario: Scenario = {
       });
       await delay(500);
       const cmd = side;
-      await pace(devices.length, o.num('observe-rate'), ctx.deadline - 10_000, (i) => cmd.send(devices[i]!.endpoint, i + 1, 'observe', { path }));
+      await pace(devices.length, o.num('observe-rate'), ctx.deadline - 10_000, (i) => cmd.send(devices[i].endpoint, i + 1, 'observe', { path }));
       const observedAt = Math.min(ctx.deadline - 8000, performance.now() + o.num('request-timeout'));
       await waitUntil(() => devices.every((d) => d.observations.size > 0), observedAt, 20);
       const observed = devices.filter((d) => d.observations.size > 0);
@@ -63,7 +69,7 @@ export const lwm2mNotifyScenario: Scenario = {
       const start = performance.now();
       let sent = 0;
       await pace(total, o.num('rate'), ctx.deadline - 5000, (i) => {
-        sent += observed[i % observed.length]!.notify();
+        sent += observed[i % observed.length].notify();
       });
       const sendMs = performance.now() - start;
       await waitForCount(() => notified - before, sent, o.num('drain'), ctx.deadline - 2000);
@@ -76,7 +82,9 @@ export const lwm2mNotifyScenario: Scenario = {
         lost: Math.max(0, sent - received),
         messagesPerSecond: perSecond(received, (lastAt || performance.now()) - start),
         extra: { registeredDevices: devices.length, observedDevices: observed.length, offeredPerSecond: perSecond(sent, sendMs) },
-        notes: ['notifications are NON 2.05 with an increasing Observe value; messages/s = notifications reaching MQTT per second (first sent to last received)'],
+        notes: [
+          'notifications are NON 2.05 with an increasing Observe value; messages/s = notifications reaching MQTT per second (first sent to last received)',
+        ],
       };
     } finally {
       await side?.close();

@@ -35,25 +35,38 @@ export const lwm2mReadScenario: Scenario = {
     let errors = 0;
     let lastAt = 0;
     let firstErrorCode: string | undefined;
-    const pool = await SimDevicePool.open({ count: n, endpointPrefix: `d${ctx.runTag}-`, gatewayHost: ctx.target.host, gatewayPort: ctx.target.port, localHosts: o.num('local-hosts') });
+    const pool = await SimDevicePool.open({
+      count: n,
+      endpointPrefix: `d${ctx.runTag}-`,
+      gatewayHost: ctx.target.host,
+      gatewayPort: ctx.target.port,
+      localHosts: o.num('local-hosts'),
+    });
     let side: CommandSide | undefined;
     try {
       const reg = await pool.phase((d) => d.register(o.num('lifetime'), '</1/0>,</3/0>', o.num('request-timeout')), 500);
       const devices = pool.devices.filter((d) => d.location.length > 0);
       if (devices.length === 0) throw new Error(`no device registered: ${reg.firstError}`);
-      side = await CommandSide.start(ctx.brokerUrl, `bench-cmd-${ctx.runTag}`, o.str('command-topic'), o.str('response-topic'), o.num('mqtt-qos') as 0 | 1, (_topic, payload) => {
-        const r = peekResponse(payload);
-        if (r.msgType !== 'read' || r.reqID === undefined || r.reqID > total || answered[r.reqID]) return;
-        answered[r.reqID] = 1;
-        const now = performance.now();
-        received++;
-        lastAt = now;
-        if (r.code !== '2.05') {
-          errors++;
-          firstErrorCode ??= r.code;
-        }
-        hist.recordSince(sentAt[r.reqID] as number, now);
-      });
+      side = await CommandSide.start(
+        ctx.brokerUrl,
+        `bench-cmd-${ctx.runTag}`,
+        o.str('command-topic'),
+        o.str('response-topic'),
+        o.num('mqtt-qos') as 0 | 1,
+        (_topic, payload) => {
+          const r = peekResponse(payload);
+          if (r.msgType !== 'read' || r.reqID === undefined || r.reqID > total || answered[r.reqID]) return;
+          answered[r.reqID] = 1;
+          const now = performance.now();
+          received++;
+          lastAt = now;
+          if (r.code !== '2.05') {
+            errors++;
+            firstErrorCode ??= r.code;
+          }
+          hist.recordSince(sentAt[r.reqID], now);
+        },
+      );
       ctx.log(`${devices.length}/${n} devices registered; sending ${total} reads at ${o.num('rate')}/s`);
       // The gateway subscribes each device's command topic at registration; let that settle.
       await delay(500);
@@ -63,7 +76,7 @@ export const lwm2mReadScenario: Scenario = {
       const sent = await pace(total, o.num('rate'), ctx.deadline - 5000, (i) => {
         const reqID = i + 1;
         sentAt[reqID] = performance.now();
-        side!.send((devices[i % devices.length]!).endpoint, reqID, 'read', data);
+        side!.send(devices[i % devices.length].endpoint, reqID, 'read', data);
       });
       const sendMs = performance.now() - start;
       await waitForCount(() => received, sent, o.num('drain'), ctx.deadline - 2000);
@@ -82,7 +95,10 @@ export const lwm2mReadScenario: Scenario = {
           devicesAnsweredReads: pool.devices.reduce((a, d) => a + d.reads, 0),
           firstErrorCode,
         },
-        notes: ['latency = MQTT command published to its response received (broker -> gateway -> CoAP device -> gateway -> broker)', 'failed = responses with a code other than 2.05'],
+        notes: [
+          'latency = MQTT command published to its response received (broker -> gateway -> CoAP device -> gateway -> broker)',
+          'failed = responses with a code other than 2.05',
+        ],
       };
     } finally {
       await side?.close();

@@ -18,7 +18,13 @@ export const lwm2mRegisterScenario: Scenario = {
   async run(ctx) {
     const o = ctx.options;
     const n = o.num('devices');
-    const pool = await SimDevicePool.open({ count: n, endpointPrefix: `r${ctx.runTag}-`, gatewayHost: ctx.target.host, gatewayPort: ctx.target.port, localHosts: o.num('local-hosts') });
+    const pool = await SimDevicePool.open({
+      count: n,
+      endpointPrefix: `r${ctx.runTag}-`,
+      gatewayHost: ctx.target.host,
+      gatewayPort: ctx.target.port,
+      localHosts: o.num('local-hosts'),
+    });
     ctx.log(`${n} sockets open; registering`);
     const hist = new LatencyHistogram();
     let lastAt = 0;

@@ -33,7 +33,13 @@ export const fanoutScenario: Scenario = {
     const qos = o.num('qos') as 0 | 1 | 2;
     const topic = `bench/${ctx.runTag}/fanout`;
     const timeoutMs = o.num('request-timeout');
-    const pool = await SnClientPool.open({ count: n, idPrefix: `f${ctx.runTag}-`, gatewayHost: ctx.target.host, gatewayPort: ctx.target.port, localHosts: o.num('local-hosts') });
+    const pool = await SnClientPool.open({
+      count: n,
+      idPrefix: `f${ctx.runTag}-`,
+      gatewayHost: ctx.target.host,
+      gatewayPort: ctx.target.port,
+      localHosts: o.num('local-hosts'),
+    });
     const publisher = await connectBroker(ctx.brokerUrl, `bench-pub-${ctx.runTag}`);
     try {
       const conn = await pool.phaseLimited((c) => connect(c, { keepAliveS: o.num('keepalive'), cleanSession: true, timeoutMs }), o.num('setup-concurrency'));
@@ -62,8 +68,8 @@ export const fanoutScenario: Scenario = {
           mine[seq] = 1;
           const now = performance.now();
           received++;
-          perDelivery.recordSince(publishedAt[seq] as number, now);
-          if (++got[seq]! === subscribed.length) toAll.recordSince(publishedAt[seq] as number, now);
+          perDelivery.recordSince(publishedAt[seq], now);
+          if (++got[seq] === subscribed.length) toAll.recordSince(publishedAt[seq], now);
         });
       });
 
@@ -96,7 +102,10 @@ export const fanoutScenario: Scenario = {
           timeToAllMs: toAll.summary(),
           duplicates,
         },
-        notes: ['latency = broker publish to each client delivery; timeToAllMs = publish to the last client, per message', 'sent = published x subscribed clients'],
+        notes: [
+          'latency = broker publish to each client delivery; timeToAllMs = publish to the last client, per message',
+          'sent = published x subscribed clients',
+        ],
       };
     } finally {
       await publisher.endAsync(true).catch(() => undefined);

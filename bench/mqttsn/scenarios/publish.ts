@@ -85,13 +85,15 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
       loadMs = stats.lastAckAt - stats.firstSendAt;
     } else {
       const perClient = o.num('count') > 0 ? Math.ceil(o.num('count') / active.length) : 1000;
-      const topicOf = (i: number) => (qos === -1 ? ({ kind: 'short', name: shortTopic } as const) : ({ kind: 'normal', id: (active[i] ?? active[0])!.topicId } as const));
+      const topicOf = (i: number) =>
+        qos === -1 ? ({ kind: 'short', name: shortTopic } as const) : ({ kind: 'normal', id: (active[i] ?? active[0]).topicId } as const);
       const bufs = active.map((_, i) => publishBuffer(qos, topicOf(i), payload));
       await sendBurst(active, bufs, perClient, { batch: o.num('batch'), rate: o.num('rate'), deadline: ctx.deadline - 3000 }, stats);
       loadMs = performance.now() - stats.firstSendAt;
     }
     const scraped: ScrapeSummary | undefined = await scraper?.stop();
-    if (scraped !== undefined) notes.push(`GET /metrics every ${scrapeEvery} ms during the load: ${scraped.scrapes} scrapes, ${scraped.failures} failed, ${scraped.bytes} bytes each`);
+    if (scraped !== undefined)
+      notes.push(`GET /metrics every ${scrapeEvery} ms during the load: ${scraped.scrapes} scrapes, ${scraped.failures} failed, ${scraped.bytes} bytes each`);
     let deliveredMs = loadMs;
     if (counter) {
       const expected = qos === 1 || qos === 2 ? stats.acked : stats.sent;

@@ -35,7 +35,13 @@ export const sleepWakeScenario: Scenario = {
     const qos = o.num('qos') as 0 | 1 | 2;
     const topic = `bench/${ctx.runTag}/sleep`;
     const timeoutMs = o.num('request-timeout');
-    const pool = await SnClientPool.open({ count: n, idPrefix: `w${ctx.runTag}-`, gatewayHost: ctx.target.host, gatewayPort: ctx.target.port, localHosts: o.num('local-hosts') });
+    const pool = await SnClientPool.open({
+      count: n,
+      idPrefix: `w${ctx.runTag}-`,
+      gatewayHost: ctx.target.host,
+      gatewayPort: ctx.target.port,
+      localHosts: o.num('local-hosts'),
+    });
     const publisher = await connectBroker(ctx.brokerUrl, `bench-pub-${ctx.runTag}`);
     const notes: string[] = ['latency = PINGREQ(ClientId) to PINGRESP, buffered messages delivered and acked in between'];
     try {
@@ -49,7 +55,7 @@ export const sleepWakeScenario: Scenario = {
 
       const wake = new LatencyHistogram();
       const counts = new Uint32Array(n);
-      for (const c of sleepers) receiveDownlink(c, () => void counts[c.index]!++);
+      for (const c of sleepers) receiveDownlink(c, () => void counts[c.index]++);
       let published = 0;
       let wakeMs = 0;
       let wakeFailures = 0;

@@ -16,7 +16,17 @@ export interface Conversion {
 
 type Json = Record<string, unknown>;
 
-const SAME_MQTTSN = ['enable', 'gateway_id', 'broadcast', 'enable_qos3', 'subs_resume', 'predefined', 'advertise_duration', 'broadcast_address', 'broadcast_port'];
+const SAME_MQTTSN = [
+  'enable',
+  'gateway_id',
+  'broadcast',
+  'enable_qos3',
+  'subs_resume',
+  'predefined',
+  'advertise_duration',
+  'broadcast_address',
+  'broadcast_port',
+];
 const SAME_LWM2M = ['enable', 'lifetime_min', 'lifetime_max', 'qmode_time_window', 'auto_observe', 'update_msg_publish_condition', 'mountpoint'];
 const DURATION_KEYS = new Set(['idle_timeout', 'lifetime_min', 'lifetime_max', 'qmode_time_window', 'advertise_duration']);
 
@@ -58,7 +68,8 @@ function convertMqttSn(source: Json, path: string, dropped: Dropped[]): Json {
     else if (name === 'mountpoint') {
       const text = String(value);
       const unsupported = [...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).filter((p) => p !== 'clientid');
-      if (unsupported.length > 0) dropped.push({ key, reason: `placeholder \${${unsupported[0]}} is not supported in the MQTT-SN mountpoint (only \${clientid})` });
+      if (unsupported.length > 0)
+        dropped.push({ key, reason: `placeholder \${${unsupported[0]}} is not supported in the MQTT-SN mountpoint (only \${clientid})` });
       else out.mountpoint = text;
     } else if (name === 'clientinfo_override' && isObject(value)) {
       const override: Json = {};
@@ -84,7 +95,11 @@ function convertLwm2m(source: Json, path: string, dropped: Dropped[]): Json {
     else if (name === 'xml_dir') {
       const dir = String(value);
       // EMQX's own directory (etc/lwm2m_xml) holds the same standard objects as the shipped xml/.
-      if (/(^|\/)lwm2m_xml\/?$/.test(dir)) dropped.push({ key, reason: `"${dir}" is EMQX's own directory; the shipped xml/ (standard objects) is used. Copy your own object XML files into a directory and set lwm2m.xml_dir to it` });
+      if (/(^|\/)lwm2m_xml\/?$/.test(dir))
+        dropped.push({
+          key,
+          reason: `"${dir}" is EMQX's own directory; the shipped xml/ (standard objects) is used. Copy your own object XML files into a directory and set lwm2m.xml_dir to it`,
+        });
       else out.xml_dir = dir;
     } else if (name === 'translators' && isObject(value)) {
       const translators: Json = {};
@@ -94,7 +109,7 @@ function convertLwm2m(source: Json, path: string, dropped: Dropped[]): Json {
           continue;
         }
         const translator: Json = {};
-        if (spec.topic !== undefined) translator.topic = String(spec.topic);
+        if (spec.topic !== undefined) translator.topic = typeof spec.topic === 'string' ? spec.topic : JSON.stringify(spec.topic);
         if (spec.qos !== undefined) translator.qos = Number(spec.qos);
         translators[t] = translator;
       }

@@ -104,7 +104,7 @@ function readLwm2m(key: string, name: string, value: string, out: Record<string,
   const topic = /^topics\.(\w+)$/.exec(name);
   if (topic !== null) {
     const translators = (out.translators ??= {}) as Record<string, unknown>;
-    translators[topic[1] as string] = { topic: value };
+    translators[topic[1]] = { topic: value };
     return;
   }
   switch (name) {

@@ -59,7 +59,11 @@ function handle(req: CoapMessage, objects: Map<string, Map<number, JsonValue>>, 
   }
   if (req.code === '0.01') {
     const links = [...new Set(['0', '1', ...objects.keys()])].map((k) => `</${k}>`).join(',');
-    return { answer: { code: '2.05', format: ContentFormat.LINK_FORMAT, payload: Buffer.from(`</>;lwm2m=1.1,${links}`) }, summary: `discover ${text} -> 2.05`, finish: false };
+    return {
+      answer: { code: '2.05', format: ContentFormat.LINK_FORMAT, payload: Buffer.from(`</>;lwm2m=1.1,${links}`) },
+      summary: `discover ${text} -> 2.05`,
+      finish: false,
+    };
   }
   if (req.code === '0.03') {
     try {

@@ -2,7 +2,16 @@ import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { CoapOption, decodeMessage, encodeMessage, EMPTY, isRequestCode, uintOption, type CoapMessage, type CoapOptionValue } from '../../lwm2m/coap/message.js';
+import {
+  CoapOption,
+  decodeMessage,
+  encodeMessage,
+  EMPTY,
+  isRequestCode,
+  uintOption,
+  type CoapMessage,
+  type CoapOptionValue,
+} from '../../lwm2m/coap/message.js';
 
 /** RFC 7252 §4.8 transmission parameters (defaults). */
 const ACK_TIMEOUT_MS = 2000;

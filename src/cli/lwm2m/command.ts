@@ -9,14 +9,32 @@ import { formatOptions, Options, parseArgs, type OptionSpec, UsageError } from '
 import { defaultBrokerUrl, fromBind } from '../endpoints.js';
 
 const COMMAND_OPTIONS: readonly OptionSpec[] = [
-  { name: 'url', short: 'L', value: true, arg: 'URL', help: 'broker URL (default: the gateway\'s broker from --config / GATEWAY_UPSTREAM_SERVER / GATEWAY_EMBEDDED_BIND)' },
-  { name: 'config', short: 'c', value: true, arg: 'FILE', help: 'gateway config file: mountpoint, translators and broker are taken from it (default config/gateway.json if present)' },
+  {
+    name: 'url',
+    short: 'L',
+    value: true,
+    arg: 'URL',
+    help: "broker URL (default: the gateway's broker from --config / GATEWAY_UPSTREAM_SERVER / GATEWAY_EMBEDDED_BIND)",
+  },
+  {
+    name: 'config',
+    short: 'c',
+    value: true,
+    arg: 'FILE',
+    help: 'gateway config file: mountpoint, translators and broker are taken from it (default config/gateway.json if present)',
+  },
   { name: 'username', short: 'u', value: true, arg: 'NAME', help: 'broker username' },
   { name: 'password', short: 'P', value: true, arg: 'TEXT', help: 'broker password' },
   { name: 'type', short: 'y', value: true, arg: 'TYPE', help: 'write, write-composite: value type (default: from the object definition, else String)' },
   { name: 'format', short: 'F', value: true, arg: 'FORMAT', help: 'composite actions: senml+json or senml+cbor (default: the gateway chooses)' },
-  { name: 'count', short: 'C', value: true, arg: 'N', help: 'observe, observe-composite: exit after N notifications (default: until Ctrl-C, which cancels the observation)' },
-  { name: 'timeout', short: 'W', value: true, arg: 'SECONDS', help: 'wait this long for the answer (default 100: covers the gateway\'s CoAP retransmissions)' },
+  {
+    name: 'count',
+    short: 'C',
+    value: true,
+    arg: 'N',
+    help: 'observe, observe-composite: exit after N notifications (default: until Ctrl-C, which cancels the observation)',
+  },
+  { name: 'timeout', short: 'W', value: true, arg: 'SECONDS', help: "wait this long for the answer (default 100: covers the gateway's CoAP retransmissions)" },
   { name: 'help', value: false, help: 'print this help' },
 ];
 
@@ -52,7 +70,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [endpoint, action, pathText, ...rest] = opts.parsed.positionals;
-  if (endpoint === undefined || action === undefined || pathText === undefined) throw new UsageError('usage: snlw command ENDPOINT ACTION PATH [ARGS...]; see --help');
+  if (endpoint === undefined || action === undefined || pathText === undefined)
+    throw new UsageError('usage: snlw command ENDPOINT ACTION PATH [ARGS...]; see --help');
   const configFile = opts.string('config');
   const config = await loadConfig({ argv: configFile === undefined ? [] : ['--config', configFile], env: process.env });
   const data = await commandData(action, pathText, rest, opts, config);
@@ -88,9 +107,10 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       // Leaving an observation (after -C N, or Ctrl-C) cancels it on the device first.
       const cancelAndFinish = (code: number): void => {
         clearTimeout(timer);
-        const cancel = observing === 'observe-composite'
-          ? { msgType: 'cancel-observe-composite', data: { paths: data['paths'], ...(data['format'] === undefined ? {} : { format: data['format'] }) } }
-          : { msgType: 'cancel-observe', data: { path: pathText } };
+        const cancel =
+          observing === 'observe-composite'
+            ? { msgType: 'cancel-observe-composite', data: { paths: data['paths'], ...(data['format'] === undefined ? {} : { format: data['format'] }) } }
+            : { msgType: 'cancel-observe', data: { path: pathText } };
         client.publish(topics.command, JSON.stringify({ reqID: reqID + 1, ...cancel }), { qos: 1 }, () => finish(code));
       };
       const onSignal = (): void => (observing !== undefined ? cancelAndFinish(0) : finish(130));
@@ -132,7 +152,8 @@ function topicsFor(config: GatewayConfig, endpoint: string): Topics {
   const prefix = mountpoint.replace(/\$\{(endpoint_name|clientid|username)\}/g, endpoint);
   // A command filter such as "dn/#" is published to "dn" (EMQX 5 style).
   const command = translators.command.topic.replace(/\/?#$/, '');
-  if (command.includes('+')) throw new UsageError(`lwm2m.translators.command.topic "${translators.command.topic}" has a "+": give the topic to an MQTT client directly`);
+  if (command.includes('+'))
+    throw new UsageError(`lwm2m.translators.command.topic "${translators.command.topic}" has a "+": give the topic to an MQTT client directly`);
   return { command: prefix + command, response: prefix + translators.response.topic, notify: prefix + translators.notify.topic };
 }
 
@@ -162,7 +183,7 @@ async function commandData(action: string, path: string, args: readonly string[]
     case 'write': {
       if (args.length === 0) throw new UsageError('write needs a VALUE, or RES=VALUE pairs');
       const typeOf = await typeLookup(config);
-      if (args.length === 1 && !(args[0] as string).includes('=')) {
+      if (args.length === 1 && !args[0].includes('=')) {
         return { path, type: opts.string('type') ?? typeOf(path), value: args[0] };
       }
       const content = assignments(action, args).map(([rel, value]) => ({ path: rel, type: opts.string('type') ?? typeOf(`${path}/${rel}`), value }));
@@ -174,7 +195,11 @@ async function commandData(action: string, path: string, args: readonly string[]
       return { paths: [path, ...args].map((p) => checkedPath(p)), ...compositeFormat(opts) };
     case 'write-composite': {
       const typeOf = await typeLookup(config);
-      const content = assignments(action, [path, ...args]).map(([target, value]) => ({ path: checkedPath(target), type: opts.string('type') ?? typeOf(target), value }));
+      const content = assignments(action, [path, ...args]).map(([target, value]) => ({
+        path: checkedPath(target),
+        type: opts.string('type') ?? typeOf(target),
+        value,
+      }));
       return { content, ...compositeFormat(opts) };
     }
     case 'create': {
@@ -183,7 +208,9 @@ async function commandData(action: string, path: string, args: readonly string[]
       return { basePath: path, content };
     }
     default:
-      throw new UsageError(`unknown action "${action}"; one of read, discover, write, write-attr, execute, create, delete, observe, cancel-observe, read-composite, write-composite, observe-composite, cancel-observe-composite`);
+      throw new UsageError(
+        `unknown action "${action}"; one of read, discover, write, write-attr, execute, create, delete, observe, cancel-observe, read-composite, write-composite, observe-composite, cancel-observe-composite`,
+      );
   }
 }
 

@@ -51,7 +51,15 @@ export class CompositeRequests {
     if (observe === 0) {
       // Observing the same set of paths again replaces the earlier observation.
       for (const [k, o] of this.observations) if (o.composite && pathSet(o.paths) === set) this.observations.delete(k);
-      this.observations.set(key, { token: Buffer.from(req.token), paths, composite: true, format: accept, lastSentMs: Date.now(), lastSnapshot: this.snapshot(paths), sequence: 2 });
+      this.observations.set(key, {
+        token: Buffer.from(req.token),
+        paths,
+        composite: true,
+        format: accept,
+        lastSentMs: Date.now(),
+        lastSnapshot: this.snapshot(paths),
+        sequence: 2,
+      });
       options.push({ number: CoapOption.OBSERVE, value: Buffer.from([1]) });
     } else if (observe === 1) {
       // RFC 7641 §3.6: the cancel carries the observation's token.
@@ -64,7 +72,8 @@ export class CompositeRequests {
   /** Write-Composite: every value is checked before any is stored (all or nothing). */
   ipatch(req: CoapMessage): HandledRequest {
     const format = optionalUint(req, CoapOption.CONTENT_FORMAT);
-    if (format === undefined || !isCompositeFormat(format)) return { answer: { code: '4.15' }, summary: `write-composite -> 4.15 (format ${format ?? 'none'})` };
+    if (format === undefined || !isCompositeFormat(format))
+      return { answer: { code: '4.15' }, summary: `write-composite -> 4.15 (format ${format ?? 'none'})` };
     let decoded;
     try {
       decoded = decodeCompositeContent(format, req.payload, (o, r) => this.models.resource(o, r));
@@ -75,8 +84,10 @@ export class CompositeRequests {
     const targets = decoded.map((e) => ({ path: parsePath(e.path), value: e.value }));
     for (const { path, value } of targets) {
       const where = formatPath(path);
-      if (this.state.instance(path.objectId, path.instanceId ?? -1) === undefined) return { answer: { code: '4.04' }, summary: `write-composite ${where} -> 4.04` };
-      if (this.state.resourceModel(path)?.operations.includes('W') !== true) return { answer: { code: '4.05' }, summary: `write-composite ${where} -> 4.05 (not writable)` };
+      if (this.state.instance(path.objectId, path.instanceId ?? -1) === undefined)
+        return { answer: { code: '4.04' }, summary: `write-composite ${where} -> 4.04` };
+      if (this.state.resourceModel(path)?.operations.includes('W') !== true)
+        return { answer: { code: '4.05' }, summary: `write-composite ${where} -> 4.05 (not writable)` };
       if (value === null) return { answer: { code: '4.00' }, summary: `write-composite ${where} -> 4.00 (no value)` };
     }
     for (const { path, value } of targets) this.state.write(path, value);

@@ -18,12 +18,39 @@ export interface InstanceState {
 /** Values a fresh device starts with, by `objectId/resourceId`; everything else gets a neutral value of its type. */
 function initialValue(objectId: number, resource: ResourceModel, endpoint: string, lifetime: number, binding: string): JsonValue {
   const known: Record<string, JsonValue> = {
-    '1/0': 1, '1/1': lifetime, '1/6': true, '1/7': binding,
-    '3/0': 'snlw', '3/1': 'simulated device', '3/2': endpoint, '3/3': '1.0.0', '3/6': 1, '3/7': 3700, '3/8': 120,
-    '3/9': 80 + Math.floor(Math.random() * 21), '3/10': 512, '3/11': 0, '3/14': '+00:00', '3/15': 'Etc/UTC', '3/16': binding,
-    '3/17': 'sensor', '3/18': '1.0', '3/19': '1.0.0', '3/20': 0, '3/21': 1024,
-    '3303/5700': 21.5, '3303/5601': 21.5, '3303/5602': 21.5, '3303/5603': -40, '3303/5604': 85, '3303/5701': 'Cel',
-    '6/0': 48.8584, '6/1': 2.2945, '6/2': 35, '6/3': 5, '6/6': 0,
+    '1/0': 1,
+    '1/1': lifetime,
+    '1/6': true,
+    '1/7': binding,
+    '3/0': 'snlw',
+    '3/1': 'simulated device',
+    '3/2': endpoint,
+    '3/3': '1.0.0',
+    '3/6': 1,
+    '3/7': 3700,
+    '3/8': 120,
+    '3/9': 80 + Math.floor(Math.random() * 21),
+    '3/10': 512,
+    '3/11': 0,
+    '3/14': '+00:00',
+    '3/15': 'Etc/UTC',
+    '3/16': binding,
+    '3/17': 'sensor',
+    '3/18': '1.0',
+    '3/19': '1.0.0',
+    '3/20': 0,
+    '3/21': 1024,
+    '3303/5700': 21.5,
+    '3303/5601': 21.5,
+    '3303/5602': 21.5,
+    '3303/5603': -40,
+    '3303/5604': 85,
+    '3303/5701': 'Cel',
+    '6/0': 48.8584,
+    '6/1': 2.2945,
+    '6/2': 35,
+    '6/3': 5,
+    '6/6': 0,
   };
   const special = known[`${objectId}/${resource.id}`];
   if (special !== undefined) return special;
@@ -166,9 +193,7 @@ export class DeviceState {
 
   /** A fingerprint of the values at `path`, to tell whether a notification is due. */
   snapshot(path: Lwm2mPath): string {
-    const entries = (this.entries(path) ?? []).filter(
-      (e) => !CLOCK_RESOURCES.has(`${e.path.objectId}/${e.path.resourceId ?? -1}`),
-    );
+    const entries = (this.entries(path) ?? []).filter((e) => !CLOCK_RESOURCES.has(`${e.path.objectId}/${e.path.resourceId ?? -1}`));
     return JSON.stringify(entries.map((e) => [formatPath(e.path), e.value]));
   }
 }

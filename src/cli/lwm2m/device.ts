@@ -15,16 +15,27 @@ const DEVICE_OPTIONS: readonly OptionSpec[] = [
   { name: 'port', short: 'p', value: true, arg: 'PORT', help: 'LwM2M server UDP port (default 5683, or the port of GATEWAY_LWM2M_BIND)' },
   { name: 'id', short: 'i', value: true, arg: 'ENDPOINT', help: 'endpoint name (with -n: ENDPOINT-1 .. ENDPOINT-N); default snlw-device' },
   { name: 'count', short: 'n', value: true, arg: 'COUNT', help: 'simulate COUNT devices' },
-  { name: 'bootstrap', short: 'b', value: true, arg: 'HOST:PORT', help: 'bootstrap first from this bootstrap server (plain CoAP), then register where it says' },
+  {
+    name: 'bootstrap',
+    short: 'b',
+    value: true,
+    arg: 'HOST:PORT',
+    help: 'bootstrap first from this bootstrap server (plain CoAP), then register where it says',
+  },
   { name: 'lifetime', short: 'l', value: true, arg: 'SECONDS', help: 'registration lifetime (default 300); an Update goes out before it ends' },
   { name: 'lwm2m', value: true, arg: 'VERSION', help: 'LwM2M version to register with: 1.0, 1.1 or 1.2 (default 1.1)' },
   { name: 'queue', short: 'Q', value: false, help: 'queue mode: reachable only for --awake seconds after each message it sends' },
   { name: 'awake', value: true, arg: 'SECONDS', help: 'queue mode: how long the device listens after sending (default 20)' },
   { name: 'wake', value: true, arg: 'SECONDS', help: 'queue mode: send an Update every SECONDS (default 60)' },
-  { name: 'send-interval', value: true, arg: 'SECONDS', help: 'LwM2M 1.1+: Send (POST /dp) the temperature and battery level right after registering, then every SECONDS' },
+  {
+    name: 'send-interval',
+    value: true,
+    arg: 'SECONDS',
+    help: 'LwM2M 1.1+: Send (POST /dp) the temperature and battery level right after registering, then every SECONDS',
+  },
   { name: 'send-format', value: true, arg: 'FORMAT', help: 'Send as senml+cbor (default) or senml+json' },
   { name: 'objects', value: true, arg: 'LIST', help: 'object ids to offer (default 1,3,3303,6)' },
-  { name: 'xml-dir', value: true, arg: 'DIR', help: 'object definitions (default the gateway\'s xml/, or GATEWAY_XML_DIR)' },
+  { name: 'xml-dir', value: true, arg: 'DIR', help: "object definitions (default the gateway's xml/, or GATEWAY_XML_DIR)" },
   { name: 'duration', value: true, arg: 'SECONDS', help: 'de-register and exit after SECONDS (default: run until Ctrl-C)' },
   { name: 'verbose', short: 'v', value: false, help: 'with -n: print every request, not just the counts' },
   { name: 'help', value: false, help: 'print this help' },
@@ -67,14 +78,17 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
   const duration = opts.seconds('duration', 0);
   const sendIntervalSeconds = opts.seconds('send-interval', 1);
   // Node timers hold at most 2^31 - 1 ms.
-  if (sendIntervalSeconds !== undefined && sendIntervalSeconds > 2_147_483) throw new UsageError(`--send-interval must be at most 2147483 seconds, got ${sendIntervalSeconds}`);
+  if (sendIntervalSeconds !== undefined && sendIntervalSeconds > 2_147_483)
+    throw new UsageError(`--send-interval must be at most 2147483 seconds, got ${sendIntervalSeconds}`);
   if (sendIntervalSeconds !== undefined && version === '1.0') throw new UsageError('--send-interval needs --lwm2m 1.1 or 1.2 (Send is not in LwM2M 1.0)');
   const sendFormatName = opts.string('send-format') ?? 'senml+cbor';
   const sendFormat = SEND_FORMATS[sendFormatName];
   if (sendFormat === undefined) throw new UsageError(`--send-format must be senml+json or senml+cbor, got "${sendFormatName}"`);
   const xmlOption = opts.string('xml-dir');
   const envDir = process.env.GATEWAY_XML_DIR;
-  const models = await loadModels(xmlOption !== undefined ? resolve(xmlOption) : envDir !== undefined && envDir !== '' ? resolveFromPackageRoot(envDir) : undefined);
+  const models = await loadModels(
+    xmlOption !== undefined ? resolve(xmlOption) : envDir !== undefined && envDir !== '' ? resolveFromPackageRoot(envDir) : undefined,
+  );
   const missing = objectIds.filter((id) => models.get(id) === undefined);
   if (missing.length > 0) throw new UsageError(`--objects: no object definition loaded for ${missing.join(', ')}`);
 
@@ -143,12 +157,17 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
     throw new Error(firstError ?? 'no device registered');
   }
 
-  const status = many && isTerminal() ? setInterval(() => {
-    const requests = started.reduce((n, d) => n + d.counters.requests, 0);
-    const notifications = started.reduce((n, d) => n + d.counters.notifications, 0);
-    const sends = sendIntervalSeconds === undefined ? '' : `, ${started.reduce((n, d) => n + d.counters.sends, 0)} sends`;
-    process.stderr.write(`\r\x1b[2Ksnlw device: ${started.length} registered, ${requests} requests answered, ${notifications} notifications${sends} (Ctrl-C to de-register)`);
-  }, 500) : undefined;
+  const status =
+    many && isTerminal()
+      ? setInterval(() => {
+          const requests = started.reduce((n, d) => n + d.counters.requests, 0);
+          const notifications = started.reduce((n, d) => n + d.counters.notifications, 0);
+          const sends = sendIntervalSeconds === undefined ? '' : `, ${started.reduce((n, d) => n + d.counters.sends, 0)} sends`;
+          process.stderr.write(
+            `\r\x1b[2Ksnlw device: ${started.length} registered, ${requests} requests answered, ${notifications} notifications${sends} (Ctrl-C to de-register)`,
+          );
+        }, 500)
+      : undefined;
 
   await new Promise<void>((resolveWait) => {
     const done = (): void => resolveWait();

@@ -28,8 +28,15 @@ export interface HandledRequest {
 }
 
 const SUPPORTED_READ_FORMATS: ReadonlySet<number> = new Set([
-  ContentFormat.TEXT, ContentFormat.OPAQUE, ContentFormat.CBOR, ContentFormat.SENML_JSON, ContentFormat.SENML_CBOR,
-  ContentFormat.TLV, ContentFormat.LWM2M_JSON, ContentFormat.OLD_TLV, ContentFormat.OLD_JSON,
+  ContentFormat.TEXT,
+  ContentFormat.OPAQUE,
+  ContentFormat.CBOR,
+  ContentFormat.SENML_JSON,
+  ContentFormat.SENML_CBOR,
+  ContentFormat.TLV,
+  ContentFormat.LWM2M_JSON,
+  ContentFormat.OLD_TLV,
+  ContentFormat.OLD_JSON,
 ]);
 
 /**
@@ -94,7 +101,7 @@ export class RequestHandler {
       const entries = this.#composite.values(observation.paths);
       return entries === undefined ? undefined : encodeCompositeValues(observation.format, entries);
     }
-    const path = observation.paths[0] as Lwm2mPath;
+    const path = observation.paths[0];
     const entries = this.state.entries(path);
     if (entries === undefined) return undefined;
     return encodeRead(observation.format, path, entries);
@@ -128,12 +135,20 @@ export class RequestHandler {
     const key = token.toString('hex');
     const options = [];
     if (observe === 0) {
-      const observation: Observation = { token: Buffer.from(token), paths: [path], composite: false, format, lastSentMs: Date.now(), lastSnapshot: this.state.snapshot(path), sequence: 2 };
+      const observation: Observation = {
+        token: Buffer.from(token),
+        paths: [path],
+        composite: false,
+        format,
+        lastSentMs: Date.now(),
+        lastSnapshot: this.state.snapshot(path),
+        sequence: 2,
+      };
       this.observations.set(key, observation);
       options.push({ number: CoapOption.OBSERVE, value: Buffer.from([1]) });
     } else if (observe === 1) {
       this.observations.delete(key);
-      for (const [k, o] of this.observations) if (!o.composite && formatPath(o.paths[0] as Lwm2mPath) === text) this.observations.delete(k);
+      for (const [k, o] of this.observations) if (!o.composite && formatPath(o.paths[0]) === text) this.observations.delete(k);
     }
     return { answer: { code: '2.05', format, payload, options }, summary: `${name} ${text} -> 2.05 (${formatName(format)})` };
   }
@@ -145,7 +160,10 @@ export class RequestHandler {
     );
     if (instances.length === 0) return { answer: { code: '4.04' }, summary: `discover ${text} -> 4.04` };
     const links: Link[] = [];
-    const withAttributes = (target: string, extra: Record<string, string> = {}): Link => ({ target, attributes: { ...extra, ...(this.attributes.get(target) ?? {}) } });
+    const withAttributes = (target: string, extra: Record<string, string> = {}): Link => ({
+      target,
+      attributes: { ...extra, ...(this.attributes.get(target) ?? {}) },
+    });
     if (path.instanceId === undefined) links.push(withAttributes(`/${path.objectId}`));
     for (const instance of instances) {
       const instancePath = `/${instance.model.id}/${instance.instanceId}`;
@@ -239,7 +257,7 @@ function readOptionalUint(req: CoapMessage, number: number): number | undefined 
 
 /** Text for one plain resource, TLV for anything larger (LwM2M 1.0 and 1.1 servers all read TLV). */
 function defaultFormat(path: Lwm2mPath, entries: readonly WriteEntry[]): number {
-  if (entries.length === 1 && pathDepth(path) >= 3 && formatPath(entries[0]!.path) === formatPath(path)) return ContentFormat.TEXT;
+  if (entries.length === 1 && pathDepth(path) >= 3 && formatPath(entries[0].path) === formatPath(path)) return ContentFormat.TEXT;
   return ContentFormat.TLV;
 }
 
@@ -249,13 +267,21 @@ function encodeRead(format: number, path: Lwm2mPath, entries: readonly WriteEntr
 
 export function formatName(format: number): string {
   switch (format) {
-    case ContentFormat.TEXT: return 'text/plain';
-    case ContentFormat.TLV: return 'TLV';
-    case ContentFormat.SENML_JSON: return 'SenML JSON';
-    case ContentFormat.SENML_CBOR: return 'SenML CBOR';
-    case ContentFormat.LWM2M_JSON: return 'LwM2M JSON';
-    case ContentFormat.CBOR: return 'CBOR';
-    case ContentFormat.OPAQUE: return 'opaque';
-    default: return `format ${format}`;
+    case ContentFormat.TEXT:
+      return 'text/plain';
+    case ContentFormat.TLV:
+      return 'TLV';
+    case ContentFormat.SENML_JSON:
+      return 'SenML JSON';
+    case ContentFormat.SENML_CBOR:
+      return 'SenML CBOR';
+    case ContentFormat.LWM2M_JSON:
+      return 'LwM2M JSON';
+    case ContentFormat.CBOR:
+      return 'CBOR';
+    case ContentFormat.OPAQUE:
+      return 'opaque';
+    default:
+      return `format ${format}`;
   }
 }

@@ -129,7 +129,9 @@ export class SimulatedDevice {
       throw new Error(`${o.endpoint}: registration refused with ${answer.code}${reason}`);
     }
     this.#location = stringOptions(answer, CoapOption.LOCATION_PATH);
-    o.log(`${o.endpoint}: registered at ${o.host}:${o.port} as /${this.#location.join('/')} (lifetime ${o.lifetime} s, LwM2M ${o.lwm2mVersion}${o.queueMode ? ', queue mode' : ''})`);
+    o.log(
+      `${o.endpoint}: registered at ${o.host}:${o.port} as /${this.#location.join('/')} (lifetime ${o.lifetime} s, LwM2M ${o.lwm2mVersion}${o.queueMode ? ', queue mode' : ''})`,
+    );
   }
 
   async #update(): Promise<void> {

@@ -1,15 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
-import {
-  generatePacket,
-  MsgType,
-  parsePacket,
-  type MqttSnPacket,
-  type Publish,
-  type SnQos,
-  type TopicRef,
-} from '../../mqttsn/codec/index.js';
+import { generatePacket, MsgType, parsePacket, type MqttSnPacket, type Publish, type SnQos, type TopicRef } from '../../mqttsn/codec/index.js';
 import { describePacket, returnCodeText } from './describe.js';
 
 export class SnClientError extends Error {
@@ -221,7 +213,11 @@ export class SnClient {
     const msgId = qos > 0 ? this.nextMsgId() : 0;
     const packet: Publish = { type: MsgType.PUBLISH, dup: false, qos, retain, topic, msgId, data };
     if (qos === 1) {
-      const puback = await this.exchange(packet, (p): p is Extract<MqttSnPacket, { type: typeof MsgType.PUBACK }> => p.type === MsgType.PUBACK && p.msgId === msgId, 'PUBACK');
+      const puback = await this.exchange(
+        packet,
+        (p): p is Extract<MqttSnPacket, { type: typeof MsgType.PUBACK }> => p.type === MsgType.PUBACK && p.msgId === msgId,
+        'PUBACK',
+      );
       if (puback.returnCode !== 0) throw new SnClientError(`PUBLISH ${returnCodeText(puback.returnCode)}`);
     } else if (qos === 2) {
       const answer = await this.exchange(
@@ -232,7 +228,11 @@ export class SnClient {
       );
       // A gateway refuses a QoS 2 PUBLISH with PUBACK and a return code (§6.7).
       if (answer.type === MsgType.PUBACK) throw new SnClientError(`PUBLISH ${returnCodeText(answer.returnCode)}`);
-      await this.exchange({ type: MsgType.PUBREL, msgId }, (p): p is Extract<MqttSnPacket, { type: typeof MsgType.PUBCOMP }> => p.type === MsgType.PUBCOMP && p.msgId === msgId, 'PUBCOMP');
+      await this.exchange(
+        { type: MsgType.PUBREL, msgId },
+        (p): p is Extract<MqttSnPacket, { type: typeof MsgType.PUBCOMP }> => p.type === MsgType.PUBCOMP && p.msgId === msgId,
+        'PUBCOMP',
+      );
     } else {
       this.send(packet);
     }

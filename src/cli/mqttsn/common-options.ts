@@ -49,7 +49,8 @@ export function clientIdOf(opts: Options, prefix: string): string {
 export function willOf(opts: Options): WillOptions | undefined {
   const topic = opts.string('will-topic');
   if (topic === undefined) {
-    if (opts.has('will-payload') || opts.has('will-qos') || opts.has('will-retain')) throw new UsageError('--will-payload, --will-qos and --will-retain need --will-topic');
+    if (opts.has('will-payload') || opts.has('will-qos') || opts.has('will-retain'))
+      throw new UsageError('--will-payload, --will-qos and --will-retain need --will-topic');
     return undefined;
   }
   const qos = (opts.integer('will-qos', 0, 2) ?? 0) as 0 | 1 | 2;

@@ -49,10 +49,13 @@ export async function runPub(argv: readonly string[]): Promise<number> {
   const debug = opts.has('debug') ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
 
   const client = await SnClient.open(clientOptionsOf(opts, debug));
-  const timeout = timeoutSeconds === undefined ? undefined : setTimeout(() => {
-    process.stderr.write(`snlw pub: timed out after ${timeoutSeconds} s\n`);
-    process.exit(1);
-  }, timeoutSeconds * 1000);
+  const timeout =
+    timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(() => {
+          process.stderr.write(`snlw pub: timed out after ${timeoutSeconds} s\n`);
+          process.exit(1);
+        }, timeoutSeconds * 1000);
   timeout?.unref();
   try {
     const clientId = clientIdOf(opts, 'snlw-pub');

@@ -6,7 +6,14 @@ import { clientIdOf, clientOptionsOf, COMMON_SN_OPTIONS, willOf } from './common
 import { describeTopicRef } from './describe.js';
 
 const SUB_OPTIONS: readonly OptionSpec[] = [
-  { name: 'topic', short: 't', value: true, repeat: true, arg: 'FILTER', help: 'topic filter to subscribe to (repeatable; wildcards allowed; two characters = short topic name)' },
+  {
+    name: 'topic',
+    short: 't',
+    value: true,
+    repeat: true,
+    arg: 'FILTER',
+    help: 'topic filter to subscribe to (repeatable; wildcards allowed; two characters = short topic name)',
+  },
   { name: 'topic-id', short: 'T', value: true, repeat: true, arg: 'ID', help: 'predefined topic id to subscribe to (repeatable)' },
   { name: 'verbose', short: 'v', value: false, help: 'print "topic payload" instead of the payload alone' },
   { name: 'count', short: 'C', value: true, arg: 'N', help: 'exit after N messages' },
@@ -60,10 +67,12 @@ export async function runSub(argv: readonly string[]): Promise<number> {
   };
   const timers: NodeJS.Timeout[] = [];
   if (timeoutSeconds !== undefined) {
-    timers.push(setTimeout(() => {
-      process.stderr.write(`snlw sub: timed out after ${timeoutSeconds} s (${received} messages)\n`);
-      finish(1);
-    }, timeoutSeconds * 1000));
+    timers.push(
+      setTimeout(() => {
+        process.stderr.write(`snlw sub: timed out after ${timeoutSeconds} s (${received} messages)\n`);
+        finish(1);
+      }, timeoutSeconds * 1000),
+    );
   }
   const onSignal = (): void => finish(0);
   process.once('SIGINT', onSignal);

@@ -123,7 +123,8 @@ async function parseEntry(
     const v = raw['psk_identity'];
     if (securityMode !== 'psk') problem('psk_identity', v, 'only with security_mode "psk"');
     else if (wildcard) problem('psk_identity', v, 'not allowed in the "*" entry (every device would share it); omit it and each device gets its endpoint name');
-    else if (typeof v !== 'string' || v === '' || Buffer.byteLength(v) > MAX_IDENTITY_BYTES) problem('psk_identity', v, `must be a string of 1..${MAX_IDENTITY_BYTES} bytes`);
+    else if (typeof v !== 'string' || v === '' || Buffer.byteLength(v) > MAX_IDENTITY_BYTES)
+      problem('psk_identity', v, `must be a string of 1..${MAX_IDENTITY_BYTES} bytes`);
     else pskIdentity = v;
   }
   if (raw['psk_key'] !== undefined) {

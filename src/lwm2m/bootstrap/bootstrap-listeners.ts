@@ -89,7 +89,8 @@ export class BootstrapListeners {
           onRequest: (msg, peer) => {
             // A secured listener: the name the peer's DTLS identity is bound to (PSK entry or certificate CN).
             const security = transport.securityOf(peer.address, peer.port);
-            const authenticated = security === undefined ? undefined : security.mode === 'psk' ? (keys?.nameFor(security.identity) ?? security.identity) : security.identity;
+            const authenticated =
+              security === undefined ? undefined : security.mode === 'psk' ? (keys?.nameFor(security.identity) ?? security.identity) : security.identity;
             const reply = server.handleRequest(
               msg,
               peer,
@@ -102,7 +103,10 @@ export class BootstrapListeners {
               authenticated,
             );
             if (logger.isLevelEnabled('debug')) {
-              logger.debug({ peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason }, 'bootstrap: request');
+              logger.debug(
+                { peer: formatPeer(peer.address, peer.port), code: msg.code, mid: msg.messageId, reply: reply.code, reason: reply.reason },
+                'bootstrap: request',
+              );
             }
             return reply;
           },

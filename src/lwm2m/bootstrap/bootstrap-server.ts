@@ -86,7 +86,8 @@ export class BootstrapServer {
     const entry = this.#entries.lookup(endpoint);
     if (entry === undefined) {
       // Debug only: any peer can send names; the event tells the operator.
-      if (logger.isLevelEnabled('debug')) logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'bootstrap: no configuration for this endpoint');
+      if (logger.isLevelEnabled('debug'))
+        logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'bootstrap: no configuration for this endpoint');
       this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapFailedEvent(endpoint, { reason: 'unknown_endpoint' }));
       return text(CoapCode.BAD_REQUEST, 'no bootstrap configuration for this endpoint');
     }

@@ -78,12 +78,7 @@ export function serverInstanceEntries(account: ServerAccount): { path: Lwm2mPath
   const r = (resourceId: number, type: WriteEntry['type'], value: unknown): WriteEntry => ({ path: { ...path, resourceId }, type, value });
   return {
     path,
-    entries: [
-      r(0, 'Integer', entry.shortServerId),
-      r(1, 'Integer', entry.lifetime),
-      r(6, 'Boolean', entry.notificationStoring),
-      r(7, 'String', entry.binding),
-    ],
+    entries: [r(0, 'Integer', entry.shortServerId), r(1, 'Integer', entry.lifetime), r(6, 'Boolean', entry.notificationStoring), r(7, 'String', entry.binding)],
   };
 }
 

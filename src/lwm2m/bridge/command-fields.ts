@@ -45,7 +45,13 @@ export function pathField(data: JsonObject, key: 'path' | 'basePath'): { path: L
   if (typeof raw !== 'string') throw new Reject(`missing ${key}`);
   const q = raw.indexOf('?');
   const text = q === -1 ? raw : raw.slice(0, q);
-  const query = q === -1 ? [] : raw.slice(q + 1).split('&').filter((s) => s !== '');
+  const query =
+    q === -1
+      ? []
+      : raw
+          .slice(q + 1)
+          .split('&')
+          .filter((s) => s !== '');
   return { path: checkedPath(text), query };
 }
 

@@ -2,17 +2,22 @@ import { GatewayError } from '../../errors.js';
 import type { WriteEntry } from '../content/types.js';
 import { formatPath, pathDepth, type Lwm2mPath } from '../path.js';
 import { checkedPath, isJsonObject, pathField, Reject, writeEntry, type JsonObject } from './command-fields.js';
-import {
-  buildCompositeOperation,
-  COMPOSITE_COMMAND_TYPES,
-  COMPOSITE_REQ_PATH,
-  isCompositeCommandType,
-  type CompositeOperation,
-} from './composite-command.js';
+import { buildCompositeOperation, COMPOSITE_COMMAND_TYPES, COMPOSITE_REQ_PATH, isCompositeCommandType, type CompositeOperation } from './composite-command.js';
 
 export { isJsonObject, type JsonObject } from './command-fields.js';
 
-export const COMMAND_TYPES = ['read', 'discover', 'write', 'write-attr', 'execute', 'create', 'delete', 'observe', 'cancel-observe', ...COMPOSITE_COMMAND_TYPES] as const;
+export const COMMAND_TYPES = [
+  'read',
+  'discover',
+  'write',
+  'write-attr',
+  'execute',
+  'create',
+  'delete',
+  'observe',
+  'cancel-observe',
+  ...COMPOSITE_COMMAND_TYPES,
+] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 
 /** A downlink LwM2M operation, transport-free (LwM2M 1.1 TS §6.3 / §6.4 operations). */
@@ -64,8 +69,6 @@ export type ParsedCommand = { readonly ok: true; readonly command: Lwm2mCommand 
 export const ATTRIBUTES = ['pmin', 'pmax', 'gt', 'lt', 'st', 'epmin', 'epmax', 'edge', 'con', 'hqmax'] as const;
 /** LwM2M 1.2 TS §5.1.2: edge and con are 0 or 1; hqmax a count. */
 const FLAG_ATTRIBUTES: ReadonlySet<string> = new Set(['edge', 'con']);
-
-
 
 /** Parses one command payload (EMQX downlink JSON contract). Never throws. */
 export function parseCommand(payload: Buffer): ParsedCommand {
@@ -186,8 +189,6 @@ function joinPath(base: Lwm2mPath, relative: unknown): Lwm2mPath {
   return checkedPath(`${formatPath(base)}/${rel}`);
 }
 
-
-
 function executeArgs(args: unknown): string {
   // EMQX: missing, null or "undefined" args mean an empty payload.
   if (args === undefined || args === null || args === 'undefined') return '';
@@ -210,5 +211,3 @@ function attributes(data: JsonObject): string[] {
   }
   return out;
 }
-
-

@@ -12,7 +12,12 @@ export type CompositeCommandType = (typeof COMPOSITE_COMMAND_TYPES)[number];
  * `format` undefined: chosen per device when the request is built.
  */
 export type CompositeOperation =
-  | { readonly kind: 'composite-read'; readonly paths: readonly Lwm2mPath[]; readonly format: number | undefined; readonly observe: 'register' | 'cancel' | undefined }
+  | {
+      readonly kind: 'composite-read';
+      readonly paths: readonly Lwm2mPath[];
+      readonly format: number | undefined;
+      readonly observe: 'register' | 'cancel' | undefined;
+    }
   | { readonly kind: 'composite-write'; readonly entries: readonly WriteEntry[]; readonly format: number | undefined };
 
 /** Paths (or values) in one composite command: a request stays a few datagrams at most. */

@@ -2,13 +2,7 @@ import type { Qos } from '../../config/types.js';
 import { GatewayError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { ReconnectBackoff } from '../../upstream/reconnect-backoff.js';
-import type {
-  SubscribeResult,
-  UpstreamConnector,
-  UpstreamMessage,
-  UpstreamSession,
-  UpstreamSessionOptions,
-} from '../../upstream/types.js';
+import type { SubscribeResult, UpstreamConnector, UpstreamMessage, UpstreamSession, UpstreamSessionOptions } from '../../upstream/types.js';
 
 export interface HealingPolicy {
   /** Reconnect backoff cap (1 s doubling up to this): upstream.client.maxReconnectInterval. */
@@ -64,7 +58,13 @@ export class HealingSession implements UpstreamSession {
   #ended = false;
   readonly stats: HealingStats = { lost: 0, restored: 0, droppedOffline: 0 };
 
-  private constructor(opts: { connector: UpstreamConnector; clientId: string; onMessage: (message: UpstreamMessage) => void; policy: HealingPolicy; logger: Logger }) {
+  private constructor(opts: {
+    connector: UpstreamConnector;
+    clientId: string;
+    onMessage: (message: UpstreamMessage) => void;
+    policy: HealingPolicy;
+    logger: Logger;
+  }) {
     this.#connector = opts.connector;
     this.#options = { clientId: opts.clientId, cleanSession: false, keepAliveSeconds: 60 };
     this.#onMessage = opts.onMessage;
@@ -74,7 +74,13 @@ export class HealingSession implements UpstreamSession {
   }
 
   /** Opens the first session; rejects if the broker cannot be reached now (startup fails as before). */
-  static async open(opts: { connector: UpstreamConnector; clientId: string; onMessage: (message: UpstreamMessage) => void; policy: HealingPolicy; logger: Logger }): Promise<HealingSession> {
+  static async open(opts: {
+    connector: UpstreamConnector;
+    clientId: string;
+    onMessage: (message: UpstreamMessage) => void;
+    policy: HealingPolicy;
+    logger: Logger;
+  }): Promise<HealingSession> {
     const session = new HealingSession(opts);
     session.#current = await session.#openInner();
     return session;
@@ -198,7 +204,11 @@ export class HealingSession implements UpstreamSession {
       return;
     }
     this.#current = session;
-    for (const held of this.#held.splice(0)) session.publish(held.message).then(held.resolve, held.reject);
+    for (const held of this.#held.splice(0))
+      session.publish(held.message).then(
+        () => held.resolve(),
+        (error: Error) => held.reject(error),
+      );
     // Filters added while the subscriptions above were being restored.
     const sent = new Set(filters.map((f) => f.topic));
     const late = [...this.#subscriptions].filter(([topic]) => !sent.has(topic)).map(([topic, qos]) => ({ topic, qos }));
@@ -209,7 +219,10 @@ export class HealingSession implements UpstreamSession {
       this.#logger.info({ clientId: this.clientId, offlineMs, subscriptions: filters.length }, 'broker session restored; commands queued by the broker follow');
     } else {
       // The broker lost our session (e.g. restarted without persistence): what it received for us meanwhile is gone.
-      this.#logger.warn({ clientId: this.clientId, offlineMs, subscriptions: filters.length }, 'broker session restored without its state: commands published while it was down were not kept by the broker');
+      this.#logger.warn(
+        { clientId: this.clientId, offlineMs, subscriptions: filters.length },
+        'broker session restored without its state: commands published while it was down were not kept by the broker',
+      );
     }
   }
 }

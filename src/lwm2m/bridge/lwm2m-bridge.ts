@@ -18,7 +18,15 @@ import { parseCommand, type JsonObject, type Lwm2mCommand } from './command.js';
 import type { ObserverSlot } from '../observer.js';
 import { TopicRouter } from './topic-router.js';
 import { versionRefusal } from './version-gate.js';
-import { commandSubscriptionQos, deviceTopic, endpointFromTopic, renderMountpoint, sharedCommandFilter, translatorOf, type SharedCommandFilter } from './topics.js';
+import {
+  commandSubscriptionQos,
+  deviceTopic,
+  endpointFromTopic,
+  renderMountpoint,
+  sharedCommandFilter,
+  translatorOf,
+  type SharedCommandFilter,
+} from './topics.js';
 import { sendEvent } from '../reporting/send-event.js';
 import type { ContentEntry } from '../content/types.js';
 import type { Peer } from '../../transport/bind.js';
@@ -267,7 +275,11 @@ export class Lwm2mBridge implements RegistrarEvents, BootstrapEventSink {
     const refusal = versionRefusal(parsed.command, reg.lwm2m);
     if (refusal !== undefined) {
       const { msgType, echo, reqPath } = parsed.command;
-      this.#publish(deviceTopic(reg.mountpoint, this.#config.translators, 'response'), this.#config.translators.response.qos, rejectedAnswer({ msgType, echo, reqPath, reason: refusal }));
+      this.#publish(
+        deviceTopic(reg.mountpoint, this.#config.translators, 'response'),
+        this.#config.translators.response.qos,
+        rejectedAnswer({ msgType, echo, reqPath, reason: refusal }),
+      );
       return;
     }
     this.#scheduler.submit(reg, parsed.command);

@@ -1,53 +1,34 @@
+import { TopicFilterTrie } from '../../topics/topic-filter-trie.js';
+
 /**
  * Finds the device whose command subscription filter matches a topic the
- * broker delivered on the shared session. Exact filters and `.../#` filters
- * are found by map lookups of the topic and its prefixes (no scan over all
- * devices); filters with `+` fall back to a scan of those filters only.
+ * broker delivered on the shared session. Matching is the gateway's one topic
+ * matcher (MQTT 3.1.1 §4.7, `src/topics/topic-filter-trie.ts`): its cost is the
+ * topic's depth, not the number of devices.
  */
 export class TopicRouter<T> {
-  readonly #plain = new Map<string, T>();
-  readonly #withPlus = new Map<string, { readonly levels: readonly string[]; readonly target: T }>();
+  readonly #filters = new TopicFilterTrie();
+  readonly #targets = new Map<string, T>();
 
   add(filter: string, target: T): void {
-    if (filter.includes('+')) this.#withPlus.set(filter, { levels: filter.split('/'), target });
-    else this.#plain.set(filter, target);
+    this.#filters.add(filter);
+    this.#targets.set(filter, target);
   }
 
   delete(filter: string): void {
-    this.#plain.delete(filter);
-    this.#withPlus.delete(filter);
+    this.#filters.delete(filter);
+    this.#targets.delete(filter);
   }
 
   get size(): number {
-    return this.#plain.size + this.#withPlus.size;
+    return this.#targets.size;
   }
 
+  /** The target of a filter `topic` matches (the most specific one first when several do). */
   match(topic: string): T | undefined {
-    const exact = this.#plain.get(topic);
+    const exact = this.#targets.get(topic);
     if (exact !== undefined) return exact;
-    // MQTT 3.1.1 §4.7.1.2: `a/#` matches `a` and everything below it.
-    const hashAll = this.#plain.get('#');
-    let idx = topic.length;
-    while (idx > 0) {
-      const prefix = topic.slice(0, idx);
-      const hit = this.#plain.get(`${prefix}/#`);
-      if (hit !== undefined) return hit;
-      idx = topic.lastIndexOf('/', idx - 1);
-    }
-    if (hashAll !== undefined) return hashAll;
-    if (this.#withPlus.size === 0) return undefined;
-    const levels = topic.split('/');
-    for (const { levels: f, target } of this.#withPlus.values()) if (matchLevels(f, levels)) return target;
-    return undefined;
+    const [first] = this.#filters.match(topic);
+    return first === undefined ? undefined : this.#targets.get(first);
   }
-}
-
-function matchLevels(filter: readonly string[], topic: readonly string[]): boolean {
-  for (let i = 0; i < filter.length; i++) {
-    const f = filter[i];
-    if (f === '#') return true;
-    if (i >= topic.length) return false;
-    if (f !== '+' && f !== topic[i]) return false;
-  }
-  return filter.length === topic.length;
 }

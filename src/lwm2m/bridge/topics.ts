@@ -76,7 +76,7 @@ export function sharedCommandFilter(mountpointTemplate: string, t: Lwm2mTranslat
   const levels = (mountpointTemplate + t.command.topic).split('/');
   const endpointLevels: number[] = [];
   for (let i = 0; i < levels.length; i++) {
-    const level = levels[i] as string;
+    const level = levels[i];
     if (!level.includes('${')) continue;
     if (level !== '${endpoint_name}') return undefined;
     endpointLevels.push(i);

@@ -91,7 +91,12 @@ export class Block1Assembler {
   #tooLarge(key: string): Block1Step {
     this.#assemblies.delete(key);
     // RFC 7959 §2.9.3: 4.13 with Size1 telling the largest body accepted.
-    return { kind: 'answer', code: '4.13', options: [{ number: CoapOption.SIZE1, value: uintOption(this.#maxBody) }], reason: `request body above ${this.#maxBody} bytes` };
+    return {
+      kind: 'answer',
+      code: '4.13',
+      options: [{ number: CoapOption.SIZE1, value: uintOption(this.#maxBody) }],
+      reason: `request body above ${this.#maxBody} bytes`,
+    };
   }
 }
 

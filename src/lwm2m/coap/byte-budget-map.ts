@@ -76,7 +76,7 @@ export class ByteBudgetMap<V> {
 
   /** Forgets entries expired by `now`; entries are assumed to expire in insertion order. */
   sweep(now: number): void {
-    while (this.#head < this.#queue.length && (this.#queue[this.#head] as Slot<V>).expiresAt <= now) this.#popOldest();
+    while (this.#head < this.#queue.length && this.#queue[this.#head].expiresAt <= now) this.#popOldest();
   }
 
   clear(): void {
@@ -87,7 +87,7 @@ export class ByteBudgetMap<V> {
   }
 
   #popOldest(): void {
-    const slot = this.#queue[this.#head] as Slot<V>;
+    const slot = this.#queue[this.#head];
     this.#queue[this.#head] = undefined as unknown as Slot<V>;
     this.#head += 1;
     this.#bytes -= slot.bytes;

@@ -150,19 +150,18 @@ export class CoapEndpoint {
   #closed = false;
   readonly stats: CoapEndpointStats = { malformed: 0, badOptions: 0, badBlocks: 0, duplicates: 0, retransmissions: 0, timeouts: 0 };
 
-  constructor(opts: {
-    send: (data: Buffer, port: number, address: string) => void;
-    handlers: CoapEndpointHandlers;
-    params: CoapTransmission;
-    logger: Logger;
-  }) {
+  constructor(opts: { send: (data: Buffer, port: number, address: string) => void; handlers: CoapEndpointHandlers; params: CoapTransmission; logger: Logger }) {
     this.#send = opts.send;
     this.#handlers = opts.handlers;
     this.#params = opts.params;
     this.#logger = opts.logger;
     this.#exchangeLifetimeMs = exchangeLifetimeMs(opts.params);
     this.#dedup = new DedupCache(this.#exchangeLifetimeMs, opts.params.dedupBudgetBytes);
-    this.#block1 = new Block1Assembler({ maxBody: opts.params.maxRequestBodySize, budgetBytes: opts.params.dedupBudgetBytes, lifetimeMs: this.#exchangeLifetimeMs });
+    this.#block1 = new Block1Assembler({
+      maxBody: opts.params.maxRequestBodySize,
+      budgetBytes: opts.params.dedupBudgetBytes,
+      lifetimeMs: this.#exchangeLifetimeMs,
+    });
   }
 
   /**
@@ -198,12 +197,14 @@ export class CoapEndpoint {
     let msg: CoapMessage;
     try {
       msg = decodeMessage(data);
-      if (!isRequestCode(msg.code) && hasInvalidBlockOption(msg)) throw new GatewayError('GW_ERR_CODEC', 'Block option with SZX 7 or longer than 3 bytes (RFC 7959 §2.2)');
+      if (!isRequestCode(msg.code) && hasInvalidBlockOption(msg))
+        throw new GatewayError('GW_ERR_CODEC', 'Block option with SZX 7 or longer than 3 bytes (RFC 7959 §2.2)');
     } catch (err) {
       this.stats.malformed += 1;
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(address, port), reason: (err as Error).message }, 'malformed CoAP datagram dropped');
+      if (this.#logger.isLevelEnabled('debug'))
+        this.#logger.debug({ peer: formatPeer(address, port), reason: (err as Error).message }, 'malformed CoAP datagram dropped');
       // RFC 7252 §4.2: a CON with a message format error is rejected with RST (when its header is readable).
-      if (data.length >= 4 && ((data[0] as number) & 0xf0) === 0x40) {
+      if (data.length >= 4 && (data[0] & 0xf0) === 0x40) {
         const rst: CoapMessage = { type: 'RST', code: '0.00', messageId: data.readUInt16BE(2), token: EMPTY, options: [], payload: EMPTY };
         this.#send(encodeMessage(rst), port, address);
       }
@@ -348,13 +349,15 @@ export class CoapEndpoint {
     const problem = requestOptionProblem(msg);
     if (problem !== undefined) {
       this.stats.badOptions += 1;
-      if (this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(peer.address, peer.port), reason: problem.reason }, 'CoAP request refused for its options');
+      if (this.#logger.isLevelEnabled('debug'))
+        this.#logger.debug({ peer: formatPeer(peer.address, peer.port), reason: problem.reason }, 'CoAP request refused for its options');
       return msg.type === 'CON' ? { code: problem.code, reason: problem.reason } : undefined;
     }
     const step = this.#block1.step(msg, peerKey(peer.address, peer.port), now);
     if (step.kind === 'answer') {
       if (step.reason !== undefined) this.stats.badBlocks += 1;
-      if (step.reason !== undefined && this.#logger.isLevelEnabled('debug')) this.#logger.debug({ peer: formatPeer(peer.address, peer.port), reason: step.reason }, 'CoAP Block1 request refused');
+      if (step.reason !== undefined && this.#logger.isLevelEnabled('debug'))
+        this.#logger.debug({ peer: formatPeer(peer.address, peer.port), reason: step.reason }, 'CoAP Block1 request refused');
       return step;
     }
     const reply = this.#handlers.onRequest(step.request, peer);

@@ -37,7 +37,6 @@ export interface CoapMessage {
 
 export const EMPTY = Buffer.alloc(0);
 
-
 /** Largest datagram we generate (a UDP payload); Block2 keeps device answers small, writes may be larger. */
 const MAX_GENERATED = 65_507;
 
@@ -58,23 +57,23 @@ function formatError(reason: string): GatewayError {
 export function decodeMessage(buf: Buffer): CoapMessage {
   // RFC 7252 §3: 4-byte header; token lengths 9-15 are reserved (message format error).
   if (buf.length < 4) throw formatError('CoAP message shorter than 4 bytes');
-  const first = buf[0] as number;
+  const first = buf[0];
   if (first >> 6 !== 1) throw formatError('CoAP version is not 1');
   const tkl = first & 0x0f;
   if (tkl > 8) throw formatError('CoAP token length above 8');
   if (buf.length < 4 + tkl) throw formatError('CoAP message truncated in token');
   // RFC 7252 §4.1: an Empty message (code 0.00) is the 4-byte header alone; any byte after it is a format error.
   if (buf[1] === 0 && buf.length > 4) throw formatError('CoAP Empty message with token, options or payload');
-  const type = TYPES[(first >> 4) & 0x03] as CoapType;
-  const code = CODE_NAMES[buf[1] as number] as string;
-  const messageId = ((buf[2] as number) << 8) | (buf[3] as number);
+  const type = TYPES[(first >> 4) & 0x03];
+  const code = CODE_NAMES[buf[1]];
+  const messageId = (buf[2] << 8) | buf[3];
   const token = buf.subarray(4, 4 + tkl);
   const options: CoapOptionValue[] = [];
   let pos = 4 + tkl;
   let number = 0;
   let payload: Buffer = EMPTY;
   while (pos < buf.length) {
-    const byte = buf[pos] as number;
+    const byte = buf[pos];
     pos += 1;
     if (byte === 0xff) {
       // RFC 7252 §3: a payload marker followed by a zero-length payload is a format error.
@@ -88,7 +87,7 @@ export function decodeMessage(buf: Buffer): CoapMessage {
     if (delta === 15 || length === 15) throw formatError('CoAP option with reserved nibble 15');
     if (delta === 13) {
       if (pos + 1 > buf.length) throw formatError('CoAP option truncated');
-      delta = (buf[pos] as number) + 13;
+      delta = buf[pos] + 13;
       pos += 1;
     } else if (delta === 14) {
       if (pos + 2 > buf.length) throw formatError('CoAP option truncated');
@@ -97,7 +96,7 @@ export function decodeMessage(buf: Buffer): CoapMessage {
     }
     if (length === 13) {
       if (pos + 1 > buf.length) throw formatError('CoAP option truncated');
-      length = (buf[pos] as number) + 13;
+      length = buf[pos] + 13;
       pos += 1;
     } else if (length === 14) {
       if (pos + 2 > buf.length) throw formatError('CoAP option truncated');
@@ -189,7 +188,7 @@ export interface BlockValue {
 
 /** RFC 7959 §2.2: a Block option value is 0-3 bytes and SZX 7 is reserved. */
 export function isValidBlock(value: Buffer): boolean {
-  return value.length <= 3 && (value.length === 0 || ((value[value.length - 1] as number) & 0x07) !== 7);
+  return value.length <= 3 && (value.length === 0 || (value[value.length - 1] & 0x07) !== 7);
 }
 
 export function decodeBlock(value: Buffer): BlockValue {

@@ -113,7 +113,8 @@ function checkValueType(v: DecodedValue, lookup: ResourceLookup): void {
   if (member !== undefined && v.member !== undefined && v.member !== member) {
     throw contentError(`value of ${where} must be in "${member}" (${model.type}), got "${v.member}"`);
   }
-  if (model.type === 'Objlnk' && !isObjectLink(v.value as string)) throw contentError(`value of ${where} must be an object link "oid:iid", got ${JSON.stringify(v.value)}`);
+  if (model.type === 'Objlnk' && !isObjectLink(v.value as string))
+    throw contentError(`value of ${where} must be an object link "oid:iid", got ${JSON.stringify(v.value)}`);
   if (expected.integer && !Number.isInteger(v.value)) throw contentError(`value of ${where} must be an integer (${model.type}), got ${String(v.value)}`);
   if (model.type === 'Unsigned Integer' && (v.value as number) < 0) throw contentError(`value of ${where} must not be negative (Unsigned Integer)`);
 }

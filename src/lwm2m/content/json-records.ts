@@ -21,12 +21,7 @@ interface MemberTypes {
  * One optional member of a JSON record, checked to be of `type` (numbers
  * must be finite). Throws `<where>: "<key>" must be a <type>` otherwise.
  */
-export function jsonMember<K extends keyof MemberTypes>(
-  record: Record<string, unknown>,
-  key: string,
-  type: K,
-  where: string,
-): MemberTypes[K] | undefined {
+export function jsonMember<K extends keyof MemberTypes>(record: Record<string, unknown>, key: string, type: K, where: string): MemberTypes[K] | undefined {
   const value = record[key];
   if (value === undefined) return undefined;
   if (typeof value !== type || (type === 'number' && !Number.isFinite(value))) {

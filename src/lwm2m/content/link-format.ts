@@ -18,7 +18,7 @@ export function parseLinkFormat(text: string): Link[] {
   const links: Link[] = [];
   let pos = 0;
   const skipSpace = (): void => {
-    while (pos < text.length && WHITESPACE.has(text[pos] as string)) pos++;
+    while (pos < text.length && WHITESPACE.has(text[pos])) pos++;
   };
   const fail = (what: string): never => {
     throw contentError(`link-format: ${what} at offset ${pos}`);
@@ -42,7 +42,7 @@ export function parseLinkFormat(text: string): Link[] {
       pos++;
       skipSpace();
       const nameStart = pos;
-      while (pos < text.length && !'=;,'.includes(text[pos] as string) && !WHITESPACE.has(text[pos] as string)) pos++;
+      while (pos < text.length && !'=;,'.includes(text[pos]) && !WHITESPACE.has(text[pos])) pos++;
       const name = text.slice(nameStart, pos);
       if (name === '') fail('empty attribute name');
       skipSpace();
@@ -63,7 +63,7 @@ export function parseLinkFormat(text: string): Link[] {
     let out = '';
     pos++; // opening quote
     while (pos < text.length) {
-      const ch = text[pos] as string;
+      const ch = text[pos];
       if (ch === '"') {
         pos++;
         return out;
@@ -81,7 +81,7 @@ export function parseLinkFormat(text: string): Link[] {
 
   function readToken(): string {
     const start = pos;
-    while (pos < text.length && !';,'.includes(text[pos] as string) && !WHITESPACE.has(text[pos] as string)) pos++;
+    while (pos < text.length && !';,'.includes(text[pos]) && !WHITESPACE.has(text[pos])) pos++;
     return text.slice(start, pos);
   }
 }

@@ -2,7 +2,15 @@ import type { Lwm2mPath } from '../path.js';
 import { contentError } from './content-error.js';
 import type { DecodedValue } from './decoded-value.js';
 import { jsonMember, jsonValueMember, parseJsonPayload, type JsonValueKeys } from './json-records.js';
-import { isRecordObject, outRecords, resolveNamedRecords, senmlMustUnderstand, type NamedRecord, type OutRecord, type SenmlValueMember } from './senml-records.js';
+import {
+  isRecordObject,
+  outRecords,
+  resolveNamedRecords,
+  senmlMustUnderstand,
+  type NamedRecord,
+  type OutRecord,
+  type SenmlValueMember,
+} from './senml-records.js';
 import type { JsonValue } from './types.js';
 import { parseBase64, type TypedEntry } from './write-value.js';
 

@@ -38,7 +38,7 @@ function walk(record: TlvRecord, parent: readonly number[], models: ResourceLook
     for (const child of record.children) walk(child, ids, models, out);
     return;
   }
-  const path: Lwm2mPath = { objectId: ids[0] as number, instanceId: ids[1], resourceId: ids[2], resourceInstanceId: ids[3] };
+  const path: Lwm2mPath = { objectId: ids[0], instanceId: ids[1], resourceId: ids[2], resourceInstanceId: ids[3] };
   const model = models(path.objectId, path.resourceId as number);
   out.push({ path, value: typeTlvValue(record.value, model, formatPath(path)) });
 }

@@ -16,7 +16,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  */
 export function encodeSignedInt(value: bigint): Buffer {
   for (let i = 0; i < INT_WIDTHS.length; i++) {
-    const [min, max] = SIGNED_LIMITS[i] as readonly [bigint, bigint];
+    const [min, max] = SIGNED_LIMITS[i];
     if (value >= min && value <= max) {
       const width = INT_WIDTHS[i] as number;
       const out = Buffer.allocUnsafe(width);
@@ -32,7 +32,7 @@ export function encodeSignedInt(value: bigint): Buffer {
 export function encodeUnsignedInt(value: bigint): Buffer {
   if (value < 0n) throw contentError(`unsigned integer ${value} is negative`);
   for (let i = 0; i < INT_WIDTHS.length; i++) {
-    if (value <= (UNSIGNED_LIMITS[i] as bigint)) {
+    if (value <= UNSIGNED_LIMITS[i]) {
       const width = INT_WIDTHS[i] as number;
       const out = Buffer.allocUnsafe(width);
       if (width === 8) out.writeBigUInt64BE(value);

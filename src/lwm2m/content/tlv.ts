@@ -51,12 +51,12 @@ function parseRange(buf: Buffer, start: number, end: number, parent: TlvContaine
   let pos = start;
   while (pos < end) {
     const at = pos;
-    const type = buf[pos++] as number;
-    const kind = KIND_BY_BITS[type >> 6] as TlvRecord['kind'];
+    const type = buf[pos++];
+    const kind = KIND_BY_BITS[type >> 6];
     const idBytes = type & 0x20 ? 2 : 1;
     const lengthKind = (type >> 3) & 0x03;
     if (pos + idBytes + lengthKind > end) throw contentError(`TLV record at byte ${at}: header runs past the end of the payload`);
-    const id = idBytes === 2 ? buf.readUInt16BE(pos) : (buf[pos] as number);
+    const id = idBytes === 2 ? buf.readUInt16BE(pos) : buf[pos];
     pos += idBytes;
     let length = type & 0x07;
     if (lengthKind > 0) {

@@ -98,7 +98,12 @@ export class CommandExecutor {
     const op = command.operation;
     // RFC 7641 §3.6: a deregistration carries the token of the observation it ends (Californium/Leshan
     // clients match the relation by token; a fresh token would leave the device notifying).
-    const cancelKey = op.kind === 'observe' && op.cancel ? formatPath(op.path) : op.kind === 'composite-read' && op.observe === 'cancel' ? compositeObservationKey(op.paths) : undefined;
+    const cancelKey =
+      op.kind === 'observe' && op.cancel
+        ? formatPath(op.path)
+        : op.kind === 'composite-read' && op.observe === 'cancel'
+          ? compositeObservationKey(op.paths)
+          : undefined;
     const observedToken = cancelKey === undefined ? undefined : this.#d.observations.tokenFor(reg.endpoint, cancelKey);
     try {
       this.#send(reg, command, request, answer, release, observedToken);
@@ -118,24 +123,29 @@ export class CommandExecutor {
     observedToken: string | undefined,
   ): void {
     const endpoint = this.#d.endpointFor(reg);
-    const token: Buffer = endpoint.request(reg.peer, request, {
-      onEmptyAck: () => answer(eventAnswer(command, 'ack')),
-      onResponse: (response) => {
-        this.#untrack(reg, token);
-        release();
-        answer(this.#onResponse(reg, command, response, token.toString('hex')));
+    const token: Buffer = endpoint.request(
+      reg.peer,
+      request,
+      {
+        onEmptyAck: () => answer(eventAnswer(command, 'ack')),
+        onResponse: (response) => {
+          this.#untrack(reg, token);
+          release();
+          answer(this.#onResponse(reg, command, response, token.toString('hex')));
+        },
+        onReset: () => {
+          this.#untrack(reg, token);
+          release();
+          answer(eventAnswer(command, 'coap_reset'));
+        },
+        onTimeout: () => {
+          this.#untrack(reg, token);
+          release();
+          answer(eventAnswer(command, 'coap_timeout'));
+        },
       },
-      onReset: () => {
-        this.#untrack(reg, token);
-        release();
-        answer(eventAnswer(command, 'coap_reset'));
-      },
-      onTimeout: () => {
-        this.#untrack(reg, token);
-        release();
-        answer(eventAnswer(command, 'coap_timeout'));
-      },
-    }, observedToken === undefined ? undefined : Buffer.from(observedToken, 'hex'));
+      observedToken === undefined ? undefined : Buffer.from(observedToken, 'hex'),
+    );
     this.#track(reg, token, () => {
       endpoint.cancel(token);
       release();
@@ -178,7 +188,7 @@ export class CommandExecutor {
   }
 
   /** What an observe / cancel (single path or composite) watches; undefined for other operations. */
-  #observed(reg: Registration, op: DownlinkOperation): Pick<Observation, 'path' | 'composite' | 'pathKey'> & { cancel: boolean } | undefined {
+  #observed(reg: Registration, op: DownlinkOperation): (Pick<Observation, 'path' | 'composite' | 'pathKey'> & { cancel: boolean }) | undefined {
     if (op.kind === 'observe') return { path: op.path, composite: undefined, pathKey: formatPath(op.path), cancel: op.cancel };
     if (op.kind !== 'composite-read' || op.observe === undefined) return undefined;
     const composite = { paths: op.paths, format: op.format ?? compositeFormatFor(this.#target(reg).formats) };
@@ -213,7 +223,8 @@ export class CommandExecutor {
     if (block2 !== undefined && isSuccessCode(response.code)) {
       const block = decodeBlock(block2);
       if (block.num !== 0) {
-        if (this.#d.logger.isLevelEnabled('debug')) this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'notification block other than the first ignored');
+        if (this.#d.logger.isLevelEnabled('debug'))
+          this.#d.logger.debug({ endpoint: reg.endpoint, block: block.num }, 'notification block other than the first ignored');
         return true;
       }
       if (block.more) {
@@ -291,7 +302,15 @@ export class CommandExecutor {
 /** An observe command the gateway issues itself (auto_observe). */
 export function internalObserve(path: Lwm2mPath): Lwm2mCommand {
   const text = formatPath(path);
-  return { msgType: 'observe', data: { path: text }, echo: {}, reqPath: text, operation: { kind: 'observe', path, cancel: false }, query: [], immediate: false };
+  return {
+    msgType: 'observe',
+    data: { path: text },
+    echo: {},
+    reqPath: text,
+    operation: { kind: 'observe', path, cancel: false },
+    query: [],
+    immediate: false,
+  };
 }
 
 /** What a request addresses, for logs: its path, or the composite's paths. */

@@ -40,7 +40,13 @@ export function commandResult(command: Lwm2mCommand, response: CoapMessage, mode
  * (LwM2M 1.1 TS §6.3.8, §6.4.4): every value of the SenML pack, one entry
  * per resource (instance), absolute paths.
  */
-export function compositeContentResult(code: string, reqPath: string, response: CoapMessage, models: ModelRegistry, versions?: ReadonlyMap<number, string>): ResultData {
+export function compositeContentResult(
+  code: string,
+  reqPath: string,
+  response: CoapMessage,
+  models: ModelRegistry,
+  versions?: ReadonlyMap<number, string>,
+): ResultData {
   if (!isSuccessCode(code)) return resultData(code, reqPath);
   try {
     const format = uintOptionOf(response, CoapOption.CONTENT_FORMAT);
@@ -74,5 +80,8 @@ export function contentResult(
 function splitLinks(payload: Buffer): string[] {
   const text = payload.toString('utf8').trim();
   if (text === '') return [];
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }

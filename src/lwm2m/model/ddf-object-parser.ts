@@ -91,13 +91,7 @@ export function parseDdfObject(node: XmlNode, index: number): ObjectParseResult 
   return { model, errors, warnings };
 }
 
-function parseResource(
-  item: XmlNode,
-  objectLabel: string,
-  lwm2mVersion: string,
-  errors: string[],
-  warnings: string[],
-): ResourceModel | undefined {
+function parseResource(item: XmlNode, objectLabel: string, lwm2mVersion: string, errors: string[], warnings: string[]): ResourceModel | undefined {
   const idText = attribute(item, 'ID');
   const name = childText(item, 'Name') ?? '';
   const id = idText === undefined ? undefined : parseId(idText);

@@ -4,17 +4,7 @@
  */
 
 /** DDF `Type`; `none` for executable resources (empty Type element). */
-export type ResourceType =
-  | 'String'
-  | 'Integer'
-  | 'Unsigned Integer'
-  | 'Float'
-  | 'Boolean'
-  | 'Opaque'
-  | 'Time'
-  | 'Objlnk'
-  | 'Corelnk'
-  | 'none';
+export type ResourceType = 'String' | 'Integer' | 'Unsigned Integer' | 'Float' | 'Boolean' | 'Opaque' | 'Time' | 'Objlnk' | 'Corelnk' | 'none';
 
 export type Operations = '' | 'R' | 'W' | 'RW' | 'E';
 

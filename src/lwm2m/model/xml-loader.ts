@@ -140,8 +140,8 @@ function naturalCompare(a: string, b: string): number {
   const pb = b.toLowerCase().match(/\d+|\D+/g) ?? [];
   const n = Math.min(pa.length, pb.length);
   for (let i = 0; i < n; i++) {
-    const x = pa[i] as string;
-    const y = pb[i] as string;
+    const x = pa[i];
+    const y = pb[i];
     if (x === y) continue;
     const nx = /^\d/.test(x);
     const ny = /^\d/.test(y);

@@ -49,7 +49,13 @@ export function parseObjectLinks(text: string): ObjectLinks {
     if (ids[2] === undefined || !versions.has(oid)) versions.set(oid, ver);
   }
   const ct = root?.attributes.ct;
-  const contentFormats = typeof ct === 'string' ? ct.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number) : [];
+  const contentFormats =
+    typeof ct === 'string'
+      ? ct
+          .split(/\s+/)
+          .filter((s) => /^\d+$/.test(s))
+          .map(Number)
+      : [];
   // Empty parts share one constant: most registrations carry no ct= and no ver= (memory per device).
   return Object.freeze({
     alternatePath,

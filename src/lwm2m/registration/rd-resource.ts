@@ -19,13 +19,13 @@ export function handleRdRequest(registrar: Registrar, msg: CoapMessage, peer: Pe
   if (path === undefined || query === undefined) return refuse(CoapCode.BAD_REQUEST, 'Uri-Path or Uri-Query is not valid UTF-8');
   if (msg.code === CoapCode.POST) {
     if (path.length === 1 && path[0] === 'rd') return toReply(registrar.register(query, msg.payload, peer, listener, gate));
-    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.update(path[1] as string, query, msg.payload, peer, listener, gate));
+    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.update(path[1], query, msg.payload, peer, listener, gate));
     // Other POST targets (no path, /bad, 1.1 Send /dp) are not served, as EMQX.
     return refuse(CoapCode.NOT_FOUND, 'not found');
   }
   if (msg.code === CoapCode.DELETE) {
     if (path.length === 0) return refuse(CoapCode.BAD_REQUEST, 'DELETE needs a registration location');
-    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.deregister(path[1] as string, gate));
+    if (path.length === 2 && path[0] === 'rd') return toReply(registrar.deregister(path[1], gate));
     return refuse(CoapCode.NOT_FOUND, 'not found');
   }
   if (path.length >= 1 && path[0] === 'rd') return refuse(CoapCode.METHOD_NOT_ALLOWED, 'method not allowed');

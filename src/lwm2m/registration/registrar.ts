@@ -260,7 +260,10 @@ export class Registrar {
     const template = this.#config.mountpoint;
     // No placeholder: every device shares the configured string.
     if (!template.includes('${')) return template;
-    for (const [name, value] of [['clientid', clientid], ['username', username]] as const) {
+    for (const [name, value] of [
+      ['clientid', clientid],
+      ['username', username],
+    ] as const) {
       if (!template.includes(`\${${name}}`)) continue;
       const bad = checkDeviceSuppliedName(value);
       if (bad !== undefined) return { code: '4.00', reason: `${name === 'clientid' ? 'device_id' : 'imei'} ${bad}` };

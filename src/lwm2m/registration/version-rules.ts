@@ -28,7 +28,8 @@ export function bindingRefusal(lwm2m: string, binding: string | undefined, q: st
   if (q !== undefined && q !== '') return `Q takes no value in LwM2M ${lwm2m} (got "Q=${q}")`;
   if (binding === undefined) return undefined;
   if (binding.includes('Q')) return `LwM2M ${lwm2m} signals queue mode with the Q parameter, not the binding letter Q (b=${binding})`;
-  if (binding === '' || [...binding].some((c) => !letters.includes(c))) return `invalid binding "${binding}" for LwM2M ${lwm2m} (letters ${letters.split('').join(', ')})`;
+  if (binding === '' || [...binding].some((c) => !letters.includes(c)))
+    return `invalid binding "${binding}" for LwM2M ${lwm2m} (letters ${letters.split('').join(', ')})`;
   if (new Set(binding).size !== binding.length) return `binding "${binding}" repeats a letter`;
   return undefined;
 }

@@ -16,15 +16,7 @@ import { GatewayError } from '../../errors.js';
  *   one-octet encapsulation Length.
  */
 export type CodecErrorReason =
-  | 'TOO_SHORT'
-  | 'BAD_LENGTH'
-  | 'LENGTH_MISMATCH'
-  | 'TRAILING_BYTES'
-  | 'UNKNOWN_TYPE'
-  | 'BAD_FIELD'
-  | 'BAD_UTF8'
-  | 'NESTED_ENCAPSULATION'
-  | 'TOO_LONG';
+  'TOO_SHORT' | 'BAD_LENGTH' | 'LENGTH_MISMATCH' | 'TRAILING_BYTES' | 'UNKNOWN_TYPE' | 'BAD_FIELD' | 'BAD_UTF8' | 'NESTED_ENCAPSULATION' | 'TOO_LONG';
 
 export class CodecError extends GatewayError {
   readonly reason: CodecErrorReason;

@@ -60,6 +60,6 @@ const CODECS: CodecTable = {
  */
 export const codecByType: readonly (PacketCodec<PlainPacket> | undefined)[] = (() => {
   const table = new Array<PacketCodec<PlainPacket> | undefined>(256).fill(undefined);
-  for (const [type, codec] of Object.entries(CODECS)) table[Number(type)] = codec as PacketCodec<PlainPacket>;
+  for (const [type, codec] of Object.entries(CODECS)) table[Number(type)] = codec;
   return table;
 })();

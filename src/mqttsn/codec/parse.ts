@@ -36,7 +36,7 @@ function parseDatagram(buf: Buffer): MqttSnPacket {
     const headerLength = readEncapsulationHeaderLength(buf);
     return {
       type: MsgType.ENCAPSULATED,
-      radius: buf[2]! & 0x03,
+      radius: buf[2] & 0x03,
       wirelessNodeId: buf.subarray(3, headerLength),
       message: parseMessage(buf, headerLength, true),
     };
@@ -48,18 +48,18 @@ function parseDatagram(buf: Buffer): MqttSnPacket {
 function parseMessage(buf: Buffer, offset: number, encapsulated: boolean): PlainPacket {
   const available = buf.length - offset;
   if (available < 2) throw new CodecError('TOO_SHORT', `datagram of ${available} octets is shorter than an MQTT-SN header`, { got: available });
-  let declared = buf[offset]!;
+  let declared = buf[offset];
   let typeAt = offset + 1;
   // §5.2.1: 0x01 announces a three-octet Length (0x01 + big-endian 16 bits).
   if (declared === LONG_LENGTH_MARKER) {
     if (available < 4) throw new CodecError('TOO_SHORT', `datagram of ${available} octets is shorter than a three-octet-Length header`, { got: available });
-    declared = (buf[offset + 1]! << 8) | buf[offset + 2]!;
+    declared = (buf[offset + 1] << 8) | buf[offset + 2];
     typeAt = offset + 3;
     if (declared < 4) throw new CodecError('BAD_LENGTH', `three-octet Length ${declared} is below the 4-octet header`, { length: declared });
   } else if (declared === 0) {
     throw new CodecError('BAD_LENGTH', 'Length 0 is invalid', { length: 0 });
   }
-  const type = buf[typeAt]!;
+  const type = buf[typeAt];
   // Checked before the Length: an encapsulation's Length covers only its own header (§5.5).
   if (type === MsgType.ENCAPSULATED) {
     throw encapsulated

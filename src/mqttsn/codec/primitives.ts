@@ -31,7 +31,7 @@ export function writeLength(buf: Buffer, offset: number, total: number): number 
 }
 
 export function readU16(buf: Buffer, offset: number): number {
-  return (buf[offset]! << 8) | buf[offset + 1]!;
+  return (buf[offset] << 8) | buf[offset + 1];
 }
 
 export function writeU16(buf: Buffer, offset: number, value: number): void {
@@ -108,7 +108,7 @@ function decodeEscapingInvalid(buf: Buffer, start: number, end: number): string 
   let out = '';
   let i = start;
   while (i < end) {
-    const lead = buf[i]!;
+    const lead = buf[i];
     if (lead < 0x80) {
       out += String.fromCharCode(lead);
       i += 1;
@@ -130,13 +130,13 @@ function decodeEscapingInvalid(buf: Buffer, start: number, end: number): string 
 const MIN_CODE_POINT = [0, 0, 0x80, 0x800, 0x10000];
 
 function sequenceValue(buf: Buffer, at: number, length: number): number | undefined {
-  let value = buf[at]! & (0xff >> (length + 1));
+  let value = buf[at] & (0xff >> (length + 1));
   for (let k = 1; k < length; k += 1) {
-    const next = buf[at + k]!;
+    const next = buf[at + k];
     if ((next & 0xc0) !== 0x80) return undefined;
     value = (value << 6) | (next & 0x3f);
   }
-  if (value < MIN_CODE_POINT[length]! || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return undefined;
+  if (value < MIN_CODE_POINT[length] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return undefined;
   return value;
 }
 
@@ -154,9 +154,5 @@ export function need(start: number, end: number, count: number, what: string): v
 export function exactly(start: number, end: number, count: number, what: string): void {
   const got = end - start;
   if (got === count) return;
-  throw new CodecError(
-    got < count ? 'TOO_SHORT' : 'TRAILING_BYTES',
-    `${what}: expects ${count} octets after MsgType, got ${got}`,
-    { need: count, got },
-  );
+  throw new CodecError(got < count ? 'TOO_SHORT' : 'TRAILING_BYTES', `${what}: expects ${count} octets after MsgType, got ${got}`, { need: count, got });
 }

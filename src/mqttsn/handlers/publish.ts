@@ -21,7 +21,8 @@ export function handlePublish(ctx: GatewayContext, session: Session, packet: Pub
   const qos = packet.qos === -1 ? 0 : packet.qos;
   const resolved = resolvePublishTopic(packet.topic, ctx.predefined, session.registry);
   if ('returnCode' in resolved) {
-    if (resolved.reason !== undefined && packet.topic.kind === 'short') refusedName(ctx, session.peer, session.clientId, 'topicName', packet.topic.name, resolved.reason);
+    if (resolved.reason !== undefined && packet.topic.kind === 'short')
+      refusedName(ctx, session.peer, session.clientId, 'topicName', packet.topic.name, resolved.reason);
     sendPubAck(ctx, session, packet, resolved.returnCode);
     return undefined;
   }

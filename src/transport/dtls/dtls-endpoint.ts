@@ -316,13 +316,16 @@ export class DtlsEndpoint implements DatagramTransport {
     this.#clearRetransmit(session);
     const ms = this.#native.timeout(session.native);
     if (ms < 0) return;
-    session.retransmit = setTimeout(() => {
-      session.retransmit = undefined;
-      if (this.#sessions.get(session.key) !== session || session.established) return;
-      const [ok, out] = this.#native.handleTimeout(session.native);
-      this.#transmit(session.address, session.port, out);
-      if (ok) this.#armRetransmit(session);
-    }, Math.max(1, Math.ceil(ms)));
+    session.retransmit = setTimeout(
+      () => {
+        session.retransmit = undefined;
+        if (this.#sessions.get(session.key) !== session || session.established) return;
+        const [ok, out] = this.#native.handleTimeout(session.native);
+        this.#transmit(session.address, session.port, out);
+        if (ok) this.#armRetransmit(session);
+      },
+      Math.max(1, Math.ceil(ms)),
+    );
     session.retransmit.unref();
   }
 

@@ -38,7 +38,10 @@ export interface DtlsNative {
   createContext(options: NativeContextOptions): NativeContext;
   newSession(context: NativeContext, mtu: number): NativeSession;
   listen(session: NativeSession, datagram: Buffer, cookie: Buffer, previousCookie: Buffer | null): [accepted: boolean, out: Buffer | undefined];
-  handshake(session: NativeSession, datagram: Buffer | undefined): [state: HandshakeState, out: Buffer | undefined, records: Buffer[], error: string | undefined];
+  handshake(
+    session: NativeSession,
+    datagram: Buffer | undefined,
+  ): [state: HandshakeState, out: Buffer | undefined, records: Buffer[], error: string | undefined];
   write(session: NativeSession, data: Buffer): Buffer | undefined;
   timeout(session: NativeSession): number;
   handleTimeout(session: NativeSession): [ok: boolean, out: Buffer | undefined];

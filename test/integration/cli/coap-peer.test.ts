@@ -22,7 +22,14 @@ async function udp(): Promise<Socket> {
 }
 
 function get(messageId: number): Buffer {
-  return encodeMessage({ type: 'CON', code: '0.01', messageId, token: Buffer.from([9]), options: [{ number: CoapOption.URI_PATH, value: Buffer.from('3') }], payload: EMPTY });
+  return encodeMessage({
+    type: 'CON',
+    code: '0.01',
+    messageId,
+    token: Buffer.from([9]),
+    options: [{ number: CoapOption.URI_PATH, value: Buffer.from('3') }],
+    payload: EMPTY,
+  });
 }
 
 describe('simulated device CoAP peer', () => {

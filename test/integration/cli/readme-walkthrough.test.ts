@@ -23,7 +23,7 @@ function consoleBlocks(markdown: string): Step[][] {
   const blocks: Step[][] = [];
   for (const match of markdown.matchAll(/^```console\n([\s\S]*?)^```$/gm)) {
     const steps: Step[] = [];
-    for (const line of (match[1] as string).split('\n')) {
+    for (const line of match[1].split('\n')) {
       if (line.startsWith('$ ')) steps.push({ command: line.slice(2), expected: [] });
       else if (line !== '') steps.at(-1)?.expected.push(line);
     }
@@ -49,9 +49,9 @@ afterAll(async () => {
 
 function withTestPorts(line: string): string {
   return line
-    .replace(/127\.0\.0\.1:5683\b/g, gateway.env.GATEWAY_LWM2M_BIND as string)
-    .replace(/127\.0\.0\.1:1884\b/g, gateway.env.GATEWAY_MQTTSN_BIND as string)
-    .replace(/127\.0\.0\.1:1883\b/g, gateway.env.GATEWAY_EMBEDDED_BIND as string);
+    .replace(/127\.0\.0\.1:5683\b/g, gateway.env.GATEWAY_LWM2M_BIND)
+    .replace(/127\.0\.0\.1:1884\b/g, gateway.env.GATEWAY_MQTTSN_BIND)
+    .replace(/127\.0\.0\.1:1883\b/g, gateway.env.GATEWAY_EMBEDDED_BIND);
 }
 
 function matches(expected: string, actual: string): boolean {
@@ -64,7 +64,7 @@ function matches(expected: string, actual: string): boolean {
 
 function expectLines(actual: string[], expected: string[], command: string): void {
   const wanted = expected.map(withTestPorts);
-  const ok = actual.length === wanted.length && wanted.every((line, i) => matches(line, actual[i] as string));
+  const ok = actual.length === wanted.length && wanted.every((line, i) => matches(line, actual[i]));
   expect(ok, `$ ${command}\nexpected:\n${wanted.join('\n')}\ngot:\n${actual.join('\n')}`).toBe(true);
 }
 
@@ -99,7 +99,11 @@ async function run(step: Step): Promise<void> {
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   if (background) {
     jobs.push({ child, exited, output: () => output, command: step.command });
-    await waitFor(() => output.split('\n').length > step.expected.length || child.exitCode !== null, () => `${step.command}: ${output}`, 60_000);
+    await waitFor(
+      () => output.split('\n').length > step.expected.length || child.exitCode !== null,
+      () => `${step.command}: ${output}`,
+      60_000,
+    );
     expectLines(output.split('\n').slice(0, step.expected.length), step.expected, step.command);
     return;
   }

@@ -23,22 +23,34 @@ describe('snlw import-emqx', () => {
     expect(run.code).toBe(0);
     const config = JSON.parse(await readFile(out, 'utf8')) as Record<string, Record<string, unknown>>;
     expect(config.mqttsn).toMatchObject({
-      mountpoint: 'mqttsn/', gateway_id: 1, broadcast: true, enable_qos3: false, idle_timeout: '30s',
+      mountpoint: 'mqttsn/',
+      gateway_id: 1,
+      broadcast: true,
+      enable_qos3: false,
+      idle_timeout: '30s',
       predefined: [{ id: 1003, topic: 'pre-defined/topic/id/1003' }],
       clientinfo_override: { username: 'mqttsn_user', password: 'secret' },
       listeners: { udp: { default: { bind: '0.0.0.0:1884', max_connections: 1024000, recbuf: '4MB', sndbuf: '4MB' } } },
     });
     expect(config.lwm2m).toMatchObject({
-      mountpoint: 'lwm2m/${endpoint_name}/', lifetime_min: '1s', qmode_time_window: '22s', auto_observe: true,
+      mountpoint: 'lwm2m/${endpoint_name}/',
+      lifetime_min: '1s',
+      qmode_time_window: '22s',
+      auto_observe: true,
       update_msg_publish_condition: 'contains_object_list',
       translators: { command: { topic: 'dn/#', qos: 0 }, update: { topic: 'up/update', qos: 0 } },
       listeners: { udp: { default: { bind: '5783' } } },
     });
     expect(config.lwm2m).not.toHaveProperty('xml_dir');
     for (const key of [
-      'gateway.mqttsn.enable_stats', 'gateway.mqttsn.listeners.dtls', 'gateway.mqttsn.listeners.udp.default.max_conn_rate',
-      'gateway.mqttsn.listeners.udp.default.udp_options.active_n', 'gateway.lwm2m.blockwise', 'gateway.lwm2m.xml_dir',
-    ]) expect(run.stderr).toContain(`emqx5-gateways.conf: ${key}: `);
+      'gateway.mqttsn.enable_stats',
+      'gateway.mqttsn.listeners.dtls',
+      'gateway.mqttsn.listeners.udp.default.max_conn_rate',
+      'gateway.mqttsn.listeners.udp.default.udp_options.active_n',
+      'gateway.lwm2m.blockwise',
+      'gateway.lwm2m.xml_dir',
+    ])
+      expect(run.stderr).toContain(`emqx5-gateways.conf: ${key}: `);
     expect(run.stderr).toMatch(/^snlw import-emqx: 8 settings not carried over:$/m);
 
     // The converted file starts the gateway (ports moved to free loopback ones by the environment).
@@ -51,13 +63,21 @@ describe('snlw import-emqx', () => {
     expect(run.code).toBe(0);
     const config = JSON.parse(run.stdout) as Record<string, Record<string, unknown>>;
     expect(config.mqttsn).toMatchObject({
-      gateway_id: 1, enable_qos3: false, advertise_duration: '15m', broadcast: true,
-      predefined: [{ id: 1, topic: '/predefined/topic/name/hello' }, { id: 2, topic: '/predefined/topic/name/nice' }],
+      gateway_id: 1,
+      enable_qos3: false,
+      advertise_duration: '15m',
+      broadcast: true,
+      predefined: [
+        { id: 1, topic: '/predefined/topic/name/hello' },
+        { id: 2, topic: '/predefined/topic/name/nice' },
+      ],
       clientinfo_override: { username: 'mqtt_sn_user', password: 'abc' },
       listeners: { udp: { default: { bind: '1884' } } },
     });
     expect(config.lwm2m).toMatchObject({
-      mountpoint: 'lwm2m/${endpoint_name}/', qmode_time_window: '22s', auto_observe: false,
+      mountpoint: 'lwm2m/${endpoint_name}/',
+      qmode_time_window: '22s',
+      auto_observe: false,
       translators: { command: { topic: 'dn/#' }, notify: { topic: 'up/notify' } },
       listeners: { udp: { default: { bind: '0.0.0.0:5683', recbuf: '1024KB', sndbuf: '1024KB' } } },
     });

@@ -24,7 +24,11 @@ beforeAll(async () => {
   await broker.subscribeAsync('lwm2m/+/response');
   broker.on('message', (_topic, payload) => events.push(JSON.parse(payload.toString())));
   device = spawnSnlw(['device', '-i', 'cli-dev'], gateway.env);
-  await waitFor(() => device.output.stdout.includes('registered'), () => `the device to register: ${device.output.stdout}${device.output.stderr}`, 60_000);
+  await waitFor(
+    () => device.output.stdout.includes('registered'),
+    () => `the device to register: ${device.output.stdout}${device.output.stderr}`,
+    60_000,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -37,14 +41,22 @@ async function command(...args: string[]): Promise<Answer[]> {
   const run = await runSnlw(['command', 'cli-dev', ...args], gateway.env);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
-  return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Answer);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Answer);
 }
 
 describe('snlw device + snlw command', () => {
   it('the simulated device registered with its objects', async () => {
     expect(device.output.stdout).toMatch(/^cli-dev: registered at 127\.0\.0\.1:\d+ as \/rd\/cli-dev \(lifetime 300 s, LwM2M 1\.1\)$/m);
-    await waitFor(() => events.some((e) => (e as Answer).msgType === 'register'), () => 'the register event');
-    expect(events).toContainEqual(expect.objectContaining({ msgType: 'register', data: expect.objectContaining({ ep: 'cli-dev', objectList: ['/1/0', '/3/0', '/3303/0', '/6/0'] }) }));
+    await waitFor(
+      () => events.some((e) => (e as Answer).msgType === 'register'),
+      () => 'the register event',
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({ msgType: 'register', data: expect.objectContaining({ ep: 'cli-dev', objectList: ['/1/0', '/3/0', '/3303/0', '/6/0'] }) }),
+    );
   });
 
   it('read a resource (text) and an instance (TLV); values typed by the object definitions', async () => {
@@ -74,7 +86,10 @@ describe('snlw device + snlw command', () => {
     const answers = await command('observe', '/3303/0/5700', '-C', '2');
     expect(answers.map((a) => a.msgType)).toEqual(['observe', 'notify', 'notify']);
     for (const a of answers) expect(a.data.content).toEqual([{ path: '/3303/0/5700', value: expect.any(Number) }]);
-    await waitFor(() => device.output.stdout.includes('cli-dev: cancel observe /3303/0/5700 -> 2.05'), () => device.output.stdout);
+    await waitFor(
+      () => device.output.stdout.includes('cli-dev: cancel observe /3303/0/5700 -> 2.05'),
+      () => device.output.stdout,
+    );
   });
 
   it('a command for an endpoint that is not registered times out with exit 1', async () => {
@@ -87,11 +102,17 @@ describe('snlw device + snlw command', () => {
     const dir = await mkdtemp(join(tmpdir(), 'snlw-cmd-'));
     try {
       const config = join(dir, 'gateway.json');
-      await writeFile(config, JSON.stringify({ lwm2m: { mountpoint: 'lwm2m/${endpoint_name}/', translators: { command: { topic: 'dn/#' }, response: { topic: 'up/resp' } } } }));
+      await writeFile(
+        config,
+        JSON.stringify({ lwm2m: { mountpoint: 'lwm2m/${endpoint_name}/', translators: { command: { topic: 'dn/#' }, response: { topic: 'up/resp' } } } }),
+      );
       const other = await startGatewayProcess(['--config', config]);
       const sim = spawnSnlw(['device', '-i', 'emqx5-dev', '--lwm2m', '1.0', '-Q', '--awake', '30'], other.env);
       try {
-        await waitFor(() => sim.output.stdout.includes('registered'), () => sim.output.stdout + sim.output.stderr);
+        await waitFor(
+          () => sim.output.stdout.includes('registered'),
+          () => sim.output.stdout + sim.output.stderr,
+        );
         const run = await runSnlw(['command', 'emqx5-dev', 'read', '/3/0/2', '--config', config], other.env);
         expect(run.code).toBe(0);
         expect(JSON.parse(run.stdout)).toMatchObject({ data: { code: '2.05', content: [{ path: '/3/0/2', value: 'emqx5-dev' }] } });
@@ -113,7 +134,10 @@ describe('snlw device + snlw command', () => {
     const sleeper = spawnSnlw(['device', '-i', 'sleeper', '-Q', '--awake', '2', '--wake', '5'], other.env);
     try {
       // The gateway's window (1 s) closes before the device stops listening (2 s): from then on commands wait.
-      await waitFor(() => sleeper.output.stdout.includes('sleeper: asleep until the next update'), () => sleeper.output.stdout + sleeper.output.stderr);
+      await waitFor(
+        () => sleeper.output.stdout.includes('sleeper: asleep until the next update'),
+        () => sleeper.output.stdout + sleeper.output.stderr,
+      );
       expect(sleeper.output.stdout).toContain('(lifetime 300 s, LwM2M 1.1, queue mode)');
       const run = await runSnlw(['command', 'sleeper', 'read', '/3/0/2'], other.env);
       expect(run.code).toBe(0);
@@ -131,17 +155,21 @@ describe('snlw device + snlw command', () => {
     }
   });
 
-  it('bootstraps from the gateway\'s bootstrap server (-b), then registers where the account says', async () => {
+  it("bootstraps from the gateway's bootstrap server (-b), then registers where the account says", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'snlw-bs-'));
     const file = join(dir, 'bootstrap.json');
-    const account = (port: number): string => JSON.stringify({ endpoints: { '*': { server_uri: `coap://127.0.0.1:${port}`, security_mode: 'nosec', lifetime: 120 } } });
+    const account = (port: number): string =>
+      JSON.stringify({ endpoints: { '*': { server_uri: `coap://127.0.0.1:${port}`, security_mode: 'nosec', lifetime: 120 } } });
     await writeFile(file, account(1));
     const other = await startGatewayProcess([], { GATEWAY_BOOTSTRAP_CONFIG_FILE: file, GATEWAY_BOOTSTRAP_BIND: '127.0.0.1:0' });
     try {
       // The LwM2M port is known only now: point the account at it and reload (SIGHUP).
       await writeFile(file, account(Number(other.env.GATEWAY_LWM2M_BIND?.split(':')[1])));
       other.child.kill('SIGHUP');
-      await waitFor(() => other.output.stdout.includes('"bootstrap: configuration reloaded"'), () => other.output.stdout.slice(-800));
+      await waitFor(
+        () => other.output.stdout.includes('"bootstrap: configuration reloaded"'),
+        () => other.output.stdout.slice(-800),
+      );
       const started = other.output.stdout.split('\n').find((l) => l.includes('"bootstrap: server started"')) ?? '';
       const listener = (JSON.parse(started) as { listeners: { host: string; port: number }[] }).listeners[0];
       const run = await runSnlw(['device', '-i', 'bs-dev', '-b', `${listener?.host}:${listener?.port}`, '--duration', '1'], {});
@@ -170,7 +198,10 @@ describe('snlw device + snlw command', () => {
     const run = await device.exited;
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('cli-dev: de-registered (2.02)');
-    await waitFor(() => events.some((e) => (e as Answer).msgType === 'deregister' && (e as { data: { ep: string } }).data.ep === 'cli-dev'), () => 'deregister event');
+    await waitFor(
+      () => events.some((e) => (e as Answer).msgType === 'deregister' && (e as { data: { ep: string } }).data.ep === 'cli-dev'),
+      () => 'deregister event',
+    );
   });
 
   it('every gateway log line (not a terminal: JSON) names its component', () => {

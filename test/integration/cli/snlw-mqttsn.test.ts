@@ -85,14 +85,20 @@ describe('snlw pub / sub (MQTT-SN clients)', () => {
     const repeated = await runSnlw(['pub', '-t', 'cli/lines', '-m', 'again', '--count', '5', '-q', '1'], gateway.env);
     expect(repeated.code).toBe(0);
     expect(repeated.stderr).toMatch(/^snlw pub cli\/lines \[#{24}\] 5\/5 messages, [\d.]+ messages\/s\n$/);
-    await waitFor(() => got.length >= 8, () => `8 messages, got ${JSON.stringify(got)}`);
+    await waitFor(
+      () => got.length >= 8,
+      () => `8 messages, got ${JSON.stringify(got)}`,
+    );
     broker.off('message', collect);
     expect(got).toEqual(['one', 'two', 'three', 'again', 'again', 'again', 'again', 'again']);
   });
 
   it('a sleeping subscriber (--sleep) collects a message published while it slept', async () => {
     const sub = spawnSnlw(['sub', '-t', 'cli/sleepy', '-q', '1', '--sleep', '1', '-C', '1', '-W', '15', '-i', 'cli-sleeper', '-d'], gateway.env);
-    await waitFor(() => sub.output.stderr.includes('<- DISCONNECT'), () => `the subscriber to fall asleep: ${sub.output.stderr}`);
+    await waitFor(
+      () => sub.output.stderr.includes('<- DISCONNECT'),
+      () => `the subscriber to fall asleep: ${sub.output.stderr}`,
+    );
     await broker.publishAsync('cli/sleepy', 'while you slept', { qos: 1 });
     const run = await sub.exited;
     expect(run.code).toBe(0);
@@ -104,7 +110,10 @@ describe('snlw pub / sub (MQTT-SN clients)', () => {
     await broker.subscribeAsync('cli/will');
     const arrived = nextMessage('cli/will');
     const sub = spawnSnlw(['sub', '-t', 'cli/nothing', '-k', '1', '--will-topic', 'cli/will', '--will-payload', 'gone', '-i', 'cli-will', '-d'], gateway.env);
-    await waitFor(() => sub.output.stderr.includes('<- SUBACK'), () => `the subscriber to connect: ${sub.output.stderr}`);
+    await waitFor(
+      () => sub.output.stderr.includes('<- SUBACK'),
+      () => `the subscriber to connect: ${sub.output.stderr}`,
+    );
     expect(sub.output.stderr).toMatch(/<- WILLTOPICREQ[\s\S]*-> WILLTOPIC qos=0 retain=false topic="cli\/will"[\s\S]*<- WILLMSGREQ[\s\S]*<- CONNACK/);
     // Killed without a DISCONNECT: keepalive 1 s x 1.5 later the gateway publishes the will.
     sub.child.kill('SIGKILL');
@@ -135,7 +144,10 @@ describe('snlw pub / sub with predefined topic ids and files', () => {
     const other = await startGatewayProcess(['--config', config]);
     try {
       const sub = spawnSnlw(['sub', '-T', '5', '-C', '2', '-v', '-W', '15', '-d'], other.env);
-      await waitFor(() => sub.output.stderr.includes('<- SUBACK'), () => sub.output.stderr);
+      await waitFor(
+        () => sub.output.stderr.includes('<- SUBACK'),
+        () => sub.output.stderr,
+      );
       expect((await runSnlw(['pub', '-T', '5', '-m', 'no connect', '-q', '-1'], other.env)).code).toBe(0);
       expect((await runSnlw(['pub', '-T', '5', '-f', payload, '-q', '1'], other.env)).code).toBe(0);
       const run = await sub.exited;

@@ -29,7 +29,7 @@ describe('seeded mutation fuzzing of both protocols over real UDP', () => {
     expect(result.datagrams.bootstrap).toBeGreaterThan(COUNT / 10); // the bootstrap server gets its share
   });
 
-  it('reaches the gateway\'s parsers and handlers, not only the framing checks', () => {
+  it("reaches the gateway's parsers and handlers, not only the framing checks", () => {
     const stats = target.mqttsnGateway.stats;
     expect(stats.malformed).toBeGreaterThan(COUNT / 20);
     expect(stats.refusedNames).toBeGreaterThan(0);

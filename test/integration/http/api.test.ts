@@ -43,7 +43,13 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
     expect(await status.text()).toMatch(/is running/);
     const openapi = (await getJson(`${g.base}/api/v5/openapi.json`)).body as { openapi: string; paths: Record<string, unknown> };
     expect(openapi.openapi).toBe('3.0.3');
-    for (const path of ['/api/v5/gateways', '/api/v5/gateways/mqttsn/clients/{clientid}', '/api/v5/gateways/lwm2m/clients/{clientid}/read', '/metrics', '/ready']) {
+    for (const path of [
+      '/api/v5/gateways',
+      '/api/v5/gateways/mqttsn/clients/{clientid}',
+      '/api/v5/gateways/lwm2m/clients/{clientid}/read',
+      '/metrics',
+      '/ready',
+    ]) {
       expect(Object.keys(openapi.paths)).toContain(path);
     }
   });
@@ -63,12 +69,23 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
     const list = (await getJson(`${g.base}/api/v5/gateways/lwm2m/clients?like_endpoint_name=${encodeURIComponent(ep)}`)).body as { data: Json[]; meta: Json };
     expect(list.meta).toEqual({ page: 1, limit: 100, hasnext: false }); // like_* -> no count (EMQX)
     expect(list.data).toHaveLength(1);
-    expect(list.data[0]).toMatchObject({ endpoint_name: ep, clientid: ep, lifetime: 300, binding: 'U', objects: ['/1/0', '/3/0'], port: dev.port, queue_depth: 0, security: 'none' });
+    expect(list.data[0]).toMatchObject({
+      endpoint_name: ep,
+      clientid: ep,
+      lifetime: 300,
+      binding: 'U',
+      objects: ['/1/0', '/3/0'],
+      port: dev.port,
+      queue_depth: 0,
+      security: 'none',
+    });
     const exact = (await getJson(`${g.base}/api/v5/gateways/lwm2m/clients?endpoint_name=${encodeURIComponent(ep)}`)).body as { meta: Json };
     expect(exact.meta).toEqual({ page: 1, limit: 100, hasnext: false, count: 1 });
     expect((await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}`)).body).toMatchObject({ endpoint_name: ep });
     expect(await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/nobody-${ep}`)).toMatchObject({ status: 404, body: { code: 'CLIENT_NOT_FOUND' } });
-    const tree = (await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/objects`)).body as { objects: { path: string; name: string; resources: Json[] }[] };
+    const tree = (await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/objects`)).body as {
+      objects: { path: string; name: string; resources: Json[] }[];
+    };
     const deviceObject = tree.objects.find((o) => o.path === '/3/0');
     expect(deviceObject?.name).toBe('Device');
     expect(deviceObject?.resources.find((r) => r.id === 0)).toMatchObject({ name: 'Manufacturer', operations: 'R', type: 'String' });
@@ -77,7 +94,10 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
 
   it('LwM2M read over HTTP answers with the response-topic JSON, and lookup returns it', async () => {
     const { dev, ep } = await device();
-    expect((await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/lookup?path=/3/0/0&action=read`)).body).toMatchObject({ code: '6.01', codeMsg: 'reply_not_received' });
+    expect((await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/lookup?path=/3/0/0&action=read`)).body).toMatchObject({
+      code: '6.01',
+      codeMsg: 'reply_not_received',
+    });
     const pending = getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/read?path=/3/0/0&reqID=7`, { method: 'POST' });
     const req = await dev.expectRequest();
     expect(pathOf(req)).toBe('/3/0/0');
@@ -97,7 +117,10 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
     const discover = getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/discover?path=/3/0`, { method: 'POST' });
     const dreq = await dev.expectRequest();
     dev.respond(dreq, { code: '2.05', format: 40, payload: '</3/0>,</3/0/0>,</3/0/4>;pmin=10' });
-    expect(await discover).toMatchObject({ status: 200, body: { msgType: 'discover', data: { code: '2.05', content: ['</3/0>', '</3/0/0>', '</3/0/4>;pmin=10'] } } });
+    expect(await discover).toMatchObject({
+      status: 200,
+      body: { msgType: 'discover', data: { code: '2.05', content: ['</3/0>', '</3/0/0>', '</3/0/4>;pmin=10'] } },
+    });
     expect((await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/${ep}/lookup?path=/3/0&action=discover`)).body).toMatchObject({
       content: [
         { path: '/3/0', name: 'Device', operations: null, dataType: null },
@@ -145,7 +168,10 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
       body: JSON.stringify({ msgType: 'execute', data: { path: '/3/0' } }),
     });
     expect(badWrite).toMatchObject({ status: 400, body: { msgType: 'execute', data: { code: '4.00', reason: expect.stringContaining('resource path') } } });
-    expect(await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/nobody/read?path=/3/0/0`, { method: 'POST' })).toMatchObject({ status: 404, body: { code: 'CLIENT_NOT_FOUND' } });
+    expect(await getJson(`${g.base}/api/v5/gateways/lwm2m/clients/nobody/read?path=/3/0/0`, { method: 'POST' })).toMatchObject({
+      status: 404,
+      body: { code: 'CLIENT_NOT_FOUND' },
+    });
   });
 
   it('MQTT-SN: list with filters, one client, subscriptions and topic ids, kick (204, DISCONNECT, gone), 404 after', async () => {
@@ -158,9 +184,19 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
 
     const listed = (await getJson(`${g.base}/api/v5/gateways/mqttsn/clients?clientid=${id}`)).body as { data: Json[]; meta: Json };
     expect(listed.meta).toMatchObject({ count: 1, hasnext: false });
-    expect(listed.data[0]).toMatchObject({ clientid: id, conn_state: 'active', connected: true, keepalive: 30, ip_address: '127.0.0.1', port: client.port, proto_name: 'MQTT-SN' });
+    expect(listed.data[0]).toMatchObject({
+      clientid: id,
+      conn_state: 'active',
+      connected: true,
+      keepalive: 30,
+      ip_address: '127.0.0.1',
+      port: client.port,
+      proto_name: 'MQTT-SN',
+    });
     expect((await getJson(`${g.base}/api/v5/gateways/mqttsn/clients?clientid=${id}&conn_state=asleep`)).body).toMatchObject({ data: [], meta: { count: 0 } });
-    expect((await getJson(`${g.base}/api/v5/gateways/mqttsn/clients/${id}/subscriptions`)).body).toEqual([{ topic: `http/${id}/down`, qos: 1, nl: 0, rap: 0, rh: 0 }]);
+    expect((await getJson(`${g.base}/api/v5/gateways/mqttsn/clients/${id}/subscriptions`)).body).toEqual([
+      { topic: `http/${id}/down`, qos: 1, nl: 0, rap: 0, rh: 0 },
+    ]);
     expect((await getJson(`${g.base}/api/v5/gateways/mqttsn/clients/${id}/topics`)).body).toContainEqual({ id: topicId, topic: `http/${id}/up`, known: true });
 
     const kicked = await fetch(`${g.base}/api/v5/gateways/mqttsn/clients/${id}`, { method: 'DELETE' });
@@ -192,18 +228,38 @@ describe('HTTP API (EMQX 5 gateway API shape) against the running gateway', () =
   it('MQTT-SN predefined topics: add at run time and a client publishes on the id; remove', async () => {
     const topic = `http/predef/${process.pid}`;
     await mqtt.watch(topic);
-    const add = await getJson(`${g.base}/api/v5/gateways/mqttsn/predefined`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 77, topic }) });
+    const add = await getJson(`${g.base}/api/v5/gateways/mqttsn/predefined`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 77, topic }),
+    });
     expect(add).toMatchObject({ status: 201, body: { id: 77, topic } });
     expect((await getJson(`${g.base}/api/v5/gateways/mqttsn/predefined`)).body).toContainEqual({ id: 77, topic });
-    const bad = await getJson(`${g.base}/api/v5/gateways/mqttsn/predefined`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 2000, topic: 'x' }) });
+    const bad = await getJson(`${g.base}/api/v5/gateways/mqttsn/predefined`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 2000, topic: 'x' }),
+    });
     expect(bad.status).toBe(400);
-    const wild = await getJson(`${g.base}/api/v5/gateways/mqttsn/predefined`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 78, topic: 'a/#' }) });
+    const wild = await getJson(`${g.base}/api/v5/gateways/mqttsn/predefined`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 78, topic: 'a/#' }),
+    });
     expect(wild.status).toBe(400);
 
     const client = await SnTestClient.open(g.snPort);
     clients.push(client);
     await client.connect(`sn-predef-${process.pid}-${Date.now()}`);
-    await client.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'predefined', id: 77 }, msgId: 9, data: Buffer.from('{"v":1}') });
+    await client.send({
+      type: MsgType.PUBLISH,
+      dup: false,
+      qos: 1,
+      retain: false,
+      topic: { kind: 'predefined', id: 77 },
+      msgId: 9,
+      data: Buffer.from('{"v":1}'),
+    });
     expect((await client.expect(MsgType.PUBACK)).returnCode).toBe(0);
     expect(await mqtt.next(topic)).toEqual({ v: 1 });
 

@@ -63,16 +63,34 @@ describe('HTTP authentication: loopback served, everyone else needs the API key 
     });
 
     it('refuses DNS rebinding (a foreign Host on loopback) and cross-origin writes (CSRF)', async () => {
-      const rebound = await g.gateway.http?.app.inject({ method: 'GET', url: '/api/v5/gateways', remoteAddress: '127.0.0.1', headers: { host: 'evil.example:18083' } });
+      const rebound = await g.gateway.http?.app.inject({
+        method: 'GET',
+        url: '/api/v5/gateways',
+        remoteAddress: '127.0.0.1',
+        headers: { host: 'evil.example:18083' },
+      });
       expect(rebound?.statusCode).toBe(403);
-      const withJunk = await g.gateway.http?.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers: { host: 'evil.example', authorization: 'Bearer junk' } });
+      const withJunk = await g.gateway.http?.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        remoteAddress: '127.0.0.1',
+        headers: { host: 'evil.example', authorization: 'Bearer junk' },
+      });
       expect(withJunk?.statusCode).toBe(403);
-      const keyed = await g.gateway.http?.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1', headers: { host: 'gw.example', authorization: 'Bearer k3y-secret' } });
+      const keyed = await g.gateway.http?.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        remoteAddress: '127.0.0.1',
+        headers: { host: 'gw.example', authorization: 'Bearer k3y-secret' },
+      });
       expect(keyed?.statusCode).toBe(200);
       const host = new URL(g.base).host;
       const csrf = await fetch(`${g.base}/api/v5/gateways/mqttsn/clients/someone`, { method: 'DELETE', headers: { origin: 'http://evil.example' } });
       expect(csrf.status).toBe(403);
-      const csrfKeyed = await fetch(`${g.base}/api/v5/gateways/mqttsn/predefined/5`, { method: 'DELETE', headers: { origin: 'http://evil.example', authorization: 'Bearer k3y-secret' } });
+      const csrfKeyed = await fetch(`${g.base}/api/v5/gateways/mqttsn/predefined/5`, {
+        method: 'DELETE',
+        headers: { origin: 'http://evil.example', authorization: 'Bearer k3y-secret' },
+      });
       expect(csrfKeyed.status).toBe(403);
       const sameOrigin = await fetch(`${g.base}/api/v5/gateways/mqttsn/clients/someone`, { method: 'DELETE', headers: { origin: `http://${host}` } });
       expect(sameOrigin.status).toBe(404); // reached the route: no such client

@@ -92,7 +92,9 @@ describe('GET /metrics: Prometheus text format, parsed by a real parser', () => 
     };
     expect(line('count', 'msg_type="read"')).toBe(1);
     expect(line('sum', 'msg_type="read"')).toBeGreaterThan(0);
-    const buckets = [...text.matchAll(/^snlw_lwm2m_command_duration_seconds_bucket\{le="([^"]+)",msg_type="read"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    const buckets = [...text.matchAll(/^snlw_lwm2m_command_duration_seconds_bucket\{le="([^"]+)",msg_type="read"\} (\S+)$/gm)].map(
+      (m) => [m[1], Number(m[2])] as const,
+    );
     expect(buckets.length).toBeGreaterThan(5);
     for (let i = 1; i < buckets.length; i += 1) expect(buckets[i]?.[1]).toBeGreaterThanOrEqual(buckets[i - 1]?.[1] ?? 0);
     expect(buckets.at(-1)).toEqual(['+Inf', 1]);

@@ -1,8 +1,6 @@
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { silentLogger, type Logger } from '../../../src/log.js';
 import { startGateway, type RunningGateway } from '../../../src/runtime.js';
-import { DirectConnector } from '../../../src/upstream/direct-connector.js';
-import { TransparentConnector } from '../../../src/upstream/transparent-connector.js';
 import { testUpstreamMode } from '../../helpers/upstream.js';
 
 export interface GatewayUnderTest {
@@ -36,7 +34,7 @@ export async function startGatewayUnderTest(overrides: Record<string, unknown> =
   const lw = gateway.lwm2m?.addresses[0];
   if (http === undefined || sn === undefined || lw === undefined) throw new Error('gateway did not bind every listener');
   const upstream = gateway.upstream;
-  const embedded = upstream instanceof TransparentConnector || upstream instanceof DirectConnector ? upstream.embeddedAddress : undefined;
+  const embedded = upstream.embeddedAddress;
   const brokerUrl = external !== undefined && external !== '' ? external : `mqtt://127.0.0.1:${embedded?.port ?? 0}`;
   return {
     gateway,

@@ -125,11 +125,20 @@ describe('amplification: the bootstrap server answers unverified peers within 3x
     const file = join(dir, 'bootstrap.json');
     await writeFile(file, JSON.stringify({ endpoints: { 'known-device': { server_uri: 'coap://127.0.0.1:5683', security_mode: 'nosec' } } }));
     const config = resolveConfig({
-      lwm2m: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, bootstrap: { config_file: file, listeners: { udp: { default: { bind: '127.0.0.1:0' } } } } },
+      lwm2m: {
+        listeners: { udp: { default: { bind: '127.0.0.1:0' } } },
+        bootstrap: { config_file: file, listeners: { udp: { default: { bind: '127.0.0.1:0' } } } },
+      },
     }).lwm2m;
     upstream = await startTestUpstream();
     const entries = await loadBootstrapConfigFile(file);
-    gateway = await Lwm2mGateway.start({ config, upstream: upstream.connector, models: createModelRegistry([]), logger: silentLogger(), bootstrap: { entries, credentials: new InMemoryProvisionedCredentials() } });
+    gateway = await Lwm2mGateway.start({
+      config,
+      upstream: upstream.connector,
+      models: createModelRegistry([]),
+      logger: silentLogger(),
+      bootstrap: { entries, credentials: new InMemoryProvisionedCredentials() },
+    });
     socket = createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
   });

@@ -32,7 +32,14 @@ describe('bootstrap, then DTLS: the PSK the bootstrap server provisions is what 
       file,
       JSON.stringify({
         endpoints: {
-          'bs-dtls-dev': { server_uri: 'coaps://127.0.0.1:5684', security_mode: 'psk', psk_identity: 'bs-dtls-id', psk_key: 'given-by-bootstrap', short_server_id: 3, lifetime: 300 },
+          'bs-dtls-dev': {
+            server_uri: 'coaps://127.0.0.1:5684',
+            security_mode: 'psk',
+            psk_identity: 'bs-dtls-id',
+            psk_key: 'given-by-bootstrap',
+            short_server_id: 3,
+            lifetime: 300,
+          },
         },
       }),
     );

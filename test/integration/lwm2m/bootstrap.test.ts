@@ -244,7 +244,12 @@ describe('LwM2M bootstrap server over real UDP (named endpoints, no wildcard)', 
     expect(run.operations).toEqual(['DELETE /0', 'DELETE /1', 'PUT /0/1']);
     // RFC 7252 §4.2: the unanswered CON comes again with the same Message ID.
     const again = await client.device.expectRequest(1000);
-    expect(`${again.code} ${again.options.filter((o) => o.number === 11).map((o) => o.value.toString()).join('/')}`).toBe('0.03 0/1');
+    expect(
+      `${again.code} ${again.options
+        .filter((o) => o.number === 11)
+        .map((o) => o.value.toString())
+        .join('/')}`,
+    ).toBe('0.03 0/1');
     expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-request');
     expect(await s.mqtt.next(topic, 3000)).toEqual({ msgType: 'bootstrap-failed', data: { ep: silentEp, reason: 'timeout', operation: 'write /0/1' } });
     // Nothing more is sent: no Server write, no Finish.
@@ -375,7 +380,10 @@ describe('LwM2M bootstrap server: wildcard entry, LwM2M 1.1 client with pct and 
   });
 
   it('writes SenML CBOR to a client that asked for pct=112, and TLV for a pct it cannot use for an instance', async () => {
-    for (const [pct, format] of [[112, 112], [0, 11542]] as const) {
+    for (const [pct, format] of [
+      [112, 112],
+      [0, 11542],
+    ] as const) {
       const ep = uniqueEp('bs-pct');
       const client = await s.client();
       expect((await client.request(ep, [`pct=${pct}`])).code).toBe('2.04');
@@ -417,7 +425,7 @@ describe('LwM2M bootstrap server: wildcard entry, LwM2M 1.1 client with pct and 
     const eps = [uniqueEp('bs-cap'), uniqueEp('bs-cap'), uniqueEp('bs-cap')];
     const halfDone: Promise<unknown>[] = [];
     for (const i of [0, 1]) {
-      const client = clients[i] as BootstrapTestClient;
+      const client = clients[i];
       expect((await client.request(eps[i]))?.code).toBe('2.04');
       // Both devices answer their first request (they are real), then stay in the middle of their sequence.
       halfDone.push(client.serve({ silentAt: 'DELETE /1' }));
@@ -468,12 +476,12 @@ describe('LwM2M bootstrap server: the provisioned-credential store is bounded', 
       expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-request');
       expect((await s.mqtt.next(topic)).msgType).toBe('bootstrap-finished');
       // A DTLS handshake of the first device after the second bootstrap: its key is the most recently used.
-      if (i === 1) expect(s.credentials.get(eps[0] as string)?.endpoint).toBe(eps[0]);
+      if (i === 1) expect(s.credentials.get(eps[0])?.endpoint).toBe(eps[0]);
     }
     expect(s.credentials.size).toBe(2);
-    expect(s.credentials.get(eps[0] as string)?.endpoint).toBe(eps[0]);
-    expect(s.credentials.get(eps[1] as string)).toBeUndefined();
-    expect(s.credentials.get(eps[2] as string)?.endpoint).toBe(eps[2]);
+    expect(s.credentials.get(eps[0])?.endpoint).toBe(eps[0]);
+    expect(s.credentials.get(eps[1])).toBeUndefined();
+    expect(s.credentials.get(eps[2])?.endpoint).toBe(eps[2]);
   });
 });
 

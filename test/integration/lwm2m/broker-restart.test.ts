@@ -58,9 +58,20 @@ describe('the LwM2M bridge across a mosquitto restart', () => {
     port = await freePort();
     mosquitto = await startMosquitto(port);
     if (mosquitto === undefined) return missingTool('mosquitto');
-    connector = await createUpstreamConnector(testUpstreamConfig({ server: `tcp://127.0.0.1:${port}`, maxReconnectInterval: 500 }, '127.0.0.1:0', testUpstreamMode()), silentLogger());
-    const config = resolveConfig({ lwm2m: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, translators: { command: { topic: 'command', qos: 1 } } } }).lwm2m;
-    gateway = await Lwm2mGateway.start({ config, upstream: connector, models: createModelRegistry([]), logger: silentLogger(), reconnect: { maxReconnectIntervalMs: 500, offlineQueue: 100 } });
+    connector = await createUpstreamConnector(
+      testUpstreamConfig({ server: `tcp://127.0.0.1:${port}`, maxReconnectInterval: 500 }, '127.0.0.1:0', testUpstreamMode()),
+      silentLogger(),
+    );
+    const config = resolveConfig({
+      lwm2m: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, translators: { command: { topic: 'command', qos: 1 } } },
+    }).lwm2m;
+    gateway = await Lwm2mGateway.start({
+      config,
+      upstream: connector,
+      models: createModelRegistry([]),
+      logger: silentLogger(),
+      reconnect: { maxReconnectIntervalMs: 500, offlineQueue: 100 },
+    });
     watcher = await connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: uniqueEp('watch'), reconnectPeriod: 200 });
     device = await Lwm2mTestDevice.open({ host: '127.0.0.1', port: gateway.addresses[0]?.port ?? 0 });
   });

@@ -26,7 +26,14 @@ let mid = 1000;
 async function exchange(dev: Lwm2mTestDevice, msg: { code: string; options?: Opt[]; payload?: Buffer; type?: 'CON' | 'NON' }) {
   const answer = new Promise<Buffer>((resolve) => dev.onRawMessage(resolve));
   mid += 1;
-  dev.send({ type: msg.type ?? 'CON', code: msg.code, messageId: mid, token: Buffer.from([7, 7]), options: msg.options ?? [], ...(msg.payload === undefined ? {} : { payload: msg.payload }) });
+  dev.send({
+    type: msg.type ?? 'CON',
+    code: msg.code,
+    messageId: mid,
+    token: Buffer.from([7, 7]),
+    options: msg.options ?? [],
+    ...(msg.payload === undefined ? {} : { payload: msg.payload }),
+  });
   return decodeMessage(await answer);
 }
 
@@ -63,7 +70,12 @@ describe('CoAP rules at the LwM2M server (RFC 7252, RFC 7959)', () => {
   it('elective unknown options (even numbers) and Uri-Host / Uri-Port are accepted', async () => {
     const dev = await h.device();
     const ep = uniqueEp('elective');
-    const extra = [{ number: 3, value: Buffer.from('gw') }, { number: 7, value: uint(5683) }, { number: 2048, value: Buffer.from('y') }, { number: 258, value: Buffer.alloc(0) }];
+    const extra = [
+      { number: 3, value: Buffer.from('gw') },
+      { number: 7, value: uint(5683) },
+      { number: 2048, value: Buffer.from('y') },
+      { number: 258, value: Buffer.alloc(0) },
+    ];
     const answer = await exchange(dev, { code: '0.02', options: registerOptions(ep, extra), payload: Buffer.from('</1/0>') });
     expect(answer.code).toBe('2.01');
   });
@@ -77,7 +89,11 @@ describe('CoAP rules at the LwM2M server (RFC 7252, RFC 7959)', () => {
     const count = Math.ceil(body.length / size);
     for (let n = 0; n < count; n += 1) {
       const more = n < count - 1;
-      const answer = await exchange(dev, { code: '0.02', options: registerOptions(ep, [{ number: 27, value: block(n, more, 2) }]), payload: body.subarray(n * size, (n + 1) * size) });
+      const answer = await exchange(dev, {
+        code: '0.02',
+        options: registerOptions(ep, [{ number: 27, value: block(n, more, 2) }]),
+        payload: body.subarray(n * size, (n + 1) * size),
+      });
       const b1 = answer.options.find((o) => o.number === 27)?.value;
       expect(b1).toEqual(block(n, more, 2));
       expect(answer.code).toBe(more ? '2.31' : '2.01');
@@ -88,9 +104,17 @@ describe('CoAP rules at the LwM2M server (RFC 7252, RFC 7959)', () => {
   it('Block1: a block that does not continue the body is 4.08; a body above max_link_payload is 4.13 with Size1', async () => {
     const dev = await h.device();
     const ep = uniqueEp('block1bad');
-    const stray = await exchange(dev, { code: '0.02', options: registerOptions(ep, [{ number: 27, value: block(3, true, 2) }]), payload: Buffer.alloc(64, 0x61) });
+    const stray = await exchange(dev, {
+      code: '0.02',
+      options: registerOptions(ep, [{ number: 27, value: block(3, true, 2) }]),
+      payload: Buffer.alloc(64, 0x61),
+    });
     expect(stray.code).toBe('4.08');
-    let last = await exchange(dev, { code: '0.02', options: registerOptions(ep, [{ number: 27, value: block(0, true, 6) }]), payload: Buffer.alloc(1024, 0x20) });
+    let last = await exchange(dev, {
+      code: '0.02',
+      options: registerOptions(ep, [{ number: 27, value: block(0, true, 6) }]),
+      payload: Buffer.alloc(1024, 0x20),
+    });
     expect(last.code).toBe('2.31');
     last = await exchange(dev, { code: '0.02', options: registerOptions(ep, [{ number: 27, value: block(1, true, 6) }]), payload: Buffer.alloc(1024, 0x20) });
     expect(last.code).toBe('2.31');
@@ -98,7 +122,14 @@ describe('CoAP rules at the LwM2M server (RFC 7252, RFC 7959)', () => {
     expect(last.code).toBe('4.13');
     expect(last.options.find((o) => o.number === 60)?.value).toEqual(uint(2048));
     // A Size1 above the cap is refused at the first block.
-    const announced = await exchange(dev, { code: '0.02', options: registerOptions(ep, [{ number: 27, value: block(0, true, 6) }, { number: 60, value: uint(100_000) }]), payload: Buffer.alloc(1024, 0x20) });
+    const announced = await exchange(dev, {
+      code: '0.02',
+      options: registerOptions(ep, [
+        { number: 27, value: block(0, true, 6) },
+        { number: 60, value: uint(100_000) },
+      ]),
+      payload: Buffer.alloc(1024, 0x20),
+    });
     expect(announced.code).toBe('4.13');
     expect(h.gateway.store.get(ep)).toBeUndefined();
   });
@@ -115,7 +146,11 @@ describe('CoAP rules at the LwM2M server (RFC 7252, RFC 7959)', () => {
   it('a request with Block SZX 7 is 4.00 (RFC 7959 §2.2)', async () => {
     const dev = await h.device();
     for (const number of [23, 27]) {
-      const answer = await exchange(dev, { code: '0.02', options: registerOptions(uniqueEp('szx7'), [{ number, value: block(0, false, 7) }]), payload: Buffer.from('</1/0>') });
+      const answer = await exchange(dev, {
+        code: '0.02',
+        options: registerOptions(uniqueEp('szx7'), [{ number, value: block(0, false, 7) }]),
+        payload: Buffer.from('</1/0>'),
+      });
       expect(answer.code).toBe('4.00');
     }
   });
@@ -134,7 +169,14 @@ describe('CoAP rules at the LwM2M server (RFC 7252, RFC 7959)', () => {
   it('a NON Register with an unrecognised critical option is dropped without answer', async () => {
     const dev = await h.device();
     const ep = uniqueEp('noncrit');
-    dev.send({ type: 'NON', code: '0.02', messageId: 4242, token: Buffer.from([1]), options: registerOptions(ep, [{ number: 9, value: Buffer.from('o') }]), payload: Buffer.from('</1/0>') });
+    dev.send({
+      type: 'NON',
+      code: '0.02',
+      messageId: 4242,
+      token: Buffer.from([1]),
+      options: registerOptions(ep, [{ number: 9, value: Buffer.from('o') }]),
+      payload: Buffer.from('</1/0>'),
+    });
     await nothingBefore(dev);
     expect(h.gateway.store.get(ep)).toBeUndefined();
   });

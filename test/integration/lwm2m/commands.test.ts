@@ -20,7 +20,9 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     const resp = `lwm2m/${ep}/response`;
     await h.mqtt.watch(resp);
     const dev = await h.device();
-    expect((await dev.register(ep, { lt: 300, lwm2m: opts.lwm2m, links: opts.links ?? '</lwm2m>;rt="oma.lwm2m",</lwm2m/1/0>,</lwm2m/3/0>,</lwm2m/5/0>' })).code).toBe('2.01');
+    expect(
+      (await dev.register(ep, { lt: 300, lwm2m: opts.lwm2m, links: opts.links ?? '</lwm2m>;rt="oma.lwm2m",</lwm2m/1/0>,</lwm2m/3/0>,</lwm2m/5/0>' })).code,
+    ).toBe('2.01');
     expect((await h.mqtt.next(resp)).msgType).toBe('register');
     return { dev, ep, cmd: `lwm2m/${ep}/command`, resp };
   }
@@ -64,7 +66,8 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     expect(queriesOf(req)).toEqual(['foo=bar']);
     // Resource 0 "Open Mobile Alliance", 9 battery level 100 (Integer, 1 byte), 13 current time (Time, 4 bytes).
     const tlv = Buffer.concat([
-      Buffer.from([0xc8, 0x00, 20]), Buffer.from('Open Mobile Alliance'),
+      Buffer.from([0xc8, 0x00, 20]),
+      Buffer.from('Open Mobile Alliance'),
       Buffer.from([0xc1, 0x09, 100]),
       Buffer.from([0xc4, 0x0d, 0x5a, 0x8e, 0x3b, 0x80]),
     ]);
@@ -73,7 +76,9 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
       reqID: 3,
       msgType: 'read',
       data: {
-        code: '2.05', codeMsg: 'content', reqPath: '/3/0',
+        code: '2.05',
+        codeMsg: 'content',
+        reqPath: '/3/0',
         content: [
           { path: '/3/0/0', value: 'Open Mobile Alliance' },
           { path: '/3/0/9', value: 100 },
@@ -88,7 +93,11 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     let req = await roundTrip(t, { msgType: 'read', data: { path: '/3/0/0' } });
     t.dev.respond(req, { code: '2.05', format: 42, payload: Buffer.from([1, 2, 3]) });
     expect((await h.mqtt.next(t.resp)).data).toEqual({ code: '2.05', codeMsg: 'content', reqPath: '/3/0/0', content: [{ path: '/3/0/0', value: 'AQID' }] });
-    for (const [code, name] of [['4.04', 'not_found'], ['4.01', 'unauthorized'], ['5.03', 'service_unavailable']] as const) {
+    for (const [code, name] of [
+      ['4.04', 'not_found'],
+      ['4.01', 'unauthorized'],
+      ['5.03', 'service_unavailable'],
+    ] as const) {
       req = await roundTrip(t, { msgType: 'read', data: { path: '/3/0/1' } });
       t.dev.respond(req, { code });
       expect(await h.mqtt.next(t.resp)).toEqual({ msgType: 'read', data: { code, codeMsg: name, reqPath: '/3/0/1' } });
@@ -129,7 +138,13 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     const t = await registered();
     let req = await roundTrip(t, {
       msgType: 'write',
-      data: { basePath: '/3/0/', content: [{ path: '14', type: 'String', value: '+02' }, { path: '/15', type: 'String', value: 'UTC' }] },
+      data: {
+        basePath: '/3/0/',
+        content: [
+          { path: '14', type: 'String', value: '+02' },
+          { path: '/15', type: 'String', value: 'UTC' },
+        ],
+      },
     });
     expect(req.code).toBe('0.02');
     expect(pathOf(req)).toBe('/lwm2m/3/0');
@@ -270,12 +285,16 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     expect(uintOptionOf(obs, 6)).toBe(0);
     t.dev.respond(obs, { code: '2.05', format: 0, payload: '2048', observe: 1 });
     expect(await h.mqtt.next(t.resp)).toEqual({
-      reqID: 10, msgType: 'observe', seqNum: 1,
+      reqID: 10,
+      msgType: 'observe',
+      seqNum: 1,
       data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/10', content: [{ path: '/3/0/10', value: 2048 }] },
     });
     await t.dev.sendResponse(obs, { code: '2.05', format: 0, payload: '4096', observe: 3 }, 'NON');
     expect(await h.mqtt.next(t.resp)).toEqual({
-      reqID: 10, msgType: 'notify', seqNum: 3,
+      reqID: 10,
+      msgType: 'notify',
+      seqNum: 3,
       data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/10', content: [{ path: '/3/0/10', value: 4096 }] },
     });
     const ack = await t.dev.sendResponse(obs, { code: '2.05', format: 0, payload: '5000', observe: 4 }, 'CON');
@@ -285,7 +304,8 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     expect(uintOptionOf(cancel, 6)).toBe(1);
     t.dev.respond(cancel, { code: '2.05', format: 0, payload: '5001' });
     expect(await h.mqtt.next(t.resp)).toEqual({
-      reqID: 11, msgType: 'cancel-observe',
+      reqID: 11,
+      msgType: 'cancel-observe',
       data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/10', content: [{ path: '/3/0/10', value: 5001 }] },
     });
     const rst = await t.dev.sendResponse(obs, { code: '2.05', format: 0, payload: '1', observe: 5 }, 'CON');
@@ -342,7 +362,8 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     expect((await h.mqtt.next(t.resp)).msgType).toBe('observe');
     await t.dev.sendResponse(obs, { code: '2.05', format: 0, payload: '1', observe: 2 }, 'CON');
     expect(await h.mqtt.next(dm)).toEqual({
-      msgType: 'notify', seqNum: 2,
+      msgType: 'notify',
+      seqNum: 2,
       data: { code: '2.05', codeMsg: 'content', reqPath: '/5/0/3', content: [{ path: '/5/0/3', value: 1 }] },
     });
   });
@@ -419,8 +440,18 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     // Manufacturer "EMQ", Battery Level (Integer) and Current Time (Time) with zero-length values.
     t.dev.respond(req, { code: '2.05', format: TLV, payload: Buffer.from([0xc3, 0x00, 0x45, 0x4d, 0x51, 0xc0, 0x09, 0xc0, 0x0d]) });
     expect(await h.mqtt.next(t.resp)).toEqual({
-      reqID: 13, msgType: 'read',
-      data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0', content: [{ path: '/3/0/0', value: 'EMQ' }, { path: '/3/0/9', value: null }, { path: '/3/0/13', value: null }] },
+      reqID: 13,
+      msgType: 'read',
+      data: {
+        code: '2.05',
+        codeMsg: 'content',
+        reqPath: '/3/0',
+        content: [
+          { path: '/3/0/0', value: 'EMQ' },
+          { path: '/3/0/9', value: null },
+          { path: '/3/0/13', value: null },
+        ],
+      },
     });
     const text = await roundTrip(t, { reqID: 14, msgType: 'read', data: { path: '/3/0/9' } });
     t.dev.respond(text, { code: '2.05', format: 0, payload: '' });
@@ -430,10 +461,25 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
   it('LwM2M JSON answers are decoded', async () => {
     const t = await registered();
     const req = await roundTrip(t, { msgType: 'read', data: { path: '/3/0' } });
-    t.dev.respond(req, { code: '2.05', format: 11543, payload: JSON.stringify({ bn: '/3/0/', e: [{ n: '0', sv: 'ACME' }, { n: '9', v: 87 }] }) });
+    t.dev.respond(req, {
+      code: '2.05',
+      format: 11543,
+      payload: JSON.stringify({
+        bn: '/3/0/',
+        e: [
+          { n: '0', sv: 'ACME' },
+          { n: '9', v: 87 },
+        ],
+      }),
+    });
     expect((await h.mqtt.next(t.resp)).data).toEqual({
-      code: '2.05', codeMsg: 'content', reqPath: '/3/0',
-      content: [{ path: '/3/0/0', value: 'ACME' }, { path: '/3/0/9', value: 87 }],
+      code: '2.05',
+      codeMsg: 'content',
+      reqPath: '/3/0',
+      content: [
+        { path: '/3/0/0', value: 'ACME' },
+        { path: '/3/0/9', value: 87 },
+      ],
     });
   });
 
@@ -441,13 +487,27 @@ describe('LwM2M commands over MQTT, answers exactly as EMQX (default topics)', (
     const t = await registered();
     const blocker = await roundTrip(t, { reqID: 'first', msgType: 'read', data: { path: '/3/0/0' } });
     const write = await roundTrip(t, {
-      reqID: 'urgent', mheaders: { ttl: 0 }, msgType: 'write',
-      data: { basePath: '/3/0/22', content: [{ path: '0', type: 'Objlnk', value: '1:1' }, { path: '1', type: 'Objlnk', value: '1:2' }, { path: '1', type: 'Objlnk', value: '1:3' }] },
+      reqID: 'urgent',
+      mheaders: { ttl: 0 },
+      msgType: 'write',
+      data: {
+        basePath: '/3/0/22',
+        content: [
+          { path: '0', type: 'Objlnk', value: '1:1' },
+          { path: '1', type: 'Objlnk', value: '1:2' },
+          { path: '1', type: 'Objlnk', value: '1:3' },
+        ],
+      },
     });
     expect(write.code).toBe('0.03');
     expect(pathOf(write)).toBe('/lwm2m/3/0/22');
     t.dev.respond(write, { code: '2.04' });
-    expect(await h.mqtt.next(t.resp)).toEqual({ reqID: 'urgent', mheaders: { ttl: 0 }, msgType: 'write', data: { code: '2.04', codeMsg: 'changed', reqPath: '/3/0/22' } });
+    expect(await h.mqtt.next(t.resp)).toEqual({
+      reqID: 'urgent',
+      mheaders: { ttl: 0 },
+      msgType: 'write',
+      data: { code: '2.04', codeMsg: 'changed', reqPath: '/3/0/22' },
+    });
     t.dev.respond(blocker, { code: '2.05', format: 0, payload: 'x' });
     expect((await h.mqtt.next(t.resp)).reqID).toBe('first');
   });

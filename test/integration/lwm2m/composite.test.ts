@@ -16,7 +16,9 @@ function senmlCbor(records: readonly (readonly [number | string, unknown][])[]):
 }
 /** A SenML CBOR pack as plain `[label, value]` lists, for assertions. */
 function cborRecords(payload: Buffer): [unknown, unknown][][] {
-  return (cborDecoder.decode(payload) as Map<unknown, unknown>[]).map((m) => [...m.entries()].map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v) : v]));
+  return (cborDecoder.decode(payload) as Map<unknown, unknown>[]).map((m) =>
+    [...m.entries()].map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v) : v]),
+  );
 }
 
 describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
@@ -58,11 +60,26 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
     expect(uintOptionOf(req, ACCEPT)).toBe(SENML_JSON);
     expect(uintOptionOf(req, OBSERVE)).toBeUndefined();
     expect(JSON.parse(req.payload.toString())).toEqual([{ n: '/3/0/0' }, { n: '/1/0/1' }]);
-    t.dev.respond(req, { code: '2.05', format: SENML_JSON, payload: JSON.stringify([{ bn: '/3/0/', n: '0', vs: 'ACME' }, { bn: '/1/0/1', v: 300 }]) });
+    t.dev.respond(req, {
+      code: '2.05',
+      format: SENML_JSON,
+      payload: JSON.stringify([
+        { bn: '/3/0/', n: '0', vs: 'ACME' },
+        { bn: '/1/0/1', v: 300 },
+      ]),
+    });
     expect(await h.mqtt.next(t.resp)).toEqual({
       reqID: 1,
       msgType: 'read-composite',
-      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/3/0/0', value: 'ACME' }, { path: '/1/0/1', value: 300 }] },
+      data: {
+        code: '2.05',
+        codeMsg: 'content',
+        reqPath: '/',
+        content: [
+          { path: '/3/0/0', value: 'ACME' },
+          { path: '/1/0/1', value: 300 },
+        ],
+      },
     });
   });
 
@@ -74,15 +91,46 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
     expect(uintOptionOf(req, CONTENT_FORMAT)).toBe(SENML_CBOR);
     expect(uintOptionOf(req, ACCEPT)).toBe(SENML_CBOR);
     expect(cborRecords(req.payload)).toEqual([[[0, '/3/0/9']], [[0, '/3/0/13']]]);
-    t.dev.respond(req, { code: '2.05', format: SENML_CBOR, payload: senmlCbor([[[-2, '/3/0/'], [0, '9'], [2, 80]], [[0, '13'], [2, 1700000000]]]) });
-    expect((await h.mqtt.next(t.resp)).data).toEqual({ code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/3/0/9', value: 80 }, { path: '/3/0/13', value: 1700000000 }] });
+    t.dev.respond(req, {
+      code: '2.05',
+      format: SENML_CBOR,
+      payload: senmlCbor([
+        [
+          [-2, '/3/0/'],
+          [0, '9'],
+          [2, 80],
+        ],
+        [
+          [0, '13'],
+          [2, 1700000000],
+        ],
+      ]),
+    });
+    expect((await h.mqtt.next(t.resp)).data).toEqual({
+      code: '2.05',
+      codeMsg: 'content',
+      reqPath: '/',
+      content: [
+        { path: '/3/0/9', value: 80 },
+        { path: '/3/0/13', value: 1700000000 },
+      ],
+    });
 
     req = await roundTrip(t, { reqID: 3, msgType: 'read-composite', data: { paths: ['/3/0/9'] } });
     t.dev.respond(req, { code: '4.04' });
     expect(await h.mqtt.next(t.resp)).toEqual({ reqID: 3, msgType: 'read-composite', data: { code: '4.04', codeMsg: 'not_found', reqPath: '/' } });
 
     req = await roundTrip(t, { reqID: 4, msgType: 'read-composite', data: { paths: ['/3/0/9'] } });
-    t.dev.respond(req, { code: '2.05', format: SENML_CBOR, payload: senmlCbor([[[0, '/3/0/9'], [4, true]]]) });
+    t.dev.respond(req, {
+      code: '2.05',
+      format: SENML_CBOR,
+      payload: senmlCbor([
+        [
+          [0, '/3/0/9'],
+          [4, true],
+        ],
+      ]),
+    });
     const mistyped = await h.mqtt.next(t.resp);
     expect(mistyped.data).toMatchObject({ code: '4.00', codeMsg: 'bad_request', reqPath: '/' });
     expect((mistyped.data as { reason: string }).reason).toMatch(/\/3\/0\/9/);
@@ -107,14 +155,30 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
     t.dev.respond(req, { code: '2.04' });
     expect(await h.mqtt.next(t.resp)).toEqual({ reqID: 5, msgType: 'write-composite', data: { code: '2.04', codeMsg: 'changed', reqPath: '/' } });
 
-    req = await roundTrip(t, { reqID: 6, msgType: 'write-composite', data: { format: 'senml+cbor', content: [...content, { path: '/5/0/0', type: 'Opaque', value: 'AQID' }] } });
+    req = await roundTrip(t, {
+      reqID: 6,
+      msgType: 'write-composite',
+      data: { format: 'senml+cbor', content: [...content, { path: '/5/0/0', type: 'Opaque', value: 'AQID' }] },
+    });
     expect(req.code).toBe('0.07');
     expect(uintOptionOf(req, CONTENT_FORMAT)).toBe(SENML_CBOR);
     expect(cborRecords(req.payload)).toEqual([
-      [[0, '/1/0/1'], [2, 120]],
-      [[0, '/3/0/14'], [3, '+02:00']],
-      [[0, '/1/0/6'], [4, true]],
-      [[0, '/5/0/0'], [8, Buffer.from([1, 2, 3])]],
+      [
+        [0, '/1/0/1'],
+        [2, 120],
+      ],
+      [
+        [0, '/3/0/14'],
+        [3, '+02:00'],
+      ],
+      [
+        [0, '/1/0/6'],
+        [4, true],
+      ],
+      [
+        [0, '/5/0/0'],
+        [8, Buffer.from([1, 2, 3])],
+      ],
     ]);
     t.dev.respond(req, { code: '4.05' });
     expect((await h.mqtt.next(t.resp)).data).toEqual({ code: '4.05', codeMsg: 'method_not_allowed', reqPath: '/' });
@@ -126,19 +190,55 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
     expect(obs.code).toBe('0.05');
     expect(uintOptionOf(obs, OBSERVE)).toBe(0);
     expect(JSON.parse(obs.payload.toString())).toEqual([{ n: '/3/0/9' }, { n: '/3/0/10' }]);
-    t.dev.respond(obs, { code: '2.05', format: SENML_JSON, observe: 1, payload: JSON.stringify([{ bn: '/3/0/', n: '9', v: 90 }, { n: '10', v: 2048 }]) });
+    t.dev.respond(obs, {
+      code: '2.05',
+      format: SENML_JSON,
+      observe: 1,
+      payload: JSON.stringify([
+        { bn: '/3/0/', n: '9', v: 90 },
+        { n: '10', v: 2048 },
+      ]),
+    });
     expect(await h.mqtt.next(t.resp)).toEqual({
       reqID: 7,
       msgType: 'observe-composite',
       seqNum: 1,
-      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/3/0/9', value: 90 }, { path: '/3/0/10', value: 2048 }] },
+      data: {
+        code: '2.05',
+        codeMsg: 'content',
+        reqPath: '/',
+        content: [
+          { path: '/3/0/9', value: 90 },
+          { path: '/3/0/10', value: 2048 },
+        ],
+      },
     });
-    await t.dev.sendResponse(obs, { code: '2.05', format: SENML_JSON, observe: 2, payload: JSON.stringify([{ bn: '/3/0/', n: '9', v: 89 }, { n: '10', v: 2000 }]) }, 'NON');
+    await t.dev.sendResponse(
+      obs,
+      {
+        code: '2.05',
+        format: SENML_JSON,
+        observe: 2,
+        payload: JSON.stringify([
+          { bn: '/3/0/', n: '9', v: 89 },
+          { n: '10', v: 2000 },
+        ]),
+      },
+      'NON',
+    );
     expect(await h.mqtt.next(t.resp)).toEqual({
       reqID: 7,
       msgType: 'notify',
       seqNum: 2,
-      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/3/0/9', value: 89 }, { path: '/3/0/10', value: 2000 }] },
+      data: {
+        code: '2.05',
+        codeMsg: 'content',
+        reqPath: '/',
+        content: [
+          { path: '/3/0/9', value: 89 },
+          { path: '/3/0/10', value: 2000 },
+        ],
+      },
     });
 
     // The path set matches in any order; the cancel carries the observation's token (RFC 7641 §3.6).
@@ -146,7 +246,14 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
     expect(cancel.code).toBe('0.05');
     expect(uintOptionOf(cancel, OBSERVE)).toBe(1);
     expect(cancel.token.equals(obs.token)).toBe(true);
-    t.dev.respond(cancel, { code: '2.05', format: SENML_JSON, payload: JSON.stringify([{ n: '/3/0/9', v: 88 }, { n: '/3/0/10', v: 1999 }]) });
+    t.dev.respond(cancel, {
+      code: '2.05',
+      format: SENML_JSON,
+      payload: JSON.stringify([
+        { n: '/3/0/9', v: 88 },
+        { n: '/3/0/10', v: 1999 },
+      ]),
+    });
     expect((await h.mqtt.next(t.resp)).msgType).toBe('cancel-observe-composite');
     // A late notification for the cancelled observation is refused with RST and not published.
     const late = await t.dev.sendResponse(obs, { code: '2.05', format: SENML_JSON, observe: 3, payload: JSON.stringify([{ n: '/3/0/9', v: 1 }]) }, 'CON');
@@ -161,38 +268,146 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
     expect(uintOptionOf(obs, CONTENT_FORMAT)).toBe(SENML_CBOR);
     expect(uintOptionOf(obs, ACCEPT)).toBe(SENML_CBOR);
     expect(cborRecords(obs.payload)).toEqual([[[0, '/1/0/1']], [[0, '/3/0/9']]]);
-    t.dev.respond(obs, { code: '2.05', format: SENML_CBOR, observe: 0, payload: senmlCbor([[[0, '/1/0/1'], [2, 300]], [[0, '/3/0/9'], [2, 50]]]) });
+    t.dev.respond(obs, {
+      code: '2.05',
+      format: SENML_CBOR,
+      observe: 0,
+      payload: senmlCbor([
+        [
+          [0, '/1/0/1'],
+          [2, 300],
+        ],
+        [
+          [0, '/3/0/9'],
+          [2, 50],
+        ],
+      ]),
+    });
     expect(await h.mqtt.next(t.resp)).toEqual({
       reqID: 11,
       msgType: 'observe-composite',
-      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/1/0/1', value: 300 }, { path: '/3/0/9', value: 50 }] },
+      data: {
+        code: '2.05',
+        codeMsg: 'content',
+        reqPath: '/',
+        content: [
+          { path: '/1/0/1', value: 300 },
+          { path: '/3/0/9', value: 50 },
+        ],
+      },
     });
-    const ack = await t.dev.sendResponse(obs, { code: '2.05', format: SENML_CBOR, observe: 1, payload: senmlCbor([[[-2, '/3/0/'], [0, '9'], [2, 49]], [[-2, '/1/0/'], [0, '1'], [2, 301]]]) }, 'CON');
+    const ack = await t.dev.sendResponse(
+      obs,
+      {
+        code: '2.05',
+        format: SENML_CBOR,
+        observe: 1,
+        payload: senmlCbor([
+          [
+            [-2, '/3/0/'],
+            [0, '9'],
+            [2, 49],
+          ],
+          [
+            [-2, '/1/0/'],
+            [0, '1'],
+            [2, 301],
+          ],
+        ]),
+      },
+      'CON',
+    );
     expect(ack?.type).toBe('ACK');
     expect(await h.mqtt.next(t.resp)).toEqual({
       reqID: 11,
       msgType: 'notify',
       seqNum: 1,
-      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/3/0/9', value: 49 }, { path: '/1/0/1', value: 301 }] },
+      data: {
+        code: '2.05',
+        codeMsg: 'content',
+        reqPath: '/',
+        content: [
+          { path: '/3/0/9', value: 49 },
+          { path: '/1/0/1', value: 301 },
+        ],
+      },
     });
     const cancel = await roundTrip(t, { reqID: 12, msgType: 'cancel-observe-composite', data: { paths: ['/3/0/9', '/1/0/1'] } });
     expect(uintOptionOf(cancel, OBSERVE)).toBe(1);
     expect(uintOptionOf(cancel, CONTENT_FORMAT)).toBe(SENML_CBOR);
     expect(cancel.token.equals(obs.token)).toBe(true);
-    t.dev.respond(cancel, { code: '2.05', format: SENML_CBOR, payload: senmlCbor([[[0, '/1/0/1'], [2, 301]], [[0, '/3/0/9'], [2, 48]]]) });
-    expect(await h.mqtt.next(t.resp)).toMatchObject({ reqID: 12, msgType: 'cancel-observe-composite', data: { code: '2.05', content: [{ path: '/1/0/1', value: 301 }, { path: '/3/0/9', value: 48 }] } });
-    expect((await t.dev.sendResponse(obs, { code: '2.05', format: SENML_CBOR, observe: 2, payload: senmlCbor([[[0, '/3/0/9'], [2, 1]]]) }, 'CON'))?.type).toBe('RST');
+    t.dev.respond(cancel, {
+      code: '2.05',
+      format: SENML_CBOR,
+      payload: senmlCbor([
+        [
+          [0, '/1/0/1'],
+          [2, 301],
+        ],
+        [
+          [0, '/3/0/9'],
+          [2, 48],
+        ],
+      ]),
+    });
+    expect(await h.mqtt.next(t.resp)).toMatchObject({
+      reqID: 12,
+      msgType: 'cancel-observe-composite',
+      data: {
+        code: '2.05',
+        content: [
+          { path: '/1/0/1', value: 301 },
+          { path: '/3/0/9', value: 48 },
+        ],
+      },
+    });
+    expect(
+      (
+        await t.dev.sendResponse(
+          obs,
+          {
+            code: '2.05',
+            format: SENML_CBOR,
+            observe: 2,
+            payload: senmlCbor([
+              [
+                [0, '/3/0/9'],
+                [2, 1],
+              ],
+            ]),
+          },
+          'CON',
+        )
+      )?.type,
+    ).toBe('RST');
     await h.mqtt.none(t.resp, 100);
   });
 
   it('a composite notification in blocks is completed with FETCH + Block2 and the same path list (RFC 7959 §2.6, RFC 8132 §2.3.2)', async () => {
     const t = await registered('1.1', '</>;rt="oma.lwm2m";ct=110,</1/0>,</3/0>');
     const obs = await roundTrip(t, { reqID: 10, msgType: 'observe-composite', data: { paths: ['/3/0/0', '/3/0/9'] } });
-    t.dev.respond(obs, { code: '2.05', format: SENML_JSON, observe: 1, payload: JSON.stringify([{ n: '/3/0/0', vs: 'a' }, { n: '/3/0/9', v: 1 }]) });
+    t.dev.respond(obs, {
+      code: '2.05',
+      format: SENML_JSON,
+      observe: 1,
+      payload: JSON.stringify([
+        { n: '/3/0/0', vs: 'a' },
+        { n: '/3/0/9', v: 1 },
+      ]),
+    });
     expect((await h.mqtt.next(t.resp)).msgType).toBe('observe-composite');
-    const body = Buffer.from(JSON.stringify([{ n: '/3/0/0', vs: 'x'.repeat(20) }, { n: '/3/0/9', v: 77 }]));
+    const body = Buffer.from(
+      JSON.stringify([
+        { n: '/3/0/0', vs: 'x'.repeat(20) },
+        { n: '/3/0/9', v: 77 },
+      ]),
+    );
     const block = (num: number, more: boolean): Buffer => uint(num * 16 + (more ? 8 : 0));
-    await t.dev.sendResponse(obs, { code: '2.05', format: SENML_JSON, observe: 5, payload: body.subarray(0, 16), extraOptions: [{ number: 23, value: block(0, true) }] }, 'NON');
+    await t.dev.sendResponse(
+      obs,
+      { code: '2.05', format: SENML_JSON, observe: 5, payload: body.subarray(0, 16), extraOptions: [{ number: 23, value: block(0, true) }] },
+      'NON',
+    );
     for (let num = 1; ; num++) {
       const fetch = await t.dev.expectRequest();
       expect(fetch.code).toBe('0.05');
@@ -200,14 +415,27 @@ describe('LwM2M 1.1 Composite operations over real UDP and MQTT', () => {
       expect(uintOptionOf(fetch, 23)).toBe(num * 16);
       expect(JSON.parse(fetch.payload.toString())).toEqual([{ n: '/3/0/0' }, { n: '/3/0/9' }]);
       const more = (num + 1) * 16 < body.length;
-      t.dev.respond(fetch, { code: '2.05', format: SENML_JSON, payload: body.subarray(num * 16, num * 16 + 16), extraOptions: [{ number: 23, value: block(num, more) }] });
+      t.dev.respond(fetch, {
+        code: '2.05',
+        format: SENML_JSON,
+        payload: body.subarray(num * 16, num * 16 + 16),
+        extraOptions: [{ number: 23, value: block(num, more) }],
+      });
       if (!more) break;
     }
     expect(await h.mqtt.next(t.resp)).toEqual({
       reqID: 10,
       msgType: 'notify',
       seqNum: 5,
-      data: { code: '2.05', codeMsg: 'content', reqPath: '/', content: [{ path: '/3/0/0', value: 'x'.repeat(20) }, { path: '/3/0/9', value: 77 }] },
+      data: {
+        code: '2.05',
+        codeMsg: 'content',
+        reqPath: '/',
+        content: [
+          { path: '/3/0/0', value: 'x'.repeat(20) },
+          { path: '/3/0/9', value: 77 },
+        ],
+      },
     });
   });
 

@@ -2,10 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, uniqueEp, type Harness } from './harness.js';
 
 /** A Register for endpoint `x+y` (lt=120, lwm2m=1.1, b=U, links </1/0>,</3/0>). */
-const WILDCARD_REGISTER = Buffer.from(
-  '4402123401020304b2726411283665703d782b79066c743d313230096c776d326d3d312e3103623d55ff3c2f312f303e2c3c2f332f303e',
-  'hex',
-);
+const WILDCARD_REGISTER = Buffer.from('4402123401020304b2726411283665703d782b79066c743d313230096c776d326d3d312e3103623d55ff3c2f312f303e2c3c2f332f303e', 'hex');
 
 describe('LwM2M device-supplied names that would become topic levels', () => {
   let h: Harness;

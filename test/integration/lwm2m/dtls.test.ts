@@ -69,7 +69,9 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
               bind: '127.0.0.1:0',
               dtls_options: {
                 handshake_timeout: '2s',
-                ...(certs === undefined ? {} : { certfile: certs.serverCertFile, keyfile: certs.serverKeyFile, cacertfile: certs.caFile, verify: 'verify_peer' }),
+                ...(certs === undefined
+                  ? {}
+                  : { certfile: certs.serverCertFile, keyfile: certs.serverKeyFile, cacertfile: certs.caFile, verify: 'verify_peer' }),
               },
             },
           },
@@ -93,21 +95,24 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
 
   const registered = (ep: string) => gateway.store.get(ep);
 
-  it.for(['coap-client-openssl', 'coap-client-gnutls'] as const)('%s registers over DTLS PSK; the register event says psk and the identity, never the key', async (build, ctx) => {
-    // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
-    if (!tools.openssl || !tools.gnutls) return ctx.skip();
-    const ep = 'psk-dev';
-    const topic = `lwm2m/${ep}/response`;
-    await mqtt.subscribeAsync(topic, { qos: 1 });
-    const event = new Promise<string>((resolve) => mqtt.once('message', (_t, payload) => resolve(payload.toString())));
-    await coapClient(build, registerArgs(dtlsPort, ep, { identity: 'psk-dev', key: 'first-secret' }));
-    const text = await event;
-    const data = (JSON.parse(text) as { data: Record<string, unknown> }).data;
-    expect(data).toMatchObject({ ep, auth: 'psk', identity: 'psk-dev' });
-    expect(text).not.toContain('first-secret');
-    await mqtt.unsubscribeAsync(topic);
-    gateway.store.remove(registered(ep) as NonNullable<ReturnType<typeof registered>>);
-  });
+  it.for(['coap-client-openssl', 'coap-client-gnutls'] as const)(
+    '%s registers over DTLS PSK; the register event says psk and the identity, never the key',
+    async (build, ctx) => {
+      // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
+      if (!tools.openssl || !tools.gnutls) return ctx.skip();
+      const ep = 'psk-dev';
+      const topic = `lwm2m/${ep}/response`;
+      await mqtt.subscribeAsync(topic, { qos: 1 });
+      const event = new Promise<string>((resolve) => mqtt.once('message', (_t, payload) => resolve(payload.toString())));
+      await coapClient(build, registerArgs(dtlsPort, ep, { identity: 'psk-dev', key: 'first-secret' }));
+      const text = await event;
+      const data = (JSON.parse(text) as { data: Record<string, unknown> }).data;
+      expect(data).toMatchObject({ ep, auth: 'psk', identity: 'psk-dev' });
+      expect(text).not.toContain('first-secret');
+      await mqtt.unsubscribeAsync(topic);
+      gateway.store.remove(registered(ep) as NonNullable<ReturnType<typeof registered>>);
+    },
+  );
 
   it('negotiates TLS_PSK_WITH_AES_128_CCM_8 (LwM2M mandatory) and also serves TLS_PSK_WITH_AES_128_CBC_SHA256', async (ctx) => {
     // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
@@ -212,14 +217,24 @@ describe('LwM2M over DTLS: libcoap clients register with PSK and certificates', 
     // Missing tool: skipped (visible) here, a failure in CI (see missingTool).
     if (!tools.openssl || certs === undefined) return ctx.skip();
     const pki = (cn: string, files: { certFile: string; keyFile: string }): string[] => [
-      '-c', files.certFile, '-j', files.keyFile, '-C', certs?.caFile ?? '', '-n',
-      '-m', 'post', '-e', '</3/0>', `coaps://127.0.0.1:${dtlsPort}/rd?ep=${cn}&lt=60&lwm2m=1.0`,
+      '-c',
+      files.certFile,
+      '-j',
+      files.keyFile,
+      '-C',
+      certs?.caFile ?? '',
+      '-n',
+      '-m',
+      'post',
+      '-e',
+      '</3/0>',
+      `coaps://127.0.0.1:${dtlsPort}/rd?ep=${cn}&lt=60&lwm2m=1.0`,
     ];
     const clients = certs.clients;
-    await coapClient('coap-client-openssl', pki('cert-dev', clients['cert-dev'] as { certFile: string; keyFile: string }));
+    await coapClient('coap-client-openssl', pki('cert-dev', clients['cert-dev']));
     await vi.waitFor(() => expect(registered('cert-dev')?.auth).toEqual({ auth: 'x509', identity: 'cert-dev' }));
     expect(dtls.lastCipher).toMatch(/^ECDHE-ECDSA-AES128-(CCM8|GCM-SHA256)$/);
-    const other = await coapClient('coap-client-openssl', pki('cert-dev-2', clients['cert-other'] as { certFile: string; keyFile: string }));
+    const other = await coapClient('coap-client-openssl', pki('cert-dev-2', clients['cert-other']));
     expect(`${other.stdout}${other.stderr}`).toContain('4.03');
     const failed = dtls.stats.handshakesFailed;
     await coapClient('coap-client-openssl', pki('rogue', certs.untrusted), 2);
@@ -278,7 +293,7 @@ describe('DTLS listener under hostile peers (hand-built ClientHellos)', () => {
   const startHandshake = async (c: { socket: Socket; replies: Buffer[] }): Promise<void> => {
     c.socket.send(clientHello(), endpoint.address.port, '127.0.0.1');
     await vi.waitFor(() => expect(c.replies.length).toBeGreaterThan(0));
-    const cookie = helloVerifyCookie(c.replies[0] as Buffer);
+    const cookie = helloVerifyCookie(c.replies[0]);
     expect(cookie).toBeDefined();
     c.socket.send(clientHello({ cookie, messageSeq: 1, recordSeq: 1 }), endpoint.address.port, '127.0.0.1');
   };
@@ -373,7 +388,12 @@ describe('DTLS session resumption (openssl s_client)', () => {
         maxHandshakes: 10,
         handshakeTimeoutMs: 3000,
         handshakeRatePerSource: 0,
-        credentials: { ciphers: 'PSK-AES128-CCM8', verifyPeer: false, failIfNoPeerCert: false, pskLookup: (id) => (id === 'r1' ? Buffer.from('resume-key') : undefined) },
+        credentials: {
+          ciphers: 'PSK-AES128-CCM8',
+          verifyPeer: false,
+          failIfNoPeerCert: false,
+          pskLookup: (id) => (id === 'r1' ? Buffer.from('resume-key') : undefined),
+        },
       },
       () => undefined,
     );
@@ -382,7 +402,19 @@ describe('DTLS session resumption (openssl s_client)', () => {
       new Promise((resolve) => {
         const child = execFile(
           'openssl',
-          ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${endpoint.address.port}`, '-psk_identity', 'r1', '-psk', Buffer.from('resume-key').toString('hex'), '-cipher', 'PSK-AES128-CCM8', ...sessionArg],
+          [
+            's_client',
+            '-dtls1_2',
+            '-connect',
+            `127.0.0.1:${endpoint.address.port}`,
+            '-psk_identity',
+            'r1',
+            '-psk',
+            Buffer.from('resume-key').toString('hex'),
+            '-cipher',
+            'PSK-AES128-CCM8',
+            ...sessionArg,
+          ],
           { timeout: 10_000 },
           (_err, stdout) => resolve(String(stdout)),
         );
@@ -402,8 +434,7 @@ describe('DTLS session resumption (openssl s_client)', () => {
 
 describe('a client that reboots (RFC 6347 §4.2.8)', () => {
   it('a new handshake from the address of a live session replaces that session', async () => {
-    let echo: DtlsEndpoint | undefined;
-    echo = await DtlsEndpoint.open(
+    const echo: DtlsEndpoint = await DtlsEndpoint.open(
       {
         bind: { host: '127.0.0.1', port: 0 },
         name: 'echo',
@@ -421,7 +452,14 @@ describe('a client that reboots (RFC 6347 §4.2.8)', () => {
     const localPort = probe.address().port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const connect = async (): Promise<dtlsClient.Socket> => {
-      const socket = dtlsClient.createSocket({ type: 'udp4', address: '127.0.0.1', port: echo?.address.port ?? 0, psk: { r: 'reboot-key' }, timeout: 3000, listenPort: localPort });
+      const socket = dtlsClient.createSocket({
+        type: 'udp4',
+        address: '127.0.0.1',
+        port: echo?.address.port ?? 0,
+        psk: { r: 'reboot-key' },
+        timeout: 3000,
+        listenPort: localPort,
+      });
       await new Promise<void>((resolve, reject) => {
         socket.once('connected', () => resolve());
         socket.once('error', reject);

@@ -35,7 +35,11 @@ describe('LwM2M observe: Block2 notifications (RFC 7959 §2.6), deregistration t
     expect((await h.mqtt.next(t.resp)).msgType).toBe('observe');
 
     const body = 'a'.repeat(16) + 'b'.repeat(16) + 'c'.repeat(3);
-    await t.dev.sendResponse(t.obs, { code: '2.05', format: 0, payload: body.slice(0, 16), observe: 7, extraOptions: [{ number: 23, value: block16(0, true) }] }, 'NON');
+    await t.dev.sendResponse(
+      t.obs,
+      { code: '2.05', format: 0, payload: body.slice(0, 16), observe: 7, extraOptions: [{ number: 23, value: block16(0, true) }] },
+      'NON',
+    );
     let get = await t.dev.expectRequest();
     for (let num = 1; ; num++) {
       expect(get.code).toBe('0.01');
@@ -49,7 +53,9 @@ describe('LwM2M observe: Block2 notifications (RFC 7959 §2.6), deregistration t
       get = await t.dev.expectRequest();
     }
     expect(await h.mqtt.next(t.resp)).toEqual({
-      reqID: 20, msgType: 'notify', seqNum: 7,
+      reqID: 20,
+      msgType: 'notify',
+      seqNum: 7,
       data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/0', content: [{ path: '/3/0/0', value: body }] },
     });
     await h.mqtt.none(t.resp, 100);
@@ -63,7 +69,11 @@ describe('LwM2M observe: Block2 notifications (RFC 7959 §2.6), deregistration t
     t.dev.respond(t.obs, { code: '2.05', format: 0, payload: 'short', observe: 1 });
     expect((await h.mqtt.next(t.resp)).msgType).toBe('observe');
     const body = 'p'.repeat(16) + 'q'.repeat(10);
-    await t.dev.sendResponse(t.obs, { code: '2.05', format: 0, payload: body.slice(0, 16), observe: 2, extraOptions: [{ number: 23, value: block16(0, true) }] }, 'NON');
+    await t.dev.sendResponse(
+      t.obs,
+      { code: '2.05', format: 0, payload: body.slice(0, 16), observe: 2, extraOptions: [{ number: 23, value: block16(0, true) }] },
+      'NON',
+    );
     const get = await t.dev.expectRequest();
     expect(uintOptionOf(get, 23)).toBe(16);
     t.dev.respond(get, { code: '2.05', format: 0, payload: body });
@@ -78,7 +88,9 @@ describe('LwM2M observe: Block2 notifications (RFC 7959 §2.6), deregistration t
     expect(uintOptionOf(get, 23)).toBe(16);
     t.dev.respond(get, { code: '2.05', format: 0, payload: body.slice(16), extraOptions: [{ number: 23, value: block16(1, false) }] });
     expect(await h.mqtt.next(t.resp)).toEqual({
-      reqID: 21, msgType: 'observe', seqNum: 4,
+      reqID: 21,
+      msgType: 'observe',
+      seqNum: 4,
       data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/0', content: [{ path: '/3/0/0', value: body }] },
     });
   });

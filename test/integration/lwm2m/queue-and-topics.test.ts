@@ -67,7 +67,11 @@ describe('LwM2M queue mode, auto_observe and EMQX 5 translators', () => {
     await dev.register(ep, { lt: 300, lwm2m: '1.1', extra: ['Q'] });
     await h.mqtt.next(resp);
     await new Promise((r) => setTimeout(r, 150));
-    for (const [reqID, rid] of [['r1', 0], ['r2', 1], ['r3', 2]] as const) {
+    for (const [reqID, rid] of [
+      ['r1', 0],
+      ['r2', 1],
+      ['r3', 2],
+    ] as const) {
       await h.mqtt.send(cmd, { reqID, msgType: 'read', data: { path: `/3/0/${rid}` } });
     }
     expect(await h.mqtt.next(resp, 3000)).toEqual({ reqID: 'r1', msgType: 'coap_timeout', data: { path: '/3/0/0' } });
@@ -121,7 +125,9 @@ describe('LwM2M queue mode, auto_observe and EMQX 5 translators', () => {
     expect((await h.mqtt.next(resp)).msgType).toBe('observe');
     await dev.sendResponse(obs, { code: '2.05', format: 0, payload: '2', observe: 2 }, 'NON');
     expect(await h.mqtt.next(notify)).toEqual({
-      reqID: 1, msgType: 'notify', seqNum: 2,
+      reqID: 1,
+      msgType: 'notify',
+      seqNum: 2,
       data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/10', content: [{ path: '/3/0/10', value: 2 }] },
     });
     // Commands on the bare dn topic work too (dn/# matches its parent).

@@ -66,10 +66,25 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     h = await startHarness();
     const t = await registered(h);
     const payload = senmlCbor([
-      [[-2, '/3/0/'], [0, '9'], [2, 42]],
-      [[0, '0'], [3, 'ACME']],
-      [[-2, '/5/0/'], [0, '0'], [8, Buffer.from([1, 2, 3])]],
-      [[-2, '/3/0/22/'], [0, '0'], ['vlo', '1:0']],
+      [
+        [-2, '/3/0/'],
+        [0, '9'],
+        [2, 42],
+      ],
+      [
+        [0, '0'],
+        [3, 'ACME'],
+      ],
+      [
+        [-2, '/5/0/'],
+        [0, '0'],
+        [8, Buffer.from([1, 2, 3])],
+      ],
+      [
+        [-2, '/3/0/22/'],
+        [0, '0'],
+        ['vlo', '1:0'],
+      ],
     ]);
     const answer = await t.dev.sendData(payload, SENML_CBOR);
     expect(answer.code).toBe('2.04');
@@ -96,7 +111,12 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     expect((await t.dev.sendData(JSON.stringify(pack), SENML_JSON)).code).toBe('2.04');
     expect(await h.mqtt.next(t.topic)).toEqual({
       msgType: 'send',
-      data: { content: [{ path: '/3/0/9', value: 90, time: 1700000000 }, { path: '/3/0/9', value: 88, time: 1700000060 }] },
+      data: {
+        content: [
+          { path: '/3/0/9', value: 90, time: 1700000000 },
+          { path: '/3/0/9', value: 88, time: 1700000060 },
+        ],
+      },
     });
   });
 
@@ -132,10 +152,34 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     const t = await registered(h);
     // Package (/5/0/0) is Opaque: text in vs would be published where consumers expect base64.
     expect((await t.dev.sendData(JSON.stringify([{ n: '/5/0/0', vs: 'not base64 bytes' }]), SENML_JSON)).code).toBe('4.00');
-    expect((await t.dev.sendData(senmlCbor([[[0, '/5/0/0'], [3, 'text']]]), SENML_CBOR)).code).toBe('4.00');
+    expect(
+      (
+        await t.dev.sendData(
+          senmlCbor([
+            [
+              [0, '/5/0/0'],
+              [3, 'text'],
+            ],
+          ]),
+          SENML_CBOR,
+        )
+      ).code,
+    ).toBe('4.00');
     // Manufacturer (/3/0/0) is a String: bytes in vd are refused too.
     expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/0', vd: 'AQID' }]), SENML_JSON)).code).toBe('4.00');
-    expect((await t.dev.sendData(senmlCbor([[[0, '/3/0/0'], [8, Buffer.from('ACME')]]]), SENML_CBOR)).code).toBe('4.00');
+    expect(
+      (
+        await t.dev.sendData(
+          senmlCbor([
+            [
+              [0, '/3/0/0'],
+              [8, Buffer.from('ACME')],
+            ],
+          ]),
+          SENML_CBOR,
+        )
+      ).code,
+    ).toBe('4.00');
     // ExtDevInfo (/3/0/22) is an Objlnk: "oid:iid" in vlo only.
     expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/22/0', vs: '1:0' }]), SENML_JSON)).code).toBe('4.00');
     expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/22/0', vlo: '1:70000' }]), SENML_JSON)).code).toBe('4.00');
@@ -188,7 +232,10 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     const over = await t.dev.sendData(Buffer.from('[]'), SENML_JSON, [{ number: 27, value: block(2, false, 6) }]);
     expect(over.code).toBe('4.13');
     expect(over.options.find((o) => o.number === 60)?.value).toEqual(uint(2048));
-    const announced = await t.dev.sendData(filler, SENML_JSON, [{ number: 27, value: block(0, true, 6) }, { number: 60, value: uint(1_000_000) }]);
+    const announced = await t.dev.sendData(filler, SENML_JSON, [
+      { number: 27, value: block(0, true, 6) },
+      { number: 60, value: uint(1_000_000) },
+    ]);
     expect(announced.code).toBe('4.13');
     await h.mqtt.none(t.topic, 200);
   });
@@ -223,7 +270,15 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
       [JSON.stringify([{ n: ['/3/0/9'], v: 1 }]), SENML_JSON],
       [JSON.stringify([{ n: '/3/0/9', v: '1' }]), SENML_JSON],
       [JSON.stringify({ n: '/3/0/9', v: 1 }), SENML_JSON],
-      [senmlCbor([[[0, 9], [2, 1]]]), SENML_CBOR],
+      [
+        senmlCbor([
+          [
+            [0, 9],
+            [2, 1],
+          ],
+        ]),
+        SENML_CBOR,
+      ],
     ];
     for (const [payload, format] of hostile) {
       // Larger than one datagram's worth: sent in Block1 blocks.
@@ -248,8 +303,34 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     const t = await registered(h);
     expect((await t.dev.sendData(JSON.stringify([{ n: '/3/0/9', v: 1, rel_: 'x' }]), SENML_JSON)).code).toBe('4.00');
     expect((await t.dev.sendData(JSON.stringify([{ bver: 11, n: '/3/0/9', v: 1 }]), SENML_JSON)).code).toBe('4.00');
-    expect((await t.dev.sendData(senmlCbor([[[0, '/3/0/9'], [2, 1], ['rel_', 'x']]]), SENML_CBOR)).code).toBe('4.00');
-    expect((await t.dev.sendData(senmlCbor([[[-1, 11], [0, '/3/0/9'], [2, 1]]]), SENML_CBOR)).code).toBe('4.00');
+    expect(
+      (
+        await t.dev.sendData(
+          senmlCbor([
+            [
+              [0, '/3/0/9'],
+              [2, 1],
+              ['rel_', 'x'],
+            ],
+          ]),
+          SENML_CBOR,
+        )
+      ).code,
+    ).toBe('4.00');
+    expect(
+      (
+        await t.dev.sendData(
+          senmlCbor([
+            [
+              [-1, 11],
+              [0, '/3/0/9'],
+              [2, 1],
+            ],
+          ]),
+          SENML_CBOR,
+        )
+      ).code,
+    ).toBe('4.00');
     await h.mqtt.none(t.topic, 200);
     // bver 10 and labels not ending in "_" (e.g. "u", unit) are fine.
     expect((await t.dev.sendData(JSON.stringify([{ bver: 10, n: '/3/0/9', v: 1, u: '%' }]), SENML_JSON)).code).toBe('2.04');
@@ -267,9 +348,29 @@ describe('LwM2M 1.1 Send (POST /dp) over real UDP and MQTT', () => {
     expect((await t.dev.sendData(JSON.stringify(pack), SENML_JSON)).code).toBe('2.04');
     expect(await h.mqtt.next(t.topic)).toEqual({
       msgType: 'send',
-      data: { content: [{ path: '/3/0/9', value: 95 }, { path: '/3/0/10', value: 101 }, { path: '/3/0/0', value: 'ACME' }] },
+      data: {
+        content: [
+          { path: '/3/0/9', value: 95 },
+          { path: '/3/0/10', value: 101 },
+          { path: '/3/0/0', value: 'ACME' },
+        ],
+      },
     });
-    expect((await t.dev.sendData(senmlCbor([[[-2, '/3/0/'], [-5, 50], [0, '9'], [2, 7]]]), SENML_CBOR)).code).toBe('2.04');
+    expect(
+      (
+        await t.dev.sendData(
+          senmlCbor([
+            [
+              [-2, '/3/0/'],
+              [-5, 50],
+              [0, '9'],
+              [2, 7],
+            ],
+          ]),
+          SENML_CBOR,
+        )
+      ).code,
+    ).toBe('2.04');
     expect(await h.mqtt.next(t.topic)).toEqual({ msgType: 'send', data: { content: [{ path: '/3/0/9', value: 57 }] } });
   });
 

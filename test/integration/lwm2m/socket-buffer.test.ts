@@ -12,7 +12,12 @@ describe('LwM2M listener receive buffer', () => {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
-        lines.push(...chunk.toString().split('\n').filter((l) => l !== ''));
+        lines.push(
+          ...chunk
+            .toString()
+            .split('\n')
+            .filter((l) => l !== ''),
+        );
         done();
       },
     });

@@ -11,7 +11,11 @@ describe('LwM2M versions: Write-Attributes per version, 1.2 registration rules (
     await h.close();
   });
 
-  async function registered(lwm2m: string, extra: readonly string[] = [], links = '</1/0>,</3/0>'): Promise<{ dev: Lwm2mTestDevice; cmd: string; resp: string; event: Record<string, unknown> }> {
+  async function registered(
+    lwm2m: string,
+    extra: readonly string[] = [],
+    links = '</1/0>,</3/0>',
+  ): Promise<{ dev: Lwm2mTestDevice; cmd: string; resp: string; event: Record<string, unknown> }> {
     const ep = uniqueEp('ver');
     const resp = `lwm2m/${ep}/response`;
     await h.mqtt.watch(resp);

@@ -128,7 +128,10 @@ describe('entry point (npm start)', () => {
     });
     running = launch(['--config', file]);
     const output = running.output;
-    await waitFor(() => output.stdout.includes('gateway running'), () => `"gateway running" log line (stdout: ${output.stdout}; stderr: ${output.stderr})`);
+    await waitFor(
+      () => output.stdout.includes('gateway running'),
+      () => `"gateway running" log line (stdout: ${output.stdout}; stderr: ${output.stderr})`,
+    );
     expect(output.stdout).toContain(`"lwm2mBootstrap":[{"host":"127.0.0.1","port":${bsPort}}]`);
     let watcher: MqttClient | undefined;
     let client: BootstrapTestClient | undefined;
@@ -187,7 +190,10 @@ describe('entry point (npm start)', () => {
     });
     running = launch(['--config', file]);
     const output = running.output;
-    await waitFor(() => output.stdout.includes("gateway running"), () => `"gateway running" log line (stdout: ${output.stdout}; stderr: ${output.stderr})`);
+    await waitFor(
+      () => output.stdout.includes('gateway running'),
+      () => `"gateway running" log line (stdout: ${output.stdout}; stderr: ${output.stderr})`,
+    );
 
     let watcher: MqttClient | undefined;
     let sn: SnTestClient | undefined;
@@ -202,7 +208,15 @@ describe('entry point (npm start)', () => {
       sn = await SnTestClient.open(snPort);
       await sn.connect('entry-sn');
       const topicId = await sn.register('entry/sn');
-      await sn.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id: topicId }, msgId: 7, data: Buffer.from('from-sn') });
+      await sn.send({
+        type: MsgType.PUBLISH,
+        dup: false,
+        qos: 1,
+        retain: false,
+        topic: { kind: 'normal', id: topicId },
+        msgId: 7,
+        data: Buffer.from('from-sn'),
+      });
       const puback = await sn.expect(MsgType.PUBACK);
       expect(puback.returnCode).toBe(0);
       expect(puback.msgId).toBe(7);
@@ -270,7 +284,10 @@ describe('entry point: psk_authentication', () => {
     });
     running = launch(['--config', file]);
     const output = running.output;
-    await waitFor(() => output.stdout.includes('gateway running'), () => `"gateway running" (stderr: ${output.stderr})`);
+    await waitFor(
+      () => output.stdout.includes('gateway running'),
+      () => `"gateway running" (stderr: ${output.stderr})`,
+    );
     const session = await DtlsCoapSession.open(dtlsPort, 'hup-dev', 'first-key');
     try {
       expect(await session.register('hup-dev', 1)).toBe('2.01');

@@ -13,7 +13,10 @@ import { MAIN } from '../../helpers/gateway-process.js';
  */
 
 function run(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, GATEWAY_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { ...process.env, GATEWAY_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -23,7 +26,13 @@ function run(args: readonly string[], env: Record<string, string>): Promise<{ co
 
 /** Every listener on a loopback port 0 (nothing to collide with); a test puts its occupied port in one. */
 function loopbackEnv(): Record<string, string> {
-  return { GATEWAY_MQTTSN_BIND: '127.0.0.1:0', GATEWAY_LWM2M_BIND: '127.0.0.1:0', GATEWAY_EMBEDDED_BIND: '127.0.0.1:0', GATEWAY_HTTP_BIND: '127.0.0.1:0', GATEWAY_UPSTREAM_SERVER: '' };
+  return {
+    GATEWAY_MQTTSN_BIND: '127.0.0.1:0',
+    GATEWAY_LWM2M_BIND: '127.0.0.1:0',
+    GATEWAY_EMBEDDED_BIND: '127.0.0.1:0',
+    GATEWAY_HTTP_BIND: '127.0.0.1:0',
+    GATEWAY_UPSTREAM_SERVER: '',
+  };
 }
 
 function expectOneLineRefusal(result: { code: number | null; stdout: string; stderr: string }, line: string): void {
@@ -101,7 +110,10 @@ describe('startup refusals', () => {
       await writeFile(config, JSON.stringify({ upstream: { client: { server: 'mqtts://127.0.0.1:8883', tlsConfig: { caFilePEM: ca } } } }));
       const env = loopbackEnv();
       delete env.GATEWAY_UPSTREAM_SERVER;
-      expectOneLineRefusal(await run(['--config', config], env), `snlw-gateway: upstream.client.tlsConfig.caFilePEM: ${ca}: certificate file cannot be read (ENOENT)`);
+      expectOneLineRefusal(
+        await run(['--config', config], env),
+        `snlw-gateway: upstream.client.tlsConfig.caFilePEM: ${ca}: certificate file cannot be read (ENOENT)`,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -111,7 +123,10 @@ describe('startup refusals', () => {
 describe('log format', () => {
   it('GATEWAY_LOG_FORMAT=pretty writes readable lines naming the component even when not on a terminal', async () => {
     const env = { ...loopbackEnv(), GATEWAY_LOG_FORMAT: 'pretty' };
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, GATEWAY_LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+      env: { ...process.env, GATEWAY_LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -119,8 +134,9 @@ describe('log format', () => {
     while (!stdout.includes('gateway running') && Date.now() - start < 15_000) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // eslint-disable-next-line no-control-regex -- strips ANSI colour codes
     const plain = stdout.replace(/\x1b\[[0-9;]*m/g, '');
-    expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: main: gateway running \{"upstream":"embedded",/m);
+    expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: main: gateway running \{"upstream":"embedded \(direct\)",/m);
     expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: mqttsn: MQTT-SN listening /m);
     expect(plain).not.toMatch(/^\{"level"/m);
   });

@@ -19,7 +19,7 @@ describe('MQTT-SN address changes and port reuse', () => {
     await other.close();
   });
 
-  it('another client id connecting from a sleeper\'s address leaves the sleeper its session; it wakes elsewhere', async () => {
+  it("another client id connecting from a sleeper's address leaves the sleeper its session; it wakes elsewhere", async () => {
     const h = await startHarness();
     const topic = unique('reuse');
     const w = await h.watcher();
@@ -44,7 +44,7 @@ describe('MQTT-SN address changes and port reuse', () => {
     await woke.close();
   });
 
-  it('another client id connecting from an active client\'s address ends the old clean session', async () => {
+  it("another client id connecting from an active client's address ends the old clean session", async () => {
     const h = await startHarness();
     const c = await h.client();
     await c.connect(unique('first'));

@@ -3,6 +3,8 @@ import mqtt from 'mqtt';
 import { dtls } from 'node-dtls-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../src/config/resolve.js';
+import { GatewayActivity } from '../../../src/http/activity.js';
+import { createGatewayMetrics } from '../../../src/metrics/gateway-metrics.js';
 import { silentLogger } from '../../../src/log.js';
 import { generatePacket, MsgType, parsePacket, type MqttSnPacket } from '../../../src/mqttsn/codec/index.js';
 import { MqttSnGateway } from '../../../src/mqttsn/gateway.js';
@@ -29,7 +31,14 @@ class DtlsSnClient {
   }
 
   static async open(port: number, identity: string, key: string): Promise<DtlsSnClient> {
-    const socket = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { [identity]: key }, timeout: 3000, ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'] });
+    const socket = dtls.createSocket({
+      type: 'udp4',
+      address: '127.0.0.1',
+      port,
+      psk: { [identity]: key },
+      timeout: 3000,
+      ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'],
+    });
     const outcome = await Promise.race([once(socket, 'connected').then(() => 'connected'), once(socket, 'error').then(([err]) => String(err))]);
     if (outcome !== 'connected') throw new Error(`DTLS handshake failed: ${outcome}`);
     return new DtlsSnClient(socket);
@@ -101,11 +110,39 @@ describe('MQTT-SN over DTLS (node-dtls-client, PSK)', () => {
     client.send({ type: MsgType.REGISTER, topicId: 0, msgId: 1, topicName: 'dtls/sn/topic' });
     const regack = await client.expect(MsgType.REGACK);
     const received = new Promise<[string, Buffer]>((resolve) => watcher.once('message', (t, p) => resolve([t, p])));
-    client.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, msgId: 2, topic: { kind: 'normal', id: regack.topicId }, data: Buffer.from('sealed') });
+    client.send({
+      type: MsgType.PUBLISH,
+      dup: false,
+      qos: 1,
+      retain: false,
+      msgId: 2,
+      topic: { kind: 'normal', id: regack.topicId },
+      data: Buffer.from('sealed'),
+    });
     expect((await client.expect(MsgType.PUBACK)).returnCode).toBe(0);
     const [topic, payload] = await received;
     expect([topic, payload.toString()]).toEqual(['dtls/sn/topic', 'sealed']);
     expect((gateway.transports[1] as DtlsEndpoint).lastCipher).toBe('PSK-AES128-CCM8');
+  });
+
+  it('counts handshakes in /metrics: started, completed, refused', async () => {
+    const { secure, gateway, upstream } = await start();
+    const metrics = createGatewayMetrics({ version: 'test', mqttsn: gateway, lwm2m: undefined, upstream: upstream.connector, activity: new GatewayActivity() });
+    const sample = async (name: string, result?: string): Promise<number> => {
+      const text = await metrics.metrics();
+      const labels = result === undefined ? 'protocol="mqttsn",listener="default"' : `protocol="mqttsn",listener="default",result="${result}"`;
+      const line = text.split('\n').find((l) => l.startsWith(`snlw_${name}{${labels}}`));
+      return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    expect(await sample('dtls_handshakes_total', 'completed')).toBe(0);
+    const client = await DtlsSnClient.open(secure, 'sn-dev', 'sn-secret');
+    cleanups.push(() => client.close());
+    await expect(DtlsSnClient.open(secure, 'sn-dev', 'not-the-key')).rejects.toThrow(/handshake (failed|timed out)/);
+    expect(await sample('dtls_handshakes_total', 'completed')).toBe(1);
+    // The wrong-key handshake started but never completed (it ends as failed or, once the client gives up, timeout).
+    expect(await sample('dtls_handshakes_started_total')).toBe(2);
+    expect(await sample('dtls_hello_verify_requests_total')).toBeGreaterThanOrEqual(2);
+    expect(await sample('dtls_handshakes_total', 'rate_limited')).toBe(0);
   });
 
   it('refuses another client id (CONNACK 0x03), honours a mapped name, and refuses a wrong key in the handshake', async () => {

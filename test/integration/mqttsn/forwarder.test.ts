@@ -27,7 +27,11 @@ class Forwarder {
   }
 
   send(node: string, packet: MqttSnPacket): void {
-    this.#socket.send(generatePacket({ type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: Buffer.from(node, 'hex'), message: packet }), this.#port, '127.0.0.1');
+    this.#socket.send(
+      generatePacket({ type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: Buffer.from(node, 'hex'), message: packet }),
+      this.#port,
+      '127.0.0.1',
+    );
   }
 
   async take(node: string, type: number, timeoutMs = 2000): Promise<MqttSnPacket> {

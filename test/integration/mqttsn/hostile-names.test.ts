@@ -35,7 +35,11 @@ describe('MQTT-SN device-supplied names', () => {
       expect(await connackFor(c, Buffer.from(bad, 'utf8')), JSON.stringify(bad)).toBe(ReturnCode.NOT_SUPPORTED);
     }
     // Invalid UTF-8 (a lone continuation octet, an overlong "/", an encoded surrogate) is refused the same way.
-    for (const bad of [[0x61, 0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
+    for (const bad of [
+      [0x61, 0x80],
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+    ]) {
       const c = await h.client();
       expect(await connackFor(c, Buffer.from(bad)), Buffer.from(bad).toString('hex')).toBe(ReturnCode.NOT_SUPPORTED);
     }
@@ -73,7 +77,16 @@ describe('MQTT-SN device-supplied names', () => {
       return ack.returnCode;
     };
     // Control characters and noncharacters too: mosquitto closes the connection that carries them.
-    for (const bad of [Buffer.from('a/+'), Buffer.from('a/#'), Buffer.from('a\u0000b'), Buffer.from([0x61, 0xff]), Buffer.from([0xed, 0xb0, 0x80]), Buffer.from('a\u0001b'), Buffer.from('a\u0085'), Buffer.from('a\uffff')]) {
+    for (const bad of [
+      Buffer.from('a/+'),
+      Buffer.from('a/#'),
+      Buffer.from('a\u0000b'),
+      Buffer.from([0x61, 0xff]),
+      Buffer.from([0xed, 0xb0, 0x80]),
+      Buffer.from('a\u0001b'),
+      Buffer.from('a\u0085'),
+      Buffer.from('a\uffff'),
+    ]) {
       expect(await register(bad), bad.toString('hex')).toBe(ReturnCode.NOT_SUPPORTED);
     }
 
@@ -85,13 +98,25 @@ describe('MQTT-SN device-supplied names', () => {
       expect(ack.msgId).toBe(msgId);
       return ack.returnCode;
     };
-    for (const bad of [Buffer.from('a/#/b'), Buffer.from('a+'), Buffer.from('x\u0000'), Buffer.from([0x2f, 0xc3]), Buffer.from('x\u0007/#'), Buffer.from('\ufdd0')]) {
+    for (const bad of [
+      Buffer.from('a/#/b'),
+      Buffer.from('a+'),
+      Buffer.from('x\u0000'),
+      Buffer.from([0x2f, 0xc3]),
+      Buffer.from('x\u0007/#'),
+      Buffer.from('\ufdd0'),
+    ]) {
       expect(await subscribe(bad), bad.toString('hex')).toBe(ReturnCode.NOT_SUPPORTED);
     }
     expect(await subscribe(Buffer.from('ok/+'))).toBe(0);
 
     // PUBLISH with a short topic name (§5.4.12): wildcards, NUL and invalid UTF-8 -> PUBACK 0x03; nothing published.
-    for (const [name, qos] of [[[0x61, 0x23], 1], [[0x00, 0x61], 1], [[0xff, 0xfe], 1], [[0x2b, 0x2b], 0]] as const) {
+    for (const [name, qos] of [
+      [[0x61, 0x23], 1],
+      [[0x00, 0x61], 1],
+      [[0xff, 0xfe], 1],
+      [[0x2b, 0x2b], 0],
+    ] as const) {
       const flags = (qos === 1 ? 0x20 : 0) | 0x02;
       await c.sendRaw(Buffer.from([9, MsgType.PUBLISH, flags, name[0], name[1], 0x00, 0x07, 0x68, 0x69]));
       const ack = await c.expect(MsgType.PUBACK);

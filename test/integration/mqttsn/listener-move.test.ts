@@ -27,7 +27,7 @@ async function connectCode(c: SnTestClient, clientId: string, cleanSession = fal
 }
 
 describe('MQTT-SN sessions moving between listeners', () => {
-  it('a CONNECT from a new address on another listener moves the session\'s count there', async () => {
+  it("a CONNECT from a new address on another listener moves the session's count there", async () => {
     const { h, onA, onB } = await twoListeners(1, 1);
     const id = unique('mover');
     const first = await onA();

@@ -48,7 +48,15 @@ describe('MQTT-SN ordering and races', () => {
     const topic = unique('after');
     const got = nextMessage(w, topic);
     await w.subscribeAsync(topic);
-    await again.send({ type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id: await again.register(topic) }, msgId: 9, data: Buffer.from('alive') });
+    await again.send({
+      type: MsgType.PUBLISH,
+      dup: false,
+      qos: 1,
+      retain: false,
+      topic: { kind: 'normal', id: await again.register(topic) },
+      msgId: 9,
+      data: Buffer.from('alive'),
+    });
     expect(await again.expect(MsgType.PUBACK)).toMatchObject({ msgId: 9, returnCode: 0 });
     expect((await got).payload.toString()).toBe('alive');
     expect(h.gateway.sessionCount).toBe(1);

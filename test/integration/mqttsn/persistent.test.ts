@@ -108,7 +108,12 @@ describe('MQTT-SN persistent sessions (clean session off)', () => {
       await again.expectNothing(50); // one REGISTER at a time, nothing before its REGACK
       await again.send({ type: MsgType.REGACK, topicId: reg.topicId, msgId: reg.msgId, returnCode: 0 });
     }
-    expect(regs.sort()).toEqual([[plain, sub.topicId], [pre, 7]].sort());
+    expect(regs.sort()).toEqual(
+      [
+        [plain, sub.topicId],
+        [pre, 7],
+      ].sort(),
+    );
     const got: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       const p = await again.expect(MsgType.PUBLISH);
@@ -121,7 +126,7 @@ describe('MQTT-SN persistent sessions (clean session off)', () => {
     expect(got).toEqual(['one', 'two', 'three']);
   });
 
-  it('clean session off: a lost client\'s will is still published, and the session is kept', async () => {
+  it("clean session off: a lost client's will is still published, and the session is kept", async () => {
     const h = await startHarness();
     const willTopic = unique('pwill');
     const w = await h.watcher();

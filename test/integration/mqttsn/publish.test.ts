@@ -83,7 +83,15 @@ describe('MQTT-SN publish (§6.8, §6.12, §6.13)', () => {
     const c = await h.client();
     await c.connect(unique('n'));
     const sub = await c.subscribe(topic, 0);
-    await c.send({ type: MsgType.PUBLISH, dup: false, qos: -1, retain: false, topic: { kind: 'normal', id: sub.topicId }, msgId: 0, data: Buffer.from('self') });
+    await c.send({
+      type: MsgType.PUBLISH,
+      dup: false,
+      qos: -1,
+      retain: false,
+      topic: { kind: 'normal', id: sub.topicId },
+      msgId: 0,
+      data: Buffer.from('self'),
+    });
     const echo = await c.expect(MsgType.PUBLISH);
     expect(echo).toMatchObject({ qos: 0, msgId: 0, topic: { kind: 'normal', id: sub.topicId } });
   });
@@ -169,7 +177,14 @@ describe('MQTT-SN publish (§6.8, §6.12, §6.13)', () => {
     const c = await h.client();
     await c.connect(unique('win2'));
     const sub = await c.subscribe(topic, 1);
-    for (const [n, qos] of [['1', 1], ['2', 1], ['3', 0], ['4', 1], ['5', 1]] as const) await w.publishAsync(topic, n, { qos });
+    for (const [n, qos] of [
+      ['1', 1],
+      ['2', 1],
+      ['3', 0],
+      ['4', 1],
+      ['5', 1],
+    ] as const)
+      await w.publishAsync(topic, n, { qos });
     const take = async (): Promise<{ data: string; msgId: number; qos: number }> => {
       const p = await c.expect(MsgType.PUBLISH);
       return { data: p.data.toString(), msgId: p.msgId, qos: p.qos };
@@ -177,7 +192,11 @@ describe('MQTT-SN publish (§6.8, §6.12, §6.13)', () => {
     const one = await take();
     const two = await take();
     const three = await take();
-    expect([one, two, three].map((p) => [p.data, p.qos])).toEqual([['1', 1], ['2', 1], ['3', 0]]);
+    expect([one, two, three].map((p) => [p.data, p.qos])).toEqual([
+      ['1', 1],
+      ['2', 1],
+      ['3', 0],
+    ]);
     await c.expectNothing(100); // window full: 4 waits
     await c.send({ type: MsgType.PUBACK, topicId: sub.topicId, msgId: two.msgId, returnCode: 0 });
     expect((await take()).data).toBe('4');

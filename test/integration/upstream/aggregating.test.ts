@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.js';
 import { AggregatingConnector } from '../../../src/upstream/aggregating-connector.js';
+import { createPooledConnector } from '../../../src/upstream/connection-pool.js';
 import { mapClientOptions } from '../../../src/upstream/client-options.js';
-import { DirectConnector } from '../../../src/upstream/direct-connector.js';
+import { createDirectConnector } from '../../../src/upstream/direct-path.js';
 import { EmbeddedBroker } from '../../../src/upstream/embedded-broker.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import { testClientConfig, testUpstreamConfig } from '../../helpers/upstream.js';
@@ -19,9 +20,9 @@ async function startBroker(): Promise<{ broker: EmbeddedBroker; url: string }> {
   return { broker, url: `mqtt://127.0.0.1:${broker.address?.port ?? 0}` };
 }
 
-async function startDirect(options: { parkedQueueLimit?: number; parkedSessionExpiryMs?: number } = {}): Promise<DirectConnector> {
+async function startDirect(options: { parkedQueueLimit?: number; parkedSessionExpiryMs?: number } = {}): Promise<AggregatingConnector> {
   const { broker } = await startBroker();
-  const connector = new DirectConnector({ broker, logger: silentLogger(), closeBroker: false, ...options });
+  const connector = createDirectConnector({ broker, logger: silentLogger(), closeBroker: false, ...options });
   closers.push(() => connector.close());
   return connector;
 }
@@ -48,7 +49,13 @@ describe('direct connector (aggregating, embedded broker)', () => {
   it('delivers a message matching several filters of one session once, at its highest grant (MQTT 3.1.1 §3.3.5)', async () => {
     const connector = await startDirect();
     const a = await openWithInbox(connector, sessionOptions(uniqueId('overlap')));
-    expect(await a.session.subscribe([{ topic: 'ov/#', qos: 0 }, { topic: 'ov/+', qos: 1 }, { topic: 'ov/x', qos: 0 }])).toEqual([0, 1, 0]);
+    expect(
+      await a.session.subscribe([
+        { topic: 'ov/#', qos: 0 },
+        { topic: 'ov/+', qos: 1 },
+        { topic: 'ov/x', qos: 0 },
+      ]),
+    ).toEqual([0, 1, 0]);
     const pub = await openWithInbox(connector, sessionOptions(uniqueId('pub')));
     await pub.session.publish(message('ov/x', 'once', 2));
     const [got] = await a.inbox.waitFor(1);
@@ -110,7 +117,7 @@ describe('direct connector (aggregating, embedded broker)', () => {
 
   it('resolves a QoS 1 publish only once a persistent broker session queued it', async () => {
     const { broker, url } = await startBroker();
-    const connector = new DirectConnector({ broker, logger: silentLogger(), closeBroker: false });
+    const connector = createDirectConnector({ broker, logger: silentLogger(), closeBroker: false });
     closers.push(() => connector.close());
     // An MQTT client with a persistent broker session, offline while the gateway publishes.
     const watcherId = uniqueId('offline');
@@ -130,7 +137,7 @@ describe('direct connector (aggregating, embedded broker)', () => {
 describe('aggregating connector (pool against an external broker)', () => {
   async function startPool(poolSize = 2): Promise<{ connector: AggregatingConnector; broker: EmbeddedBroker; url: string }> {
     const { broker, url } = await startBroker();
-    const connector = await AggregatingConnector.start({
+    const connector = await createPooledConnector({
       mapped: mapClientOptions(testClientConfig({ server: url })),
       logger: silentLogger(),
       poolSize,
@@ -175,6 +182,45 @@ describe('aggregating connector (pool against an external broker)', () => {
     expect(a.inbox.messages[0]?.payload.toString()).toBe('after reconnect');
   });
 
+  it('keeps a filter other sessions use when the broker refuses a repeated SUBSCRIBE (0x80), also after a reconnect', async () => {
+    const { connector, broker, url } = await startPool(1);
+    let refuseRepeats = false;
+    const seen = new Set<string>();
+    broker.aedes.authorizeSubscribe = (_client, sub, callback) => {
+      const repeated = seen.has(sub.topic);
+      seen.add(sub.topic);
+      callback(null, refuseRepeats && repeated ? null : sub);
+    };
+    const a = await openWithInbox(connector, sessionOptions(uniqueId('holder')));
+    expect(await a.session.subscribe([{ topic: 'refused/t', qos: 1 }])).toEqual([1]);
+    refuseRepeats = true;
+    const b = await openWithInbox(connector, sessionOptions(uniqueId('refused')));
+    // The pool sends a repeated SUBSCRIBE (for the retained replay); the broker answers 0x80.
+    expect(await b.session.subscribe([{ topic: 'refused/t', qos: 1 }])).toEqual([0x80]);
+    expect(await a.session.subscribe([{ topic: 'refused/t', qos: 1 }])).toEqual([0x80]);
+    const watcher = await startWatcher(url, []);
+    closers.push(() => watcher.client.endAsync());
+    await watcher.client.publishAsync('refused/t', 'still subscribed', { qos: 1 });
+    expect((await a.inbox.waitFor(1))[0]?.payload.toString()).toBe('still subscribed');
+    await delay(50);
+    expect(b.inbox.messages).toHaveLength(0);
+    // Lost pool connection: the reconnect (no session present) subscribes the kept filter again.
+    refuseRepeats = false;
+    seen.clear();
+    const clients = (broker.aedes as unknown as { clients: Record<string, { conn: { destroy(): void } }> }).clients;
+    for (const [id, client] of Object.entries(clients)) if (id.startsWith('gw-')) client.conn.destroy();
+    await delay(100);
+    await eventually(() => seen.has('refused/t'), 5000, 'filter subscribed again after the reconnect');
+    await eventually(
+      () => {
+        void watcher.client.publishAsync('refused/t', 'after reconnect', { qos: 1 });
+        return a.inbox.messages.some((m) => m.payload.toString() === 'after reconnect');
+      },
+      5000,
+      'message after resubscribe',
+    );
+  });
+
   it('takes poolSize and the parked-session bounds from upstream.aggregating', async () => {
     const { broker, url } = await startBroker();
     const config = { ...testUpstreamConfig({ server: url }, '', 'aggregating'), aggregating: { poolSize: 2, sessionQueueSize: 1, sessionExpiry: 60_000 } };
@@ -198,7 +244,7 @@ describe('aggregating connector (pool against an external broker)', () => {
     const { broker, url } = await startBroker();
     await broker.close();
     await expect(
-      AggregatingConnector.start({ mapped: mapClientOptions(testClientConfig({ server: url })), logger: silentLogger(), poolSize: 2 }),
+      createPooledConnector({ mapped: mapClientOptions(testClientConfig({ server: url })), logger: silentLogger(), poolSize: 2 }),
     ).rejects.toMatchObject({ code: 'GW_ERR_UPSTREAM' });
   });
 });

@@ -3,7 +3,7 @@ import { silentLogger } from '../../../src/log.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import { TransparentConnector } from '../../../src/upstream/transparent-connector.js';
 import type { UpstreamConnector } from '../../../src/upstream/types.js';
-import { MqttJsSession } from '../../../src/upstream/upstream-session.js';
+import { MqttJsSession } from '../../../src/upstream/mqttjs-session.js';
 import { startTestUpstream, testUpstreamConfig, type TestUpstream } from '../../helpers/upstream.js';
 import { delay, eventually, message, openWithInbox, sessionOptions, startWatcher, uniqueId } from './upstream-test-kit.js';
 
@@ -89,7 +89,10 @@ describe('embedded upstream (aedes in-process, duplex pair)', () => {
   it('stops delivering after unsubscribe', async () => {
     const a = await openWithInbox(connector, sessionOptions(uniqueId('a')));
     const b = await openWithInbox(connector, sessionOptions(uniqueId('b')));
-    await a.session.subscribe([{ topic: 'uns/a', qos: 1 }, { topic: 'uns/b', qos: 1 }]);
+    await a.session.subscribe([
+      { topic: 'uns/a', qos: 1 },
+      { topic: 'uns/b', qos: 1 },
+    ]);
     await a.session.unsubscribe(['uns/a']);
     await b.session.publish(message('uns/a', 'gone', 1));
     await b.session.publish(message('uns/b', 'here', 1));
@@ -102,10 +105,7 @@ describe('embedded upstream (aedes in-process, duplex pair)', () => {
   it('publishes the CONNECT will when the session connection drops without DISCONNECT (gateway crash)', async () => {
     const watcher = await startWatcher(url, ['will/crash']);
     watchers.push(watcher);
-    const a = await openWithInbox(
-      connector,
-      sessionOptions(uniqueId('crash'), { will: message('will/crash', 'device gone', 1, false) }),
-    );
+    const a = await openWithInbox(connector, sessionOptions(uniqueId('crash'), { will: message('will/crash', 'device gone', 1, false) }));
     if (!(a.session instanceof MqttJsSession)) throw new Error('expected MqttJsSession');
     a.session.abort();
     await watcher.waitFor(1);
@@ -116,10 +116,7 @@ describe('embedded upstream (aedes in-process, duplex pair)', () => {
   it('end() disconnects cleanly: the broker discards the will', async () => {
     const watcher = await startWatcher(url, ['will/clean', 'marker']);
     watchers.push(watcher);
-    const a = await openWithInbox(
-      connector,
-      sessionOptions(uniqueId('clean'), { will: message('will/clean', 'should not appear', 1, false) }),
-    );
+    const a = await openWithInbox(connector, sessionOptions(uniqueId('clean'), { will: message('will/clean', 'should not appear', 1, false) }));
     await a.session.end();
     await a.session.end(); // idempotent
     const b = await openWithInbox(connector, sessionOptions(uniqueId('b')));

@@ -10,18 +10,9 @@ import { createLogger, silentLogger } from '../../../src/log.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import { EmbeddedBroker } from '../../../src/upstream/embedded-broker.js';
 import type { UpstreamConnector } from '../../../src/upstream/types.js';
-import { MqttJsSession } from '../../../src/upstream/upstream-session.js';
+import { MqttJsSession } from '../../../src/upstream/mqttjs-session.js';
 import { testUpstreamConfig } from '../../helpers/upstream.js';
-import {
-  delay,
-  eventually,
-  freePort,
-  message,
-  openWithInbox,
-  sessionOptions,
-  startWatcher,
-  uniqueId,
-} from './upstream-test-kit.js';
+import { delay, eventually, freePort, message, openWithInbox, sessionOptions, startWatcher, uniqueId } from './upstream-test-kit.js';
 
 /** The embedded broker's own TCP listener stands in for an external broker. */
 describe('external upstream over TCP (aedes listener as the external broker)', () => {
@@ -93,12 +84,18 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
   it('answers 0x80 for a filter the broker refuses and grants the others', async () => {
     if (broker === undefined) throw new Error('no broker');
     broker.aedes.authorizeSubscribe = (_client, subscription, callback) => {
-      if (subscription.topic.startsWith('denied/')) callback(null, null); // aedes: null = refuse (SUBACK 0x80)
+      if (subscription.topic.startsWith('denied/'))
+        callback(null, null); // aedes: null = refuse (SUBACK 0x80)
       else callback(null, subscription);
     };
     const connector = await external();
     const a = await openWithInbox(connector, sessionOptions(uniqueId('acl')));
-    expect(await a.session.subscribe([{ topic: 'allowed/t', qos: 1 }, { topic: 'denied/t', qos: 1 }])).toEqual([1, 0x80]);
+    expect(
+      await a.session.subscribe([
+        { topic: 'allowed/t', qos: 1 },
+        { topic: 'denied/t', qos: 1 },
+      ]),
+    ).toEqual([1, 0x80]);
     await a.session.publish(message('allowed/t', 'ok', 1));
     const [got] = await a.inbox.waitFor(1);
     expect(got?.topic).toBe('allowed/t');
@@ -143,7 +140,8 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
     await connector.open(sessionOptions(uniqueId('y'), { username: 'dev', password: Buffer.from('devpass') }), {
       onMessage: () => undefined,
     });
-    expect(seen).toEqual(['gw:gwpass', 'dev:devpass']);
+    // The first CONNECT is the startup check that the broker is up (same credentials as the gateway's own).
+    expect(seen).toEqual(['gw:gwpass', 'gw:gwpass', 'dev:devpass']);
   });
 
   it('rejects open() with GW_ERR_UPSTREAM and the CONNACK return code when the broker refuses', async () => {
@@ -159,8 +157,8 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
   });
 
   it('rejects open() with GW_ERR_UPSTREAM when the broker is unreachable', async () => {
-    await stopBroker();
     const connector = await external();
+    await stopBroker();
     await expect(connector.open(sessionOptions(uniqueId('nobody')), { onMessage: () => undefined })).rejects.toMatchObject({
       code: 'GW_ERR_UPSTREAM',
     });
@@ -206,14 +204,7 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
     await startBroker();
     await eventually(() => lines.some((l) => l.msg === 'session reconnected'), 5000, 'reconnected log');
     const info = lines.filter((l) => l.level === 30).map((l) => l.msg);
-    expect(info).toEqual(
-      expect.arrayContaining([
-        'session connected',
-        'connection lost',
-        'reconnecting',
-        'session reconnected',
-      ]),
-    );
+    expect(info).toEqual(expect.arrayContaining(['session connected', 'connection lost', 'reconnecting', 'session reconnected']));
     expect(lines.find((l) => l.msg === 'reconnecting')?.delayMs).toBe(300);
     expect(lines.some((l) => l.level === 20 && l.msg === 'publish')).toBe(true);
     expect(raw.join('')).not.toContain('SECRET-PAYLOAD');
@@ -309,14 +300,14 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
       await rm(storeDir, { recursive: true, force: true });
     });
 
-    async function publishWhileDownThenRestart(type: 'File' | 'Memory'): Promise<string[]> {
+    async function publishWhileDownThenRestart(type: 'File' | 'Memory', qos: 1 | 2 = 1): Promise<string[]> {
       const store = { type, directoryPrefix: storeDir } as const;
       const id = uniqueId('durable');
       const first = await external({ store, writeTimeout: 0 });
       const session = await first.open(sessionOptions(id), { onMessage: () => undefined });
       await stopBroker();
       await delay(50);
-      const pending = session.publish(message('durable/t', `kept by ${type}`, 1));
+      const pending = session.publish(message('durable/t', `kept by ${type}`, qos));
       await first.close(); // the gateway stops with the message unacknowledged
       await expect(pending).rejects.toMatchObject({ code: 'GW_ERR_CLOSED' });
       await startBroker();
@@ -330,6 +321,10 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
 
     it('re-sends an unacknowledged QoS 1 publish after a gateway restart', async () => {
       expect(await publishWhileDownThenRestart('File')).toEqual(['kept by File']);
+    });
+
+    it('re-sends an unacknowledged QoS 2 publish after a gateway restart', async () => {
+      expect(await publishWhileDownThenRestart('File', 2)).toEqual(['kept by File']);
     });
 
     it('(control) the Memory store loses it', async () => {

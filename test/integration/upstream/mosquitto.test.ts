@@ -1,44 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect as tcpConnect } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { UpstreamClientConfig } from '../../../src/config/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import type { UpstreamConnector } from '../../../src/upstream/types.js';
-import { MqttJsSession } from '../../../src/upstream/upstream-session.js';
+import { MqttJsSession } from '../../../src/upstream/mqttjs-session.js';
 import { testUpstreamConfig } from '../../helpers/upstream.js';
+import { startMosquitto } from './mosquitto-process.js';
 import { missingTool } from './test-certificates.js';
-import { delay, eventually, freePort, message, openWithInbox, sessionOptions, startWatcher, uniqueId } from './upstream-test-kit.js';
-
-/** Resolves true once something accepts TCP connections on the port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
-async function startMosquitto(): Promise<{ process: ChildProcess; port: number } | undefined> {
-  const port = await freePort();
-  const child = spawn('mosquitto', ['-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once('spawn', () => resolve(true));
-    child.once('error', () => resolve(false));
-  });
-  if (!spawned) return undefined;
-  const until = Date.now() + 5000;
-  while (!(await accepts(port))) {
-    if (Date.now() > until || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`mosquitto did not start listening on ${port}`);
-    }
-    await delay(50);
-  }
-  return { process: child, port };
-}
+import { delay, eventually, message, openWithInbox, sessionOptions, startWatcher, uniqueId } from './upstream-test-kit.js';
 
 describe('external upstream against a real mosquitto', () => {
   let mosquitto: { process: ChildProcess; port: number } | undefined;
@@ -65,10 +35,7 @@ describe('external upstream against a real mosquitto', () => {
   });
 
   async function external(port: number, client: Partial<UpstreamClientConfig> = {}): Promise<UpstreamConnector> {
-    const connector = await createUpstreamConnector(
-      testUpstreamConfig({ server: `tcp://127.0.0.1:${port}`, ...client }),
-      silentLogger(),
-    );
+    const connector = await createUpstreamConnector(testUpstreamConfig({ server: `tcp://127.0.0.1:${port}`, ...client }), silentLogger());
     connectors.push(connector);
     return connector;
   }

@@ -48,7 +48,10 @@ describe('broker outage and reconnect are logged at warn, in order, once per out
         },
       });
       const logger = createLogger('warn', sink);
-      connector = await createUpstreamConnector(testUpstreamConfig({ server: `mqtt://127.0.0.1:${port}`, maxReconnectInterval: 1000, keepAlive: 5000 }, '', mode), logger);
+      connector = await createUpstreamConnector(
+        testUpstreamConfig({ server: `mqtt://127.0.0.1:${port}`, maxReconnectInterval: 1000, keepAlive: 5000 }, '', mode),
+        logger,
+      );
       await connector.open({ clientId: `outage-a-${mode}`, cleanSession: true, keepAliveSeconds: 30 }, { onMessage: () => undefined });
       await connector.open({ clientId: `outage-b-${mode}`, cleanSession: true, keepAliveSeconds: 30 }, { onMessage: () => undefined });
       expect(connector.health?.connected).toBe(true);

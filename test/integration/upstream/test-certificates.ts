@@ -37,9 +37,21 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   try {
     await run('openssl', [
-      'req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1',
-      '-subj', '/CN=gateway test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=gateway test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
     ]);
     await writeFile(file('server.ext'), `subjectAltName=DNS:${serverName}\nextendedKeyUsage=serverAuth\n`);
     await writeFile(file('client.ext'), 'extendedKeyUsage=clientAuth\n');
@@ -49,8 +61,21 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
     ] as const) {
       await run('openssl', ['req', ...ec, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject]);
       await run('openssl', [
-        'x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
-        '-CAcreateserial', '-out', file(`${name}.pem`), '-days', '1', '-extfile', file(`${name}.ext`),
+        'x509',
+        '-req',
+        '-in',
+        file(`${name}.csr`),
+        '-CA',
+        file('ca.pem'),
+        '-CAkey',
+        file('ca.key'),
+        '-CAcreateserial',
+        '-out',
+        file(`${name}.pem`),
+        '-days',
+        '1',
+        '-extfile',
+        file(`${name}.ext`),
       ]);
     }
     const read = (name: string): Promise<string> => readFile(file(name), 'utf8');

@@ -1,12 +1,7 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { createServer } from 'node:net';
 import type { Qos } from '../../../src/config/types.js';
-import type {
-  UpstreamConnector,
-  UpstreamMessage,
-  UpstreamSession,
-  UpstreamSessionOptions,
-} from '../../../src/upstream/types.js';
+import type { UpstreamConnector, UpstreamMessage, UpstreamSession, UpstreamSessionOptions } from '../../../src/upstream/types.js';
 
 /** Collects the messages of one session; `next()` waits for the next one. */
 export class MessageInbox {
@@ -39,10 +34,7 @@ export class MessageInbox {
   async waitFor(count: number, timeoutMs = 3000): Promise<UpstreamMessage[]> {
     if (this.messages.length < count) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out waiting for ${count} messages (got ${this.messages.length})`)),
-          timeoutMs,
-        );
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${count} messages (got ${this.messages.length})`)), timeoutMs);
         this.#waiters.push({
           count,
           resolve: () => {
@@ -67,10 +59,7 @@ export function sessionOptions(clientId: string, extra: Partial<UpstreamSessionO
   return { clientId, cleanSession: true, keepAliveSeconds: 60, ...extra };
 }
 
-export async function openWithInbox(
-  connector: UpstreamConnector,
-  options: UpstreamSessionOptions,
-): Promise<{ session: UpstreamSession; inbox: MessageInbox }> {
+export async function openWithInbox(connector: UpstreamConnector, options: UpstreamSessionOptions): Promise<{ session: UpstreamSession; inbox: MessageInbox }> {
   const inbox = new MessageInbox();
   const session = await connector.open(options, inbox.events);
   return { session, inbox };

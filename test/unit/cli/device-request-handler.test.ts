@@ -19,7 +19,11 @@ beforeAll(async () => {
   models = createModelRegistry((await loadModelDirectory(SHIPPED_XML_DIR)).models);
 });
 
-function request(code: string, path: string, options: { accept?: number; format?: number; observe?: number; query?: string[]; payload?: Buffer } = {}): CoapMessage {
+function request(
+  code: string,
+  path: string,
+  options: { accept?: number; format?: number; observe?: number; query?: string[]; payload?: Buffer } = {},
+): CoapMessage {
   const opts: CoapOptionValue[] = [];
   if (options.observe !== undefined) opts.push({ number: CoapOption.OBSERVE, value: uintOption(options.observe) });
   for (const segment of path.split('/').filter((s) => s !== '')) opts.push({ number: CoapOption.URI_PATH, value: Buffer.from(segment) });
@@ -94,7 +98,20 @@ describe('simulated device: requests answered with the gateway content codecs', 
     expect(handler.observations.size).toBe(0);
     for (let i = 0; i < 50; i++) state.tick();
     expect(handler.handle(request('0.02', '/3303/0/5605')).answer.code).toBe('2.04');
-    const values = decodeContent(ContentFormat.TLV, handler.content({ token: Buffer.from([9]), paths: [parsePath('/3303/0')], composite: false, format: ContentFormat.TLV, lastSentMs: 0, lastSnapshot: '', sequence: 0 }) as Buffer, parsePath('/3303/0'), models);
+    const values = decodeContent(
+      ContentFormat.TLV,
+      handler.content({
+        token: Buffer.from([9]),
+        paths: [parsePath('/3303/0')],
+        composite: false,
+        format: ContentFormat.TLV,
+        lastSentMs: 0,
+        lastSnapshot: '',
+        sequence: 0,
+      }) as Buffer,
+      parsePath('/3303/0'),
+      models,
+    );
     const value = (id: number): unknown => values.find((e) => e.path === `/3303/0/${id}`)?.value;
     expect(value(5601)).toBe(value(5700));
     expect(value(5602)).toBe(value(5700));
@@ -115,14 +132,18 @@ describe('simulated device: composite operations (LwM2M 1.1 FETCH / iPATCH at th
     ['SenML JSON', ContentFormat.SENML_JSON],
     ['SenML CBOR', ContentFormat.SENML_CBOR],
   ])('read-composite with a %s path list (base name inherited) answers every value with absolute names', (_name, format) => {
-    const payload = format === ContentFormat.SENML_JSON
-      ? Buffer.from(JSON.stringify([{ bn: '/3/0/', n: '0' }, { n: '2' }, { bn: '', n: '/1/0' }]))
-      : encodeCompositePaths(format, [parsePath('/3/0/0'), parsePath('/3/0/2'), parsePath('/1/0')]);
+    const payload =
+      format === ContentFormat.SENML_JSON
+        ? Buffer.from(JSON.stringify([{ bn: '/3/0/', n: '0' }, { n: '2' }, { bn: '', n: '/1/0' }]))
+        : encodeCompositePaths(format, [parsePath('/3/0/0'), parsePath('/3/0/2'), parsePath('/1/0')]);
     const { answer } = composite.handle(request('0.05', '', { format, payload }));
     expect(answer.code).toBe('2.05');
     expect(answer.format).toBe(format);
     const content = decodeCompositeContent(format, answer.payload as Buffer, lookup);
-    expect(content.slice(0, 2)).toEqual([{ path: '/3/0/0', value: 'snlw' }, { path: '/3/0/2', value: 'comp-unit' }]);
+    expect(content.slice(0, 2)).toEqual([
+      { path: '/3/0/0', value: 'snlw' },
+      { path: '/3/0/2', value: 'comp-unit' },
+    ]);
     expect(content).toContainEqual({ path: '/1/0/1', value: 300 });
   });
 
@@ -143,15 +164,35 @@ describe('simulated device: composite operations (LwM2M 1.1 FETCH / iPATCH at th
 
   it('write-composite stores all values or none', () => {
     const write = (entries: { path: string; type: 'String' | 'Integer'; value: unknown }[]) =>
-      composite.handle(request('0.07', '', {
-        format: ContentFormat.SENML_CBOR,
-        payload: encodeCompositeWrite(ContentFormat.SENML_CBOR, entries.map((e) => ({ ...e, path: parsePath(e.path) }))),
-      })).answer.code;
-    expect(write([{ path: '/3/0/14', type: 'String', value: '+05:00' }, { path: '/1/0/1', type: 'Integer', value: 60 }])).toBe('2.04');
+      composite.handle(
+        request('0.07', '', {
+          format: ContentFormat.SENML_CBOR,
+          payload: encodeCompositeWrite(
+            ContentFormat.SENML_CBOR,
+            entries.map((e) => ({ ...e, path: parsePath(e.path) })),
+          ),
+        }),
+      ).answer.code;
+    expect(
+      write([
+        { path: '/3/0/14', type: 'String', value: '+05:00' },
+        { path: '/1/0/1', type: 'Integer', value: 60 },
+      ]),
+    ).toBe('2.04');
     expect(compositeState.entries(parsePath('/3/0/14'))?.[0]?.value).toBe('+05:00');
     expect(compositeState.entries(parsePath('/1/0/1'))?.[0]?.value).toBe(60);
-    expect(write([{ path: '/3/0/14', type: 'String', value: '+06:00' }, { path: '/3/0/0', type: 'String', value: 'x' }])).toBe('4.05');
-    expect(write([{ path: '/3/0/14', type: 'String', value: '+06:00' }, { path: '/3/7/0', type: 'String', value: 'x' }])).toBe('4.04');
+    expect(
+      write([
+        { path: '/3/0/14', type: 'String', value: '+06:00' },
+        { path: '/3/0/0', type: 'String', value: 'x' },
+      ]),
+    ).toBe('4.05');
+    expect(
+      write([
+        { path: '/3/0/14', type: 'String', value: '+06:00' },
+        { path: '/3/7/0', type: 'String', value: 'x' },
+      ]),
+    ).toBe('4.04');
     expect(compositeState.entries(parsePath('/3/0/14'))?.[0]?.value).toBe('+05:00');
     // A value of the wrong kind for its resource (a string for an Integer) is refused by the gateway's decoder.
     expect(write([{ path: '/1/0/1', type: 'String', value: '60' }])).toBe('4.00');
@@ -165,7 +206,7 @@ describe('simulated device: composite operations (LwM2M 1.1 FETCH / iPATCH at th
     expect(observe.answer.options).toContainEqual({ number: CoapOption.OBSERVE, value: Buffer.from([1]) });
     const [observation] = [...composite.observations.values()];
     expect(observation?.composite).toBe(true);
-    const notification = composite.content(observation as NonNullable<typeof observation>) as Buffer;
+    const notification = composite.content(observation) as Buffer;
     expect(decodeCompositeContent(ContentFormat.SENML_JSON, notification, lookup).map((e) => e.path)).toEqual(['/3/0/9', '/3303/0/5700']);
     const again = { ...request('0.05', '', { format: ContentFormat.SENML_JSON, observe: 0, payload: reversed }), token: Buffer.from([7]) };
     composite.handle(again);
@@ -184,7 +225,15 @@ describe('simulated device: composite operations (LwM2M 1.1 FETCH / iPATCH at th
   it('pmin / pmax of a composite observation: the smallest among its paths', () => {
     composite.handle(request('0.03', '/3/0/9', { query: ['pmin=5', 'pmax=30'] }));
     composite.handle(request('0.03', '/3303/0', { query: ['pmin=2', 'pmax=60'] }));
-    const observation = { token: Buffer.from([1]), paths: [parsePath('/3/0/9'), parsePath('/3303/0/5700')], composite: true, format: ContentFormat.SENML_JSON, lastSentMs: 0, lastSnapshot: '', sequence: 2 };
+    const observation = {
+      token: Buffer.from([1]),
+      paths: [parsePath('/3/0/9'), parsePath('/3303/0/5700')],
+      composite: true,
+      format: ContentFormat.SENML_JSON,
+      lastSentMs: 0,
+      lastSnapshot: '',
+      sequence: 2,
+    };
     expect(composite.observationPeriods(observation)).toEqual({ pminMs: 2000, pmaxMs: 30_000 });
     expect(composite.observationPeriods({ ...observation, paths: [parsePath('/1/0/1')] })).toEqual({ pminMs: 0, pmaxMs: undefined });
   });

@@ -22,7 +22,7 @@ describe('EMQX 5 gateway settings -> gateway JSON', () => {
     expect(dropped[0]?.reason).toBe('placeholder ${username} is not supported in the MQTT-SN mountpoint (only ${clientid})');
   });
 
-  it('keeps an xml_dir of your own, drops EMQX\'s own, and names other gateways as not converted', () => {
+  it("keeps an xml_dir of your own, drops EMQX's own, and names other gateways as not converted", () => {
     const own = convertGateway({ lwm2m: { xml_dir: '/srv/objects' }, coap: { enable: true } }, 'gateway.');
     expect(own.config.lwm2m).toEqual({ xml_dir: '/srv/objects' });
     expect(own.dropped).toEqual([{ key: 'gateway.coap', reason: 'only the MQTT-SN and LwM2M gateways are converted' }]);
@@ -39,7 +39,16 @@ describe('EMQX 4 plugin files', () => {
 
   it('map on/off, listener numbers, topics and %-placeholders; unknown lines are listed', () => {
     const result = readEmqx4(
-      ['# comment', 'lwm2m.bind.udp.1 = 0.0.0.0:5683', 'lwm2m.bind.udp.2 = 0.0.0.0:6683', 'lwm2m.auto_observe = on', 'lwm2m.mountpoint = lwm2m/%u/%e/', 'lwm2m.topics.command = dn/#', 'not a key value line', 'node.name = emqx@127.0.0.1'].join('\n'),
+      [
+        '# comment',
+        'lwm2m.bind.udp.1 = 0.0.0.0:5683',
+        'lwm2m.bind.udp.2 = 0.0.0.0:6683',
+        'lwm2m.auto_observe = on',
+        'lwm2m.mountpoint = lwm2m/%u/%e/',
+        'lwm2m.topics.command = dn/#',
+        'not a key value line',
+        'node.name = emqx@127.0.0.1',
+      ].join('\n'),
     );
     expect(result.gateway.lwm2m).toEqual({
       listeners: { udp: { default: { bind: '0.0.0.0:5683' }, default_2: { bind: '0.0.0.0:6683' } } },

@@ -10,7 +10,7 @@ import { problemsOf } from './problems.js';
 function onlyProblem(raw: unknown): { key: string; value: unknown; reason: string } {
   const problems = problemsOf(() => resolveConfig(raw));
   expect(problems).toHaveLength(1);
-  return problems[0] as { key: string; value: unknown; reason: string };
+  return problems[0];
 }
 
 describe('resolveConfig defaults', () => {
@@ -18,7 +18,7 @@ describe('resolveConfig defaults', () => {
     const config = resolveConfig({});
     expect(resolveConfig(undefined)).toEqual(config);
     expect(config.log.level).toBe('info');
-    expect(config.upstream.mode).toBe('transparent');
+    expect(config.upstream.mode).toBe('auto');
     expect(config.upstream.embedded.bind).toBe('0.0.0.0:1883');
     expect(config.upstream.client).toMatchObject({
       server: '',
@@ -49,7 +49,7 @@ describe('resolveConfig defaults', () => {
       subs_resume: false,
       idle_timeout: 30_000,
       clientinfo_override: { username: '', password: '', clientid: '' },
-      listeners: { udp: { default: { bind: '0.0.0.0:1884', max_connections: 102_400, recbuf: 4_194_304, sndbuf: 4_194_304 } }, dtls: {} },
+      listeners: { udp: { default: { bind: '0.0.0.0:1884', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 } }, dtls: {} },
       plain_access: 'all',
       retry_interval: 10_000,
       max_retries: 4,
@@ -68,7 +68,7 @@ describe('resolveConfig defaults', () => {
       auto_observe: false,
       update_msg_publish_condition: 'always',
       mountpoint: 'lwm2m/${endpoint_name}/',
-      listeners: { udp: { default: { bind: '0.0.0.0:5683', max_connections: 102_400, recbuf: 4_194_304, sndbuf: 4_194_304 } } },
+      listeners: { udp: { default: { bind: '0.0.0.0:5683', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 } } },
       idle_timeout: 30_000,
       max_inflight: 1,
       queue_max_size: 100,
@@ -78,7 +78,7 @@ describe('resolveConfig defaults', () => {
       // No bootstrap server unless a configuration file is given.
       bootstrap: {
         config_file: '',
-        listeners: { udp: { default: { bind: '0.0.0.0:5685', max_connections: 1000, recbuf: 4_194_304, sndbuf: 4_194_304 } } },
+        listeners: { udp: { default: { bind: '0.0.0.0:5685', max_connections: 1000, recbuf: 67_108_864, sndbuf: 4_194_304 } } },
         session_timeout: 120_000,
       },
     });
@@ -117,7 +117,7 @@ describe('resolveConfig merging', () => {
   it('a listener map given by the user replaces the default listener set', () => {
     const config = resolveConfig({ mqttsn: { listeners: { udp: { v6: { bind: '[::]:1884' } } } } });
     expect(Object.keys(config.mqttsn.listeners.udp)).toEqual(['v6']);
-    expect(config.mqttsn.listeners.udp['v6']).toEqual({ bind: '[::]:1884', max_connections: 102_400, recbuf: 4_194_304, sndbuf: 4_194_304 });
+    expect(config.mqttsn.listeners.udp['v6']).toEqual({ bind: '[::]:1884', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 });
     expect(Object.keys(config.lwm2m.listeners.udp)).toEqual(['default']);
   });
 
@@ -186,7 +186,10 @@ describe('resolveConfig merging', () => {
     [false, false],
     ['on', true],
     ['off', false],
-    [['/3/0', '3/0/1', '/3303/0/5700'], ['/3/0', '/3/0/1', '/3303/0/5700']],
+    [
+      ['/3/0', '3/0/1', '/3303/0/5700'],
+      ['/3/0', '/3/0/1', '/3303/0/5700'],
+    ],
     ['/3/0, /5/0/3 ,/19/0/0', ['/3/0', '/5/0/3', '/19/0/0']],
   ] as const)('normalises auto_observe %j', (input, expected) => {
     expect(resolveConfig({ lwm2m: { auto_observe: input } }).lwm2m.auto_observe).toEqual(expected);
@@ -227,7 +230,7 @@ describe('resolveConfig result', () => {
 describe('resolveConfig validation: one problem per bad key', () => {
   it.each([
     [{ log: { level: 'verbose' } }, 'log.level', /one of "fatal", "error", "warn", "info", "debug", "trace", "silent"/],
-    [{ upstream: { mode: 'bridged' } }, 'upstream.mode', /"transparent", "aggregating"/],
+    [{ upstream: { mode: 'bridged' } }, 'upstream.mode', /"auto", "transparent", "aggregating"/],
     [{ upstream: { embedded: { bind: 'localhost' } } }, 'upstream.embedded.bind', /host:port/],
     [{ upstream: { client: { server: 'http://b:80' } } }, 'upstream.client.server', /unsupported scheme "http".*tcp, mqtt, ssl, tls, tcps, mqtts, ws, wss/],
     [{ upstream: { client: { server: 'broker:1883' } } }, 'upstream.client.server', /scheme:\/\/host:port/],
@@ -254,11 +257,33 @@ describe('resolveConfig validation: one problem per bad key', () => {
     [{ mqttsn: { predefined: [{ id: 0, topic: 'a' }] } }, 'mqttsn.predefined[0].id', /1 to 1024/],
     [{ mqttsn: { predefined: [{ id: 1025, topic: 'a' }] } }, 'mqttsn.predefined[0].id', /1 to 1024/],
     [{ mqttsn: { predefined: [{ id: 1, topic: '' }] } }, 'mqttsn.predefined[0].topic', /empty/],
-    [{ mqttsn: { predefined: [{ id: 1, topic: 'a/#' }] } }, 'mqttsn.predefined[0].topic', /wildcards/],
-    [{ mqttsn: { predefined: [{ id: 1, topic: 'a/+/b' }] } }, 'mqttsn.predefined[0].topic', /wildcards/],
+    [{ mqttsn: { predefined: [{ id: 1, topic: 'a/#' }] } }, 'mqttsn.predefined[0].topic', /contains a wildcard/],
+    [{ mqttsn: { predefined: [{ id: 1, topic: 'a/+/b' }] } }, 'mqttsn.predefined[0].topic', /contains a wildcard/],
     [{ mqttsn: { predefined: [{ id: 1, topic: 'a', qos: 1 }] } }, 'mqttsn.predefined[0].qos', /unknown key/],
-    [{ mqttsn: { predefined: [{ id: 1, topic: 'a' }, { id: 1, topic: 'b' }] } }, 'mqttsn.predefined[1].id', /duplicate id.*predefined\[0\]/],
-    [{ mqttsn: { predefined: [{ id: 1, topic: 'a' }, { id: 2, topic: 'a' }] } }, 'mqttsn.predefined[1].topic', /duplicate topic/],
+    [
+      {
+        mqttsn: {
+          predefined: [
+            { id: 1, topic: 'a' },
+            { id: 1, topic: 'b' },
+          ],
+        },
+      },
+      'mqttsn.predefined[1].id',
+      /duplicate id.*predefined\[0\]/,
+    ],
+    [
+      {
+        mqttsn: {
+          predefined: [
+            { id: 1, topic: 'a' },
+            { id: 2, topic: 'a' },
+          ],
+        },
+      },
+      'mqttsn.predefined[1].topic',
+      /duplicate topic/,
+    ],
     [{ mqttsn: { listeners: { udp: { default: { bind: 'nowhere' } } } } }, 'mqttsn.listeners.udp.default.bind', /host:port/],
     [{ mqttsn: { listeners: { udp: { default: { bind: '0.0.0.0:70000' } } } } }, 'mqttsn.listeners.udp.default.bind', /0\.\.65535/],
     [{ mqttsn: { listeners: { udp: { default: {} } } } }, 'mqttsn.listeners.udp.default.bind', /required/],
@@ -276,7 +301,7 @@ describe('resolveConfig validation: one problem per bad key', () => {
     [{ lwm2m: { auto_observe: 1 } }, 'lwm2m.auto_observe', /true, false, "on", "off"/],
     [{ lwm2m: { update_msg_publish_condition: 'never' } }, 'lwm2m.update_msg_publish_condition', /"always", "contains_object_list"/],
     [{ lwm2m: { translators: { command: { qos: 3 } } } }, 'lwm2m.translators.command.qos', /one of 0, 1, 2/],
-    [{ lwm2m: { translators: { notify: { topic: 'up/#' } } } }, 'lwm2m.translators.notify.topic', /wildcards/],
+    [{ lwm2m: { translators: { notify: { topic: 'up/#' } } } }, 'lwm2m.translators.notify.topic', /contains a wildcard/],
     [{ lwm2m: { translators: { register: { topic: '' } } } }, 'lwm2m.translators.register.topic', /empty/],
     [{ lwm2m: { lifetime_min: '2d', lifetime_max: '1d' } }, 'lwm2m.lifetime_min', /must not exceed lwm2m.lifetime_max \(1d\)/],
     [{ lwm2m: { lifetime_max: '30d' } }, 'lwm2m.lifetime_max', /to 24d/],
@@ -311,17 +336,33 @@ describe('resolveConfig validation: one problem per bad key', () => {
 
   it('reports binds that overlap through a wildcard address, across both protocols, in one line naming both keys', () => {
     const cases: [Record<string, unknown>, string, string][] = [
-      [{ mqttsn: { listeners: { udp: { a: { bind: '0.0.0.0:21150' }, b: { bind: '127.0.0.1:21150' } } } } }, 'mqttsn.listeners.udp.b.bind', 'mqttsn.listeners.udp.a.bind'],
-      [{ mqttsn: { listeners: { udp: { a: { bind: '127.0.0.1:21151' } } } }, lwm2m: { listeners: { udp: { x: { bind: 21151 } } } } }, 'lwm2m.listeners.udp.x.bind', 'mqttsn.listeners.udp.a.bind'],
-      [{ mqttsn: { listeners: { udp: { a: { bind: '[::]:21152' } } } }, lwm2m: { listeners: { udp: { x: { bind: '10.0.0.1:21152' } } } } }, 'lwm2m.listeners.udp.x.bind', 'mqttsn.listeners.udp.a.bind'],
-      [{ mqttsn: { listeners: { udp: { a: { bind: '[::1]:21153' }, b: { bind: '[0:0::1]:21153' } } } } }, 'mqttsn.listeners.udp.b.bind', 'mqttsn.listeners.udp.a.bind'],
+      [
+        { mqttsn: { listeners: { udp: { a: { bind: '0.0.0.0:21150' }, b: { bind: '127.0.0.1:21150' } } } } },
+        'mqttsn.listeners.udp.b.bind',
+        'mqttsn.listeners.udp.a.bind',
+      ],
+      [
+        { mqttsn: { listeners: { udp: { a: { bind: '127.0.0.1:21151' } } } }, lwm2m: { listeners: { udp: { x: { bind: 21151 } } } } },
+        'lwm2m.listeners.udp.x.bind',
+        'mqttsn.listeners.udp.a.bind',
+      ],
+      [
+        { mqttsn: { listeners: { udp: { a: { bind: '[::]:21152' } } } }, lwm2m: { listeners: { udp: { x: { bind: '10.0.0.1:21152' } } } } },
+        'lwm2m.listeners.udp.x.bind',
+        'mqttsn.listeners.udp.a.bind',
+      ],
+      [
+        { mqttsn: { listeners: { udp: { a: { bind: '[::1]:21153' }, b: { bind: '[0:0::1]:21153' } } } } },
+        'mqttsn.listeners.udp.b.bind',
+        'mqttsn.listeners.udp.a.bind',
+      ],
     ];
     for (const [raw, key, other] of cases) {
       const problem = onlyProblem(raw);
       expect(problem.key).toBe(key);
       expect(problem.reason).toContain(other);
     }
-    expect(onlyProblem(cases[0]![0]).reason).toMatch(/^overlaps mqttsn\.listeners\.udp\.a\.bind \("0\.0\.0\.0:21150"\)/);
+    expect(onlyProblem(cases[0][0]).reason).toMatch(/^overlaps mqttsn\.listeners\.udp\.a\.bind \("0\.0\.0\.0:21150"\)/);
   });
 
   it('accepts listeners that can all bind: other ports, distinct specific addresses, an IPv4 wildcard beside IPv6 addresses', () => {

@@ -14,7 +14,14 @@ describe('paginate (EMQX paging)', () => {
 
   it('without a count it stops at the first item past the page', () => {
     let built = 0;
-    const page = paginate(items, () => true, (n) => ((built += 1), n), 2, 10, false);
+    const page = paginate(
+      items,
+      () => true,
+      (n) => ((built += 1), n),
+      2,
+      10,
+      false,
+    );
     expect(page).toEqual({ data: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], meta: { page: 2, limit: 10, hasnext: true } });
     expect(built).toBe(10); // views are built for the page only
   });
@@ -32,7 +39,11 @@ describe('PredefinedTopics at run time', () => {
     const topics = new PredefinedTopics([{ id: 1, topic: 'a' }]);
     topics.set(2, 'b');
     topics.set(3, 'b');
-    expect(topics.list()).toEqual([{ id: 1, topic: 'a' }, { id: 2, topic: 'b' }, { id: 3, topic: 'b' }]);
+    expect(topics.list()).toEqual([
+      { id: 1, topic: 'a' },
+      { id: 2, topic: 'b' },
+      { id: 3, topic: 'b' },
+    ]);
     expect(topics.idOf('b')).toBe(2);
     expect(topics.delete(2)).toBe(true);
     expect(topics.idOf('b')).toBe(3);

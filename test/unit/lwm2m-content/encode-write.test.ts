@@ -143,7 +143,9 @@ describe('encodeWrite shape errors', () => {
   it('rejects entries outside basePath, above resource level, and whole + instance mixes', () => {
     expect(errorOf(() => write(TLV, '/3/0', [entry('/3/1/9', 'Integer', 1)])).message).toBe('write entry /3/1/9 is not below /3/0');
     expect(errorOf(() => write(TLV, '/3', [entry('/3/0', 'Integer', 1)])).message).toBe('write entry /3/0 does not name a resource');
-    expect(errorOf(() => write(TLV, '/3/0', [entry('/3/0/6', 'Integer', 1), entry('/3/0/6/0', 'Integer', 1)])).message).toMatch(/mix \/3\/0\/6 and its instance/);
+    expect(errorOf(() => write(TLV, '/3/0', [entry('/3/0/6', 'Integer', 1), entry('/3/0/6/0', 'Integer', 1)])).message).toMatch(
+      /mix \/3\/0\/6 and its instance/,
+    );
   });
 
   it('single-value formats need exactly one entry at basePath', () => {

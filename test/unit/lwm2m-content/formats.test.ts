@@ -142,7 +142,14 @@ describe('LwM2M JSON (11543)', () => {
 
   it('encodes bn = basePath/ and relative n; Opaque as base64 in sv', () => {
     const bytes = write(ContentFormat.LWM2M_JSON, '/3/0', [entry('/3/0/13', 'Time', 5), entry('/3/0/6/0', 'Integer', '1'), entry('/3/0/99', 'Opaque', 'AQI=')]);
-    expect(JSON.parse(bytes.toString())).toEqual({ bn: '/3/0/', e: [{ n: '13', v: 5 }, { n: '6/0', v: 1 }, { n: '99', sv: 'AQI=' }] });
+    expect(JSON.parse(bytes.toString())).toEqual({
+      bn: '/3/0/',
+      e: [
+        { n: '13', v: 5 },
+        { n: '6/0', v: 1 },
+        { n: '99', sv: 'AQI=' },
+      ],
+    });
     expect(JSON.parse(write(11543, '/3/0/14', [entry('/3/0/14', 'String', '+01')]).toString())).toEqual({ bn: '/3/0/14', e: [{ sv: '+01' }] });
   });
 
@@ -248,13 +255,37 @@ describe('SenML CBOR (112)', () => {
 
   it('decodes records built by another encoder, with bn inheritance and every value label', () => {
     const payload = cbor([
-      new Map<number | string, unknown>([[-2, '/9999/0/'], [-3, 1000], [0, '0'], [3, 'text']]),
-      new Map<number | string, unknown>([[0, '1'], [2, -7]]),
-      new Map<number | string, unknown>([[0, '3'], [2, 0.5]]),
-      new Map<number | string, unknown>([[0, '4'], [4, true]]),
-      new Map<number | string, unknown>([[0, '5'], [8, Buffer.from([0xff, 0xfe])]]),
-      new Map<number | string, unknown>([[0, '7'], ['vlo', '66:2']]),
-      new Map<number | string, unknown>([[-2, '/3/0/'], [0, '13'], [2, 1367491215]]),
+      new Map<number | string, unknown>([
+        [-2, '/9999/0/'],
+        [-3, 1000],
+        [0, '0'],
+        [3, 'text'],
+      ]),
+      new Map<number | string, unknown>([
+        [0, '1'],
+        [2, -7],
+      ]),
+      new Map<number | string, unknown>([
+        [0, '3'],
+        [2, 0.5],
+      ]),
+      new Map<number | string, unknown>([
+        [0, '4'],
+        [4, true],
+      ]),
+      new Map<number | string, unknown>([
+        [0, '5'],
+        [8, Buffer.from([0xff, 0xfe])],
+      ]),
+      new Map<number | string, unknown>([
+        [0, '7'],
+        ['vlo', '66:2'],
+      ]),
+      new Map<number | string, unknown>([
+        [-2, '/3/0/'],
+        [0, '13'],
+        [2, 1367491215],
+      ]),
     ]);
     expect(decode(112, payload, '/9999/0')).toEqual([
       { path: '/9999/0/0', value: 'text' },
@@ -272,9 +303,27 @@ describe('SenML CBOR (112)', () => {
     ['trailing bytes', hex('80 00'), /malformed CBOR/],
     ['not an array', hex('A0'), /not an array/],
     ['record not a map', hex('81 01'), /record 0 is not a map/],
-    ['v not a number', cbor([new Map<number, unknown>([[-2, '/3/0/9'], [2, 'x']])]), /label 2 must be a number/],
+    [
+      'v not a number',
+      cbor([
+        new Map<number, unknown>([
+          [-2, '/3/0/9'],
+          [2, 'x'],
+        ]),
+      ]),
+      /label 2 must be a number/,
+    ],
     ['bn not text', cbor([new Map<number, unknown>([[-2, 5]])]), /label -2 must be a text string/],
-    ['integer beyond 2^53', cbor([new Map<number, unknown>([[-2, '/3/0/9'], [2, 2n ** 60n]])]), /beyond 2\^53/],
+    [
+      'integer beyond 2^53',
+      cbor([
+        new Map<number, unknown>([
+          [-2, '/3/0/9'],
+          [2, 2n ** 60n],
+        ]),
+      ]),
+      /beyond 2\^53/,
+    ],
     ['empty payload', Buffer.alloc(0), /empty payload/],
   ])('rejects %s', (_name, payload, reason) => {
     const err = errorOf(() => decode(112, payload, '/3/0'));

@@ -56,7 +56,12 @@ describe('formatLink / formatLinks', () => {
   it('quotes rt/title and non-token values, leaves tokens bare, writes flags without value', () => {
     expect(formatLink({ target: '/', attributes: { rt: 'oma.lwm2m', ct: '11543' } })).toBe('</>;rt="oma.lwm2m";ct=11543');
     expect(formatLink({ target: '/3/0/13', attributes: { obs: true, title: 'a "b"', ct: '60 110' } })).toBe('</3/0/13>;obs;title="a \\"b\\"";ct="60 110"');
-    expect(formatLinks([{ target: '/1', attributes: {} }, { target: '/3/0', attributes: { ver: '1.1' } }])).toBe('</1>,</3/0>;ver=1.1');
+    expect(
+      formatLinks([
+        { target: '/1', attributes: {} },
+        { target: '/3/0', attributes: { ver: '1.1' } },
+      ]),
+    ).toBe('</1>,</3/0>;ver=1.1');
   });
 
   it('round-trips through parseLinkFormat', () => {

@@ -14,7 +14,7 @@ import {
 } from '../../../src/lwm2m/content/tlv-values.js';
 import { hex } from './test-models.js';
 
-describe('TLV Integer / Time: signed two\'s complement in 1/2/4/8 bytes', () => {
+describe("TLV Integer / Time: signed two's complement in 1/2/4/8 bytes", () => {
   it.each([
     [0n, '00'],
     [127n, '7F'],
@@ -54,7 +54,25 @@ describe('TLV Integer / Time: signed two\'s complement in 1/2/4/8 bytes', () => 
   });
 
   it('round-trips every width boundary', () => {
-    for (const n of [0, 1, -1, 127, 128, -128, -129, 32767, 32768, -32768, -32769, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53 - 1, -(2 ** 53 - 1)]) {
+    for (const n of [
+      0,
+      1,
+      -1,
+      127,
+      128,
+      -128,
+      -129,
+      32767,
+      32768,
+      -32768,
+      -32769,
+      2 ** 31 - 1,
+      2 ** 31,
+      -(2 ** 31),
+      -(2 ** 31) - 1,
+      2 ** 53 - 1,
+      -(2 ** 53 - 1),
+    ]) {
       const bytes = encodeSignedInt(BigInt(n));
       expect([1, 2, 4, 8]).toContain(bytes.length);
       expect(decodeSignedInt(bytes, 'x')).toBe(n);

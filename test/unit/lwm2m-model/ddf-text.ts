@@ -37,7 +37,11 @@ export function itemXml(spec: ItemSpec): string {
 
 export function objectXml(spec: ObjectSpec): string {
   const id = 'id' in spec ? (spec.id === undefined ? '' : `<ObjectID>${spec.id}</ObjectID>`) : '<ObjectID>20100</ObjectID>';
-  const urn = spec.urn ?? (typeof spec.id === 'number' && spec.id >= 10241 && spec.id <= 42800 ? `urn:oma:lwm2m:x:${spec.id}${spec.version && spec.version !== '1.0' ? `:${spec.version}` : ''}` : undefined);
+  const urn =
+    spec.urn ??
+    (typeof spec.id === 'number' && spec.id >= 10241 && spec.id <= 42800
+      ? `urn:oma:lwm2m:x:${spec.id}${spec.version && spec.version !== '1.0' ? `:${spec.version}` : ''}`
+      : undefined);
   return `<Object ObjectType="MODefinition">
     <Name>${spec.name ?? 'Test Object'}</Name>
     <Description1>test object</Description1>

@@ -26,7 +26,14 @@ describe('loadModelDirectory', () => {
     await writeFile(join(dir, 'bad-type.xml'), ddfXml({ id: 20101, name: 'Typo', items: [{ id: 1, name: 'Val', type: 'Flaot' }] }));
     await writeFile(
       join(dir, 'dup-id.xml'),
-      ddfXml({ id: 20102, name: 'Dup', items: [{ id: 0, name: 'A' }, { id: 0, name: 'B' }] }),
+      ddfXml({
+        id: 20102,
+        name: 'Dup',
+        items: [
+          { id: 0, name: 'A' },
+          { id: 0, name: 'B' },
+        ],
+      }),
     );
     await writeFile(join(dir, 'notes.txt'), 'not a model');
 
@@ -70,14 +77,7 @@ describe('loadModelDirectory', () => {
     const { models, problems, warnings } = await loadModelDirectory(dir);
     expect(problems).toEqual([]);
     expect(warnings).toEqual([]);
-    expect(models.map((m) => `${m.id}@${m.version}`)).toEqual([
-      '20002@1.0',
-      '20000@1.0',
-      '20001@2.0',
-      '20010@1.0',
-      '20010@1.2',
-      '20010@1.10',
-    ]);
+    expect(models.map((m) => `${m.id}@${m.version}`)).toEqual(['20002@1.0', '20000@1.0', '20001@2.0', '20010@1.0', '20010@1.2', '20010@1.10']);
   });
 
   it('lets a later file replace the same object version, with a warning', async () => {
@@ -85,9 +85,7 @@ describe('loadModelDirectory', () => {
     await writeFile(join(dir, 'b.xml'), ddfXml({ id: 20100, name: 'Second' }));
     const { models, warnings } = await loadModelDirectory(dir);
     expect(models.map((m) => m.name)).toEqual(['Second']);
-    expect(warnings).toEqual([
-      { file: join(dir, 'b.xml'), reason: `object 20100 version 1.0 replaces the definition from ${join(dir, 'a.xml')}` },
-    ]);
+    expect(warnings).toEqual([{ file: join(dir, 'b.xml'), reason: `object 20100 version 1.0 replaces the definition from ${join(dir, 'a.xml')}` }]);
   });
 
   it('passes non-fatal findings through as warnings with the file name', async () => {
@@ -95,8 +93,6 @@ describe('loadModelDirectory', () => {
     const { models, problems, warnings } = await loadModelDirectory(dir);
     expect(models.map((m) => m.id)).toEqual([1500]);
     expect(problems).toEqual([]);
-    expect(warnings).toEqual([
-      { file: join(dir, '1500.xml'), reason: 'object 1500 (Vendor): ObjectID 1500 is in the reserved range 1024-2047' },
-    ]);
+    expect(warnings).toEqual([{ file: join(dir, '1500.xml'), reason: 'object 1500 (Vendor): ObjectID 1500 is in the reserved range 1024-2047' }]);
   });
 });

@@ -51,7 +51,11 @@ describe('shipped xml/ object definitions', () => {
 
   it('ships exactly one <ObjectID>.xml file per object', async () => {
     const files = (await readdir(SHIPPED_XML_DIR)).filter((f) => f.endsWith('.xml')).sort();
-    expect(files).toEqual(Object.keys(EXPECTED).map((id) => `${id}.xml`).sort());
+    expect(files).toEqual(
+      Object.keys(EXPECTED)
+        .map((id) => `${id}.xml`)
+        .sort(),
+    );
   });
 
   it('has the expected objects, versions and resource counts', () => {

@@ -120,13 +120,7 @@ describe('parseModelXml', () => {
     const err = parseError(
       ddfXml({
         id: 20100,
-        items: [
-          { id: 70000 },
-          { id: 'x1' },
-          { id: 5, operations: 'RX' },
-          { id: 6, multiple: 'Many' },
-          { id: 7, mandatory: 'Sometimes' },
-        ],
+        items: [{ id: 70000 }, { id: 'x1' }, { id: 5, operations: 'RX' }, { id: 6, multiple: 'Many' }, { id: 7, mandatory: 'Sometimes' }],
       }),
     );
     expect(err.reasons).toEqual([
@@ -149,7 +143,16 @@ describe('parseModelXml', () => {
   });
 
   it('accepts operations in any case and the empty operation set', () => {
-    const [model] = parseModelXml(ddfXml({ id: 20100, items: [{ id: 0, operations: 'rw' }, { id: 1, operations: '' }] }), 'ops.xml');
+    const [model] = parseModelXml(
+      ddfXml({
+        id: 20100,
+        items: [
+          { id: 0, operations: 'rw' },
+          { id: 1, operations: '' },
+        ],
+      }),
+      'ops.xml',
+    );
     expect(model?.resources.get(0)?.operations).toBe('RW');
     expect(model?.resources.get(1)?.operations).toBe('');
   });
@@ -177,9 +180,7 @@ describe('parseModelXml', () => {
     });
 
     it('LwM2M 1.1 types in a 1.0 object', () => {
-      expect(warningsOf(ddfXml({ id: 20100, items: [{ id: 2, type: 'Unsigned Integer' }] }))[0]).toContain(
-        'Type Unsigned Integer needs LwM2M 1.1',
-      );
+      expect(warningsOf(ddfXml({ id: 20100, items: [{ id: 2, type: 'Unsigned Integer' }] }))[0]).toContain('Type Unsigned Integer needs LwM2M 1.1');
       expect(warningsOf(ddfXml({ id: 20100, lwm2mVersion: '1.1', items: [{ id: 2, type: 'Corelnk' }] }))).toEqual([]);
     });
 

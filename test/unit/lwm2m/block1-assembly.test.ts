@@ -39,7 +39,10 @@ describe('Block1 reassembly (RFC 7959 §2.3)', () => {
     a.step(post({ num: 0, more: true, szx: 1 }, Buffer.alloc(32)), 'p', 0);
     expect(a.step(post({ num: 2, more: true, szx: 0 }, Buffer.alloc(16)), 'p', 0)).toMatchObject({ code: '4.08' });
     for (let n = 0; n < 3; n += 1) a.step(post({ num: n, more: true, szx: 1 }, Buffer.alloc(32)), 'p', 0);
-    expect(a.step(post({ num: 3, more: true, szx: 1 }, Buffer.alloc(32)), 'p', 0)).toMatchObject({ code: '4.13', options: [{ number: 60, value: uintOption(100) }] });
+    expect(a.step(post({ num: 3, more: true, szx: 1 }, Buffer.alloc(32)), 'p', 0)).toMatchObject({
+      code: '4.13',
+      options: [{ number: 60, value: uintOption(100) }],
+    });
     expect(a.step(post({ num: 0, more: true, szx: 1 }, Buffer.alloc(32), [{ number: 60, value: uintOption(101) }]), 'p', 0)).toMatchObject({ code: '4.13' });
     expect(a.size).toBe(0);
   });

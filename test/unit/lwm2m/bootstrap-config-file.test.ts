@@ -91,7 +91,13 @@ describe('bootstrap configuration file', () => {
       },
       dev3: { server_uri: 'coap://gw:5683', security_mode: 'nosec', psk_key: 'k', certificate: 'c.pem' },
       dev4: { server_uri: 'ftp://gw', security_mode: 'tls' },
-      dev5: { server_uri: 'coaps://gw:5684', security_mode: 'x509', certificate: 'missing.pem', private_key: 'client-cert.pem', server_certificate: 'client-key.pem' },
+      dev5: {
+        server_uri: 'coaps://gw:5684',
+        security_mode: 'x509',
+        certificate: 'missing.pem',
+        private_key: 'client-cert.pem',
+        server_certificate: 'client-key.pem',
+      },
       '*x': { server_uri: 'coaps://gw:5684', security_mode: 'x509' },
     });
     expect(entries).toEqual([]);
@@ -141,7 +147,12 @@ describe('bootstrap configuration file', () => {
 
     it('loads a file and looks endpoints up, the wildcard last', async () => {
       const file = join(dir, 'ok.json');
-      await writeFile(file, JSON.stringify({ endpoints: { dev1: { server_uri: 'coap://gw:5683', security_mode: 'nosec' }, '*': { server_uri: 'coaps://gw:5684', security_mode: 'psk' } } }));
+      await writeFile(
+        file,
+        JSON.stringify({
+          endpoints: { dev1: { server_uri: 'coap://gw:5683', security_mode: 'nosec' }, '*': { server_uri: 'coaps://gw:5684', security_mode: 'psk' } },
+        }),
+      );
       const entries = await loadBootstrapConfigFile(file);
       expect(entries.size).toBe(2);
       expect(entries.lookup('dev1')?.name).toBe('dev1');

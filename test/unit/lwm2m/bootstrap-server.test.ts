@@ -39,7 +39,13 @@ function bootstrapRequest(ep: string): CoapMessage {
   };
 }
 
-function setup(): { server: BootstrapServer; link: BootstrapListenerLink; sent: { request: OutboundRequest; callbacks: RequestCallbacks }[]; events: unknown[]; credentials: InMemoryProvisionedCredentials } {
+function setup(): {
+  server: BootstrapServer;
+  link: BootstrapListenerLink;
+  sent: { request: OutboundRequest; callbacks: RequestCallbacks }[];
+  events: unknown[];
+  credentials: InMemoryProvisionedCredentials;
+} {
   const sent: { request: OutboundRequest; callbacks: RequestCallbacks }[] = [];
   const events: unknown[] = [];
   const credentials = new InMemoryProvisionedCredentials();

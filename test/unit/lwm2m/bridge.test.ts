@@ -20,7 +20,12 @@ function rejected(payload: unknown): ReturnType<typeof rejectedAnswer> {
 
 describe('topics', () => {
   it('renders every placeholder and concatenates without adding slashes', () => {
-    const mp = renderMountpoint('lwm2m/${peerhost}/${endpoint_name}/${clientid}/${username}', { endpoint_name: 'ep', clientid: 'c', username: 'u', peerhost: '127.0.0.1' });
+    const mp = renderMountpoint('lwm2m/${peerhost}/${endpoint_name}/${clientid}/${username}', {
+      endpoint_name: 'ep',
+      clientid: 'c',
+      username: 'u',
+      peerhost: '127.0.0.1',
+    });
     expect(mp).toBe('lwm2m/127.0.0.1/ep/c/u');
     expect(translatorTopic('lwm2m/ep', { topic: '/dn/#', qos: 0 })).toBe('lwm2m/ep/dn/#');
     expect(translatorTopic('lwm2m/ep/', { topic: 'command', qos: 0 })).toBe('lwm2m/ep/command');
@@ -58,12 +63,33 @@ describe('command parsing', () => {
   it('write: single -> replace; batch basePath depth 2 -> update, 3 -> replace; last duplicate wins', () => {
     const single = ok({ msgType: 'write', data: { path: '/3/0/13', type: 'Integer', value: '12345' } });
     expect(single.operation.kind === 'write' && single.operation.mode).toBe('replace');
-    const batch = ok({ msgType: 'write', data: { basePath: '/3/0/', content: [{ path: '13', type: 'Integer', value: 1 }, { path: '/6/0', type: 'Integer', value: 2 }] } });
+    const batch = ok({
+      msgType: 'write',
+      data: {
+        basePath: '/3/0/',
+        content: [
+          { path: '13', type: 'Integer', value: 1 },
+          { path: '/6/0', type: 'Integer', value: 2 },
+        ],
+      },
+    });
     expect(batch.reqPath).toBe('/3/0/');
     if (batch.operation.kind !== 'write') throw new Error('kind');
     expect(batch.operation.mode).toBe('update');
-    expect(batch.operation.entries.map((e) => [e.path.resourceId, e.path.resourceInstanceId])).toEqual([[13, undefined], [6, 0]]);
-    const multi = ok({ msgType: 'write', data: { basePath: '/3/0/22', content: [{ path: '1', type: 'Objlnk', value: '1:1' }, { path: '1', type: 'Objlnk', value: '1:2' }] } });
+    expect(batch.operation.entries.map((e) => [e.path.resourceId, e.path.resourceInstanceId])).toEqual([
+      [13, undefined],
+      [6, 0],
+    ]);
+    const multi = ok({
+      msgType: 'write',
+      data: {
+        basePath: '/3/0/22',
+        content: [
+          { path: '1', type: 'Objlnk', value: '1:1' },
+          { path: '1', type: 'Objlnk', value: '1:2' },
+        ],
+      },
+    });
     if (multi.operation.kind !== 'write') throw new Error('kind');
     expect(multi.operation.mode).toBe('replace');
     expect(multi.operation.entries).toHaveLength(1);
@@ -75,7 +101,11 @@ describe('command parsing', () => {
     expect(o.operation.kind === 'write' && o.operation.entries[0]?.value).toBe(Buffer.from('Hello').toString('base64'));
     const s = ok({ encoding: 'hex', msgType: 'write', data: { path: '/3/0/14', type: 'String', value: '48656C6C6F' } });
     expect(s.operation.kind === 'write' && s.operation.entries[0]?.value).toBe('Hello');
-    expect(rejected({ encoding: 'hex', msgType: 'write', data: { path: '/3/0/14', type: 'String', value: 'ZZ' } }).data).toMatchObject({ code: '4.00', codeMsg: 'bad_request', reqPath: '/3/0/14' });
+    expect(rejected({ encoding: 'hex', msgType: 'write', data: { path: '/3/0/14', type: 'String', value: 'ZZ' } }).data).toMatchObject({
+      code: '4.00',
+      codeMsg: 'bad_request',
+      reqPath: '/3/0/14',
+    });
   });
 
   it('execute args and write-attr attributes', () => {
@@ -97,7 +127,9 @@ describe('command parsing', () => {
   it('rejects what cannot be carried out with a reason, echoing what it can', () => {
     expect(rejected('{nope')).toEqual({ msgType: 'unknown', data: { code: '4.00', codeMsg: 'bad_request', reason: 'payload is not JSON' } });
     expect(rejected({ reqID: 4, msgType: 'notify', data: { path: '/3/0/0' } })).toEqual({
-      reqID: 4, msgType: 'notify', data: { code: '4.00', codeMsg: 'bad_request', reason: 'unsupported msgType "notify"', reqPath: '/3/0/0' },
+      reqID: 4,
+      msgType: 'notify',
+      data: { code: '4.00', codeMsg: 'bad_request', reason: 'unsupported msgType "notify"', reqPath: '/3/0/0' },
     });
     expect(rejected({ msgType: 'read' }).data).toMatchObject({ reason: 'missing data object' });
     expect(rejected({ msgType: 'read', data: { path: '/3/0/0/0/0' } }).data).toMatchObject({ code: '4.00' });
@@ -108,14 +140,28 @@ describe('command parsing', () => {
 
 describe('answers', () => {
   const models = createModelRegistry([]);
-  const response = (code: string, payload = ''): CoapMessage => ({ type: 'ACK', code, messageId: 1, token: Buffer.from([1]), options: [], payload: Buffer.from(payload) });
+  const response = (code: string, payload = ''): CoapMessage => ({
+    type: 'ACK',
+    code,
+    messageId: 1,
+    token: Buffer.from([1]),
+    options: [],
+    payload: Buffer.from(payload),
+  });
 
   it('shapes result, notify, ack answers', () => {
     const c = ok({ reqID: 7, msgType: 'read', data: { path: '/3/0/0' } });
     expect(resultAnswer(c, resultData('2.05', '/3/0/0', { content: [{ path: '/3/0/0', value: 'x' }] }))).toEqual({
-      reqID: 7, msgType: 'read', data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/0', content: [{ path: '/3/0/0', value: 'x' }] },
+      reqID: 7,
+      msgType: 'read',
+      data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/0', content: [{ path: '/3/0/0', value: 'x' }] },
     });
-    expect(notifyAnswer({ reqID: 7 }, 3, resultData('2.05', '/3/0/0'))).toEqual({ reqID: 7, msgType: 'notify', seqNum: 3, data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/0' } });
+    expect(notifyAnswer({ reqID: 7 }, 3, resultData('2.05', '/3/0/0'))).toEqual({
+      reqID: 7,
+      msgType: 'notify',
+      seqNum: 3,
+      data: { code: '2.05', codeMsg: 'content', reqPath: '/3/0/0' },
+    });
     expect(eventAnswer(c, 'coap_timeout')).toEqual({ reqID: 7, msgType: 'coap_timeout', data: { path: '/3/0/0' } });
     expect(resultData('5.04', '/1').codeMsg).toBe('gateway_timeout');
   });

@@ -48,7 +48,11 @@ describe('CoapEndpoint', () => {
   it('retransmits CON requests with a doubling timeout MAX_RETRANSMIT times, then times out (RFC 7252 §4.2)', () => {
     const { endpoint, out } = setup();
     const outcome: string[] = [];
-    const token = endpoint.request(PEER, { code: '0.01', options: [] }, { onResponse: () => outcome.push('resp'), onReset: () => outcome.push('rst'), onTimeout: () => outcome.push('timeout') });
+    const token = endpoint.request(
+      PEER,
+      { code: '0.01', options: [] },
+      { onResponse: () => outcome.push('resp'), onReset: () => outcome.push('rst'), onTimeout: () => outcome.push('timeout') },
+    );
     expect(token.length).toBe(8);
     expect(out).toHaveLength(1);
     const times = [2000, 4000, 8000, 16000];
@@ -67,8 +71,12 @@ describe('CoapEndpoint', () => {
   it('empty ACK stops retransmission; the separate CON response is ACKed and delivered', () => {
     const { endpoint, out, feed } = setup();
     const outcome: string[] = [];
-    const token = endpoint.request(PEER, { code: '0.01', options: [] }, { onEmptyAck: () => outcome.push('ack'), onResponse: (r) => outcome.push(r.code), onReset: () => undefined, onTimeout: () => outcome.push('timeout') });
-    feed({ type: 'ACK', code: '0.00', messageId: out[0]?.messageId as number });
+    const token = endpoint.request(
+      PEER,
+      { code: '0.01', options: [] },
+      { onEmptyAck: () => outcome.push('ack'), onResponse: (r) => outcome.push(r.code), onReset: () => undefined, onTimeout: () => outcome.push('timeout') },
+    );
+    feed({ type: 'ACK', code: '0.00', messageId: out[0]?.messageId });
     vi.advanceTimersByTime(10_000);
     expect(out).toHaveLength(1);
     feed({ type: 'CON', code: '2.05', messageId: 500, token });
@@ -80,7 +88,7 @@ describe('CoapEndpoint', () => {
     const { endpoint, out, feed } = setup();
     const outcome: string[] = [];
     endpoint.request(PEER, { code: '0.01', options: [] }, { onResponse: () => undefined, onReset: () => undefined, onTimeout: () => outcome.push('timeout') });
-    feed({ type: 'ACK', code: '0.00', messageId: out[0]?.messageId as number });
+    feed({ type: 'ACK', code: '0.00', messageId: out[0]?.messageId });
     vi.advanceTimersByTime(maxTransmitWaitMs(params) + 1);
     expect(outcome).toEqual(['timeout']);
   });
@@ -91,18 +99,36 @@ describe('CoapEndpoint', () => {
     expect(out[0]).toMatchObject({ type: 'RST', messageId: 9 });
     const outcome: string[] = [];
     endpoint.request(PEER, { code: '0.01', options: [] }, { onResponse: () => undefined, onReset: () => outcome.push('rst'), onTimeout: () => undefined });
-    feed({ type: 'RST', code: '0.00', messageId: out[1]?.messageId as number });
+    feed({ type: 'RST', code: '0.00', messageId: out[1]?.messageId });
     expect(outcome).toEqual(['rst']);
   });
 
   it('reassembles Block2 responses (RFC 7959 §2.4)', () => {
     const { endpoint, out, feed } = setup();
     let body = '';
-    const token = endpoint.request(PEER, { code: '0.01', options: [{ number: 11, value: Buffer.from('3') }] }, { onResponse: (r) => (body = r.payload.toString()), onReset: () => undefined, onTimeout: () => undefined });
-    feed({ type: 'ACK', code: '2.05', messageId: out[0]?.messageId as number, token, options: [{ number: 23, value: encodeBlock({ num: 0, more: true, szx: 0 }) }], payload: Buffer.from('a'.repeat(16)) });
+    const token = endpoint.request(
+      PEER,
+      { code: '0.01', options: [{ number: 11, value: Buffer.from('3') }] },
+      { onResponse: (r) => (body = r.payload.toString()), onReset: () => undefined, onTimeout: () => undefined },
+    );
+    feed({
+      type: 'ACK',
+      code: '2.05',
+      messageId: out[0]?.messageId,
+      token,
+      options: [{ number: 23, value: encodeBlock({ num: 0, more: true, szx: 0 }) }],
+      payload: Buffer.from('a'.repeat(16)),
+    });
     expect(out).toHaveLength(2);
     expect(out[1]?.options).toContainEqual({ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) });
-    feed({ type: 'ACK', code: '2.05', messageId: out[1]?.messageId as number, token, options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }], payload: Buffer.from('bc') });
+    feed({
+      type: 'ACK',
+      code: '2.05',
+      messageId: out[1]?.messageId,
+      token,
+      options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }],
+      payload: Buffer.from('bc'),
+    });
     expect(body).toBe('a'.repeat(16) + 'bc');
   });
 
@@ -151,7 +177,7 @@ describe('CoapEndpoint', () => {
     endpoint.request(PEER, { code: '0.01', options: [] }, none);
     const again = out[out.length - 1];
     expect(again?.messageId).not.toBe(midA);
-    expect(again?.messageId).toBe(((midA as number) + 1) & 0xffff);
+    expect(again?.messageId).toBe((midA + 1) & 0xffff);
     // Counters of idle peers are forgotten after EXCHANGE_LIFETIME.
     expect(endpoint.midCounters).toBe(50_001);
     vi.advanceTimersByTime(exchangeLifetimeMs(params) + 1);
@@ -162,20 +188,59 @@ describe('CoapEndpoint', () => {
   it('a Block2 response out of sequence ends the request with 4.08 (RFC 7959 §2.4)', () => {
     const { endpoint, out, feed } = setup();
     const codes: string[] = [];
-    const token = endpoint.request(PEER, { code: '0.01', options: [] }, { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined });
-    feed({ type: 'ACK', code: '2.05', messageId: out[0]?.messageId as number, token, options: [{ number: 23, value: encodeBlock({ num: 0, more: true, szx: 0 }) }], payload: Buffer.from('a'.repeat(16)) });
-    feed({ type: 'ACK', code: '2.05', messageId: out[1]?.messageId as number, token, options: [{ number: 23, value: encodeBlock({ num: 2, more: false, szx: 0 }) }], payload: Buffer.from('b') });
+    const token = endpoint.request(
+      PEER,
+      { code: '0.01', options: [] },
+      { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined },
+    );
+    feed({
+      type: 'ACK',
+      code: '2.05',
+      messageId: out[0]?.messageId,
+      token,
+      options: [{ number: 23, value: encodeBlock({ num: 0, more: true, szx: 0 }) }],
+      payload: Buffer.from('a'.repeat(16)),
+    });
+    feed({
+      type: 'ACK',
+      code: '2.05',
+      messageId: out[1]?.messageId,
+      token,
+      options: [{ number: 23, value: encodeBlock({ num: 2, more: false, szx: 0 }) }],
+      payload: Buffer.from('b'),
+    });
     expect(codes).toEqual(['4.08']);
     expect(endpoint.pendingRequests).toBe(0);
   });
 
-  it('a reassembled Block2 answer keeps the first block\'s Observe option', () => {
+  it("a reassembled Block2 answer keeps the first block's Observe option", () => {
     const { endpoint, out, feed } = setup();
     let observe: Buffer | undefined;
-    const token = endpoint.request(PEER, { code: '0.01', options: [{ number: 6, value: Buffer.alloc(0) }] }, { onResponse: (r) => (observe = r.options.find((o) => o.number === 6)?.value), onReset: () => undefined, onTimeout: () => undefined });
-    feed({ type: 'ACK', code: '2.05', messageId: out[0]?.messageId as number, token, options: [{ number: 6, value: Buffer.from([5]) }, { number: 23, value: encodeBlock({ num: 0, more: true, szx: 0 }) }], payload: Buffer.from('a'.repeat(16)) });
+    const token = endpoint.request(
+      PEER,
+      { code: '0.01', options: [{ number: 6, value: Buffer.alloc(0) }] },
+      { onResponse: (r) => (observe = r.options.find((o) => o.number === 6)?.value), onReset: () => undefined, onTimeout: () => undefined },
+    );
+    feed({
+      type: 'ACK',
+      code: '2.05',
+      messageId: out[0]?.messageId,
+      token,
+      options: [
+        { number: 6, value: Buffer.from([5]) },
+        { number: 23, value: encodeBlock({ num: 0, more: true, szx: 0 }) },
+      ],
+      payload: Buffer.from('a'.repeat(16)),
+    });
     expect(out[1]?.options.some((o) => o.number === 6)).toBe(false);
-    feed({ type: 'ACK', code: '2.05', messageId: out[1]?.messageId as number, token, options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }], payload: Buffer.from('b') });
+    feed({
+      type: 'ACK',
+      code: '2.05',
+      messageId: out[1]?.messageId,
+      token,
+      options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }],
+      payload: Buffer.from('b'),
+    });
     expect(observe).toEqual(Buffer.from([5]));
   });
 
@@ -196,10 +261,20 @@ describe('CoapEndpoint', () => {
     const cb = { onResponse: (r: CoapMessage, from: number) => seen.push([r.payload.toString(), from]), onReset: () => undefined, onTimeout: () => undefined };
     const rest = { code: '0.01', options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }] };
     const t1 = endpoint.request(PEER, rest, cb);
-    feed({ type: 'ACK', code: '2.05', messageId: out[0]?.messageId as number, token: t1, options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }], payload: Buffer.from('tail') });
+    feed({
+      type: 'ACK',
+      code: '2.05',
+      messageId: out[0]?.messageId,
+      token: t1,
+      options: [{ number: 23, value: encodeBlock({ num: 1, more: false, szx: 0 }) }],
+      payload: Buffer.from('tail'),
+    });
     const t2 = endpoint.request(PEER, rest, cb);
-    feed({ type: 'ACK', code: '2.05', messageId: out[1]?.messageId as number, token: t2, payload: Buffer.from('whole') });
-    expect(seen).toEqual([['tail', 1], ['whole', 0]]);
+    feed({ type: 'ACK', code: '2.05', messageId: out[1]?.messageId, token: t2, payload: Buffer.from('whole') });
+    expect(seen).toEqual([
+      ['tail', 1],
+      ['whole', 0],
+    ]);
   });
 
   it('sends a body above 1024 bytes in Block1 blocks, each after 2.31 Continue, smaller when asked (RFC 7959 §2.5)', () => {
@@ -207,21 +282,31 @@ describe('CoapEndpoint', () => {
     const body = Buffer.alloc(2600);
     for (let i = 0; i < body.length; i++) body[i] = i & 0xff;
     const codes: string[] = [];
-    const token = endpoint.request(PEER, { code: '0.03', options: [{ number: 11, value: Buffer.from('5') }], payload: body }, { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined });
+    const token = endpoint.request(
+      PEER,
+      { code: '0.03', options: [{ number: 11, value: Buffer.from('5') }], payload: body },
+      { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined },
+    );
     const block1 = (m: CoapMessage | undefined) => m?.options.find((o) => o.number === 27)?.value;
     expect(out[0]?.payload).toEqual(body.subarray(0, 1024));
     expect(block1(out[0])).toEqual(encodeBlock({ num: 0, more: true, szx: 6 }));
     // The device accepts block 0 but asks for 512-byte blocks: the next is NUM 2 of size 512.
-    feed({ type: 'ACK', code: '2.31', messageId: out[0]?.messageId as number, token, options: [{ number: 27, value: encodeBlock({ num: 0, more: true, szx: 5 }) }] });
+    feed({
+      type: 'ACK',
+      code: '2.31',
+      messageId: out[0]?.messageId,
+      token,
+      options: [{ number: 27, value: encodeBlock({ num: 0, more: true, szx: 5 }) }],
+    });
     expect(block1(out[1])).toEqual(encodeBlock({ num: 2, more: true, szx: 5 }));
     expect(out[1]?.payload).toEqual(body.subarray(1024, 1536));
     expect(out[1]?.messageId).not.toBe(out[0]?.messageId);
     // A lost ACK: the block is retransmitted as is.
     vi.advanceTimersByTime(2000);
     expect(out[2]).toEqual(out[1]);
-    const received = [out[0]?.payload as Buffer];
+    const received = [out[0]?.payload];
     for (;;) {
-      const sentMsg = out[out.length - 1] as CoapMessage;
+      const sentMsg = out[out.length - 1];
       const block = decodeBlockValue(block1(sentMsg));
       received.push(sentMsg.payload);
       if (!block.more) {
@@ -239,11 +324,21 @@ describe('CoapEndpoint', () => {
   it('an error answer to a Block1 block ends the upload with that code; a body above the limit is refused', () => {
     const { endpoint, out, feed } = setup(undefined, false, 65_536);
     const codes: string[] = [];
-    const token = endpoint.request(PEER, { code: '0.03', options: [], payload: Buffer.alloc(3000) }, { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined });
-    feed({ type: 'ACK', code: '4.13', messageId: out[0]?.messageId as number, token });
+    const token = endpoint.request(
+      PEER,
+      { code: '0.03', options: [], payload: Buffer.alloc(3000) },
+      { onResponse: (r) => codes.push(r.code), onReset: () => undefined, onTimeout: () => undefined },
+    );
+    feed({ type: 'ACK', code: '4.13', messageId: out[0]?.messageId, token });
     expect(codes).toEqual(['4.13']);
     expect(out).toHaveLength(1);
-    expect(() => endpoint.request(PEER, { code: '0.03', options: [], payload: Buffer.alloc(65_537) }, { onResponse: () => undefined, onReset: () => undefined, onTimeout: () => undefined })).toThrow(/above/);
+    expect(() =>
+      endpoint.request(
+        PEER,
+        { code: '0.03', options: [], payload: Buffer.alloc(65_537) },
+        { onResponse: () => undefined, onReset: () => undefined, onTimeout: () => undefined },
+      ),
+    ).toThrow(/above/);
     expect(endpoint.pendingRequests).toBe(0);
   });
 
@@ -257,7 +352,14 @@ describe('CoapEndpoint', () => {
       logger: silentLogger(),
       handlers: { onActivity: () => undefined, onRequest: () => ({ code: '2.04' }), onUnmatchedResponse: (m) => (seen.push(m.messageId), take) },
     });
-    const notification = encodeMessage({ type: 'NON', code: '2.05', messageId: 9, token: Buffer.from([1, 2]), options: [{ number: 6, value: Buffer.from([3]) }], payload: Buffer.from('x') });
+    const notification = encodeMessage({
+      type: 'NON',
+      code: '2.05',
+      messageId: 9,
+      token: Buffer.from([1, 2]),
+      options: [{ number: 6, value: Buffer.from([3]) }],
+      payload: Buffer.from('x'),
+    });
     endpoint.handleDatagram(notification, PEER.address, PEER.port);
     endpoint.handleDatagram(notification, PEER.address, PEER.port);
     expect(seen).toEqual([9, 9]);

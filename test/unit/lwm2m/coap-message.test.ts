@@ -7,8 +7,16 @@ import { decodeBlock, decodeMessage, encodeBlock, encodeMessage, readUint, uintO
 describe('CoAP message helpers', () => {
   it('round-trips a request with repeated options in order', () => {
     const buf = encodeMessage({
-      type: 'CON', code: '0.02', messageId: 0x1234, token: Buffer.from([1, 2, 3]),
-      options: [{ number: 11, value: Buffer.from('rd') }, { number: 15, value: Buffer.from('ep=a') }, { number: 15, value: Buffer.from('lt=5') }, { number: 12, value: uintOption(40) }],
+      type: 'CON',
+      code: '0.02',
+      messageId: 0x1234,
+      token: Buffer.from([1, 2, 3]),
+      options: [
+        { number: 11, value: Buffer.from('rd') },
+        { number: 15, value: Buffer.from('ep=a') },
+        { number: 15, value: Buffer.from('lt=5') },
+        { number: 12, value: uintOption(40) },
+      ],
       payload: Buffer.from('</1/0>'),
     });
     const m = decodeMessage(buf);
@@ -19,7 +27,16 @@ describe('CoAP message helpers', () => {
 
   it('rejects format errors with GW_ERR_CODEC (RFC 7252 §3)', () => {
     // ... and an Empty message with a token, an option or a payload (RFC 7252 §4.1).
-    for (const bad of [[0x40], [0x00, 1, 0, 1], [0x49, 1, 0, 1], [0x44, 1, 0, 1, 9], [0x40, 1, 0, 1, 0xf0], [0x41, 0, 0, 1, 7], [0x60, 0, 0, 1, 0xff, 1], [0x70, 0, 0, 1, 0xb1, 0x61]]) {
+    for (const bad of [
+      [0x40],
+      [0x00, 1, 0, 1],
+      [0x49, 1, 0, 1],
+      [0x44, 1, 0, 1, 9],
+      [0x40, 1, 0, 1, 0xf0],
+      [0x41, 0, 0, 1, 7],
+      [0x60, 0, 0, 1, 0xff, 1],
+      [0x70, 0, 0, 1, 0xb1, 0x61],
+    ]) {
       expect(() => decodeMessage(Buffer.from(bad))).toThrow(expect.objectContaining({ code: 'GW_ERR_CODEC' }));
     }
   });
@@ -79,14 +96,27 @@ describe('CoAP decoder (RFC 7252 §3.1 option forms)', () => {
     const long = Buffer.alloc(300, 0x61);
     const mid = Buffer.alloc(20, 0x62);
     const buf = encodeMessage({
-      type: 'NON', code: '2.05', messageId: 0xfffe, token: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]),
-      options: [{ number: 6, value: Buffer.from([7]) }, { number: 23, value: mid }, { number: 300, value: long }, { number: 2049, value: Buffer.alloc(0) }],
+      type: 'NON',
+      code: '2.05',
+      messageId: 0xfffe,
+      token: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]),
+      options: [
+        { number: 6, value: Buffer.from([7]) },
+        { number: 23, value: mid },
+        { number: 300, value: long },
+        { number: 2049, value: Buffer.alloc(0) },
+      ],
       payload: Buffer.from('hello'),
     });
     const m = decodeMessage(buf);
     expect(m).toMatchObject({ type: 'NON', code: '2.05', messageId: 0xfffe, payload: Buffer.from('hello') });
     expect(m.token).toEqual(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]));
-    expect(m.options.map((o) => [o.number, o.value.length])).toEqual([[6, 1], [23, 20], [300, 300], [2049, 0]]);
+    expect(m.options.map((o) => [o.number, o.value.length])).toEqual([
+      [6, 1],
+      [23, 20],
+      [300, 300],
+      [2049, 0],
+    ]);
     expect(m.options[2]?.value).toEqual(long);
   });
 
@@ -98,7 +128,13 @@ describe('CoAP decoder (RFC 7252 §3.1 option forms)', () => {
   });
 
   it('rejects a payload marker without payload and truncated options', () => {
-    for (const bad of [[0x40, 1, 0, 1, 0xff], [0x40, 1, 0, 1, 0xd1], [0x40, 1, 0, 1, 0xe1, 0], [0x40, 1, 0, 1, 0x13, 0x61], [0x40, 1, 0, 1, 0x1f]]) {
+    for (const bad of [
+      [0x40, 1, 0, 1, 0xff],
+      [0x40, 1, 0, 1, 0xd1],
+      [0x40, 1, 0, 1, 0xe1, 0],
+      [0x40, 1, 0, 1, 0x13, 0x61],
+      [0x40, 1, 0, 1, 0x1f],
+    ]) {
       expect(() => decodeMessage(Buffer.from(bad))).toThrow(expect.objectContaining({ code: 'GW_ERR_CODEC' }));
     }
   });

@@ -21,7 +21,10 @@ describe('composite commands', () => {
     expect(c.reqPath).toBe('/');
     expect(c.echo).toEqual({ reqID: 1 });
     expect(c.operation).toEqual({ kind: 'composite-read', paths: [parsePath('/3/0/9'), parsePath('/1/0')], format: 110, observe: 'register' });
-    expect(parsed({ msgType: 'cancel-observe-composite', data: { paths: ['/3/0/9'], format: 112 } }).operation).toMatchObject({ observe: 'cancel', format: 112 });
+    expect(parsed({ msgType: 'cancel-observe-composite', data: { paths: ['/3/0/9'], format: 112 } }).operation).toMatchObject({
+      observe: 'cancel',
+      format: 112,
+    });
     expect(parsed({ msgType: 'read-composite', data: { paths: ['/3'] } }).operation).toMatchObject({ observe: undefined, format: undefined });
   });
 

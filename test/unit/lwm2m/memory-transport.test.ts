@@ -30,7 +30,14 @@ describe('LwM2M gateway on the in-memory transport', () => {
     const credentials = new PskStore();
     credentials.add('sensor-1', Buffer.from('key'));
     const config = resolveConfig({ lwm2m: { listeners: { udp: { default: { bind: '127.0.0.1:0' } }, dtls: { default: { bind: '127.0.0.1:0' } } } } }).lwm2m;
-    const gateway = await Lwm2mGateway.start({ config, upstream: upstream.connector, models: createModelRegistry([]), logger: silentLogger(), credentials, openTransport: network.opener() });
+    const gateway = await Lwm2mGateway.start({
+      config,
+      upstream: upstream.connector,
+      models: createModelRegistry([]),
+      logger: silentLogger(),
+      credentials,
+      openTransport: network.opener(),
+    });
     try {
       const [plain, secured] = gateway.transports as MemoryTransport[];
       const answers: CoapMessage[] = [];
@@ -49,18 +56,30 @@ describe('LwM2M gateway on the in-memory transport', () => {
       const reg = gateway.store.get('sensor-1');
       const seen = reg?.lastSeen ?? 0;
       await new Promise((r) => setTimeout(r, 20));
-      device.send(encodeMessage({ type: 'CON', code: '0.00', messageId: 9, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }), plain?.address.port ?? 0, '127.0.0.1');
+      device.send(
+        encodeMessage({ type: 'CON', code: '0.00', messageId: 9, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }),
+        plain?.address.port ?? 0,
+        '127.0.0.1',
+      );
       await vi.waitFor(() => expect(answers.map((a) => a.type)).toContain('RST'));
       expect(reg?.lastSeen).toBe(seen);
       // Over the secured listener it does.
-      device.send(encodeMessage({ type: 'CON', code: '0.00', messageId: 10, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }), secured?.address.port ?? 0, '127.0.0.1');
+      device.send(
+        encodeMessage({ type: 'CON', code: '0.00', messageId: 10, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }),
+        secured?.address.port ?? 0,
+        '127.0.0.1',
+      );
       await vi.waitFor(() => expect(reg?.lastSeen).toBeGreaterThan(seen));
       // Another device's DTLS session from the same address does not act for this registration.
       secured?.setSecurity('127.0.0.5', device.address.port, { mode: 'psk', identity: 'intruder' });
       const later = reg?.lastSeen ?? 0;
       const rsts = answers.filter((a) => a.type === 'RST').length;
       await new Promise((r) => setTimeout(r, 20));
-      device.send(encodeMessage({ type: 'CON', code: '0.00', messageId: 11, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }), secured?.address.port ?? 0, '127.0.0.1');
+      device.send(
+        encodeMessage({ type: 'CON', code: '0.00', messageId: 11, token: Buffer.alloc(0), options: [], payload: Buffer.alloc(0) }),
+        secured?.address.port ?? 0,
+        '127.0.0.1',
+      );
       await vi.waitFor(() => expect(answers.filter((a) => a.type === 'RST').length).toBe(rsts + 1));
       expect(reg?.lastSeen).toBe(later);
       // A command for sensor-1 is not sent to the intruder's session; once the session proves sensor-1 again, it is.

@@ -12,7 +12,13 @@ import type { Registration } from '../../../src/lwm2m/registration/registration.
 describe('PackedQuery (one string per registration)', () => {
   it('keeps order, valueless parameters, "=" inside values and reads keys back', () => {
     const q = PackedQuery.from(parseQuery(['ep=a', 'Q', 'x=1=2', 'lt=60', 'e=']));
-    expect([...q]).toEqual([['ep', 'a'], ['Q', ''], ['x', '1=2'], ['lt', '60'], ['e', '']]);
+    expect([...q]).toEqual([
+      ['ep', 'a'],
+      ['Q', ''],
+      ['x', '1=2'],
+      ['lt', '60'],
+      ['e', ''],
+    ]);
     expect(q.size).toBe(5);
     expect(q.get('x')).toBe('1=2');
     expect(q.has('Q')).toBe(true);
@@ -22,7 +28,11 @@ describe('PackedQuery (one string per registration)', () => {
 
   it('a value containing NUL (the packing separator) is kept intact', () => {
     const q = PackedQuery.from(parseQuery(['ep=a', 'odd=x\u0000y', 'b=U']));
-    expect([...q]).toEqual([['ep', 'a'], ['odd', 'x\u0000y'], ['b', 'U']]);
+    expect([...q]).toEqual([
+      ['ep', 'a'],
+      ['odd', 'x\u0000y'],
+      ['b', 'U'],
+    ]);
     expect(q.size).toBe(3);
   });
 
@@ -76,7 +86,13 @@ describe('Registration record', () => {
     expect(a.objects).toBe(b.objects);
     expect(a.mountpoint).toBe('lwm2m/a/');
     registrar.update('a', ['lt=90', 'sms=1', 'b=UQ'], Buffer.alloc(0), peer);
-    expect([...a.query]).toEqual([['ep', 'a'], ['lt', '90'], ['lwm2m', '1.1'], ['b', 'UQ'], ['sms', '1']]);
+    expect([...a.query]).toEqual([
+      ['ep', 'a'],
+      ['lt', '90'],
+      ['lwm2m', '1.1'],
+      ['b', 'UQ'],
+      ['sms', '1'],
+    ]);
     expect(a.queueMode).toBe(true);
     expect(registerEvent(a).data).toEqual({ ep: 'a', lt: 90, lwm2m: '1.1', auth: 'none', b: 'UQ', sms: '1', alternatePath: '/', objectList: ['/1/0', '/3/0'] });
   });

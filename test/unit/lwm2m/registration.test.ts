@@ -12,7 +12,11 @@ const peer = { address: '10.0.0.1', port: 5000 };
 describe('register query', () => {
   it('parses key=value, valueless Q and values containing "="', () => {
     const q = parseQuery(['ep=a', 'Q', 'x=1=2', '']);
-    expect([...q]).toEqual([['ep', 'a'], ['Q', ''], ['x', '1=2']]);
+    expect([...q]).toEqual([
+      ['ep', 'a'],
+      ['Q', ''],
+      ['x', '1=2'],
+    ]);
   });
 
   it('accepts 1, 1.0, 1.1, 1.2 and defaults lt to 86400', () => {
@@ -102,7 +106,10 @@ describe('Registrar', () => {
     expect(registrar.update('a', ['sms=123'], Buffer.alloc(0), moved)).toEqual({ code: '2.04' });
     expect(store.byPeer(moved)).toBe(reg);
     expect(store.byPeer(peer)).toBeUndefined();
-    expect(registerEvent(reg)).toEqual({ msgType: 'register', data: { ep: 'a', lt: 60, lwm2m: '1.0', auth: 'none', imei: '99', sms: '123', alternatePath: '/', objectList: ['/3/0'] } });
+    expect(registerEvent(reg)).toEqual({
+      msgType: 'register',
+      data: { ep: 'a', lt: 60, lwm2m: '1.0', auth: 'none', imei: '99', sms: '123', alternatePath: '/', objectList: ['/3/0'] },
+    });
     expect(registrar.update('nobody', [], Buffer.alloc(0), peer).code).toBe('4.04');
     expect(registrar.deregister('a')).toEqual({ code: '2.02' });
     expect(registrar.deregister('a').code).toBe('4.04');
@@ -141,7 +148,11 @@ describe('Registrar', () => {
   it('secrets are stripped from reports', () => {
     const now = { t: 0 };
     const { registrar, store } = makeRegistrar(now);
-    registrar.register(['ep=s', 'lt=60', 'lwm2m=1.0', 'password=p', 'secret=x', 'private_key=k', 'access_token=t', 'psk=1', 'token=2', 'cust=1'], Buffer.alloc(0), peer);
+    registrar.register(
+      ['ep=s', 'lt=60', 'lwm2m=1.0', 'password=p', 'secret=x', 'private_key=k', 'access_token=t', 'psk=1', 'token=2', 'cust=1'],
+      Buffer.alloc(0),
+      peer,
+    );
     expect(registerEvent(store.get('s') as Registration).data).toEqual({ ep: 's', lt: 60, lwm2m: '1.0', auth: 'none', cust: '1' });
   });
 

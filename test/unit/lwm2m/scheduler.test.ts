@@ -110,7 +110,17 @@ describe('DownlinkScheduler', () => {
 });
 
 describe('autoObservePaths', () => {
-  const model = (id: number): ObjectModel => ({ id, name: `o${id}`, description: '', version: '1.0', lwm2mVersion: '1.0', urn: '', multiple: true, mandatory: false, resources: new Map() });
+  const model = (id: number): ObjectModel => ({
+    id,
+    name: `o${id}`,
+    description: '',
+    version: '1.0',
+    lwm2mVersion: '1.0',
+    urn: '',
+    multiple: true,
+    mandatory: false,
+    resources: new Map(),
+  });
   const models = createModelRegistry([1, 3, 5, 3303].map(model));
   it('true: skips the EMQX ignore list and objects without a model', () => {
     expect(autoObservePaths(true, ['/1/0', '/3/0', '/5/0', '/3303/0', '/59102/0'], models).map(formatPath)).toEqual(['/3/0', '/3303/0']);

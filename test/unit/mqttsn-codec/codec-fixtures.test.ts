@@ -9,7 +9,9 @@ describe('MQTT-SN codec fixtures (MQTT-SN v1.2 §5.4)', () => {
       covered.add(f.packet.type);
       if (f.packet.type === MsgType.ENCAPSULATED) covered.add(f.packet.message.type);
     }
-    const missing = Object.values(MsgType).filter((t) => !covered.has(t)).map(msgTypeName);
+    const missing = Object.values(MsgType)
+      .filter((t) => !covered.has(t))
+      .map(msgTypeName);
     expect(missing).toEqual([]);
   });
 

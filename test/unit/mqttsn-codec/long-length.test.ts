@@ -9,11 +9,14 @@ describe('three-octet Length form', () => {
   const bytes = Buffer.concat([
     Buffer.from([
       0x01, // long-form marker
-      0x01, 0x2c, // Length 300 = 3 (Length) + 1 (MsgType) + 1 + 2 + 2 + 291 (Data)
+      0x01,
+      0x2c, // Length 300 = 3 (Length) + 1 (MsgType) + 1 + 2 + 2 + 291 (Data)
       0x0c, // MsgType PUBLISH
       0x30, // Flags: QoS 1, Retain, TopicIdType normal
-      0x01, 0x02, // TopicId 0x0102
-      0x03, 0x04, // MsgId 0x0304
+      0x01,
+      0x02, // TopicId 0x0102
+      0x03,
+      0x04, // MsgId 0x0304
     ]),
     data,
   ]);
@@ -31,8 +34,7 @@ describe('three-octet Length form', () => {
   });
 
   it('switches form exactly at 256 octets', () => {
-    const publishWith = (n: number): Buffer =>
-      generatePacket({ ...packet, data: Buffer.alloc(n) });
+    const publishWith = (n: number): Buffer => generatePacket({ ...packet, data: Buffer.alloc(n) });
     // 1 (Length) + 1 (MsgType) + 5 + 248 = 255: one-octet Length.
     const at255 = publishWith(248);
     expect(at255.length).toBe(255);

@@ -28,11 +28,8 @@ function makeDatagram(rand: () => number): Buffer {
   const body = Buffer.alloc(len);
   for (let i = 0; i < len; i++) body[i] = int(256);
   if (style <= 1) return body;
-  const type = int(8) === 0 ? int(256) : KNOWN_TYPES[int(KNOWN_TYPES.length)]!;
-  const inner =
-    style === 5
-      ? Buffer.concat([Buffer.from([0x01, 0, 0, type]), body])
-      : Buffer.concat([Buffer.from([0, type]), body]);
+  const type = int(8) === 0 ? int(256) : KNOWN_TYPES[int(KNOWN_TYPES.length)];
+  const inner = style === 5 ? Buffer.concat([Buffer.from([0x01, 0, 0, type]), body]) : Buffer.concat([Buffer.from([0, type]), body]);
   if (style === 5) inner.writeUInt16BE(inner.length, 1);
   else inner[0] = inner.length;
   if (style === 4) {

@@ -129,12 +129,10 @@ describe('SnTestClient (against a tiny UDP server)', () => {
 
   it('subscribe() sends a topic name and checks the SUBACK MsgId', async () => {
     const c = await open();
-    server.reply = answer((p) =>
-      p.type === MsgType.SUBSCRIBE ? [{ type: MsgType.SUBACK, qos: p.qos, topicId: 0, msgId: p.msgId, returnCode: 0 }] : [],
-    );
+    server.reply = answer((p) => (p.type === MsgType.SUBSCRIBE ? [{ type: MsgType.SUBACK, qos: p.qos, topicId: 0, msgId: p.msgId, returnCode: 0 }] : []));
     const ack = await c.subscribe('s/#', 1);
     expect(ack.qos).toBe(1);
-    expect(parsePacket(server.seen[0]!.bytes)).toMatchObject({ topic: { kind: 'name', name: 's/#' }, qos: 1 });
+    expect(parsePacket(server.seen[0].bytes)).toMatchObject({ topic: { kind: 'name', name: 's/#' }, qos: 1 });
   });
 
   it('forwarder mode wraps sends and unwraps same-node replies', async () => {

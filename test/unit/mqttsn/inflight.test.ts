@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { Inflight, type InflightEntry } from '../../../src/mqttsn/inflight.js';
 
 function entry(msgId: number, sentAt: number): InflightEntry {
-  return { msgId, message: { topic: 't', payload: Buffer.from('p'), qos: 1, retain: false }, ref: { kind: 'normal', id: 1025 }, stage: 'puback', sentAt, retries: 0 };
+  return {
+    msgId,
+    message: { topic: 't', payload: Buffer.from('p'), qos: 1, retain: false },
+    ref: { kind: 'normal', id: 1025 },
+    stage: 'puback',
+    sentAt,
+    retries: 0,
+  };
 }
 
 describe('Inflight (T_RETRY / N_RETRY, §6.13)', () => {

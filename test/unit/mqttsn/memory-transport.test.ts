@@ -21,7 +21,11 @@ describe('MQTT-SN gateway on the in-memory transport', () => {
       const device = network.bind({ host: '127.0.0.7', port: 0 }, (msg) => received.push(parsePacket(msg)));
       const port = secured?.address.port ?? 0;
       secured?.setSecurity('127.0.0.7', device.address.port, { mode: 'psk', identity: 'sn-dev' });
-      device.send(generatePacket({ type: MsgType.CONNECT, will: false, cleanSession: true, protocolId: 1, duration: 60, clientId: 'sn-dev' }), port, '127.0.0.1');
+      device.send(
+        generatePacket({ type: MsgType.CONNECT, will: false, cleanSession: true, protocolId: 1, duration: 60, clientId: 'sn-dev' }),
+        port,
+        '127.0.0.1',
+      );
       await vi.waitFor(() => expect(received.map((p) => p.type)).toEqual([MsgType.CONNACK]));
       expect(received[0]).toMatchObject({ returnCode: 0 });
       expect(gateway.sessionCount).toBe(1);

@@ -23,7 +23,9 @@ import type { UpstreamConnector, UpstreamMessage, UpstreamSessionEvents } from '
  * recorded) and the broker (an in-memory connector) are replaced.
  */
 function setup(mqttsn: Record<string, unknown> = {}, brokerRefuses = false) {
-  const config = resolveConfig({ mqttsn: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, retry_interval: '1s', max_retries: 2, idle_timeout: '5s', ...mqttsn } }).mqttsn;
+  const config = resolveConfig({
+    mqttsn: { listeners: { udp: { default: { bind: '127.0.0.1:0' } } }, retry_interval: '1s', max_retries: 2, idle_timeout: '5s', ...mqttsn },
+  }).mqttsn;
   const sent: MqttSnPacket[] = [];
   const published: UpstreamMessage[] = [];
   const brokerEvents: UpstreamSessionEvents[] = [];
@@ -86,7 +88,14 @@ function setup(mqttsn: Record<string, unknown> = {}, brokerRefuses = false) {
   return { ctx, session, sent, types, published, brokerEvents, stop: () => wheel?.stop() };
 }
 
-const connect = (duration: number, will = false): MqttSnPacket => ({ type: MsgType.CONNECT, will, cleanSession: true, protocolId: 1, duration, clientId: 'unit-1' });
+const connect = (duration: number, will = false): MqttSnPacket => ({
+  type: MsgType.CONNECT,
+  will,
+  cleanSession: true,
+  protocolId: 1,
+  duration,
+  clientId: 'unit-1',
+});
 
 describe('session state machine (fake timers)', () => {
   beforeEach(() => {

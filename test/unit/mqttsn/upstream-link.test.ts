@@ -14,7 +14,7 @@ import type { UpstreamConnector, UpstreamSessionOptions } from '../../../src/ups
  * connects we release by hand, to force the interleaving.
  */
 describe('UpstreamLinks: a new broker session waits for the old one under the same client id', () => {
-  it('a broker session for a client id opens only after that id\'s purge has ended', async () => {
+  it("a broker session for a client id opens only after that id's purge has ended", async () => {
     const { links, log, releases, peer, limits } = fixture();
     const expired = new Session(peer, limits, () => undefined, 0);
     expired.upstreamClientId = 'dev-1';
@@ -43,7 +43,7 @@ describe('UpstreamLinks: a new broker session waits for the old one under the sa
     await otherOpening;
   });
 
-  it('a reconnect waits for a lost session\'s will (reserve) and for the old broker session\'s end', async () => {
+  it("a reconnect waits for a lost session's will (reserve) and for the old broker session's end", async () => {
     const { links, log, releases, peer, limits } = fixture();
     const lost = new Session(peer, limits, () => undefined, 0);
     lost.upstreamClientId = 'dev-3';

@@ -97,7 +97,8 @@ describe('admission of a name', () => {
 describe('dtls_options.ciphers', () => {
   it('takes a comma-separated string or an EMQX-style list, and names the bad entry', async () => {
     const { resolveConfig } = await import('../../../src/config/resolve.js');
-    const dtls = (ciphers: unknown) => resolveConfig({ lwm2m: { listeners: { dtls: { d: { dtls_options: { ciphers } } } } } }).lwm2m.listeners.dtls['d']?.dtls_options.ciphers;
+    const dtls = (ciphers: unknown) =>
+      resolveConfig({ lwm2m: { listeners: { dtls: { d: { dtls_options: { ciphers } } } } } }).lwm2m.listeners.dtls['d']?.dtls_options.ciphers;
     expect(dtls(['TLS_PSK_WITH_AES_128_CCM_8', 'PSK-AES128-CBC-SHA256'])).toBe('TLS_PSK_WITH_AES_128_CCM_8,PSK-AES128-CBC-SHA256');
     expect(dtls('PSK-AES128-CCM8, PSK-AES128-CBC-SHA256')).toBe('PSK-AES128-CCM8,PSK-AES128-CBC-SHA256');
     expect(() => dtls(['ok', 7])).toThrow(/lwm2m\.listeners\.dtls\.d\.dtls_options\.ciphers\[1\]/);

@@ -53,20 +53,26 @@ describe('DTLS helpers', () => {
   });
 
   it('maps IANA suite names to OpenSSL names', () => {
-    expect(openSslCipherList('TLS_PSK_WITH_AES_128_CCM_8, PSK-AES128-CBC-SHA256:ECDHE-ECDSA-AES128-CCM8')).toBe('PSK-AES128-CCM8:PSK-AES128-CBC-SHA256:ECDHE-ECDSA-AES128-CCM8');
+    expect(openSslCipherList('TLS_PSK_WITH_AES_128_CCM_8, PSK-AES128-CBC-SHA256:ECDHE-ECDSA-AES128-CCM8')).toBe(
+      'PSK-AES128-CCM8:PSK-AES128-CBC-SHA256:ECDHE-ECDSA-AES128-CCM8',
+    );
   });
 });
 
 describe('listener opening', () => {
   it('names the key of a bad bind, opens plain listeners before DTLS ones, and delivers through the in-memory network', async () => {
     const bad = resolveConfig({}).lwm2m.listeners;
-    expect(() => listenerSpecs('lwm2m', { ...bad, udp: { x: { ...(bad.udp['default'] as NonNullable<(typeof bad.udp)['default']>), bind: 'nope' } } })).toThrow(ConfigError);
+    expect(() => listenerSpecs('lwm2m', { ...bad, udp: { x: { ...(bad.udp['default'] as NonNullable<(typeof bad.udp)['default']>), bind: 'nope' } } })).toThrow(
+      ConfigError,
+    );
     const listeners = resolveConfig({ mqttsn: { listeners: { udp: { a: { bind: '127.0.0.1:0' } }, dtls: { b: { bind: '127.0.0.1:0' } } } } }).mqttsn.listeners;
     const specs = listenerSpecs('mqttsn', listeners);
     expect(specs.map((s) => `${s.kind}:${s.key}`)).toEqual(['udp:mqttsn.listeners.udp.a', 'dtls:mqttsn.listeners.dtls.b']);
     const network = new MemoryNetwork();
     const seen: string[] = [];
-    const opened = await openListeners(specs, { logger: silentLogger(), open: network.opener() }, (index, msg, address) => seen.push(`${index}:${msg.toString()}:${address}`));
+    const opened = await openListeners(specs, { logger: silentLogger(), open: network.opener() }, (index, msg, address) =>
+      seen.push(`${index}:${msg.toString()}:${address}`),
+    );
     const peer = network.bind({ host: '127.0.0.2', port: 0 }, () => undefined);
     peer.send(Buffer.from('x'), opened[1]?.transport.address.port ?? 0, '127.0.0.1');
     await vi.waitFor(() => expect(seen).toEqual(['1:x:127.0.0.2']));
@@ -79,13 +85,17 @@ describe('listener opening', () => {
     const listeners = resolveConfig({ lwm2m: { listeners: { udp: { a: { bind: '127.0.0.1:7000' }, b: { bind: '127.0.0.1:7001' } } } } }).lwm2m.listeners;
     const network = new MemoryNetwork();
     network.bind({ host: '127.0.0.1', port: 7001 }, () => undefined);
-    await expect(openListeners(listenerSpecs('lwm2m', listeners), { logger: silentLogger(), open: network.opener() }, () => undefined)).rejects.toThrow(/in use/);
+    await expect(openListeners(listenerSpecs('lwm2m', listeners), { logger: silentLogger(), open: network.opener() }, () => undefined)).rejects.toThrow(
+      /in use/,
+    );
     // 7000 was released again: binding it works.
     expect(() => network.bind({ host: '127.0.0.1', port: 7000 }, () => undefined)).not.toThrow();
   });
 
   it('reports an unusable certificate as a config problem of that listener', async () => {
-    const listeners = resolveConfig({ lwm2m: { listeners: { udp: {}, dtls: { s: { bind: '127.0.0.1:0', dtls_options: { certfile: '/nonexistent.pem', keyfile: '/nonexistent.key' } } } } } }).lwm2m.listeners;
+    const listeners = resolveConfig({
+      lwm2m: { listeners: { udp: {}, dtls: { s: { bind: '127.0.0.1:0', dtls_options: { certfile: '/nonexistent.pem', keyfile: '/nonexistent.key' } } } } },
+    }).lwm2m.listeners;
     const failure = openListeners(listenerSpecs('lwm2m', listeners), { logger: silentLogger() }, () => undefined);
     await expect(failure).rejects.toBeInstanceOf(ConfigError);
     await expect(failure).rejects.toThrow(/lwm2m\.listeners\.dtls\.s\.dtls_options/);

@@ -34,8 +34,7 @@ describe('UdpEndpoint', () => {
 
   it('receives datagrams through the callback and sends replies from the bound port', async () => {
     const seen: string[] = [];
-    let endpoint: UdpEndpoint | undefined;
-    endpoint = await UdpEndpoint.open({ bind: { host: '127.0.0.1', port: 0 } }, (msg, address, port) => {
+    const endpoint: UdpEndpoint = await UdpEndpoint.open({ bind: { host: '127.0.0.1', port: 0 } }, (msg, address, port) => {
       seen.push(msg.toString());
       endpoint?.send(Buffer.from(`echo:${msg.toString()}`), port, address);
     });

@@ -101,17 +101,13 @@ describe('credentials and TLS', () => {
   });
 
   it('insecureSkipVerify turns certificate verification off', () => {
-    const { options } = mapClientOptions(
-      config({ server: 'tls://h:8883', tlsConfig: { ...tlsConfig, insecureSkipVerify: true, serverName: undefined } }),
-    );
+    const { options } = mapClientOptions(config({ server: 'tls://h:8883', tlsConfig: { ...tlsConfig, insecureSkipVerify: true, serverName: undefined } }));
     expect(options.rejectUnauthorized).toBe(false);
     expect(options.servername).toBeUndefined();
   });
 
   it('leaves empty PEM fields out', () => {
-    const { options } = mapClientOptions(
-      config({ server: 'mqtts://h', tlsConfig: { ...tlsConfig, certFilePEM: '', keyFilePEM: undefined } }),
-    );
+    const { options } = mapClientOptions(config({ server: 'mqtts://h', tlsConfig: { ...tlsConfig, certFilePEM: '', keyFilePEM: undefined } }));
     expect(options.ca).toBe(tlsConfig.caFilePEM);
     expect('cert' in options).toBe(false);
     expect('key' in options).toBe(false);
@@ -137,9 +133,7 @@ describe('credentials and TLS', () => {
 
 describe('WebSocket headers', () => {
   it('maps httpHeaders (map of lists) to wsOptions.headers', () => {
-    const { options } = mapClientOptions(
-      config({ server: 'ws://h:8083/mqtt', httpHeaders: { 'X-Token': ['abc'], 'X-Multi': ['1', '2'], 'X-None': [] } }),
-    );
+    const { options } = mapClientOptions(config({ server: 'ws://h:8083/mqtt', httpHeaders: { 'X-Token': ['abc'], 'X-Multi': ['1', '2'], 'X-None': [] } }));
     expect(options.wsOptions).toEqual({ headers: { 'X-Token': 'abc', 'X-Multi': ['1', '2'] } });
   });
 

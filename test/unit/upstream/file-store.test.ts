@@ -37,7 +37,7 @@ describe('FileStore', () => {
     const store = await FileStore.open(dir);
     await put(store, publish(7, 'seven'));
     await put(store, publish(3, 'three'));
-    expect((await get(store, 7))).toMatchObject({ topic: 't/7' });
+    expect(await get(store, 7)).toMatchObject({ topic: 't/7' });
     expect((await streamed(store)).map((p) => p.messageId)).toEqual([7, 3]);
     expect(await del(store, 7)).toMatchObject({ messageId: 7 });
     await expect(get(store, 7)).rejects.toThrow('missing packet');

@@ -8,9 +8,7 @@ import { attachReconnectBackoff, ReconnectBackoff } from '../../../src/upstream/
 describe('ReconnectBackoff', () => {
   it('starts at 1 s and doubles up to the maximum', () => {
     const backoff = new ReconnectBackoff(20_000);
-    expect(Array.from({ length: 8 }, () => backoff.next())).toEqual([
-      1000, 2000, 4000, 8000, 16_000, 20_000, 20_000, 20_000,
-    ]);
+    expect(Array.from({ length: 8 }, () => backoff.next())).toEqual([1000, 2000, 4000, 8000, 16_000, 20_000, 20_000, 20_000]);
   });
 
   it('reset() starts over at 1 s', () => {

@@ -12,12 +12,12 @@ import { headerOnlyCodec, returnCodeCodec, type PacketCodec } from './packet-cod
 export const connectCodec: PacketCodec<Connect> = {
   read(buf, start, end) {
     need(start, end, 4, 'CONNECT');
-    const flags = buf[start]!;
+    const flags = buf[start];
     return {
       type: MsgType.CONNECT,
       will: (flags & Flag.WILL) !== 0,
       cleanSession: (flags & Flag.CLEAN_SESSION) !== 0,
-      protocolId: buf[start + 1]!,
+      protocolId: buf[start + 1],
       duration: readU16(buf, start + 2),
       clientId: readUtf8(buf, start + 4, end, 'CONNECT.clientId'),
     };
@@ -38,9 +38,7 @@ export const connectCodec: PacketCodec<Connect> = {
 /** §5.4.19 PINGREQ: ClientId present only when a sleeping client wakes (§6.14). Empty = absent. */
 export const pingReqCodec: PacketCodec<PingReq> = {
   read(buf, start, end) {
-    return end > start
-      ? { type: MsgType.PINGREQ, clientId: readUtf8(buf, start, end, 'PINGREQ.clientId') }
-      : { type: MsgType.PINGREQ };
+    return end > start ? { type: MsgType.PINGREQ, clientId: readUtf8(buf, start, end, 'PINGREQ.clientId') } : { type: MsgType.PINGREQ };
   },
   size(p) {
     return p.clientId === undefined ? 0 : Buffer.byteLength(p.clientId, 'utf8');

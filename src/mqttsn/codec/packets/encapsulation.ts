@@ -13,7 +13,7 @@ export const MAX_NODE_ID_LENGTH = 0xff - ENCAPSULATION_FIXED;
 
 /** Validates the header of a datagram whose octet 1 is 0xFE; returns the header length (= inner message offset). */
 export function readEncapsulationHeaderLength(buf: Buffer): number {
-  const headerLength = buf[0]!;
+  const headerLength = buf[0];
   if (headerLength < ENCAPSULATION_FIXED) {
     throw new CodecError('BAD_LENGTH', `encapsulation Length ${headerLength} is below ${ENCAPSULATION_FIXED}`, { length: headerLength });
   }

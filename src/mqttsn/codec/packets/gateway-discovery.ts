@@ -7,7 +7,7 @@ import type { PacketCodec } from './packet-codec.js';
 export const advertiseCodec: PacketCodec<Advertise> = {
   read(buf, start, end) {
     exactly(start, end, 3, 'ADVERTISE');
-    return { type: MsgType.ADVERTISE, gwId: buf[start]!, duration: readU16(buf, start + 1) };
+    return { type: MsgType.ADVERTISE, gwId: buf[start], duration: readU16(buf, start + 1) };
   },
   size(p) {
     checkU8(p.gwId, 'ADVERTISE.gwId');
@@ -24,7 +24,7 @@ export const advertiseCodec: PacketCodec<Advertise> = {
 export const searchGwCodec: PacketCodec<SearchGw> = {
   read(buf, start, end) {
     exactly(start, end, 1, 'SEARCHGW');
-    return { type: MsgType.SEARCHGW, radius: buf[start]! };
+    return { type: MsgType.SEARCHGW, radius: buf[start] };
   },
   size(p) {
     checkU8(p.radius, 'SEARCHGW.radius');
@@ -42,10 +42,8 @@ export const searchGwCodec: PacketCodec<SearchGw> = {
 export const gwInfoCodec: PacketCodec<GwInfo> = {
   read(buf, start, end) {
     need(start, end, 1, 'GWINFO');
-    const gwId = buf[start]!;
-    return end - start > 1
-      ? { type: MsgType.GWINFO, gwId, gwAdd: buf.subarray(start + 1, end) }
-      : { type: MsgType.GWINFO, gwId };
+    const gwId = buf[start];
+    return end - start > 1 ? { type: MsgType.GWINFO, gwId, gwAdd: buf.subarray(start + 1, end) } : { type: MsgType.GWINFO, gwId };
   },
   size(p) {
     checkU8(p.gwId, 'GWINFO.gwId');

@@ -33,7 +33,7 @@ export function returnCodeCodec<T extends number>(type: T, name: string): Packet
   const codec: PacketCodec<P> = {
     read(buf, start, end) {
       exactly(start, end, 1, name);
-      return { type, returnCode: buf[start]! } as P;
+      return { type, returnCode: buf[start] } as P;
     },
     size(p) {
       checkU8(p.returnCode, `${name}.returnCode`);
@@ -43,7 +43,7 @@ export function returnCodeCodec<T extends number>(type: T, name: string): Packet
       buf[offset] = p.returnCode;
     },
   };
-  return codec as unknown as PacketCodec<WithType<T>>;
+  return codec;
 }
 
 /** Messages whose body is one MsgId (PUBREC, PUBREL, PUBCOMP, UNSUBACK). */
@@ -62,5 +62,5 @@ export function msgIdCodec<T extends number>(type: T, name: string): PacketCodec
       writeU16(buf, offset, p.msgId);
     },
   };
-  return codec as unknown as PacketCodec<WithType<T>>;
+  return codec;
 }

@@ -11,7 +11,7 @@ import { readTopicIdField, topicIdFieldBits, topicIdFieldType, writeTopicIdField
 export const publishCodec: PacketCodec<Publish> = {
   read(buf, start, end) {
     need(start, end, 5, 'PUBLISH');
-    const flags = buf[start]!;
+    const flags = buf[start];
     return {
       type: MsgType.PUBLISH,
       dup: (flags & Flag.DUP) !== 0,
@@ -29,8 +29,7 @@ export const publishCodec: PacketCodec<Publish> = {
     return 5 + p.data.length;
   },
   write(p, buf, offset) {
-    buf[offset] =
-      (p.dup ? Flag.DUP : 0) | encodeQos(p.qos) | (p.retain ? Flag.RETAIN : 0) | topicIdFieldBits(p.topic);
+    buf[offset] = (p.dup ? Flag.DUP : 0) | encodeQos(p.qos) | (p.retain ? Flag.RETAIN : 0) | topicIdFieldBits(p.topic);
     writeTopicIdField(p.topic, buf, offset + 1);
     writeU16(buf, offset + 3, p.msgId);
     p.data.copy(buf, offset + 5);
@@ -41,7 +40,7 @@ export const publishCodec: PacketCodec<Publish> = {
 export const pubAckCodec: PacketCodec<PubAck> = {
   read(buf, start, end) {
     exactly(start, end, 5, 'PUBACK');
-    return { type: MsgType.PUBACK, topicId: readU16(buf, start), msgId: readU16(buf, start + 2), returnCode: buf[start + 4]! };
+    return { type: MsgType.PUBACK, topicId: readU16(buf, start), msgId: readU16(buf, start + 2), returnCode: buf[start + 4] };
   },
   size(p) {
     checkU16(p.topicId, 'PUBACK.topicId');

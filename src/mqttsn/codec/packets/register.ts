@@ -30,7 +30,7 @@ export const registerCodec: PacketCodec<Register> = {
 export const regAckCodec: PacketCodec<RegAck> = {
   read(buf, start, end) {
     exactly(start, end, 5, 'REGACK');
-    return { type: MsgType.REGACK, topicId: readU16(buf, start), msgId: readU16(buf, start + 2), returnCode: buf[start + 4]! };
+    return { type: MsgType.REGACK, topicId: readU16(buf, start), msgId: readU16(buf, start + 2), returnCode: buf[start + 4] };
   },
   size(p) {
     checkU16(p.topicId, 'REGACK.topicId');

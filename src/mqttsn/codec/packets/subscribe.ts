@@ -8,7 +8,7 @@ import { readTopicTail, topicTailSize, topicTailType, writeTopicTail } from './t
 export const subscribeCodec: PacketCodec<Subscribe> = {
   read(buf, start, end) {
     need(start, end, 3, 'SUBSCRIBE');
-    const flags = buf[start]!;
+    const flags = buf[start];
     return {
       type: MsgType.SUBSCRIBE,
       dup: (flags & Flag.DUP) !== 0,
@@ -35,10 +35,10 @@ export const subAckCodec: PacketCodec<SubAck> = {
     exactly(start, end, 6, 'SUBACK');
     return {
       type: MsgType.SUBACK,
-      qos: decodeQos(buf[start]!),
+      qos: decodeQos(buf[start]),
       topicId: readU16(buf, start + 1),
       msgId: readU16(buf, start + 3),
-      returnCode: buf[start + 5]!,
+      returnCode: buf[start + 5],
     };
   },
   size(p) {
@@ -60,7 +60,7 @@ export const subAckCodec: PacketCodec<SubAck> = {
 export const unsubscribeCodec: PacketCodec<Unsubscribe> = {
   read(buf, start, end) {
     need(start, end, 3, 'UNSUBSCRIBE');
-    const flags = buf[start]!;
+    const flags = buf[start];
     return {
       type: MsgType.UNSUBSCRIBE,
       msgId: readU16(buf, start + 1),

@@ -11,8 +11,8 @@ import { checkU16, readU16, readUtf8, writeU16 } from '../primitives.js';
  */
 
 function readShortName(buf: Buffer, offset: number, what: string): string {
-  const a = buf[offset]!;
-  const b = buf[offset + 1]!;
+  const a = buf[offset];
+  const b = buf[offset + 1];
   if (a < 0x80 && b < 0x80) return String.fromCharCode(a, b);
   return readUtf8(buf, offset, offset + 2, what);
 }

@@ -23,8 +23,8 @@ type WillTopicLike = WillTopic | WillTopicUpd;
 function makeWillTopicCodec<T extends WillTopicLike['type']>(type: T, name: string): PacketCodec<Extract<WillTopicLike, { type: T }>> {
   const codec: PacketCodec<WillTopicLike> = {
     read(buf, start, end) {
-      if (end === start) return { type, qos: 0, retain: false, topic: undefined } as WillTopicLike;
-      const flags = buf[start]!;
+      if (end === start) return { type, qos: 0, retain: false, topic: undefined };
+      const flags = buf[start];
       const qos = decodeQos(flags);
       if (qos === -1) throw new CodecError('BAD_FIELD', `${name}: QoS -1 is not allowed for a will`, { field: 'qos' });
       return {
@@ -32,7 +32,7 @@ function makeWillTopicCodec<T extends WillTopicLike['type']>(type: T, name: stri
         qos,
         retain: (flags & Flag.RETAIN) !== 0,
         topic: readUtf8(buf, start + 1, end, `${name}.topic`),
-      } as WillTopicLike;
+      };
     },
     size(p) {
       if (p.topic === undefined) return 0;
@@ -58,7 +58,7 @@ type WillMsgLike = WillMsg | WillMsgUpd;
 /** §5.4.8 WILLMSG / §5.4.24 WILLMSGUPD: WillMsg octets (a view into the datagram when parsed). */
 function willMessageCodec<T extends WillMsgLike['type']>(type: T): PacketCodec<Extract<WillMsgLike, { type: T }>> {
   const codec: PacketCodec<WillMsgLike> = {
-    read: (buf, start, end) => ({ type, message: buf.subarray(start, end) }) as WillMsgLike,
+    read: (buf, start, end) => ({ type, message: buf.subarray(start, end) }),
     size: (p) => p.message.length,
     write(p, buf, offset) {
       p.message.copy(buf, offset);

@@ -1,17 +1,14 @@
-import { validateTopic, type IConnackPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
+import { type IConnackPacket, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import type { Qos } from '../config/types.js';
 import { GatewayError, TimeoutError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isValidTopicFilter } from '../topics/topic-rules.js';
 import type { SessionPolicy } from './client-options.js';
 import type { DeadlineSweep } from './deadline-sweep.js';
 import type { UpstreamHealth } from './link-health.js';
+import { MqttLink, type PublishRefusals } from './mqtt-link.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
-import type {
-  SubscribeResult,
-  UpstreamMessage,
-  UpstreamSession,
-  UpstreamSessionEvents,
-} from './types.js';
+import type { SubscribeResult, UpstreamMessage, UpstreamSession, UpstreamSessionEvents } from './types.js';
 
 /** MQTT 5 §3.14.2.1 DISCONNECT reason code "Session taken over". */
 const REASON_SESSION_TAKEN_OVER = 0x8e;
@@ -27,12 +24,10 @@ export interface SessionContext {
   readonly writeDeadlines: DeadlineSweep | undefined;
   /** External broker: the outage log and link state shared by all sessions. */
   readonly health?: UpstreamHealth | undefined;
+  /** Where refused publishes are counted (the connector's). */
+  readonly refusals?: PublishRefusals | undefined;
   /** Called once when the session is over (ended, or closed by the broker). */
   readonly onFinished: (session: MqttJsSession) => void;
-}
-
-interface PendingPublish {
-  fail(error: Error): void;
 }
 
 /**
@@ -48,7 +43,7 @@ export class MqttJsSession implements UpstreamSession {
   readonly #events: UpstreamSessionEvents;
   readonly #ctx: SessionContext;
   readonly #clientId: string;
-  readonly #pending = new Set<PendingPublish>();
+  readonly #link: MqttLink;
   readonly #subscriptions = new Map<string, Qos>();
   #sessionPresent = false;
   /** Messages that arrived before `open` resolved; delivered right after. undefined once flushed. */
@@ -68,6 +63,12 @@ export class MqttJsSession implements UpstreamSession {
     this.#events = events;
     this.#ctx = ctx;
     this.#clientId = client.options.clientId ?? '';
+    this.#link = new MqttLink(client, {
+      policy: ctx.policy,
+      writeDeadlines: ctx.writeDeadlines,
+      details: { clientId: this.#clientId },
+      refusals: ctx.refusals,
+    });
   }
 
   /**
@@ -229,50 +230,17 @@ export class MqttJsSession implements UpstreamSession {
 
   publish(message: UpstreamMessage): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    const client = this.#client;
-    if (!client.connected && this.#pending.size >= this.#ctx.policy.messageChannelDepth) {
-      return Promise.reject(
-        new GatewayError('GW_ERR_UPSTREAM', 'upstream: broker unreachable and the offline queue is full', {
-          details: { clientId: this.#clientId, messageChannelDepth: this.#ctx.policy.messageChannelDepth },
-        }),
-      );
-    }
     const logger = this.#ctx.logger;
     if (logger.isLevelEnabled('debug')) {
       logger.debug({ clientId: this.#clientId, topic: message.topic, qos: message.qos }, 'publish');
     }
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const deadline = this.#ctx.writeDeadlines?.add(() => {
-        if (settled) return;
-        settled = true;
-        // The message stays queued in MQTT.js (and the store) and may still be delivered later.
-        reject(new TimeoutError('upstream: publish not acknowledged within writeTimeout', { clientId: this.#clientId }));
-      });
-      const pending: PendingPublish = {
-        fail: (error) => {
-          if (settled) return;
-          settled = true;
-          deadline?.cancel();
-          reject(error);
-        },
-      };
-      this.#pending.add(pending);
-      client.publish(message.topic, message.payload, { qos: message.qos, retain: message.retain }, (error) => {
-        this.#pending.delete(pending);
-        if (settled) return;
-        settled = true;
-        deadline?.cancel();
-        if (error === undefined || error === null) resolve();
-        else reject(new GatewayError('GW_ERR_UPSTREAM', `upstream: publish failed: ${error.message}`, { cause: error }));
-      });
-    });
+    return this.#link.publish(message);
   }
 
   async subscribe(filters: readonly { readonly topic: string; readonly qos: Qos }[]): Promise<SubscribeResult[]> {
     if (this.#closed) throw this.#closedError();
     const results: SubscribeResult[] = filters.map(() => 0x80);
-    const valid = filters.filter((f) => isValidFilter(f.topic));
+    const valid = filters.filter((f) => isValidTopicFilter(f.topic));
     const granted = await this.#sendSubscribe(valid);
     filters.forEach((filter, index) => {
       const grant = granted.get(`${filter.qos}|${filter.topic}`);
@@ -292,66 +260,21 @@ export class MqttJsSession implements UpstreamSession {
       else if (!topics.includes(topic)) topics.push(topic);
     }
     const granted = new Map<string, SubscribeResult>();
-    const client = this.#client;
-    const all = Promise.all(
-      [...byQos.entries()].map(
-        ([qos, topics]) =>
-          new Promise<void>((resolve, reject) => {
-            client.subscribe(topics, { qos }, (error, grants, suback) => {
-              // MQTT 3.1.1 §3.9.3: 0x80 = failure; MQTT 5 reason codes >= 0x80 are failures too.
-              const resultOf = (code: number): SubscribeResult => (code >= 0x80 ? 0x80 : (code as Qos));
-              if (error === null || error === undefined) {
-                for (const grant of grants ?? []) granted.set(`${qos}|${grant.topic}`, resultOf(grant.qos));
-                resolve();
-              } else if (suback !== undefined && suback.granted.length === topics.length) {
-                // MQTT.js fails the whole call when any filter was refused; the SUBACK still says which.
-                topics.forEach((topic, i) => {
-                  const code = suback.granted[i];
-                  granted.set(`${qos}|${topic}`, typeof code === 'number' ? resultOf(code) : 0x80);
-                });
-                resolve();
-              } else {
-                reject(new GatewayError('GW_ERR_UPSTREAM', `upstream: subscribe failed: ${error.message}`, { cause: error }));
-              }
-            });
-          }),
-      ),
+    await Promise.all(
+      [...byQos.entries()].map(async ([qos, topics]) => {
+        const results = await this.#link.subscribe(topics, qos);
+        topics.forEach((topic, i) => granted.set(`${qos}|${topic}`, results[i] ?? 0x80));
+      }),
     );
-    await this.#withinWaitTimeout(all, 'SUBACK');
     return granted;
   }
 
   async unsubscribe(topics: readonly string[]): Promise<void> {
     if (this.#closed) throw this.#closedError();
-    const valid = topics.filter(isValidFilter);
+    const valid = topics.filter(isValidTopicFilter);
     for (const topic of valid) this.#subscriptions.delete(topic);
     if (valid.length === 0) return;
-    const unsubscribed = new Promise<void>((resolve, reject) => {
-      this.#client.unsubscribe(valid, (error) => {
-        if (error === null || error === undefined) resolve();
-        else reject(new GatewayError('GW_ERR_UPSTREAM', `upstream: unsubscribe failed: ${error.message}`, { cause: error }));
-      });
-    });
-    await this.#withinWaitTimeout(unsubscribed, 'UNSUBACK');
-  }
-
-  /** paho waitTimeout: a (un)subscribe not acknowledged within it rejects with TimeoutError. */
-  async #withinWaitTimeout<T>(operation: Promise<T>, ack: string): Promise<T> {
-    const ms = this.#ctx.policy.waitTimeoutMs;
-    if (ms <= 0) return operation;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new TimeoutError(`upstream: no ${ack} within waitTimeout`, { clientId: this.#clientId })),
-        ms,
-      );
-    });
-    operation.catch(() => undefined); // a late failure after the timeout is not unhandled
-    try {
-      return await Promise.race([operation, expired]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await this.#link.unsubscribe(valid);
   }
 
   end(): Promise<void> {
@@ -362,23 +285,7 @@ export class MqttJsSession implements UpstreamSession {
   async #end(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const client = this.#client;
-    if (client.connected) {
-      // MQTT 3.1.1 §3.14: DISCONNECT -> the broker discards the will.
-      await new Promise<void>((resolve) => {
-        const quiesce = setTimeout(() => {
-          client.stream.destroy();
-          resolve();
-        }, this.#ctx.policy.disconnectQuiesceMs);
-        quiesce.unref();
-        client.end(false, () => {
-          clearTimeout(quiesce);
-          resolve();
-        });
-      });
-    } else {
-      await new Promise<void>((resolve) => client.end(true, () => resolve()));
-    }
+    await this.#link.end();
     this.#logLifecycle({}, 'session ended');
     this.#finish(this.#closedError());
   }
@@ -434,9 +341,7 @@ export class MqttJsSession implements UpstreamSession {
     this.#closed = true;
     this.#ctx.health?.forget(this);
     this.#clearPingTimer();
-    const pending = [...this.#pending];
-    this.#pending.clear();
-    for (const entry of pending) entry.fail(reason);
+    this.#link.failPending(reason);
     this.#early = undefined;
     this.#ctx.onFinished(this);
   }
@@ -486,11 +391,6 @@ function connackCode(error: Error | undefined): number | undefined {
   if (error === undefined || !error.message.startsWith('Connection refused')) return undefined;
   const code = (error as Error & { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
-}
-
-/** MQTT 3.1.1 §4.7.1, §4.7.3: non-empty, wildcards occupy whole levels, `#` last. */
-function isValidFilter(topic: string): boolean {
-  return topic.length > 0 && validateTopic(topic) && !topic.includes('\u0000');
 }
 
 function errorText(error: unknown): string {

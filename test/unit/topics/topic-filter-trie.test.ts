@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isValidTopicFilter, isValidTopicName, TopicFilterTrie } from '../../../src/upstream/topic-filter-trie.js';
+import { TopicFilterTrie } from '../../../src/topics/topic-filter-trie.js';
+import { isValidTopicFilter, isValidTopicName } from '../../../src/topics/topic-rules.js';
 
 function trieOf(...filters: string[]): TopicFilterTrie {
   const trie = new TopicFilterTrie();

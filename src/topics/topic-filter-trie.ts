@@ -1,5 +1,3 @@
-import { validateTopic } from 'mqtt';
-
 interface TrieNode {
   /** Created with the first child: most nodes of per-device filters are leaves. */
   children: Map<string, TrieNode> | undefined;
@@ -11,20 +9,10 @@ function newNode(): TrieNode {
   return { children: undefined, filter: undefined };
 }
 
-/** MQTT 3.1.1 §4.7.1, §4.7.3: non-empty, wildcards occupy whole levels, `#` last, no NUL. */
-export function isValidTopicFilter(filter: string): boolean {
-  return filter.length > 0 && validateTopic(filter) && !filter.includes('\u0000');
-}
-
-/** MQTT 3.1.1 §4.7.3, §3.3.2.1: a topic name is non-empty and carries no wildcard (and no NUL). */
-export function isValidTopicName(topic: string): boolean {
-  return topic.length > 0 && !/[+#\u0000]/.test(topic);
-}
-
 /** True when a filter starts with a wildcard (MQTT 3.1.1 §4.7.2: it must not match `$` topics). */
 export function startsWithWildcard(filter: string): boolean {
   const first = filter.charCodeAt(0);
-  return first === 0x2b /* + */ || first === 0x23 /* # */;
+  return first === 0x2b /* + */ || first === 0x23; /* # */
 }
 
 /**
@@ -32,7 +20,9 @@ export function startsWithWildcard(filter: string): boolean {
  * filters it satisfies (MQTT 3.1.1 §4.7): `+` one level, `#` this level and
  * every level below (so `a/#` matches `a`), and topics starting with `$`
  * never matched by a filter starting with a wildcard (§4.7.2).
- * Matching costs the topic's depth, not the number of filters.
+ * Matching costs the topic's depth, not the number of filters. The one
+ * topic matcher of the gateway (upstream fan-out, pool connections, the
+ * LwM2M command router); validity is `topic-rules.ts`'s.
  */
 export class TopicFilterTrie {
   readonly #root: TrieNode = newNode();
@@ -73,10 +63,10 @@ export class TopicFilterTrie {
     this.#size -= 1;
     // Prune nodes left with neither a filter nor children.
     for (let i = levels.length; i > 0; i -= 1) {
-      const current = path[i] as TrieNode;
+      const current = path[i];
       if (current.filter !== undefined || (current.children?.size ?? 0) > 0) break;
-      const parent = path[i - 1] as TrieNode;
-      parent.children?.delete(levels[i - 1] as string);
+      const parent = path[i - 1];
+      parent.children?.delete(levels[i - 1]);
       if (parent.children?.size === 0) parent.children = undefined;
     }
   }
@@ -104,6 +94,6 @@ function collect(node: TrieNode, levels: readonly string[], index: number, dolla
   }
   const plus = wildcardsAllowed ? children.get('+') : undefined;
   if (plus !== undefined) collect(plus, levels, index + 1, dollar, out);
-  const exact = children.get(levels[index] as string);
+  const exact = children.get(levels[index]);
   if (exact !== undefined) collect(exact, levels, index + 1, dollar, out);
 }
