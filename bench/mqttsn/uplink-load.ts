@@ -83,7 +83,7 @@ export function startInFlightPublishing(
       }
       msgId = msgId === 0xffff ? 1 : msgId + 1;
       pub.writeUInt16BE(msgId, pubIdAt);
-      pub[pubFlagsAt] = (pub[pubFlagsAt] as number) & ~DUP_FLAG;
+      pub[pubFlagsAt] = pub[pubFlagsAt] & ~DUP_FLAG;
       count++;
       stats.sent++;
       sentAt = performance.now();
@@ -94,7 +94,7 @@ export function startInFlightPublishing(
     if (retryMs > 0) {
       retriers.push((now) => {
         if (awaiting === undefined || now - lastSendAt < retryMs) return;
-        if (awaiting === pub) pub[pubFlagsAt] = (pub[pubFlagsAt] as number) | DUP_FLAG;
+        if (awaiting === pub) pub[pubFlagsAt] = pub[pubFlagsAt] | DUP_FLAG;
         lastSendAt = now;
         stats.retransmitted++;
         c.send(awaiting);
