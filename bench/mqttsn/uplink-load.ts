@@ -136,10 +136,16 @@ export function startInFlightPublishing(
   // Kick every client once; afterwards each ack drives its client's next send.
   for (const start of starters) start();
   // One sweep for all clients' retry deadlines (a timer per message would cost more than the send).
-  const sweep = retriers.length > 0 ? setInterval(() => {
-    const now = performance.now();
-    for (const retry of retriers) retry(now);
-  }, Math.max(10, Math.floor(retryMs / 4))) : undefined;
+  const sweep =
+    retriers.length > 0
+      ? setInterval(
+          () => {
+            const now = performance.now();
+            for (const retry of retriers) retry(now);
+          },
+          Math.max(10, Math.floor(retryMs / 4)),
+        )
+      : undefined;
   sweep?.unref();
   return {
     stop: () => {

@@ -20,7 +20,11 @@ export const publishOptions = {
   drain: { type: 'number', default: 2000, help: 'ms without a new message at the broker before counting stops' },
   keepalive: { type: 'number', default: 300, help: 'CONNECT keepalive, seconds' },
   'request-timeout': { type: 'number', default: 5000, help: 'ms to wait for CONNACK / REGACK during setup' },
-  retry: { type: 'number', default: 0, help: 'QoS 1/2: ms without an answer before the in-flight message is sent again (PUBLISH with DUP, or PUBREL; §6.13 Tretry); 0 = never, a lost datagram stalls its client' },
+  retry: {
+    type: 'number',
+    default: 0,
+    help: 'QoS 1/2: ms without an answer before the in-flight message is sent again (PUBLISH with DUP, or PUBREL; §6.13 Tretry); 0 = never, a lost datagram stalls its client',
+  },
   'setup-concurrency': { type: 'number', default: 500, help: 'clients connecting / registering at once during setup' },
   'scrape-interval': { type: 'number', default: 0, help: 'ms between GET /metrics scrapes during the load (spawned gateway); 0 = no scraping' },
 } as const;
