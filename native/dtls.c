@@ -1,6 +1,8 @@
 /*
  * DTLS 1.2 server engine over memory BIOs, driving the OpenSSL that Node.js
- * itself links (Node 20: OpenSSL 3.0, symbols exported to addons).
+ * itself links (Node 20: OpenSSL 3.0, symbols exported to addons). A context
+ * made with `client: true` is a PSK client instead (the command-line tools):
+ * its sessions start with SSL_connect and go through the same calls below.
  *
  * It owns no socket and no timer: TypeScript hands it one datagram at a time
  * and sends what it returns. One "listener" SSL per context answers
@@ -29,9 +31,16 @@
     }                                                                        \
   } while (0)
 
+#define MAX_PSK_IDENTITY 128
+#define MAX_PSK_KEY 64
+
 typedef struct {
   SSL_CTX *ctx;
   napi_ref psk_lookup; /* (identity: string) => Buffer | undefined */
+  int client;          /* DTLS_client_method: sessions start with SSL_connect */
+  char psk_identity[MAX_PSK_IDENTITY + 1];
+  unsigned char psk_key[MAX_PSK_KEY];
+  size_t psk_key_len;
 } Context;
 
 typedef struct {
@@ -109,9 +118,23 @@ static unsigned int psk_server(SSL *ssl, const char *identity, unsigned char *ps
   return (unsigned int)len;
 }
 
+/* RFC 4279 §2: the client sends its identity and uses the key that goes with it. */
+static unsigned int psk_client(SSL *ssl, const char *hint, char *identity, unsigned int max_identity_len,
+                               unsigned char *psk, unsigned int max_psk_len) {
+  (void)hint;
+  Context *context = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), g_ctx_index);
+  if (context == NULL || context->psk_key_len == 0) return 0;
+  size_t id_len = strlen(context->psk_identity);
+  if (id_len + 1 > max_identity_len || context->psk_key_len > max_psk_len) return 0;
+  memcpy(identity, context->psk_identity, id_len + 1);
+  memcpy(psk, context->psk_key, context->psk_key_len);
+  return (unsigned int)context->psk_key_len;
+}
+
 static void context_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   Context *context = data;
+  OPENSSL_cleanse(context->psk_key, sizeof context->psk_key);
   if (context->psk_lookup != NULL) napi_delete_reference(env, context->psk_lookup);
   SSL_CTX_free(context->ctx);
   free(context);
@@ -145,7 +168,10 @@ static int get_bool_prop(napi_env env, napi_value obj, const char *name) {
   return b;
 }
 
-/* createContext({ ciphers, certfile?, keyfile?, cacertfile?, verifyPeer, failIfNoPeerCert, pskLookup? }) */
+/*
+ * createContext({ ciphers, certfile?, keyfile?, cacertfile?, verifyPeer, failIfNoPeerCert, pskLookup? })
+ * createContext({ client: true, ciphers, pskIdentity, pskKey }): a PSK client (the gateway's own tools).
+ */
 static napi_value create_context(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -168,11 +194,45 @@ static napi_value create_context(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "ciphers expected");
     return NULL;
   }
+  int client = get_bool_prop(env, opts, "client");
+  static char psk_identity[MAX_PSK_IDENTITY + 1];
+  unsigned char psk_key[MAX_PSK_KEY];
+  size_t psk_key_len = 0;
+  if (client) {
+    int has_identity = get_string_prop(env, opts, "pskIdentity", psk_identity, sizeof psk_identity);
+    if (has_identity < 0) return throw_too_long(env, "pskIdentity");
+    if (!has_identity) {
+      napi_throw_type_error(env, NULL, "pskIdentity expected");
+      return NULL;
+    }
+    napi_value key;
+    bool is_buffer = false;
+    void *key_data;
+    CHECK(napi_get_named_property(env, opts, "pskKey", &key));
+    if (napi_is_buffer(env, key, &is_buffer) != napi_ok || !is_buffer ||
+        napi_get_buffer_info(env, key, &key_data, &psk_key_len) != napi_ok || psk_key_len == 0) {
+      napi_throw_type_error(env, NULL, "pskKey expected (a non-empty Buffer)");
+      return NULL;
+    }
+    if (psk_key_len > MAX_PSK_KEY) return throw_too_long(env, "pskKey");
+    memcpy(psk_key, key_data, psk_key_len);
+  }
   ERR_clear_error();
-  SSL_CTX *ctx = SSL_CTX_new(DTLS_server_method());
-  if (ctx == NULL) return throw_openssl(env, "SSL_CTX_new");
+  SSL_CTX *ctx = SSL_CTX_new(client ? DTLS_client_method() : DTLS_server_method());
+  if (ctx == NULL) {
+    OPENSSL_cleanse(psk_key, sizeof psk_key);
+    return throw_openssl(env, "SSL_CTX_new");
+  }
   Context *context = calloc(1, sizeof *context);
   context->ctx = ctx;
+  context->client = client;
+  if (client) {
+    memcpy(context->psk_identity, psk_identity, sizeof psk_identity);
+    memcpy(context->psk_key, psk_key, psk_key_len);
+    context->psk_key_len = psk_key_len;
+    OPENSSL_cleanse(psk_key, sizeof psk_key);
+    SSL_CTX_set_psk_client_callback(ctx, psk_client);
+  }
   SSL_CTX_set_ex_data(ctx, g_ctx_index, context);
   napi_value result;
   if (napi_create_external(env, context, context_finalize, NULL, &result) != napi_ok) {
@@ -274,7 +334,8 @@ static napi_value new_session(napi_env env, napi_callback_info info) {
   BIO_set_mem_eof_return(session->rbio, -1);
   BIO_set_mem_eof_return(session->wbio, -1);
   SSL_set_bio(session->ssl, session->rbio, session->wbio);
-  SSL_set_accept_state(session->ssl);
+  if (context->client) SSL_set_connect_state(session->ssl);
+  else SSL_set_accept_state(session->ssl);
   SSL_set_ex_data(session->ssl, g_ssl_index, session);
   SSL_set_mtu(session->ssl, mtu);
   DTLS_set_link_mtu(session->ssl, mtu);

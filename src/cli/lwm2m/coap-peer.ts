@@ -1,7 +1,8 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { openLink, type DatagramLink } from '../datagram-link.js';
+import type { PskCredentials } from '../psk-options.js';
 import {
   CoapOption,
   decodeMessage,
@@ -46,7 +47,7 @@ export interface Answer {
  * from a small cache (§4.5), confirmable notifications (RFC 7641 §4.5).
  */
 export class CoapPeer {
-  readonly #socket: Socket;
+  readonly #link: DatagramLink;
   readonly #host: string;
   readonly #port: number;
   readonly #pendingAcks = new Map<number, (m: CoapMessage) => void>();
@@ -61,32 +62,22 @@ export class CoapPeer {
   /** Whether an incoming datagram is taken (false = asleep in queue mode: dropped). */
   listening = true;
 
-  private constructor(socket: Socket, host: string, port: number) {
-    this.#socket = socket;
+  private constructor(link: DatagramLink, host: string, port: number) {
+    this.#link = link;
     this.#host = host;
     this.#port = port;
-    socket.on('message', (buf, from) => {
-      // Only the server speaks to this device; datagrams from anyone else are ignored.
-      if (from.address === host && from.port === port) this.#onDatagram(buf);
-    });
-    socket.on('error', () => undefined);
+    // Only the server speaks to this device; the link ignores datagrams from anyone else.
+    link.onDatagram = (buf) => this.#onDatagram(buf);
   }
 
-  static async open(serverHost: string, port: number): Promise<CoapPeer> {
+  /** With `psk`: CoAP over DTLS (RFC 7252 §9.1), the handshake done before this resolves. */
+  static async open(serverHost: string, port: number, psk?: PskCredentials): Promise<CoapPeer> {
     const host = isIP(serverHost) !== 0 ? serverHost : (await lookup(serverHost)).address;
-    const socket = createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    return new CoapPeer(socket, host, port);
+    return new CoapPeer(await openLink(host, port, psk), host, port);
   }
 
   get localPort(): number {
-    return this.#socket.address().port;
+    return this.#link.localPort;
   }
 
   #nextMid(): number {
@@ -95,7 +86,7 @@ export class CoapPeer {
   }
 
   #send(msg: CoapMessage): void {
-    if (!this.#closed) this.#socket.send(encodeMessage(msg), this.#port, this.#host);
+    if (!this.#closed) this.#link.send(encodeMessage(msg));
   }
 
   /** A confirmable request; resolves with the response (piggy-backed or separate, RFC 7252 §5.2). */
@@ -208,7 +199,7 @@ export class CoapPeer {
   #answerRequest(req: CoapMessage): void {
     const cached = req.type === 'CON' ? this.#answered.get(req.messageId) : undefined;
     if (cached !== undefined) {
-      this.#socket.send(cached, this.#port, this.#host);
+      this.#link.send(cached);
       return;
     }
     let answer: Answer;
@@ -230,13 +221,13 @@ export class CoapPeer {
       this.#answered.set(req.messageId, wire);
       if (this.#answered.size > DEDUP_ENTRIES) this.#answered.delete(this.#answered.keys().next().value as number);
     }
-    if (!this.#closed) this.#socket.send(wire, this.#port, this.#host);
+    if (!this.#closed) this.#link.send(wire);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    await this.#link.close();
   }
 }
 

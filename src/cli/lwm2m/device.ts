@@ -6,6 +6,7 @@ import type { ModelRegistry } from '../../lwm2m/model/types.js';
 import { formatOptions, Options, parseArgs, type OptionSpec, UsageError } from '../args.js';
 import { defaultLwm2mAddress, fromBind } from '../endpoints.js';
 import { createProgress, formatRate, isTerminal } from '../output.js';
+import { PSK_OPTIONS, pskOf } from '../psk-options.js';
 import { ContentFormat } from '../../lwm2m/content/index.js';
 import { bootstrap } from './bootstrap-client.js';
 import { SimulatedDevice } from './simulated-device.js';
@@ -37,6 +38,7 @@ const DEVICE_OPTIONS: readonly OptionSpec[] = [
   { name: 'objects', value: true, arg: 'LIST', help: 'object ids to offer (default 1,3,3303,6)' },
   { name: 'xml-dir', value: true, arg: 'DIR', help: "object definitions (default the gateway's xml/, or GATEWAY_XML_DIR)" },
   { name: 'duration', value: true, arg: 'SECONDS', help: 'de-register and exit after SECONDS (default: run until Ctrl-C)' },
+  ...PSK_OPTIONS,
   { name: 'verbose', short: 'v', value: false, help: 'with -n: print every request, not just the counts' },
   { name: 'help', value: false, help: 'print this help' },
 ];
@@ -100,6 +102,7 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
   const host = opts.string('host') ?? address.host;
   const port = opts.integer('port', 1, 65535) ?? address.port;
   const lifetime = opts.integer('lifetime', 1, 0x7fffffff) ?? 300;
+  const psk = pskOf(opts);
   const create = async (endpoint: string): Promise<SimulatedDevice> => {
     const account = bootstrapServer === undefined ? undefined : await bootstrap(bootstrapServer.host, bootstrapServer.port, endpoint, models, log);
     return new SimulatedDevice({
@@ -107,6 +110,7 @@ export async function runDevice(argv: readonly string[]): Promise<number> {
       port: account?.port ?? port,
       endpoint,
       lifetime: account?.lifetime ?? lifetime,
+      psk,
       lwm2mVersion: version,
       queueMode: opts.has('queue'),
       awakeSeconds: opts.seconds('awake', 1) ?? 20,

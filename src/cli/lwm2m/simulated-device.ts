@@ -2,6 +2,7 @@ import { CoapOption, stringOptions } from '../../lwm2m/coap/message.js';
 import { ContentFormat } from '../../lwm2m/content/index.js';
 import type { ModelRegistry } from '../../lwm2m/model/types.js';
 import { formatPath, type Lwm2mPath } from '../../lwm2m/path.js';
+import type { PskCredentials } from '../psk-options.js';
 import { CoapPeer } from './coap-peer.js';
 import { DeviceState } from './device-state.js';
 import { RequestHandler } from './request-handler.js';
@@ -10,6 +11,8 @@ export interface DeviceOptions {
   readonly host: string;
   readonly port: number;
   readonly endpoint: string;
+  /** CoAP over DTLS with this pre-shared key (the gateway's `lwm2m.listeners.dtls`); plain UDP without. */
+  readonly psk?: PskCredentials | undefined;
   /** Registration lifetime, seconds. */
   readonly lifetime: number;
   readonly lwm2mVersion: '1.0' | '1.1' | '1.2';
@@ -72,7 +75,7 @@ export class SimulatedDevice {
 
   async start(): Promise<void> {
     const o = this.#options;
-    const peer = await CoapPeer.open(o.host, o.port);
+    const peer = await CoapPeer.open(o.host, o.port, o.psk);
     this.#peer = peer;
     peer.onRequest = (req) => {
       this.counters.requests += 1;
@@ -130,7 +133,7 @@ export class SimulatedDevice {
     }
     this.#location = stringOptions(answer, CoapOption.LOCATION_PATH);
     o.log(
-      `${o.endpoint}: registered at ${o.host}:${o.port} as /${this.#location.join('/')} (lifetime ${o.lifetime} s, LwM2M ${o.lwm2mVersion}${o.queueMode ? ', queue mode' : ''})`,
+      `${o.endpoint}: registered at ${o.host}:${o.port}${o.psk === undefined ? '' : ' over DTLS'} as /${this.#location.join('/')} (lifetime ${o.lifetime} s, LwM2M ${o.lwm2mVersion}${o.queueMode ? ', queue mode' : ''})`,
     );
   }
 

@@ -1,7 +1,8 @@
-import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { generatePacket, MsgType, parsePacket, type MqttSnPacket, type Publish, type SnQos, type TopicRef } from '../../mqttsn/codec/index.js';
+import { openLink, type DatagramLink } from '../datagram-link.js';
+import type { PskCredentials } from '../psk-options.js';
 import { describePacket, returnCodeText } from './describe.js';
 
 export class SnClientError extends Error {
@@ -19,6 +20,10 @@ export interface SnClientOptions {
   readonly retryMs?: number;
   /** N_RETRY; default 3. */
   readonly retries?: number;
+  /** DTLS with this pre-shared key (the gateway's `mqttsn.listeners.dtls`); plain UDP without. */
+  readonly psk?: PskCredentials | undefined;
+  /** DTLS: the handshake fails after this long (default 10 s). */
+  readonly handshakeTimeoutMs?: number | undefined;
 }
 
 export interface WillOptions {
@@ -48,15 +53,15 @@ export interface Delivery {
 }
 
 /**
- * An MQTT-SN v1.2 client over one UDP socket, built on the gateway's codec.
+ * An MQTT-SN v1.2 client over one UDP socket or DTLS session, built on
+ * the gateway's codec.
  * Requests are retransmitted every T_RETRY up to N_RETRY times (§6.13);
  * gateway REGISTERs are acknowledged and remembered; downlink PUBLISHes are
  * acknowledged per QoS (QoS 2 delivered once, on PUBLISH) and handed to
  * `onMessage`.
  */
 export class SnClient {
-  readonly #socket: Socket;
-  readonly #address: string;
+  readonly #link: DatagramLink;
   readonly #options: SnClientOptions;
   readonly #waiters = new Set<Waiter>();
   /** Topic id -> name, from our REGISTERs, SUBACKs and the gateway's REGISTERs. */
@@ -69,29 +74,16 @@ export class SnClient {
   /** DISCONNECT that answers nothing we asked (taken over, lost). */
   onDisconnect: () => void = () => undefined;
 
-  private constructor(socket: Socket, address: string, options: SnClientOptions) {
-    this.#socket = socket;
-    this.#address = address;
+  private constructor(link: DatagramLink, options: SnClientOptions) {
+    this.#link = link;
     this.#options = options;
-    socket.on('message', (buf, from) => {
-      // Only the gateway speaks to this client; datagrams from anyone else are ignored.
-      if (from.address === address && from.port === options.port) this.#onDatagram(buf);
-      else options.debug?.(`<- ${buf.length} bytes from ${from.address}:${from.port}, not the gateway: ignored`);
-    });
+    // Only the gateway speaks to this client; the link ignores datagrams from anyone else.
+    link.onDatagram = (buf) => this.#onDatagram(buf);
   }
 
   static async open(options: SnClientOptions): Promise<SnClient> {
     const address = isIP(options.host) !== 0 ? options.host : (await lookup(options.host)).address;
-    const socket = createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.on('error', () => undefined);
-    return new SnClient(socket, address, options);
+    return new SnClient(await openLink(address, options.port, options.psk, options.handshakeTimeoutMs), options);
   }
 
   nextMsgId(): number {
@@ -106,7 +98,7 @@ export class SnClient {
     const wire =
       nodeId === undefined ? generatePacket(packet) : generatePacket({ type: MsgType.ENCAPSULATED, radius: 0, wirelessNodeId: nodeId, message: packet });
     this.#sending += 1;
-    this.#socket.send(wire, this.#options.port, this.#address, () => {
+    this.#link.send(wire, () => {
       this.#sending -= 1;
       if (this.#sending === 0) for (const resolve of this.#drained.splice(0)) resolve();
     });
@@ -273,7 +265,7 @@ export class SnClient {
     if (this.#sending > 0) await new Promise<void>((resolve) => this.#drained.push(resolve));
     this.#closed = true;
     for (const waiter of [...this.#waiters]) waiter.cancel();
-    await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+    await this.#link.close();
   }
 
   #onDatagram(buf: Buffer): void {

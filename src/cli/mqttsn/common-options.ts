@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { TopicRef } from '../../mqttsn/codec/index.js';
 import { type OptionSpec, type Options, UsageError } from '../args.js';
 import { defaultMqttSnAddress } from '../endpoints.js';
+import { PSK_OPTIONS, pskOf } from '../psk-options.js';
 import type { SnClientOptions, WillOptions } from './client.js';
 
 /** Options `snlw pub` and `snlw sub` share, named as mosquitto_pub / mosquitto_sub name them. */
@@ -20,6 +21,7 @@ export const COMMON_SN_OPTIONS: readonly OptionSpec[] = [
   { name: 'will-retain', value: false, help: 'retain the will' },
   { name: 'sleep', value: true, arg: 'SECONDS', help: 'sleeping client: DISCONNECT with this duration, wake with PINGREQ to collect messages' },
   { name: 'node-id', value: true, arg: 'HEX', help: 'forwarder encapsulation with this wireless node id (e.g. 0a1b)' },
+  ...PSK_OPTIONS,
   { name: 'help', value: false, help: 'print this help' },
 ];
 
@@ -37,7 +39,15 @@ export function clientOptionsOf(opts: Options, debug: ((line: string) => void) |
     port: opts.integer('port', 1, 65535) ?? address.port,
     nodeId,
     debug,
+    psk: pskOf(opts),
+    handshakeTimeoutMs: handshakeTimeoutOf(opts),
   };
+}
+
+/** DTLS: the handshake gets at most 10 s, less when -W asks for less. */
+function handshakeTimeoutOf(opts: Options): number {
+  const limit = opts.seconds('timeout', 0);
+  return limit === undefined || limit === 0 ? 10_000 : Math.min(limit, 10) * 1000;
 }
 
 export function clientIdOf(opts: Options, prefix: string): string {

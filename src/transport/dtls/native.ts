@@ -22,6 +22,15 @@ export interface NativeContextOptions {
   readonly pskLookup?: ((identity: string) => Buffer | undefined) | undefined;
 }
 
+/** A PSK client context (RFC 4279): every session sends `pskIdentity` and uses `pskKey`. */
+export interface NativeClientContextOptions {
+  readonly client: true;
+  /** OpenSSL cipher list (colon-separated). */
+  readonly ciphers: string;
+  readonly pskIdentity: string;
+  readonly pskKey: Buffer;
+}
+
 export interface NativePeerInfo {
   readonly pskIdentity?: string;
   readonly subjectCN?: string;
@@ -35,7 +44,7 @@ export type HandshakeState = 0 | 1 | -1;
 /** The API of native/dtls.c (see that file). */
 export interface DtlsNative {
   readonly openssl: string;
-  createContext(options: NativeContextOptions): NativeContext;
+  createContext(options: NativeContextOptions | NativeClientContextOptions): NativeContext;
   newSession(context: NativeContext, mtu: number): NativeSession;
   listen(session: NativeSession, datagram: Buffer, cookie: Buffer, previousCookie: Buffer | null): [accepted: boolean, out: Buffer | undefined];
   handshake(
