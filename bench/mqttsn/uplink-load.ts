@@ -16,13 +16,15 @@ export interface UplinkStats {
   rejected: number;
   /** Clients whose last message got no answer by the end of the run. */
   stalled: number;
+  /** QoS 1/2 retransmissions (PUBLISH with DUP set, or PUBREL) after the retry interval. */
+  retransmitted: number;
   readonly latency: LatencyHistogram;
   firstSendAt: number;
   lastAckAt: number;
 }
 
 export function newUplinkStats(): UplinkStats {
-  return { sent: 0, acked: 0, rejected: 0, stalled: 0, latency: new LatencyHistogram(), firstSendAt: 0, lastAckAt: 0 };
+  return { sent: 0, acked: 0, rejected: 0, stalled: 0, retransmitted: 0, latency: new LatencyHistogram(), firstSendAt: 0, lastAckAt: 0 };
 }
 
 export function publishBuffer(qos: SnQos, topic: TopicRef, payload: Buffer): Buffer {
@@ -34,12 +36,19 @@ export interface InFlightRun {
   stop(): void;
   /** Clients still waiting for an ack. */
   inFlight(): number;
+  /** Stop retransmitting (the retry sweep). */
+  dispose(): void;
 }
+
+/** DUP bit of the Flags octet (§5.3.4), set on a retransmitted PUBLISH. */
+const DUP_FLAG = 0x80;
 
 /**
  * Starts QoS 1 or 2 publishing on every client: send, wait for PUBACK (or PUBREC, PUBREL,
  * PUBCOMP), send the next. Stops per client after `perClientLimit` messages (0 = no limit)
- * or when stop() is called.
+ * or when stop() is called. `retryMs` > 0: a message still unanswered after that long is
+ * sent again (PUBLISH with DUP set, or PUBREL), as a device does after Tretry (§6.13);
+ * 0 = never (a lost datagram stalls its client for the rest of the run).
  */
 export function startInFlightPublishing(
   clients: readonly SnLoadClient[],
@@ -47,31 +56,50 @@ export function startInFlightPublishing(
   payload: Buffer,
   perClientLimit: number,
   stats: UplinkStats,
+  retryMs = 0,
 ): InFlightRun {
   let stopping = false;
   let busy = 0;
   const starters: (() => void)[] = [];
+  const retriers: ((now: number) => void)[] = [];
   for (const c of clients) {
     const pub = publishBuffer(qos, { kind: 'normal', id: c.topicId }, payload);
     const pubIdAt = publishMsgIdOffset(pub);
+    const pubFlagsAt = headerLength(pub) + 1;
     // §5.4.14 PUBREL: Length, MsgType, MsgId(2).
     const pubrel = generatePacket({ type: MsgType.PUBREL, msgId: 0 });
     const relIdAt = headerLength(pubrel) + 1;
     let msgId = 0;
     let sentAt = 0;
     let count = 0;
+    /** What goes out again on retry: the PUBLISH, the PUBREL, or nothing (idle). */
+    let awaiting: Buffer | undefined;
+    let lastSendAt = 0;
     const sendNext = (): void => {
       if (stopping || (perClientLimit > 0 && count >= perClientLimit)) {
+        awaiting = undefined;
         busy--;
         return;
       }
       msgId = msgId === 0xffff ? 1 : msgId + 1;
       pub.writeUInt16BE(msgId, pubIdAt);
+      pub[pubFlagsAt] = pub[pubFlagsAt] & ~DUP_FLAG;
       count++;
       stats.sent++;
       sentAt = performance.now();
+      lastSendAt = sentAt;
+      awaiting = pub;
       c.send(pub);
     };
+    if (retryMs > 0) {
+      retriers.push((now) => {
+        if (awaiting === undefined || now - lastSendAt < retryMs) return;
+        if (awaiting === pub) pub[pubFlagsAt] = pub[pubFlagsAt] | DUP_FLAG;
+        lastSendAt = now;
+        stats.retransmitted++;
+        c.send(awaiting);
+      });
+    }
     const done = (ok: boolean): void => {
       const now = performance.now();
       if (ok) {
@@ -93,6 +121,8 @@ export function startInFlightPublishing(
       } else if (type === MsgType.PUBREC) {
         if (msg.length < h + 3 || msg.readUInt16BE(h + 1) !== msgId) return;
         pubrel.writeUInt16BE(msgId, relIdAt);
+        awaiting = pubrel;
+        lastSendAt = performance.now();
         c.send(pubrel);
       } else if (type === MsgType.PUBCOMP) {
         if (msg.length < h + 3 || msg.readUInt16BE(h + 1) !== msgId) return;
@@ -105,9 +135,24 @@ export function startInFlightPublishing(
   busy = starters.length;
   // Kick every client once; afterwards each ack drives its client's next send.
   for (const start of starters) start();
+  // One sweep for all clients' retry deadlines (a timer per message would cost more than the send).
+  const sweep =
+    retriers.length > 0
+      ? setInterval(
+          () => {
+            const now = performance.now();
+            for (const retry of retriers) retry(now);
+          },
+          Math.max(10, Math.floor(retryMs / 4)),
+        )
+      : undefined;
+  sweep?.unref();
   return {
     stop: () => {
       stopping = true;
+    },
+    dispose: () => {
+      if (sweep) clearInterval(sweep);
     },
     inFlight: () => busy,
   };

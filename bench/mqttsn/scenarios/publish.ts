@@ -20,6 +20,11 @@ export const publishOptions = {
   drain: { type: 'number', default: 2000, help: 'ms without a new message at the broker before counting stops' },
   keepalive: { type: 'number', default: 300, help: 'CONNECT keepalive, seconds' },
   'request-timeout': { type: 'number', default: 5000, help: 'ms to wait for CONNACK / REGACK during setup' },
+  retry: {
+    type: 'number',
+    default: 0,
+    help: 'QoS 1/2: ms without an answer before the in-flight message is sent again (PUBLISH with DUP, or PUBREL; §6.13 Tretry); 0 = never, a lost datagram stalls its client',
+  },
   'setup-concurrency': { type: 'number', default: 500, help: 'clients connecting / registering at once during setup' },
   'scrape-interval': { type: 'number', default: 0, help: 'ms between GET /metrics scrapes during the load (spawned gateway); 0 = no scraping' },
 } as const;
@@ -74,11 +79,12 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
       const total = o.num('count');
       const perClient = total > 0 ? Math.ceil(total / active.length) : 0;
       const endAt = total > 0 ? ctx.deadline - 3000 : Math.min(ctx.deadline - 3000, performance.now() + o.num('duration') * 1000);
-      const runHandle = startInFlightPublishing(active, qos, payload, perClient, stats);
+      const runHandle = startInFlightPublishing(active, qos, payload, perClient, stats, o.num('retry'));
       await waitUntil(() => runHandle.inFlight() === 0 || performance.now() >= endAt, ctx.deadline, 20);
       runHandle.stop();
       // Let the last in-flight messages complete (bounded).
       await waitUntil(() => runHandle.inFlight() === 0, Math.min(ctx.deadline, performance.now() + 2000), 10);
+      runHandle.dispose();
       stats.stalled = runHandle.inFlight();
       loadMs = stats.lastAckAt - stats.firstSendAt;
     } else {
@@ -113,6 +119,7 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
       extra: {
         activeClients: active.length,
         stalledClients: stats.stalled,
+        ...(qos === 1 || qos === 2 ? { retransmitted: stats.retransmitted } : {}),
         ...(received !== undefined && qos !== 1 && qos !== 2 ? { deliveredPerSecond: perSecond(received, deliveredMs) } : {}),
         ...(received !== undefined && received > sent ? { duplicates: received - sent } : {}),
         ...(scraped !== undefined ? { metricsScrapes: scraped.scrapes, metricsScrapeLatencyMs: scraped.latencyMs, metricsBytes: scraped.bytes } : {}),
