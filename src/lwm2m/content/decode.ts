@@ -13,7 +13,7 @@ import { ContentFormat, type ContentEntry } from './types.js';
 
 /**
  * Decodes a read/observe/notify payload into EMQX's `data.content` shape
- * (lwm2m.md §2.5, §2.7), typed through the models (best-effort where none).
+ * (docs/lwm2m.md), typed through the models (best-effort where none).
  *
  * - No Content-Format: text/plain for a resource path, else TLV.
  * - 1542 / 1543 (pre-registration numbers) are TLV / LwM2M JSON.

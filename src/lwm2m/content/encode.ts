@@ -12,7 +12,7 @@ import { ContentFormat, type WriteEntry } from './types.js';
 import { prepareWrite, singleEntry } from './write-entries.js';
 
 /**
- * Encodes the payload of a Write / Create (lwm2m.md §2.4, §2.8, §9).
+ * Encodes the payload of a Write / Create (answer shapes in docs/lwm2m.md).
  * Entries at or below `basePath` are nested per format: TLV (11542 and
  * 1542) object-instance / multiple-resource / resource-instance records,
  * SenML JSON (110) / CBOR (112) and LwM2M JSON (11543, 1543) records named

@@ -15,7 +15,7 @@ import type { JsonValue } from './types.js';
 const EMPTY_IS_NULL: ReadonlySet<string> = new Set(['Integer', 'Time', 'Unsigned Integer', 'Float', 'Boolean', 'Objlnk']);
 
 /**
- * TLV value bytes -> JSON value, typed by the resource model (lwm2m.md §2.7,
+ * TLV value bytes -> JSON value, typed by the resource model (docs/lwm2m.md,
  * LwM2M 1.0 TS Appendix C); best-effort without a model or for executable
  * resources. `where` is the resource path, for reasons. A zero-length value
  * of a numeric, Boolean or Objlnk resource is null (see EMPTY_IS_NULL).

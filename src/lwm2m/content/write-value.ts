@@ -28,7 +28,7 @@ const UINT64_MAX = (1n << 64n) - 1n;
 
 /**
  * Converts a command value per resource type (lenient superset of EMQX,
- * lwm2m.md §2.4/§9): numbers or numeric strings for Integer/Time/Unsigned
+ * see docs/lwm2m.md): numbers or numeric strings for Integer/Time/Unsigned
  * Integer/Float, true/false/"true"/"false"/"1"/"0"/1/0 for Boolean, strings
  * (and numbers) for String, base64 or a Buffer for Opaque, "oid:iid" for
  * Objlnk. Throws GW_ERR_CONTENT `value "x" is not a valid T for /p`.
