@@ -4,7 +4,7 @@ import { peerKey, type BindAddress } from '../bind.js';
 import type { DatagramHandler, DatagramTransport, PeerSecurity } from '../types.js';
 import { UdpEndpoint } from '../udp.js';
 import { CookieJar } from './cookie-jar.js';
-import { dtlsNative, type DtlsNative, type NativeContext, type NativeSession } from './native.js';
+import { dtlsNative, type DtlsNative, type NativeContext, type NativeContextOptions, type NativeSession } from './native.js';
 import { isClientHello, packRecords } from './records.js';
 import { SourceRateLimit } from './source-rate.js';
 
@@ -15,18 +15,8 @@ const MAX_PLAINTEXT = 16_384;
 /** Handshake deadlines are checked this often. */
 const SWEEP_MS = 250;
 
-export interface DtlsCredentialsOptions {
-  /** OpenSSL cipher list (colon-separated names). */
-  readonly ciphers: string;
-  readonly certfile?: string | undefined;
-  readonly keyfile?: string | undefined;
-  readonly cacertfile?: string | undefined;
-  /** Ask for and verify a client certificate (EMQX `verify = verify_peer`). */
-  readonly verifyPeer: boolean;
-  readonly failIfNoPeerCert: boolean;
-  /** PSK key by identity; read at each handshake, so a reloaded store applies to the next one. */
-  readonly pskLookup?: ((identity: string) => Buffer | undefined) | undefined;
-}
+/** What the engine needs to build a server context (ciphers, certificates, PSK lookup): the native options as they are. */
+export type DtlsCredentialsOptions = NativeContextOptions;
 
 export interface DtlsEndpointOptions {
   readonly bind: BindAddress;
