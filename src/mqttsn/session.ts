@@ -84,6 +84,10 @@ export class Session implements WheelTarget {
   registerQueue: string[] | undefined = undefined;
   /** Uplink QoS 2 MsgIds between PUBREC and PUBREL (§6.8). */
   awaitingRel: Set<number> | undefined = undefined;
+  /** MsgId of the last uplink QoS 1/2 PUBLISH answered with PUBACK after a broker round trip (-1: none). */
+  lastPubAckMsgId = -1;
+  /** Its PUBACK return code. */
+  lastPubAckCode = 0;
   /** > 0 while a SUBACK is pending: retained messages must not overtake it. */
   deliveryHold = 0;
   /** Mapped in the session table under its peer. */
@@ -181,6 +185,7 @@ export class Session implements WheelTarget {
     this.registerOut = undefined;
     this.registerQueue = undefined;
     this.awaitingRel = undefined;
+    this.lastPubAckMsgId = -1;
     this.will = undefined;
     this.msgIds.reset();
   }

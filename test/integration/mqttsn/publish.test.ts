@@ -43,6 +43,28 @@ describe('MQTT-SN publish (§6.8, §6.12, §6.13)', () => {
     expect(seen).toEqual([{ topic, payload: 'once' }]);
   });
 
+  it('QoS 1 uplink: a DUP retransmission of the PUBLISH just acknowledged is answered again, not re-published (§6.13)', async () => {
+    const h = await startHarness();
+    const topic = unique('q1dup');
+    const w = await h.watcher();
+    await w.subscribeAsync(topic, { qos: 1 });
+    const seen = collect(w, topic);
+    const { c, id } = await connectAndRegister(h, topic);
+    const publish = { type: MsgType.PUBLISH, dup: false, qos: 1, retain: false, topic: { kind: 'normal', id }, msgId: 21, data: Buffer.from('one') } as const;
+    await c.send(publish);
+    expect(await c.expect(MsgType.PUBACK)).toMatchObject({ msgId: 21, returnCode: ReturnCode.ACCEPTED });
+    await c.send({ ...publish, dup: true });
+    expect(await c.expect(MsgType.PUBACK)).toMatchObject({ msgId: 21, returnCode: ReturnCode.ACCEPTED });
+    // The same MsgId without DUP is a new message (MsgIds are reused).
+    await c.send({ ...publish, data: Buffer.from('two') });
+    expect(await c.expect(MsgType.PUBACK)).toMatchObject({ msgId: 21, returnCode: ReturnCode.ACCEPTED });
+    await sleep(200);
+    expect(seen).toEqual([
+      { topic, payload: 'one' },
+      { topic, payload: 'two' },
+    ]);
+  });
+
   it('QoS -1 from an unknown address: predefined id and short name published as QoS 0', async () => {
     const pre = unique('qm1');
     const mp = `${unique('m')}/`;
