@@ -29,6 +29,8 @@ export class FileStore implements IStore {
   #nextSequence: number;
   /** Disk operations run one after another, in call order. */
   #tail: Promise<void> = Promise.resolve();
+  /** Waiting for the store to hold nothing (see whenEmpty). */
+  #emptyWaiters: (() => void)[] = [];
 
   private constructor(directory: string, nextSequence: number) {
     this.#directory = directory;
@@ -110,9 +112,47 @@ export class FileStore implements IStore {
     this.#entries.delete(id);
     this.#enqueue(
       () => unlink(join(this.#directory, entry.file)).catch(() => undefined),
-      (error) => cb(error, entry.packet),
+      (error) => {
+        cb(error, entry.packet);
+        this.#notifyIfEmpty();
+      },
     );
     return this;
+  }
+
+  /** Forgets every held packet and removes its file. */
+  clear(): Promise<void> {
+    const files = [...this.#entries.values()].map((entry) => entry.file);
+    this.#entries.clear();
+    return new Promise((resolve) => {
+      this.#enqueue(
+        () => Promise.all(files.map((file) => unlink(join(this.#directory, file)).catch(() => undefined))),
+        () => {
+          resolve();
+          this.#notifyIfEmpty();
+        },
+      );
+    });
+  }
+
+  /** Resolves once the store holds no packet and its files are gone. */
+  whenEmpty(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#emptyWaiters.push(resolve);
+      this.#notifyIfEmpty();
+    });
+  }
+
+  #notifyIfEmpty(): void {
+    if (this.#entries.size > 0 || this.#emptyWaiters.length === 0) return;
+    const waiters = this.#emptyWaiters;
+    this.#emptyWaiters = [];
+    const settled = (): void => {
+      if (this.#entries.size > 0)
+        this.#emptyWaiters.push(...waiters); // filled again meanwhile
+      else for (const waiter of waiters) waiter();
+    };
+    this.#tail.then(settled, settled);
   }
 
   /** The held packets in order, already buffered (MQTT.js reads them with `read(1)`). */

@@ -161,7 +161,7 @@ export class TransparentConnector implements UpstreamConnector {
     if (!options.keepalive) options.keepalive = session.keepAliveSeconds;
     if (mapped.options.wsOptions !== undefined) options.wsOptions = { ...mapped.options.wsOptions };
     if (this.#stores !== undefined) {
-      const stores = await this.#stores.acquire(session.clientId);
+      const stores = await this.#stores.acquire(session.clientId, session.cleanSession);
       options.outgoingStore = stores.outgoing;
       options.incomingStore = stores.incoming;
     }

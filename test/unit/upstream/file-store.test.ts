@@ -1,5 +1,5 @@
 import type { IPublishPacket, Packet } from 'mqtt';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -110,22 +110,78 @@ describe('FileStorePool', () => {
 
   it('shares one store pair per client id while sessions overlap, and forgets it after the last release', async () => {
     const pool = new FileStorePool(dir);
-    const first = await pool.acquire('dev/1');
-    const second = await pool.acquire('dev/1');
-    const other = await pool.acquire('dev-2');
+    const first = await pool.acquire('dev/1', false);
+    const second = await pool.acquire('dev/1', false);
+    const other = await pool.acquire('dev-2', false);
     expect(second.outgoing).toBe(first.outgoing);
     expect(second.incoming).toBe(first.incoming);
     expect(other.outgoing).not.toBe(first.outgoing);
     expect(pool.size).toBe(2);
     pool.release('dev/1');
     expect(pool.size).toBe(2);
+    await put(first.outgoing, publish(1, 'persisted'));
     pool.release('dev/1');
     pool.release('dev-2');
     expect(pool.size).toBe(0);
-    await put(first.outgoing, publish(1, 'persisted'));
-    const again = await pool.acquire('dev/1');
+    await pool.settled();
+    const again = await pool.acquire('dev/1', false);
     expect(again.outgoing).not.toBe(first.outgoing);
     expect(again.outgoing.size).toBe(1); // reloaded from disk
-    expect((await readdir(dir)).sort()).toEqual(['dev%2F1', 'dev-2']);
+    // dev-2 held nothing when its last session ended: its directory is gone.
+    expect((await readdir(dir)).sort()).toEqual(['dev%2F1']);
+  });
+
+  it('records the client id and clean session flag, and lists the client ids with stored outgoing packets', async () => {
+    const pool = new FileStorePool(dir);
+    const clean = await pool.acquire('clean.dev', true);
+    const persistent = await pool.acquire('persistent/dev', false);
+    await pool.acquire('idle', true);
+    await put(clean.outgoing, publish(1, 'a'));
+    await put(clean.outgoing, publish(2, 'b'));
+    await put(persistent.outgoing, { cmd: 'pubrel', messageId: 9 });
+    // A directory an older gateway wrote, without the session file: its name is the client id.
+    await mkdir(join(dir, 'old%2Fdev', 'outgoing'), { recursive: true });
+    await writeFile(join(dir, 'old%2Fdev', 'outgoing', '000000000001.json'), JSON.stringify(publish(4, 'old')));
+    expect(await new FileStorePool(dir).storedSessions()).toEqual([
+      { clientId: 'clean.dev', cleanSession: true, outgoing: 2 },
+      { clientId: 'old/dev', cleanSession: undefined, outgoing: 1 },
+      { clientId: 'persistent/dev', cleanSession: false, outgoing: 1 },
+    ]);
+  });
+
+  it('a clean session discards incoming QoS 2 state a previous session left; a persistent one keeps it; outgoing stays', async () => {
+    const first = new FileStorePool(dir);
+    const stores = await first.acquire('dev', false);
+    await put(stores.incoming, { ...publish(5, 'in'), qos: 2 });
+    await put(stores.outgoing, publish(6, 'out'));
+    const resumed = await new FileStorePool(dir).acquire('dev', false);
+    expect([resumed.incoming.size, resumed.outgoing.size]).toEqual([1, 1]);
+    const cleaned = await new FileStorePool(dir).acquire('dev', true);
+    expect([cleaned.incoming.size, cleaned.outgoing.size]).toEqual([0, 1]);
+    expect(await readdir(join(storeDirectoryFor(dir, 'dev'), 'incoming'))).toEqual([]);
+  });
+});
+
+describe('FileStore emptiness', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gw-store-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('whenEmpty resolves once the last packet and its file are gone', async () => {
+    const store = await FileStore.open(dir);
+    await store.whenEmpty();
+    await put(store, publish(1, 'one'));
+    await put(store, publish(2, 'two'));
+    let empty = false;
+    const waiting = store.whenEmpty().then(() => (empty = true));
+    await del(store, 1);
+    expect(empty).toBe(false);
+    await del(store, 2);
+    await waiting;
+    expect(await readdir(dir)).toEqual([]);
   });
 });
