@@ -94,7 +94,9 @@ export async function createUpstreamConnector(config: UpstreamConfig, logger: Lo
     { server: describeServer(mapped.brokerUrl), protocolVersion: mapped.options.protocolVersion, store: config.client.store.type },
     'external broker',
   );
-  return new TransparentConnector({ target: { kind: 'external', mapped }, logger: upstreamLogger });
+  const connector = new TransparentConnector({ target: { kind: 'external', mapped }, logger: upstreamLogger });
+  connector.resendStoredPublishes();
+  return connector;
 }
 
 /** Starts the embedded broker alone (for tools and tests that need its address). */

@@ -10,6 +10,7 @@ import { UpstreamHealth } from './link-health.js';
 import type { UpstreamConnector, UpstreamSession, UpstreamSessionEvents, UpstreamSessionOptions } from './types.js';
 import { newPublishRefusals, type PublishRefusals } from './mqtt-link.js';
 import { MqttJsSession, type SessionContext } from './mqttjs-session.js';
+import { StoredResend } from './stored-resend.js';
 
 /** Where the sessions go: the in-process broker, or a broker on the network. */
 export type UpstreamTarget =
@@ -40,9 +41,13 @@ export class TransparentConnector implements UpstreamConnector {
   /** The newest open session per client id. */
   readonly #byClientId = new Map<string, MqttJsSession>();
   readonly #opening = new Set<Promise<unknown>>();
+  /** Client ids of the sessions being opened, with how many. */
+  readonly #openingIds = new Map<string, number>();
   readonly #writeDeadlines: DeadlineSweep | undefined;
   /** upstream.client.store File: one store pair per live client id. */
   readonly #stores: FileStorePool | undefined;
+  /** upstream.client.store File, external broker: what a previous run left, sent at startup. */
+  readonly #storedResend: StoredResend | undefined;
   readonly #context: SessionContext;
   /** External broker only: link state and outage log. */
   readonly health: UpstreamHealth | undefined;
@@ -57,6 +62,10 @@ export class TransparentConnector implements UpstreamConnector {
     const policy = target.kind === 'external' ? target.mapped.policy : target.policy;
     this.#writeDeadlines = policy.writeTimeoutMs > 0 ? new DeadlineSweep(policy.writeTimeoutMs) : undefined;
     this.#stores = policy.fileStoreDirectory === undefined ? undefined : new FileStorePool(policy.fileStoreDirectory);
+    this.#storedResend =
+      this.#stores === undefined || target.kind !== 'external'
+        ? undefined
+        : new StoredResend({ pool: this.#stores, mapped: target.mapped, logger: options.logger });
     this.health = target.kind === 'external' ? new UpstreamHealth(options.logger) : undefined;
     this.#context = {
       health: this.health,
@@ -83,13 +92,25 @@ export class TransparentConnector implements UpstreamConnector {
     return this.#sessions.size;
   }
 
+  /**
+   * `File` store: starts sending, in the background, the publishes a previous
+   * run left unacknowledged for client ids whose last session was clean (see
+   * StoredResend); the others are sent when their device connects again.
+   */
+  resendStoredPublishes(): void {
+    this.#storedResend?.start((clientId) => this.#byClientId.has(clientId) || this.#openingIds.has(clientId));
+  }
+
   async open(options: UpstreamSessionOptions, events: UpstreamSessionEvents): Promise<UpstreamSession> {
     if (this.#closing !== undefined) throw new GatewayError('GW_ERR_CLOSED', 'upstream connector closed');
+    // Its own connect re-sends what is stored for this client id.
+    this.#storedResend?.yieldTo(options.clientId);
     // The broker takes the older session with this client id over; it must not reconnect and take it back.
     const older = this.#byClientId.get(options.clientId);
     const undoSupersede = older?.supersede();
     const opening = this.#open(options, events);
     this.#opening.add(opening);
+    this.#openingIds.set(options.clientId, (this.#openingIds.get(options.clientId) ?? 0) + 1);
     try {
       const session = await opening;
       if (this.#closing !== undefined) {
@@ -104,6 +125,9 @@ export class TransparentConnector implements UpstreamConnector {
       throw error;
     } finally {
       this.#opening.delete(opening);
+      const count = (this.#openingIds.get(options.clientId) ?? 1) - 1;
+      if (count > 0) this.#openingIds.set(options.clientId, count);
+      else this.#openingIds.delete(options.clientId);
     }
   }
 
@@ -175,11 +199,13 @@ export class TransparentConnector implements UpstreamConnector {
   }
 
   async #close(): Promise<void> {
+    await this.#storedResend?.stop();
     await Promise.allSettled([...this.#opening]);
     await Promise.allSettled([...this.#sessions].map((session) => session.closeByConnector()));
     this.#sessions.clear();
     this.#byClientId.clear();
     this.#writeDeadlines?.clear();
+    await this.#stores?.settled();
     await this.#onClosed?.();
     this.#logger.info({ upstream: this.description }, 'upstream connector closed');
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { GatewayError } from '../../../src/errors.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 import { createUpstreamConnector } from '../../../src/upstream/connector.js';
 import { EmbeddedBroker } from '../../../src/upstream/embedded-broker.js';
+import { storeDirectoryFor } from '../../../src/upstream/file-store.js';
 import type { UpstreamConnector } from '../../../src/upstream/types.js';
 import { MqttJsSession } from '../../../src/upstream/mqttjs-session.js';
 import { testUpstreamConfig } from '../../helpers/upstream.js';
@@ -329,6 +331,58 @@ describe('external upstream over TCP (aedes listener as the external broker)', (
 
     it('(control) the Memory store loses it', async () => {
       expect(await publishWhileDownThenRestart('Memory')).toEqual([]);
+    });
+
+    /** A first run whose session (clean or persistent) leaves one QoS 1 publish unacknowledged in the store. */
+    async function leaveStored(id: string, cleanSession: boolean, payload: string): Promise<void> {
+      const store = { type: 'File', directoryPrefix: storeDir } as const;
+      const first = await external({ store, writeTimeout: 0 });
+      const session = await first.open(sessionOptions(id, { cleanSession }), { onMessage: () => undefined });
+      await stopBroker();
+      await delay(50);
+      const pending = session.publish(message('durable/t', payload, 1));
+      await first.close();
+      await expect(pending).rejects.toMatchObject({ code: 'GW_ERR_CLOSED' });
+      await startBroker();
+    }
+
+    /** A second run with a logger whose messages are collected. */
+    async function secondRun(): Promise<{ connector: UpstreamConnector; messages: string[] }> {
+      const messages: string[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          messages.push((JSON.parse(chunk.toString()) as { msg: string }).msg);
+          done();
+        },
+      });
+      const connector = await createUpstreamConnector(
+        testUpstreamConfig({ server: `tcp://127.0.0.1:${port}`, maxReconnectInterval: 1000, store: { type: 'File', directoryPrefix: storeDir } }),
+        createLogger('info', sink),
+      );
+      connectors.push(connector);
+      return { connector, messages };
+    }
+
+    it('at startup sends what a clean session left, without waiting for its device, then removes its directory', async () => {
+      const id = uniqueId('gone');
+      await leaveStored(id, true, 'left by a clean session');
+      const watcher = await watch(['durable/t']);
+      await secondRun();
+      await watcher.waitFor(1);
+      expect(watcher.received.map((r) => r.payload)).toEqual(['left by a clean session']);
+      await eventually(() => !existsSync(storeDirectoryFor(storeDir, id)), 3000, 'its directory removed');
+    });
+
+    it("a persistent session's stored publishes wait for its device (connecting in its name would take its queued messages)", async () => {
+      const id = uniqueId('persistent');
+      await leaveStored(id, false, 'left by a persistent session');
+      const watcher = await watch(['durable/t']);
+      const { connector, messages } = await secondRun();
+      await eventually(() => messages.includes('File store: re-send at startup finished'), 3000, 'the startup re-send');
+      expect(watcher.received).toEqual([]);
+      await connector.open(sessionOptions(id, { cleanSession: false }), { onMessage: () => undefined });
+      await watcher.waitFor(1);
+      expect(watcher.received.map((r) => r.payload)).toEqual(['left by a persistent session']);
     });
   });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MsgType, ReturnCode } from '../../../src/mqttsn/codec/constants.js';
+import { storeDirectoryFor } from '../../../src/upstream/file-store.js';
 import type { MqttSnPacket } from '../../../src/mqttsn/codec/index.js';
 import { freeUdpPort, startGatewayProcess, type GatewayProcess } from '../../helpers/gateway-process.js';
 import { SnTestClient } from '../../helpers/sn-client.js';
@@ -137,12 +138,12 @@ async function runDevice(client: SnTestClient, clientId: string, topic: string, 
   }
 }
 
-/** The payloads of the QoS 1/2 PUBLISH packets held in the store directory (files of every client). */
+/** The payloads of the QoS 1/2 PUBLISH packets (`<pubrel>` for a PUBREL) in the outgoing stores of every client. */
 function storedPayloads(directory: string): string[] {
   const payloads: string[] = [];
   if (!existsSync(directory)) return payloads;
   for (const entry of readdirSync(directory, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.json')) continue;
+    if (!entry.isFile() || !entry.name.endsWith('.json') || path.basename(entry.parentPath) !== 'outgoing') continue;
     let packet: { cmd?: string; payload?: { $base64?: string } };
     try {
       packet = JSON.parse(readFileSync(path.join(entry.parentPath, entry.name), 'utf8')) as typeof packet;
@@ -178,6 +179,8 @@ interface Scenario {
   readonly mode: 'transparent' | 'aggregating';
   readonly qos: 1 | 2;
   readonly clients: number;
+  /** Devices 0 .. returning-1 connect again after the restart; the others never come back. */
+  readonly returning: number;
   readonly signal: Signal;
 }
 
@@ -220,6 +223,7 @@ describe('delivery promise across a gateway restart under traffic (mosquitto, ga
     cleanups.push(() => gateway.stop());
 
     let running = true;
+    let restarted = false;
     const tallies: DeviceTally[] = [];
     const devices: Promise<void>[] = [];
     for (let i = 0; i < scenario.clients; i += 1) {
@@ -227,7 +231,8 @@ describe('delivery promise across a gateway restart under traffic (mosquitto, ga
       cleanups.push(() => client.close());
       const tally: DeviceTally = { acked: new Set(), reconnects: 0, current: undefined };
       tallies.push(tally);
-      devices.push(runDevice(client, `${prefix}-d${i}`, `${prefix}/d${i}`, scenario.qos, tally, () => running));
+      const comesBack = i < scenario.returning;
+      devices.push(runDevice(client, `${prefix}-d${i}`, `${prefix}/d${i}`, scenario.qos, tally, () => running && (comesBack || !restarted)));
     }
     cleanups.push(async () => {
       running = false;
@@ -254,6 +259,7 @@ describe('delivery promise across a gateway restart under traffic (mosquitto, ga
     }
     const ackedBeforeKill = new Set(tallies.flatMap((t) => [...t.acked]));
     const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
+    restarted = true; // from here the devices that do not come back send nothing new
     gateway.child.kill(scenario.signal);
     await exited;
     // Read after the exit: a SIGTERM shutdown may still have written some.
@@ -265,23 +271,25 @@ describe('delivery promise across a gateway restart under traffic (mosquitto, ga
     broker = await startMosquitto(brokerPort, { persistenceDir: dir });
     gateway = await startGatewayProcess([], env);
     const ackedAtRestart = ackedCount();
-    await eventually(() => ackedCount() >= ackedAtRestart + scenario.clients * 3, 30_000, 'traffic after the restart');
+    await eventually(() => ackedCount() >= ackedAtRestart + scenario.returning * 3, 30_000, 'traffic after the restart');
     running = false;
     await Promise.all(devices);
 
     const acked = tallies.flatMap((t) => [...t.acked]);
     const missing = (): string[] => acked.filter((payload) => !subscriber.counts.has(payload));
     await eventually(() => missing().length === 0, 15_000, 'every acknowledged message at the subscriber');
-    return { storeDir, stored, ackedBeforeKill, ackedAtKill, inFlightAtKill, acked, subscriber, tallies };
+    const clientIds = tallies.map((_t, i) => `${prefix}-d${i}`);
+    return { storeDir, stored, ackedBeforeKill, ackedAtKill, inFlightAtKill, acked, subscriber, tallies, clientIds, gateway };
   }
 
   it.for<Signal>(['SIGKILL', 'SIGTERM'])(
-    'transparent + File store, QoS 1, gateway stopped by %s: what was in the store at the stop arrives after the restart, and the store empties',
+    'transparent + File store, QoS 1, gateway stopped by %s: what was in the store at the stop arrives after the restart, also for devices that do not come back, and the store empties',
     { timeout: 120_000 },
     async (signal, ctx) => {
-      const result = await run(ctx, { mode: 'transparent', qos: 1, clients: CLIENTS, signal });
+      const returning = CLIENTS / 2;
+      const result = await run(ctx, { mode: 'transparent', qos: 1, clients: CLIENTS, returning, signal });
       if (result === undefined) return;
-      const { storeDir, stored, ackedBeforeKill, ackedAtKill, inFlightAtKill, subscriber, tallies } = result;
+      const { storeDir, stored, ackedBeforeKill, ackedAtKill, inFlightAtKill, subscriber, tallies, clientIds, gateway } = result;
       // Nothing is acknowledged while no broker has it.
       expect(ackedAtKill).toEqual(ackedBeforeKill);
       const storedSet = new Set(stored);
@@ -293,7 +301,10 @@ describe('delivery promise across a gateway restart under traffic (mosquitto, ga
       // ... and each reached the subscriber after the restart (QoS 1: at least once).
       await eventually(() => stored.every((p) => subscriber.sinceMark.has(p)), 15_000, 'the stored messages after the restart');
       await eventually(() => storedPayloads(storeDir).length === 0, 10_000, 'an empty store');
-      expect(tallies.every((t) => t.reconnects > 0)).toBe(true);
+      expect(tallies.slice(0, returning).every((t) => t.reconnects > 0)).toBe(true);
+      // The client ids that did not come back were re-sent at startup; their directories are gone.
+      await eventually(() => !clientIds.slice(returning).some((id) => existsSync(storeDirectoryFor(storeDir, id))), 10_000, 'their directories removed');
+      expect(gateway.output.stdout).toContain('File store: re-send at startup finished');
       const duplicates = [...subscriber.counts.values()].filter((n) => n > 1).length;
       console.info(
         `[gateway restart, transparent, ${signal}] stored at the stop: ${stored.length} (${storedSet.size} distinct); payloads received more than once: ${duplicates}`,
@@ -303,7 +314,7 @@ describe('delivery promise across a gateway restart under traffic (mosquitto, ga
 
   it('transparent + File store, QoS 2, gateway killed: the stored QoS 2 publishes complete once after the restart and the store empties', async (ctx) => {
     const clients = 5;
-    const result = await run(ctx, { mode: 'transparent', qos: 2, clients, signal: 'SIGKILL' });
+    const result = await run(ctx, { mode: 'transparent', qos: 2, clients, returning: 3, signal: 'SIGKILL' });
     if (result === undefined) return;
     const { storeDir, stored, ackedAtKill, inFlightAtKill, subscriber } = result;
     // A PUBREL in the store: the broker had sent PUBREC for a publish in flight when it stopped
@@ -321,7 +332,7 @@ describe('delivery promise across a gateway restart under traffic (mosquitto, ga
   }, 120_000);
 
   it('aggregating (File store not used), QoS 1, gateway killed: what the broker had not acknowledged is lost, but it was never acknowledged to a device', async (ctx) => {
-    const result = await run(ctx, { mode: 'aggregating', qos: 1, clients: CLIENTS, signal: 'SIGKILL' });
+    const result = await run(ctx, { mode: 'aggregating', qos: 1, clients: CLIENTS, returning: CLIENTS, signal: 'SIGKILL' });
     if (result === undefined) return;
     const { storeDir, stored, ackedBeforeKill, ackedAtKill, inFlightAtKill, subscriber } = result;
     expect(ackedAtKill).toEqual(ackedBeforeKill);
