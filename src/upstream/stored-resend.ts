@@ -5,7 +5,7 @@ import type { FileStorePool, StoredSession } from './file-store-pool.js';
 
 /** Client ids re-sent at the same time (one broker connection each). */
 const CONCURRENCY = 8;
-/** How long one client id's re-send may wait for the broker's acknowledgements when writeTimeout is 0 (never). */
+/** How long one client id's re-send may take when writeTimeout is 0 (never). */
 const DEFAULT_BOUND_MS = 30_000;
 
 interface Resend {
@@ -99,10 +99,9 @@ export class StoredResend {
     const { clientId } = session;
     const resend: Resend = { yielded: false, client: undefined };
     this.#running.set(clientId, resend);
-    let acquired = false;
+    const opened = pool.acquire(clientId, true);
     try {
-      acquired = true;
-      const stores = await pool.acquire(clientId, true);
+      const stores = await opened;
       if (resend.yielded || this.#stopped) return false;
       const options: IClientOptions = {
         ...mapped.options,
@@ -118,18 +117,16 @@ export class StoredResend {
       resend.client = client;
       let lastError: Error | undefined;
       client.on('error', (error) => (lastError = error));
+      // Bounded: a broker that does not acknowledge leaves the rest for the device's next connect.
       const boundMs = mapped.policy.writeTimeoutMs > 0 ? mapped.policy.writeTimeoutMs : DEFAULT_BOUND_MS;
+      let timer: NodeJS.Timeout | undefined;
       const outcome = await new Promise<'acknowledged' | 'closed' | 'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), boundMs);
         client.once('close', () => resolve('closed'));
-        client.once('connect', () => {
-          // MQTT.js emits connect once it sent the stored packets; now wait for their acknowledgements.
-          const timer = setTimeout(() => resolve('timeout'), boundMs);
-          void stores.outgoing.whenEmpty().then(() => {
-            clearTimeout(timer);
-            resolve('acknowledged');
-          });
-        });
+        // MQTT.js emits connect once the broker acknowledged the stored packets (it sends them one at a time).
+        client.once('connect', () => void stores.outgoing.whenEmpty().then(() => resolve('acknowledged')));
       });
+      clearTimeout(timer);
       if (outcome === 'acknowledged') await new Promise<void>((resolve) => client.end(false, () => resolve()));
       else client.end(true);
       if (outcome !== 'acknowledged' && !resend.yielded) {
@@ -143,7 +140,7 @@ export class StoredResend {
       return false;
     } finally {
       if (this.#running.get(clientId) === resend) this.#running.delete(clientId);
-      if (acquired) pool.release(clientId);
+      pool.release(clientId);
     }
   }
 }
