@@ -9,6 +9,8 @@ type PacketCallback = (error?: Error, packet?: Packet) => void;
 interface StoredEntry {
   readonly file: string;
   packet: Packet;
+  /** The PUBLISH a PUBREL replaced (QoS 2 after PUBREC), kept to publish it again if the broker loses the session. */
+  released: Packet | undefined;
 }
 
 const FILE_SUFFIX = '.json';
@@ -21,9 +23,13 @@ const SEQUENCE_DIGITS = 12;
  * packets are also held in memory (the store only holds what is in flight,
  * which the session bounds); files are written atomically (write + rename)
  * and named by a sequence number so their order survives a restart.
+ * {@link FileStore.inMemory} is the same store without files.
+ *
+ * A PUBREL keeps the PUBLISH it replaced: see {@link reviveReleased}.
  */
 export class FileStore implements IStore {
-  readonly #directory: string;
+  /** undefined: in memory only. */
+  readonly #directory: string | undefined;
   /** By message id, in insertion order (Map order), which is the re-send order. */
   readonly #entries = new Map<number, StoredEntry>();
   #nextSequence: number;
@@ -32,9 +38,14 @@ export class FileStore implements IStore {
   /** Waiting for the store to hold nothing (see whenEmpty). */
   #emptyWaiters: (() => void)[] = [];
 
-  private constructor(directory: string, nextSequence: number) {
+  private constructor(directory: string | undefined, nextSequence: number) {
     this.#directory = directory;
     this.#nextSequence = nextSequence;
+  }
+
+  /** The store without files (the `Memory` store type). */
+  static inMemory(): FileStore {
+    return new FileStore(undefined, 1);
   }
 
   /** Opens (creating if needed) the store in `directory` and loads what a previous run left. */
@@ -42,7 +53,7 @@ export class FileStore implements IStore {
     await mkdir(directory, { recursive: true });
     const names = (await readdir(directory)).sort();
     let nextSequence = 1;
-    const loaded: { file: string; packet: Packet }[] = [];
+    const loaded: { file: string; packet: Packet; released: Packet | undefined }[] = [];
     for (const name of names) {
       const path = join(directory, name);
       if (!name.endsWith(FILE_SUFFIX)) {
@@ -52,17 +63,17 @@ export class FileStore implements IStore {
       }
       const sequence = Number.parseInt(name.slice(0, -FILE_SUFFIX.length), 10);
       if (Number.isFinite(sequence)) nextSequence = Math.max(nextSequence, sequence + 1);
-      const packet = decodePacket(await readFile(path, 'utf8').catch(() => ''));
-      if (packet === undefined) {
+      const decoded = decodeEntry(await readFile(path, 'utf8').catch(() => ''));
+      if (decoded === undefined) {
         await unlink(path).catch(() => undefined);
         continue;
       }
-      loaded.push({ file: name, packet });
+      loaded.push({ file: name, ...decoded });
     }
     const store = new FileStore(directory, nextSequence);
-    for (const { file, packet } of loaded) {
+    for (const { file, packet, released } of loaded) {
       const id = messageIdOf(packet);
-      if (id !== undefined) store.#entries.set(id, { file, packet });
+      if (id !== undefined) store.#entries.set(id, { file, packet, released });
     }
     return store;
   }
@@ -80,19 +91,58 @@ export class FileStore implements IStore {
     }
     let entry = this.#entries.get(id);
     if (entry === undefined) {
-      entry = { file: `${String(this.#nextSequence++).padStart(SEQUENCE_DIGITS, '0')}${FILE_SUFFIX}`, packet };
+      entry = { file: `${String(this.#nextSequence++).padStart(SEQUENCE_DIGITS, '0')}${FILE_SUFFIX}`, packet, released: undefined };
       this.#entries.set(id, entry);
     } else {
-      entry.packet = packet; // PUBREL replaces its PUBLISH, keeping its place in the order
+      // PUBREL replaces its PUBLISH, keeping its place in the order (and the PUBLISH, see reviveReleased).
+      entry.released = packet.cmd === 'pubrel' && entry.packet.cmd === 'publish' ? entry.packet : packet.cmd === 'pubrel' ? entry.released : undefined;
+      entry.packet = packet;
     }
-    const { file } = entry;
-    const text = encodePacket(packet);
+    this.#write(entry, cb);
+    return this;
+  }
+
+  /**
+   * The broker has no session for us (CONNACK session present 0, MQTT 3.1.1
+   * §3.2.2.2): a PUBREL would find no message there (mosquitto answers an
+   * unknown PUBREL with PUBCOMP and delivers nothing), so each PUBREL whose
+   * PUBLISH is known becomes that PUBLISH again, to be sent as a new message.
+   * Synchronous, so that it runs between the CONNACK and MQTT.js reading the
+   * store. Returns how many were revived.
+   */
+  reviveReleased(): number {
+    let revived = 0;
+    for (const entry of this.#entries.values()) {
+      if (entry.packet.cmd !== 'pubrel' || entry.released === undefined) continue;
+      entry.packet = { ...entry.released, dup: false } as Packet;
+      entry.released = undefined;
+      this.#write(entry, () => undefined);
+      revived += 1;
+    }
+    return revived;
+  }
+
+  #write(entry: StoredEntry, cb: DoneCallback): void {
+    const directory = this.#directory;
+    if (directory === undefined) {
+      cb();
+      return;
+    }
+    const text = encodeEntry(entry);
+    const path = join(directory, entry.file);
     this.#enqueue(async () => {
-      const path = join(this.#directory, file);
       await writeFile(`${path}.tmp`, text);
       await rename(`${path}.tmp`, path);
     }, cb);
-    return this;
+  }
+
+  #unlink(files: readonly string[], cb: DoneCallback): void {
+    const directory = this.#directory;
+    if (directory === undefined) {
+      cb();
+      return;
+    }
+    this.#enqueue(() => Promise.all(files.map((file) => unlink(join(directory, file)).catch(() => undefined))), cb);
   }
 
   get(packet: Pick<Packet, 'messageId'>, cb: PacketCallback): this {
@@ -110,13 +160,10 @@ export class FileStore implements IStore {
       return this;
     }
     this.#entries.delete(id);
-    this.#enqueue(
-      () => unlink(join(this.#directory, entry.file)).catch(() => undefined),
-      (error) => {
-        cb(error, entry.packet);
-        this.#notifyIfEmpty();
-      },
-    );
+    this.#unlink([entry.file], (error) => {
+      cb(error, entry.packet);
+      this.#notifyIfEmpty();
+    });
     return this;
   }
 
@@ -125,13 +172,10 @@ export class FileStore implements IStore {
     const files = [...this.#entries.values()].map((entry) => entry.file);
     this.#entries.clear();
     return new Promise((resolve) => {
-      this.#enqueue(
-        () => Promise.all(files.map((file) => unlink(join(this.#directory, file)).catch(() => undefined))),
-        () => {
-          resolve();
-          this.#notifyIfEmpty();
-        },
-      );
+      this.#unlink(files, () => {
+        resolve();
+        this.#notifyIfEmpty();
+      });
     });
   }
 
@@ -190,8 +234,10 @@ function messageIdOf(packet: Packet): number | undefined {
   return typeof id === 'number' ? id : undefined;
 }
 
-function encodePacket(packet: Packet): string {
-  return JSON.stringify(packet, function replacer(this: Record<string, unknown>, key: string, value: unknown) {
+/** The packet; a PUBREL carries the PUBLISH it replaced as `$publish`. */
+function encodeEntry(entry: StoredEntry): string {
+  const value = entry.released === undefined ? entry.packet : { ...entry.packet, $publish: entry.released };
+  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, value: unknown) {
     const raw = this[key];
     if (Buffer.isBuffer(raw)) return { $base64: raw.toString('base64') };
     if (raw instanceof Uint8Array) return { $base64: Buffer.from(raw).toString('base64') };
@@ -199,7 +245,7 @@ function encodePacket(packet: Packet): string {
   });
 }
 
-function decodePacket(text: string): Packet | undefined {
+function decodeEntry(text: string): { packet: Packet; released: Packet | undefined } | undefined {
   try {
     const value: unknown = JSON.parse(text, (_key, raw: unknown) => {
       if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
@@ -209,9 +255,10 @@ function decodePacket(text: string): Packet | undefined {
       return raw;
     });
     if (value === null || typeof value !== 'object') return undefined;
-    const cmd = (value as { cmd?: unknown }).cmd;
-    if (typeof cmd !== 'string' || messageIdOf(value as Packet) === undefined) return undefined;
-    return value as Packet;
+    const { $publish, ...packet } = value as { $publish?: unknown; cmd?: unknown };
+    if (typeof packet.cmd !== 'string' || messageIdOf(packet as Packet) === undefined) return undefined;
+    const released = $publish !== null && typeof $publish === 'object' && ($publish as { cmd?: unknown }).cmd === 'publish' ? ($publish as Packet) : undefined;
+    return { packet: packet as Packet, released };
   } catch {
     return undefined;
   }

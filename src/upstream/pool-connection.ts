@@ -9,6 +9,8 @@ import { MqttLink, type PublishRefusals } from './mqtt-link.js';
 import { attachReconnectBackoff } from './reconnect-backoff.js';
 import { TopicFilterTrie } from '../topics/topic-filter-trie.js';
 import type { SubscribeResult, UpstreamMessage } from './types.js';
+import { FileStore } from './file-store.js';
+import { reviveReleasedOnNewSession } from './released-revival.js';
 
 /** Keepalive of a pool connection when the configuration says 0: a shared link must be supervised. */
 const DEFAULT_POOL_KEEPALIVE_S = 60;
@@ -105,7 +107,10 @@ export class PoolConnection {
     };
     if (!clientOptions.keepalive) clientOptions.keepalive = DEFAULT_POOL_KEEPALIVE_S;
     if (mapped.options.wsOptions !== undefined) clientOptions.wsOptions = { ...mapped.options.wsOptions };
+    const outgoing = FileStore.inMemory();
+    clientOptions.outgoingStore = outgoing;
     const client = connect(mapped.brokerUrl, clientOptions);
+    reviveReleasedOnNewSession(client, outgoing);
     const connection = new PoolConnection(client, options);
     return connection.#connect(mapped.policy.maxReconnectIntervalMs);
   }

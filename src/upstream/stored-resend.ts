@@ -2,6 +2,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../log.js';
 import type { MappedClientOptions } from './client-options.js';
 import type { FileStorePool, StoredSession } from './file-store-pool.js';
+import { reviveReleasedOnNewSession } from './released-revival.js';
 
 /** Client ids re-sent at the same time (one broker connection each). */
 const CONCURRENCY = 8;
@@ -114,6 +115,7 @@ export class StoredResend {
       };
       if (mapped.options.wsOptions !== undefined) options.wsOptions = { ...mapped.options.wsOptions };
       const client = connect(mapped.brokerUrl, options);
+      reviveReleasedOnNewSession(client, stores.outgoing);
       resend.client = client;
       let lastError: Error | undefined;
       client.on('error', (error) => (lastError = error));

@@ -5,7 +5,9 @@ import type { BindAddress } from '../transport/bind.js';
 import { describeServer, type MappedClientOptions, type SessionPolicy } from './client-options.js';
 import { DeadlineSweep } from './deadline-sweep.js';
 import type { EmbeddedBroker } from './embedded-broker.js';
+import { FileStore } from './file-store.js';
 import { FileStorePool } from './file-store-pool.js';
+import { reviveReleasedOnNewSession } from './released-revival.js';
 import { UpstreamHealth } from './link-health.js';
 import type { UpstreamConnector, UpstreamSession, UpstreamSessionEvents, UpstreamSessionOptions } from './types.js';
 import { newPublishRefusals, type PublishRefusals } from './mqtt-link.js';
@@ -184,12 +186,18 @@ export class TransparentConnector implements UpstreamConnector {
     // The configured keepAlive supervises the link; 0 there falls back to the session's own.
     if (!options.keepalive) options.keepalive = session.keepAliveSeconds;
     if (mapped.options.wsOptions !== undefined) options.wsOptions = { ...mapped.options.wsOptions };
+    let outgoing: FileStore;
     if (this.#stores !== undefined) {
       const stores = await this.#stores.acquire(session.clientId, session.cleanSession);
-      options.outgoingStore = stores.outgoing;
+      outgoing = stores.outgoing;
       options.incomingStore = stores.incoming;
+    } else {
+      outgoing = FileStore.inMemory();
     }
-    return connect(mapped.brokerUrl, options);
+    options.outgoingStore = outgoing;
+    const client = connect(mapped.brokerUrl, options);
+    reviveReleasedOnNewSession(client, outgoing);
+    return client;
   }
 
   /** Ends every session (DISCONNECT; owners get onClose with GW_ERR_CLOSED), then the broker. Idempotent. */

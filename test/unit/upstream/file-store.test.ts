@@ -70,6 +70,37 @@ describe('FileStore', () => {
     expect((await streamed(third)).map((p) => p.messageId)).toEqual([1, 3, 9]);
   });
 
+  it('a PUBREL keeps the PUBLISH it replaced, also across a restart; reviveReleased makes it that PUBLISH again', async () => {
+    const first = await FileStore.open(dir);
+    await put(first, { ...publish(4, 'released'), qos: 2 });
+    await put(first, { cmd: 'pubrel', messageId: 4 });
+    await put(first, publish(5, 'plain'));
+    expect((await streamed(first)).map((p) => p.cmd)).toEqual(['pubrel', 'publish']);
+    await new Promise<void>((resolve) => first.close(() => resolve()));
+    const second = await FileStore.open(dir);
+    expect((await streamed(second)).map((p) => p.cmd)).toEqual(['pubrel', 'publish']);
+    expect(second.reviveReleased()).toBe(1);
+    const revived = (await streamed(second)) as (Packet & { payload?: Buffer; qos?: number; dup?: boolean })[];
+    expect(revived.map((p) => [p.cmd, p.messageId, p.qos, p.dup, p.payload?.toString()])).toEqual([
+      ['publish', 4, 2, false, 'released'],
+      ['publish', 5, 1, false, 'plain'],
+    ]);
+    expect(second.reviveReleased()).toBe(0);
+    await new Promise<void>((resolve) => second.close(() => resolve()));
+    expect((await streamed(await FileStore.open(dir))).map((p) => p.cmd)).toEqual(['publish', 'publish']);
+  });
+
+  it('in memory: the same store without files, callbacks at once', async () => {
+    const store = FileStore.inMemory();
+    let called = false;
+    store.put(publish(1, 'm'), () => (called = true));
+    expect(called).toBe(true);
+    store.put({ cmd: 'pubrel', messageId: 1 }, () => undefined);
+    expect(store.reviveReleased()).toBe(1);
+    expect(await del(store, 1)).toMatchObject({ cmd: 'publish' });
+    expect(store.size).toBe(0);
+  });
+
   it('keeps binary payloads byte for byte', async () => {
     const store = await FileStore.open(dir);
     const bytes = Buffer.from([0, 255, 128, 10, 13]);
