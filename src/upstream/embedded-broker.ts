@@ -1,5 +1,6 @@
 import { Aedes } from 'aedes';
 import { createServer, type Server, type Socket } from 'node:net';
+import { coalesceWrites } from './coalesced-writes.js';
 import type { Duplex } from 'node:stream';
 import { GatewayError } from '../errors.js';
 import type { Qos } from '../config/types.js';
@@ -159,6 +160,7 @@ export class EmbeddedBroker {
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
     socket.on('error', () => undefined);
+    coalesceWrites(socket);
     this.#aedes.handle(socket);
   }
 
