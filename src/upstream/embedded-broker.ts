@@ -58,7 +58,12 @@ export class EmbeddedBroker {
     if (bindText !== '' && bind === undefined) {
       throw new GatewayError('GW_ERR_CONFIG', `upstream.embedded.bind: not a bind address: ${JSON.stringify(options.bind)}`);
     }
-    const aedes = await Aedes.createBroker();
+    // concurrency 0: aedes hands every publish to its emitter at once. With its default (100),
+    // publishes beyond 100 in delivery wait in an array that is emptied with shift(), which
+    // costs O(length) per message: a QoS 0 burst of 100,000 datagrams spent 72 % of the
+    // gateway's CPU there (12,000 msg/s delivered). The backlog is the same either way; it
+    // now waits as delivery callbacks instead.
+    const aedes = await Aedes.createBroker({ concurrency: 0 });
     // A misbehaving client must never take the process down.
     aedes.on('clientError', (client, error) => {
       options.logger.debug({ clientId: client.id, err: error.message }, 'embedded broker: client error');
