@@ -90,12 +90,17 @@ function listeners(
     max_connections: int(maxConnections.default, 1, 10_000_000, maxConnections.description),
     recbuf: bytes(DEFAULT_RECBUF, 'socket receive buffer (SO_RCVBUF), bytes or "4MB"-style; above net.core.rmem_max the kernel caps it and a warning names the sysctl'),
     sndbuf: bytes('4MB', 'socket send buffer (SO_SNDBUF), bytes or "4MB"-style'),
+    io: oneOf(
+      'auto',
+      ['auto', 'batched', 'dgram'],
+      'socket I/O: batched = up to 64 datagrams per system call (recvmmsg / sendmmsg, Linux, the native addon built by npm ci), dgram = node:dgram (one call per datagram), auto = batched where available',
+    ),
   });
   const udp = {
     kind: 'map',
     entry,
     nameLabel: '<name>',
-    default: { default: { bind: `0.0.0.0:${port}`, max_connections: maxConnections.default, recbuf: DEFAULT_RECBUF, sndbuf: '4MB' } },
+    default: { default: { bind: `0.0.0.0:${port}`, max_connections: maxConnections.default, recbuf: DEFAULT_RECBUF, sndbuf: '4MB', io: 'auto' } },
     description: `UDP listeners by name; a map given in the config replaces the default one (e.g. bind only "[::]:${port}")`,
   } as const satisfies MapSpec;
   const dtlsEntry = obj(`one ${protocol} DTLS 1.2 listener (docs/security.md)`, {

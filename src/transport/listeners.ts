@@ -6,7 +6,7 @@ import { parseBind, type BindAddress } from './bind.js';
 import { DtlsEndpoint } from './dtls/dtls-endpoint.js';
 import { openSslCipherList } from './dtls/cipher-names.js';
 import type { DatagramHandler, DatagramTransport } from './types.js';
-import { UdpEndpoint } from './udp.js';
+import { openUdpEndpoint } from './open-udp.js';
 
 /** One configured listener, checked and ready to open. */
 export interface ListenerSpec {
@@ -82,16 +82,17 @@ export async function openListeners(
   return opened;
 }
 
-/** Real sockets: UdpEndpoint for `udp` listeners, DtlsEndpoint for `dtls` ones. */
+/** Real sockets: batched or node:dgram UDP for `udp` listeners (`io`), DtlsEndpoint over either for `dtls` ones. */
 export function defaultOpener(deps: ListenerDeps): OpenTransport {
   return async (spec, onDatagram) => {
     const socket = { bind: spec.bind, recvBufferSize: spec.udp.recbuf, sendBufferSize: spec.udp.sndbuf, logger: deps.logger, name: spec.key };
-    if (spec.kind === 'udp' || spec.dtls === undefined) return UdpEndpoint.open(socket, onDatagram);
+    if (spec.kind === 'udp' || spec.dtls === undefined) return openUdpEndpoint(socket, onDatagram, spec.udp.io);
     const o = spec.dtls;
     try {
       return await DtlsEndpoint.open(
         {
           ...socket,
+          io: spec.udp.io,
           maxConnections: spec.udp.max_connections,
           maxHandshakes: o.max_handshakes,
           handshakeTimeoutMs: o.handshake_timeout,

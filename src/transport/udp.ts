@@ -1,48 +1,20 @@
 import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
-import type { Logger } from '../log.js';
 import type { BindAddress } from './bind.js';
+import { bufferShortfall, type BufferShortfall, type UdpEndpointOptions } from './udp-buffers.js';
 import type { DatagramHandler, DatagramTransport, PeerSecurity, TransportCounters } from './types.js';
 
-export interface UdpEndpointOptions {
-  readonly bind: BindAddress;
-  /** Where the endpoint reports a receive buffer the kernel capped (burst loss must not be silent). */
-  readonly logger?: Logger | undefined;
-  /** Listener name for that report (the listener's config key). */
-  readonly name?: string | undefined;
-  /** SO_RCVBUF in bytes; bursts of small datagrams need a large one. */
-  readonly recvBufferSize?: number;
-  readonly sendBufferSize?: number;
-}
-
-export interface BufferShortfall {
-  readonly requested: number;
-  /** What the socket reports (Linux reports twice the usable size, capped at 2 x rmem_max). */
-  readonly granted: number;
-  readonly hint: string;
-}
-
-function bufferShortfall(options: UdpEndpointOptions, socket: SocketAsPromised): BufferShortfall | undefined {
-  if (options.recvBufferSize === undefined) return undefined;
-  let granted: number;
+function socketShortfall(options: UdpEndpointOptions, socket: SocketAsPromised): BufferShortfall | undefined {
   try {
-    granted = socket.getRecvBufferSize();
+    return bufferShortfall(options.recvBufferSize, socket.getRecvBufferSize());
   } catch {
     return undefined;
   }
-  // Linux stores (and reports) twice the value it accepted, which is capped at
-  // net.core.rmem_max: a report below twice the request means it was capped.
-  const reported = process.platform === 'linux' ? 2 * options.recvBufferSize : options.recvBufferSize;
-  if (granted >= reported) return undefined;
-  return {
-    requested: options.recvBufferSize,
-    granted,
-    hint: `raise the kernel limit, e.g. sysctl -w net.core.rmem_max=${options.recvBufferSize}`,
-  };
 }
 
 export type UdpCounters = TransportCounters;
+export type { BufferShortfall, UdpEndpointOptions };
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
@@ -103,7 +75,7 @@ export class UdpEndpoint implements DatagramTransport {
     } catch {
       // Refused outright: the socket keeps the system default and still works.
     }
-    const shortfall = bufferShortfall(options, this.#socket);
+    const shortfall = socketShortfall(options, this.#socket);
     this.#bufferShortfall = shortfall;
     if (shortfall !== undefined) {
       options.logger?.warn(

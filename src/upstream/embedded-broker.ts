@@ -1,5 +1,6 @@
 import { Aedes } from 'aedes';
 import { createServer, type Server, type Socket } from 'node:net';
+import { coalesceWrites } from './coalesced-writes.js';
 import type { Duplex } from 'node:stream';
 import { GatewayError } from '../errors.js';
 import type { Qos } from '../config/types.js';
@@ -57,7 +58,12 @@ export class EmbeddedBroker {
     if (bindText !== '' && bind === undefined) {
       throw new GatewayError('GW_ERR_CONFIG', `upstream.embedded.bind: not a bind address: ${JSON.stringify(options.bind)}`);
     }
-    const aedes = await Aedes.createBroker();
+    // concurrency 0: aedes hands every publish to its emitter at once. With its default (100),
+    // publishes beyond 100 in delivery wait in an array that is emptied with shift(), which
+    // costs O(length) per message: a QoS 0 burst of 100,000 datagrams spent 72 % of the
+    // gateway's CPU there (12,000 msg/s delivered). The backlog is the same either way; it
+    // now waits as delivery callbacks instead.
+    const aedes = await Aedes.createBroker({ concurrency: 0 });
     // A misbehaving client must never take the process down.
     aedes.on('clientError', (client, error) => {
       options.logger.debug({ clientId: client.id, err: error.message }, 'embedded broker: client error');
@@ -159,6 +165,7 @@ export class EmbeddedBroker {
     this.#sockets.add(socket);
     socket.once('close', () => this.#sockets.delete(socket));
     socket.on('error', () => undefined);
+    coalesceWrites(socket);
     this.#aedes.handle(socket);
   }
 

@@ -4,6 +4,7 @@ import type { Scenario, ScenarioContext, ScenarioMetrics } from '../../common/sc
 import { startScraper, type ScrapeSummary } from '../../common/scraper.js';
 import { perSecond, waitForCount, waitUntil } from '../../common/time.js';
 import { SnClientPool } from '../client-pool.js';
+import { runNativeUplink } from '../native-generator.js';
 import { connect, disconnectAll, register } from '../session-steps.js';
 import { newUplinkStats, publishBuffer, sendBurst, startInFlightPublishing } from '../uplink-load.js';
 
@@ -26,6 +27,11 @@ export const publishOptions = {
     help: 'QoS 1/2: ms without an answer before the in-flight message is sent again (PUBLISH with DUP, or PUBREL; §6.13 Tretry); 0 = never, a lost datagram stalls its client',
   },
   'setup-concurrency': { type: 'number', default: 500, help: 'clients connecting / registering at once during setup' },
+  generator: {
+    type: 'string',
+    default: 'node',
+    help: 'QoS 1/2: "node" (this process) or "native" (bench/native/snload.c, built with the system C compiler: a few µs of CPU per message, so the load side leaves the cores to the gateway)',
+  },
   'scrape-interval': { type: 'number', default: 0, help: 'ms between GET /metrics scrapes during the load (spawned gateway); 0 = no scraping' },
 } as const;
 
@@ -46,6 +52,14 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
   if (qos === -1 && shortTopic.length !== 2) throw new Error('--short-topic must be two characters');
   const payload = Buffer.alloc(o.num('payload-size'), 0x61);
   const timeoutMs = o.num('request-timeout');
+  const generator = o.str('generator');
+  if (generator !== 'node' && generator !== 'native') throw new Error('--generator must be node or native');
+  if (generator === 'native') {
+    if (qos !== 1 && qos !== 2) throw new Error('--generator native runs QoS 1 and 2 only');
+    if (o.num('count') > 0 || o.num('scrape-interval') > 0)
+      throw new Error('--generator native runs for --duration; --count and --scrape-interval need --generator node');
+    return runNativeUplinkScenario(ctx, qos, run);
+  }
 
   const pool = await SnClientPool.open({
     count: clientsN,
@@ -133,6 +147,62 @@ export async function runUplink(ctx: ScenarioContext, run: UplinkRunOptions): Pr
   } finally {
     await counter?.close();
     pool.close();
+  }
+}
+
+/** QoS 1/2 uplink with the C load generator: it connects, registers and publishes; this process counts at the broker. */
+async function runNativeUplinkScenario(ctx: ScenarioContext, qos: 1 | 2, run: UplinkRunOptions): Promise<ScenarioMetrics> {
+  const o = ctx.options;
+  const prefix = `bench/${ctx.runTag}`;
+  const counter = run.countAtBroker
+    ? await BrokerCounter.start(ctx.brokerUrl, `bench-sub-${ctx.runTag}`, `${prefix}/#`, o.num('sub-qos') as 0 | 1 | 2)
+    : undefined;
+  try {
+    const r = await runNativeUplink(
+      {
+        host: ctx.target.host,
+        port: ctx.target.port,
+        clients: o.num('clients'),
+        qos,
+        durationS: o.num('duration'),
+        retryMs: o.num('retry'),
+        payloadSize: o.num('payload-size'),
+        keepaliveS: o.num('keepalive'),
+        requestTimeoutMs: o.num('request-timeout'),
+        setupConcurrency: o.num('setup-concurrency'),
+        idPrefix: `b${ctx.runTag}-`,
+        topicPrefix: prefix,
+        killAfterMs: Math.max(1000, ctx.deadline - 3000 - performance.now()),
+      },
+      ctx.log,
+    );
+    const notes: string[] = [`latency = PUBLISH to ${qos === 1 ? 'PUBACK' : 'PUBCOMP'} per message, timed by the C load generator`];
+    const setupFailed = r.setup.failedConnect + r.setup.failedRegister;
+    if (setupFailed > 0) notes.push(`setup failures: ${r.setup.failedConnect} CONNECT, ${r.setup.failedRegister} REGISTER (${r.setup.firstError})`);
+    if (r.activeClients === 0) throw new Error(`no client completed setup: ${r.setup.firstError}`);
+    if (counter) await waitForCount(() => counter.received, r.acked, o.num('drain'), ctx.deadline - 1000);
+    const received = counter?.received;
+    return {
+      durationMs: Math.round(r.durationMs),
+      sent: r.sent,
+      ...(received !== undefined ? { received, lost: Math.max(0, r.acked - received) } : {}),
+      messagesPerSecond: perSecond(r.acked, r.durationMs),
+      latencyMs: r.latencyMs,
+      accepted: r.acked,
+      rejected: r.rejected,
+      extra: {
+        activeClients: r.activeClients,
+        stalledClients: r.stalled,
+        retransmitted: r.retransmitted,
+        setupMs: r.setup.elapsedMs,
+        nativeGeneratorCpuSeconds: r.cpuSeconds,
+        ...(received !== undefined && received > r.acked ? { duplicates: received - r.acked } : {}),
+      },
+      notes,
+      timedOut: performance.now() >= ctx.deadline - 3000,
+    };
+  } finally {
+    await counter?.close();
   }
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
 import { peerKey, type BindAddress } from '../bind.js';
 import type { DatagramHandler, DatagramTransport, PeerSecurity } from '../types.js';
-import { UdpEndpoint } from '../udp.js';
+import { openUdpEndpoint, type UdpIo, type UdpSocketEndpoint } from '../open-udp.js';
 import { CookieJar } from './cookie-jar.js';
 import { dtlsNative, type DtlsNative, type NativeContext, type NativeContextOptions, type NativeSession } from './native.js';
 import { isClientHello, packRecords } from './records.js';
@@ -25,6 +25,8 @@ export interface DtlsEndpointOptions {
   readonly logger: Logger;
   readonly recvBufferSize?: number;
   readonly sendBufferSize?: number;
+  /** Socket I/O under the DTLS records (the listener's `io`). */
+  readonly io?: UdpIo;
   /** Sessions (established and in handshake) this listener holds at most. */
   readonly maxConnections: number;
   /** Handshakes in progress at most (state exists only after the cookie round trip). */
@@ -98,7 +100,7 @@ export class DtlsEndpoint implements DatagramTransport {
   readonly #handshaking = new Set<DtlsSession>();
   #listener: NativeSession;
   #lastCipher: string | undefined;
-  #udp: UdpEndpoint | undefined;
+  #udp: UdpSocketEndpoint | undefined;
   #sweep: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -124,9 +126,10 @@ export class DtlsEndpoint implements DatagramTransport {
   /** Throws (before binding) when the certificate, key or cipher list cannot be used. */
   static async open(options: DtlsEndpointOptions, onDatagram: DatagramHandler): Promise<DtlsEndpoint> {
     const endpoint = new DtlsEndpoint(options, onDatagram);
-    endpoint.#udp = await UdpEndpoint.open(
+    endpoint.#udp = await openUdpEndpoint(
       { bind: options.bind, recvBufferSize: options.recvBufferSize, sendBufferSize: options.sendBufferSize, logger: options.logger, name: options.name },
       (msg, address, port) => endpoint.#onUdp(msg, address, port),
+      options.io,
     );
     endpoint.#sweep = setInterval(() => endpoint.#expireHandshakes(Date.now()), SWEEP_MS);
     endpoint.#sweep.unref();
@@ -134,7 +137,7 @@ export class DtlsEndpoint implements DatagramTransport {
   }
 
   get address(): BindAddress {
-    return (this.#udp as UdpEndpoint).address;
+    return (this.#udp as UdpSocketEndpoint).address;
   }
 
   get sendErrors(): number {

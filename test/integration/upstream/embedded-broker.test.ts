@@ -65,4 +65,28 @@ describe('EmbeddedBroker', () => {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }
   });
+
+  it('hands a burst of publishes to delivery at once instead of queueing them behind the first 100, and delivers all in order', async () => {
+    const broker = await start('127.0.0.1:0');
+    const address = broker.address;
+    if (address === undefined) throw new Error('no address');
+    const subscriber = await connectAsync(`mqtt://127.0.0.1:${address.port}`, { reconnectPeriod: 0 });
+    try {
+      await subscriber.subscribeAsync('burst/#', { qos: 0 });
+      const received: string[] = [];
+      subscriber.on('message', (_topic, payload) => received.push(payload.toString()));
+      const count = 2000;
+      const published = Array.from({ length: count }, (_, i) =>
+        broker.publish({ topic: `burst/${i % 7}`, payload: Buffer.from(String(i)), qos: 0, retain: false }),
+      );
+      // The emitter's waiting queue (aedes' mqemitter) stays empty: nothing waits in an array drained with shift().
+      const emitter = (broker.aedes as unknown as { mq: { length: number } }).mq;
+      expect(emitter.length).toBe(0);
+      await Promise.all(published);
+      await expect.poll(() => received.length, { timeout: 10_000 }).toBe(count);
+      expect(received).toEqual(Array.from({ length: count }, (_, i) => String(i)));
+    } finally {
+      await subscriber.endAsync(true);
+    }
+  });
 });

@@ -49,7 +49,7 @@ describe('resolveConfig defaults', () => {
       subs_resume: false,
       idle_timeout: 30_000,
       clientinfo_override: { username: '', password: '', clientid: '' },
-      listeners: { udp: { default: { bind: '0.0.0.0:1884', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 } }, dtls: {} },
+      listeners: { udp: { default: { bind: '0.0.0.0:1884', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304, io: 'auto' } }, dtls: {} },
       plain_access: 'all',
       retry_interval: 10_000,
       max_retries: 4,
@@ -68,7 +68,7 @@ describe('resolveConfig defaults', () => {
       auto_observe: false,
       update_msg_publish_condition: 'always',
       mountpoint: 'lwm2m/${endpoint_name}/',
-      listeners: { udp: { default: { bind: '0.0.0.0:5683', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 } } },
+      listeners: { udp: { default: { bind: '0.0.0.0:5683', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304, io: 'auto' } } },
       idle_timeout: 30_000,
       max_inflight: 1,
       queue_max_size: 100,
@@ -78,7 +78,7 @@ describe('resolveConfig defaults', () => {
       // No bootstrap server unless a configuration file is given.
       bootstrap: {
         config_file: '',
-        listeners: { udp: { default: { bind: '0.0.0.0:5685', max_connections: 1000, recbuf: 67_108_864, sndbuf: 4_194_304 } } },
+        listeners: { udp: { default: { bind: '0.0.0.0:5685', max_connections: 1000, recbuf: 67_108_864, sndbuf: 4_194_304, io: 'auto' } } },
         session_timeout: 120_000,
       },
     });
@@ -117,7 +117,7 @@ describe('resolveConfig merging', () => {
   it('a listener map given by the user replaces the default listener set', () => {
     const config = resolveConfig({ mqttsn: { listeners: { udp: { v6: { bind: '[::]:1884' } } } } });
     expect(Object.keys(config.mqttsn.listeners.udp)).toEqual(['v6']);
-    expect(config.mqttsn.listeners.udp['v6']).toEqual({ bind: '[::]:1884', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304 });
+    expect(config.mqttsn.listeners.udp['v6']).toEqual({ bind: '[::]:1884', max_connections: 102_400, recbuf: 67_108_864, sndbuf: 4_194_304, io: 'auto' });
     expect(Object.keys(config.lwm2m.listeners.udp)).toEqual(['default']);
   });
 
@@ -127,7 +127,7 @@ describe('resolveConfig merging', () => {
       lwm2m: { listeners: { udp: { a: { bind: 5683, recbuf: '64KB', sndbuf: 8192, max_connections: 10 }, b: { bind: '[::1]:5683' } } } },
     });
     expect(config.mqttsn.listeners.udp['default']?.bind).toBe('127.0.0.1:0');
-    expect(config.lwm2m.listeners.udp['a']).toEqual({ bind: '5683', max_connections: 10, recbuf: 65_536, sndbuf: 8192 });
+    expect(config.lwm2m.listeners.udp['a']).toEqual({ bind: '5683', max_connections: 10, recbuf: 65_536, sndbuf: 8192, io: 'auto' });
     expect(config.lwm2m.listeners.udp['b']?.bind).toBe('[::1]:5683');
   });
 
