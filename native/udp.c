@@ -298,6 +298,20 @@ static void finalize_socket(napi_env env, void *data, void *hint) {
   }
 }
 
+/* Frees a socket whose poll handle was never initialised (fd may be -1). */
+static void discard_unopened(Socket *s) {
+  if (s->fd >= 0) close(s->fd);
+  free(s->arena);
+  free(s);
+}
+
+/* Frees a socket whose poll handle is initialised but no handle was returned to JavaScript. */
+static void discard_polled(Socket *s) {
+  release_references(s, 1);
+  s->finalized = 1;
+  close_socket(s);
+}
+
 static Socket *unwrap(napi_env env, napi_value value) {
   void *data = NULL;
   if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
@@ -313,6 +327,25 @@ static int buffer_at_least(napi_env env, napi_value value, size_t size, void **d
   if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer) return 0;
   if (napi_get_buffer_info(env, value, data, &length) != napi_ok) return 0;
   return length >= size;
+}
+
+/* Reads up to `count` arguments into argv; the first must be a socket handle. NULL with an exception pending. */
+static Socket *socket_argument(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count) {
+    napi_throw_type_error(env, NULL, "udp addon: missing arguments");
+    return NULL;
+  }
+  return unwrap(env, argv[0]);
+}
+
+/* [a, b] as a JavaScript array. */
+static napi_value pair(napi_env env, napi_value a, napi_value b) {
+  napi_value result;
+  CHECK(napi_create_array_with_length(env, 2, &result));
+  CHECK(napi_set_element(env, result, 0, a));
+  CHECK(napi_set_element(env, result, 1, b));
+  return result;
 }
 
 static napi_value open_socket(napi_env env, napi_callback_info info) {
@@ -358,16 +391,13 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   s->fd = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s->fd < 0) {
     int error = errno;
-    free(s->arena);
-    free(s);
+    discard_unopened(s);
     return throw_errno(env, "socket", error);
   }
   struct sockaddr_storage local;
   socklen_t local_length;
   if (!parse_address(s, host, port, &local, &local_length)) {
-    close(s->fd);
-    free(s->arena);
-    free(s);
+    discard_unopened(s);
     napi_throw_error(env, "EINVAL", "udp addon: bind address is not an IP address");
     return NULL;
   }
@@ -376,16 +406,12 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   if (send_buffer > 0) setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
   if (bind(s->fd, (struct sockaddr *)&local, local_length) != 0) {
     int error = errno;
-    close(s->fd);
-    free(s->arena);
-    free(s);
+    discard_unopened(s);
     return throw_errno(env, "bind", error);
   }
   uv_loop_t *loop = NULL;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init_socket(loop, &s->poll, s->fd) != 0) {
-    close(s->fd);
-    free(s->arena);
-    free(s);
+    discard_unopened(s);
     napi_throw_error(env, NULL, "udp addon: cannot poll the socket");
     return NULL;
   }
@@ -398,17 +424,13 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
   if (napi_create_reference(env, argv[8], 1, &s->on_batch) != napi_ok || napi_create_reference(env, argv[5], 1, &s->recv_area_ref) != napi_ok ||
       napi_create_reference(env, argv[6], 1, &s->recv_meta_ref) != napi_ok || napi_create_reference(env, argv[7], 1, &s->recv_addresses_ref) != napi_ok ||
       napi_async_init(env, NULL, resource_name, &s->async_context) != napi_ok) {
-    release_references(s, 1);
-    s->finalized = 1;
-    close_socket(s);
+    discard_polled(s);
     napi_throw_error(env, NULL, "udp addon: N-API references failed");
     return NULL;
   }
   napi_value handle;
   if (napi_create_external(env, s, finalize_socket, NULL, &handle) != napi_ok) {
-    release_references(s, 1);
-    s->finalized = 1;
-    close_socket(s);
+    discard_polled(s);
     napi_throw_error(env, NULL, "udp addon: N-API external failed");
     return NULL;
   }
@@ -417,10 +439,8 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
 }
 
 static napi_value socket_address(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *s = unwrap(env, argv[0]);
+  Socket *s = socket_argument(env, info, 1, argv);
   if (s == NULL) return NULL;
   struct sockaddr_storage local;
   socklen_t length = sizeof local;
@@ -428,33 +448,25 @@ static napi_value socket_address(napi_env env, napi_callback_info info) {
   char text[ADDRESS_SLOT];
   int port = 0;
   format_address(&local, text, &port);
-  napi_value result, host, port_value;
-  CHECK(napi_create_array_with_length(env, 2, &result));
+  napi_value host, port_value;
   CHECK(napi_create_string_latin1(env, text, NAPI_AUTO_LENGTH, &host));
   CHECK(napi_create_int32(env, port, &port_value));
-  CHECK(napi_set_element(env, result, 0, host));
-  CHECK(napi_set_element(env, result, 1, port_value));
-  return result;
+  return pair(env, host, port_value);
 }
 
 static napi_value buffer_sizes(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *s = unwrap(env, argv[0]);
+  Socket *s = socket_argument(env, info, 1, argv);
   if (s == NULL) return NULL;
   int receive = 0, send = 0;
   socklen_t length = sizeof receive;
   getsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &receive, &length);
   length = sizeof send;
   getsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &send, &length);
-  napi_value result, a, b;
-  CHECK(napi_create_array_with_length(env, 2, &result));
+  napi_value a, b;
   CHECK(napi_create_int32(env, receive, &a));
   CHECK(napi_create_int32(env, send, &b));
-  CHECK(napi_set_element(env, result, 0, a));
-  CHECK(napi_set_element(env, result, 1, b));
-  return result;
+  return pair(env, a, b);
 }
 
 static napi_value int_result(napi_env env, int value) {
@@ -464,10 +476,8 @@ static napi_value int_result(napi_env env, int value) {
 }
 
 static napi_value send_datagram(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *s = unwrap(env, argv[0]);
+  Socket *s = socket_argument(env, info, 4, argv);
   if (s == NULL) return NULL;
   void *data = NULL;
   size_t length = 0;
@@ -497,20 +507,16 @@ static napi_value send_datagram(napi_env env, napi_callback_info info) {
 }
 
 static napi_value flush_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *s = unwrap(env, argv[0]);
+  Socket *s = socket_argument(env, info, 1, argv);
   if (s == NULL) return NULL;
   if (s->closed) return int_result(env, 0);
   return int_result(env, flush_queue(s));
 }
 
 static napi_value set_broadcast(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *s = unwrap(env, argv[0]);
+  Socket *s = socket_argument(env, info, 2, argv);
   if (s == NULL) return NULL;
   bool flag = false;
   CHECK(napi_get_value_bool(env, argv[1], &flag));
@@ -520,10 +526,8 @@ static napi_value set_broadcast(napi_env env, napi_callback_info info) {
 }
 
 static napi_value close_handle(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Socket *s = unwrap(env, argv[0]);
+  Socket *s = socket_argument(env, info, 1, argv);
   if (s == NULL) return NULL;
   if (!s->closed) {
     flush_queue(s);
