@@ -235,7 +235,7 @@ const upstream = obj('the MQTT broker side', {
     bind: str('0.0.0.0:1883', 'TCP listener of the embedded broker, "host:port"; "" = no TCP listener', { check: checkOptionalBind }),
   }),
   client: upstreamClient,
-  aggregating: obj('upstream.mode aggregating only (docs/upstream-modes.md)', {
+  aggregating: obj('upstream.mode aggregating only (docs/upstream.md)', {
     poolSize: int(4, 1, 64, 'external broker: MQTT connections shared by all devices'),
     sessionQueueSize: int(1000, 0, 1_000_000, 'QoS 1/2 messages kept per ended persistent session (clean session off); the oldest is dropped beyond it'),
     sessionExpiry: dur('2h', 'how long an ended persistent session waits for its client id to come back', 1),
