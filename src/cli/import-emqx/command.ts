@@ -3,7 +3,7 @@ import parseHocon from '@pushcorn/hocon-parser';
 import { ConfigError } from '../../errors.js';
 import { resolveConfig } from '../../config/resolve.js';
 import { formatOptions, Options, parseArgs, type OptionSpec, UsageError } from '../args.js';
-import { convertGateway, type Dropped } from './convert.js';
+import { convertGateway, convertPskAuthentication, type Dropped } from './convert.js';
 import { looksLikeEmqx4, readEmqx4 } from './emqx4.js';
 
 const IMPORT_OPTIONS: readonly OptionSpec[] = [
@@ -15,7 +15,7 @@ export const IMPORT_USAGE = `Usage: snlw import-emqx FILE... [-o gateway.json]
 
 Converts EMQX gateway settings into this gateway's JSON config:
   EMQX 5: a HOCON file with gateway.mqttsn { ... } and/or gateway.lwm2m { ... } (emqx.conf, or a file
-          holding just those blocks);
+          holding just those blocks), UDP and DTLS listeners, and psk_authentication { ... };
   EMQX 4: etc/plugins/emqx_sn.conf and etc/plugins/emqx_lwm2m.conf (key = value lines).
 Several files are merged. The JSON goes to stdout (or -o FILE); every setting that was not carried
 over is listed on stderr with the reason. The result is checked like a config file at startup.
@@ -80,10 +80,20 @@ async function importFile(file: string): Promise<{ config: Record<string, Record
     throw new Error(`${file} is not valid HOCON: ${err instanceof Error ? err.message : String(err)}`);
   }
   const gateway = isObject(parsed) && isObject(parsed.gateway) ? parsed.gateway : undefined;
+  const psk = isObject(parsed) && isObject(parsed.psk_authentication) ? parsed.psk_authentication : undefined;
   const dropped: Dropped[] = includes.map((line) => ({ key: line, reason: 'include statements are not followed; convert the included file too' }));
-  if (gateway === undefined) return { config: {}, dropped };
-  const converted = convertGateway(gateway, 'gateway.');
-  return { config: converted.config, dropped: [...dropped, ...converted.dropped] };
+  const config: Record<string, Record<string, unknown>> = {};
+  if (gateway !== undefined) {
+    const converted = convertGateway(gateway, 'gateway.');
+    Object.assign(config, converted.config);
+    dropped.push(...converted.dropped);
+  }
+  if (psk !== undefined) {
+    const converted = convertPskAuthentication(psk, 'psk_authentication');
+    Object.assign(config, converted.config);
+    dropped.push(...converted.dropped);
+  }
+  return { config, dropped };
 }
 
 /** HOCON `include` lines are not followed (they may name URLs or files elsewhere); listed instead. */

@@ -10,7 +10,7 @@ export interface Dropped {
 }
 
 export interface Conversion {
-  readonly config: { mqttsn?: Record<string, unknown>; lwm2m?: Record<string, unknown> };
+  readonly config: { mqttsn?: Record<string, unknown>; lwm2m?: Record<string, unknown>; psk_authentication?: Record<string, unknown> };
   readonly dropped: Dropped[];
 }
 
@@ -44,9 +44,22 @@ const REASONS: Record<string, string> = {
   read_packets: 'Erlang socket tuning with no Node.js equivalent',
   mountpoint: 'per-listener mountpoints are not supported; set the gateway-wide mountpoint',
   blockwise: 'block-wise transfer is always on (1024-byte blocks, bodies up to 4 MB)',
-  dtls: 'DTLS listeners are not carried over',
-  dtls_options: 'DTLS listeners are not carried over',
+  versions: 'DTLS 1.2 only (RFC 6347); DTLS 1.0 is not offered',
+  depth: 'certificate chains are verified to the CA in cacertfile at any depth OpenSSL allows',
+  password: 'encrypted private keys are not supported; give keyfile unencrypted (readable by the gateway only)',
+  reuse_sessions: 'no DTLS session resumption: a device that loses its session does a full handshake',
+  user_lookup_fun: 'PSK identities come from psk_authentication',
+  secure_renegotiate: 'renegotiation is never offered',
+  hibernate_after: 'Erlang process tuning with no Node.js equivalent',
+  gc_after_handshake: 'Erlang process tuning with no Node.js equivalent',
+  ocsp: 'no OCSP stapling',
+  enable_crl_check: 'no CRL checks',
+  log_level: 'TLS handshake failures are logged at debug',
+  chunk_size: 'the PSK file is read at once (and again on SIGHUP)',
 };
+
+/** EMQX 5 dtls_options keys that mean the same here. */
+const SAME_DTLS_OPTIONS = ['certfile', 'keyfile', 'cacertfile', 'verify', 'fail_if_no_peer_cert', 'ciphers', 'handshake_timeout'];
 
 export function convertGateway(gateway: Json, prefix: string): Conversion {
   const dropped: Dropped[] = [];
@@ -123,34 +136,80 @@ function convertLwm2m(source: Json, path: string, dropped: Dropped[]): Json {
 }
 
 function convertListeners(source: Json, path: string, dropped: Dropped[]): Json | undefined {
-  let udp: Json | undefined;
+  const out: Json = {};
   for (const [kind, listeners] of Object.entries(source)) {
-    if (kind !== 'udp' || !isObject(listeners)) {
-      dropped.push({ key: `${path}.${kind}`, reason: REASONS[kind] ?? `${kind} listeners are not supported (UDP only)` });
+    if ((kind !== 'udp' && kind !== 'dtls') || !isObject(listeners)) {
+      dropped.push({ key: `${path}.${kind}`, reason: `${kind} listeners are not supported (UDP and DTLS only)` });
       continue;
     }
-    udp = {};
+    const converted: Json = {};
     for (const [listenerName, listener] of Object.entries(listeners)) {
       if (!isObject(listener)) continue;
-      const key = `${path}.udp.${listenerName}`;
-      const entry: Json = {};
-      for (const [name, value] of Object.entries(listener)) {
-        if (name === 'bind') entry.bind = String(value);
-        else if (name === 'max_connections') entry.max_connections = Number(value);
-        else if (name === 'udp_options' && isObject(value)) {
-          for (const [opt, v] of Object.entries(value)) {
-            if (opt === 'recbuf' || opt === 'sndbuf') entry[opt] = v;
-            else dropped.push({ key: `${key}.udp_options.${opt}`, reason: REASONS[opt] ?? 'no such socket option here' });
-          }
-        } else if (name === 'enable' && value === false) {
-          dropped.push({ key: `${key}`, reason: 'a disabled listener is left out' });
-          entry.bind = undefined;
-        } else if (name !== 'enable') dropped.push({ key: `${key}.${name}`, reason: REASONS[name] ?? 'no such listener setting here' });
+      const entry = convertListener(listener, `${path}.${kind}.${listenerName}`, dropped);
+      if (entry !== undefined) converted[listenerName] = entry;
+    }
+    if (Object.keys(converted).length > 0) out[kind] = converted;
+  }
+  return Object.keys(out).length === 0 ? undefined : out;
+}
+
+/** One UDP or DTLS listener; undefined when it is disabled or has no bind. */
+function convertListener(listener: Json, key: string, dropped: Dropped[]): Json | undefined {
+  const entry: Json = {};
+  let disabled = false;
+  for (const [name, value] of Object.entries(listener)) {
+    if (name === 'bind') entry.bind = String(value);
+    else if (name === 'max_connections') entry.max_connections = Number(value);
+    else if (name === 'udp_options' && isObject(value)) {
+      for (const [opt, v] of Object.entries(value)) {
+        if (opt === 'recbuf' || opt === 'sndbuf') entry[opt] = v;
+        else dropped.push({ key: `${key}.udp_options.${opt}`, reason: REASONS[opt] ?? 'no such socket option here' });
       }
-      if (entry.bind !== undefined) udp[listenerName] = entry;
+    } else if (name === 'dtls_options' && isObject(value)) {
+      entry.dtls_options = convertDtlsOptions(value, `${key}.dtls_options`, dropped);
+    } else if (name === 'enable' && value === false) {
+      dropped.push({ key, reason: 'a disabled listener is left out' });
+      disabled = true;
+    } else if (name !== 'enable') dropped.push({ key: `${key}.${name}`, reason: REASONS[name] ?? 'no such listener setting here' });
+  }
+  return disabled || entry.bind === undefined ? undefined : entry;
+}
+
+/** EMQX 5 `dtls_options`: files, verification and ciphers carry over; OTP-only settings are listed. */
+function convertDtlsOptions(source: Json, path: string, dropped: Dropped[]): Json {
+  const out: Json = {};
+  for (const [name, value] of Object.entries(source)) {
+    const key = `${path}.${name}`;
+    if (name === 'versions') {
+      const offered = Array.isArray(value) ? value : [value];
+      const reason = offered.includes('dtlsv1.2')
+        ? (REASONS.versions ?? '')
+        : 'the listener offered only DTLS 1.0; here it offers DTLS 1.2 (RFC 6347), so its clients must support 1.2';
+      dropped.push({ key, reason });
+    } else if (!SAME_DTLS_OPTIONS.includes(name)) {
+      dropped.push({ key, reason: REASONS[name] ?? 'no such DTLS setting here' });
+    } else if (typeof value === 'string' && value.includes('${')) {
+      // EMQX's defaults point into its own install (${EMQX_ETC_DIR}/certs/...): its bundled test certificate.
+      dropped.push({ key, reason: `"${value}" names a file in EMQX's installation; give the path of your own file` });
+    } else if (name === 'handshake_timeout') {
+      out.handshake_timeout = duration(value);
+    } else {
+      out[name] = value;
     }
   }
-  return udp === undefined || Object.keys(udp).length === 0 ? undefined : { udp };
+  return out;
+}
+
+/** EMQX 5 `psk_authentication` (top level): the file format is the same (identity, separator, secret as text). */
+export function convertPskAuthentication(source: Json, path: string): Conversion {
+  const dropped: Dropped[] = [];
+  const out: Json = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (name === 'enable') out.enable = value === true || value === 'true';
+    else if (name === 'init_file' || name === 'separator') out[name] = String(value);
+    else dropped.push({ key: `${path}.${name}`, reason: REASONS[name] ?? 'no such setting here' });
+  }
+  return { config: { psk_authentication: out }, dropped };
 }
 
 /** EMQX 5 durations: "30s", "15m", "1h"; a bare integer is milliseconds (HOCON duration). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { convertGateway } from '../../../src/cli/import-emqx/convert.js';
+import { convertGateway, convertPskAuthentication } from '../../../src/cli/import-emqx/convert.js';
+import { resolveConfig } from '../../../src/config/resolve.js';
 import { looksLikeEmqx4, readEmqx4 } from '../../../src/cli/import-emqx/emqx4.js';
 
 describe('EMQX 5 gateway settings -> gateway JSON', () => {
@@ -27,6 +28,87 @@ describe('EMQX 5 gateway settings -> gateway JSON', () => {
     expect(own.config.lwm2m).toEqual({ xml_dir: '/srv/objects' });
     expect(own.dropped).toEqual([{ key: 'gateway.coap', reason: 'only the MQTT-SN and LwM2M gateways are converted' }]);
     expect(convertGateway({ lwm2m: { xml_dir: 'etc/lwm2m_xml' } }, '').config.lwm2m).toEqual({});
+  });
+});
+
+describe('EMQX 5 DTLS listeners and psk_authentication -> gateway JSON', () => {
+  const emqxDtls = {
+    mqttsn: {
+      listeners: {
+        dtls: {
+          default: {
+            bind: '0.0.0.0:1885',
+            max_connections: 1024,
+            max_conn_rate: 1000,
+            udp_options: { recbuf: '4MB' },
+            dtls_options: {
+              versions: ['dtlsv1.2'],
+              certfile: '/etc/gw/cert.pem',
+              keyfile: '/etc/gw/key.pem',
+              cacertfile: '${EMQX_ETC_DIR}/certs/cacert.pem',
+              verify: 'verify_peer',
+              fail_if_no_peer_cert: false,
+              ciphers: ['PSK-AES128-CCM8', 'ECDHE-ECDSA-AES128-CCM8'],
+              handshake_timeout: '20s',
+              depth: 10,
+              user_lookup_fun: 'emqx_tls_psk:lookup',
+            },
+          },
+        },
+      },
+    },
+  };
+
+  it('carries bind, limits, files, verification, ciphers and the handshake timeout; lists what OTP alone has', () => {
+    const { config, dropped } = convertGateway(emqxDtls, 'gateway.');
+    expect(config.mqttsn).toEqual({
+      listeners: {
+        dtls: {
+          default: {
+            bind: '0.0.0.0:1885',
+            max_connections: 1024,
+            recbuf: '4MB',
+            dtls_options: {
+              certfile: '/etc/gw/cert.pem',
+              keyfile: '/etc/gw/key.pem',
+              verify: 'verify_peer',
+              fail_if_no_peer_cert: false,
+              ciphers: ['PSK-AES128-CCM8', 'ECDHE-ECDSA-AES128-CCM8'],
+              handshake_timeout: '20s',
+            },
+          },
+        },
+      },
+    });
+    const base = 'gateway.mqttsn.listeners.dtls.default';
+    expect(dropped.map((d) => d.key)).toEqual([
+      `${base}.max_conn_rate`,
+      `${base}.dtls_options.versions`,
+      `${base}.dtls_options.cacertfile`,
+      `${base}.dtls_options.depth`,
+      `${base}.dtls_options.user_lookup_fun`,
+    ]);
+    expect(dropped.find((d) => d.key.endsWith('cacertfile'))?.reason).toContain("EMQX's installation");
+  });
+
+  it('says that a DTLS 1.0-only listener becomes DTLS 1.2', () => {
+    const { dropped } = convertGateway({ lwm2m: { listeners: { dtls: { old: { bind: 5684, dtls_options: { versions: ['dtlsv1'] } } } } } }, '');
+    expect(dropped).toEqual([{ key: 'lwm2m.listeners.dtls.old.dtls_options.versions', reason: expect.stringContaining('only DTLS 1.0') as string }]);
+  });
+
+  it('psk_authentication keeps enable, init_file and separator (same file format); chunk_size is listed', () => {
+    const { config, dropped } = convertPskAuthentication({ enable: true, init_file: '/etc/gw/psk.txt', separator: ':', chunk_size: 50 }, 'psk_authentication');
+    expect(config.psk_authentication).toEqual({ enable: true, init_file: '/etc/gw/psk.txt', separator: ':' });
+    expect(dropped.map((d) => d.key)).toEqual(['psk_authentication.chunk_size']);
+  });
+
+  it("the converted DTLS listener passes the gateway's own config checks", () => {
+    const { config } = convertGateway(emqxDtls, 'gateway.');
+    const resolved = resolveConfig({ mqttsn: config.mqttsn });
+    const listener = resolved.mqttsn.listeners.dtls['default'];
+    expect(listener?.bind).toBe('0.0.0.0:1885');
+    expect(listener?.dtls_options.verify).toBe('verify_peer');
+    expect(listener?.dtls_options.handshake_timeout).toBe(20_000);
   });
 });
 
