@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDtlsCertificates } from '../../helpers/dtls-certificates.js';
 import { runSnlw, startGatewayProcess } from '../../helpers/gateway-process.js';
 
 /** `snlw import-emqx` on configs in the shapes of EMQX's documentation and example files. */
@@ -30,7 +31,10 @@ describe('snlw import-emqx', () => {
       idle_timeout: '30s',
       predefined: [{ id: 1003, topic: 'pre-defined/topic/id/1003' }],
       clientinfo_override: { username: 'mqttsn_user', password: 'secret' },
-      listeners: { udp: { default: { bind: '0.0.0.0:1884', max_connections: 1024000, recbuf: '4MB', sndbuf: '4MB' } } },
+      listeners: {
+        udp: { default: { bind: '0.0.0.0:1884', max_connections: 1024000, recbuf: '4MB', sndbuf: '4MB' } },
+        dtls: { default: { bind: '0.0.0.0:1885', max_connections: 1024000, dtls_options: { certfile: 'etc/certs/cert.pem', keyfile: 'etc/certs/key.pem' } } },
+      },
     });
     expect(config.lwm2m).toMatchObject({
       mountpoint: 'lwm2m/${endpoint_name}/',
@@ -44,7 +48,7 @@ describe('snlw import-emqx', () => {
     expect(config.lwm2m).not.toHaveProperty('xml_dir');
     for (const key of [
       'gateway.mqttsn.enable_stats',
-      'gateway.mqttsn.listeners.dtls',
+      'gateway.mqttsn.listeners.dtls.default.dtls_options.versions',
       'gateway.mqttsn.listeners.udp.default.max_conn_rate',
       'gateway.mqttsn.listeners.udp.default.udp_options.active_n',
       'gateway.lwm2m.blockwise',
@@ -53,9 +57,20 @@ describe('snlw import-emqx', () => {
       expect(run.stderr).toContain(`emqx5-gateways.conf: ${key}: `);
     expect(run.stderr).toMatch(/^snlw import-emqx: 8 settings not carried over:$/m);
 
-    // The converted file starts the gateway (ports moved to free loopback ones by the environment).
-    const gateway = await startGatewayProcess(['--config', out]);
-    await gateway.stop();
+    // The converted file starts the gateway (ports moved to free loopback ones by the environment;
+    // the DTLS listener's files and port are EMQX's, so they are pointed at test ones here).
+    const certificates = await makeDtlsCertificates([]);
+    try {
+      const mqttsn = config.mqttsn as { listeners: { dtls: { default: { bind: string; dtls_options: Record<string, string> } } } };
+      mqttsn.listeners.dtls.default.bind = '127.0.0.1:0';
+      mqttsn.listeners.dtls.default.dtls_options.certfile = certificates.serverCertFile;
+      mqttsn.listeners.dtls.default.dtls_options.keyfile = certificates.serverKeyFile;
+      await writeFile(out, JSON.stringify(config));
+      const gateway = await startGatewayProcess(['--config', out]);
+      await gateway.stop();
+    } finally {
+      await certificates.remove();
+    }
   });
 
   it('EMQX 4 emqx_sn.conf + emqx_lwm2m.conf (key = value files) merge into one config', async () => {
