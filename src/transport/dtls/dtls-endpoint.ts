@@ -1,7 +1,7 @@
 import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
 import { peerKey, type BindAddress } from '../bind.js';
-import type { DatagramHandler, DatagramTransport, PeerSecurity } from '../types.js';
+import type { DatagramHandler, DatagramTransport, PeerSecurity, TransportCounters } from '../types.js';
 import { openUdpEndpoint, type UdpIo, type UdpSocketEndpoint } from '../open-udp.js';
 import { CookieJar } from './cookie-jar.js';
 import { dtlsNative, type DtlsNative, type NativeContext, type NativeContextOptions, type NativeSession } from './native.js';
@@ -138,6 +138,11 @@ export class DtlsEndpoint implements DatagramTransport {
 
   get address(): BindAddress {
     return (this.#udp as UdpSocketEndpoint).address;
+  }
+
+  /** Datagrams and bytes through the socket under the DTLS records (handshakes, alerts and application data alike). */
+  get counters(): TransportCounters | undefined {
+    return this.#udp?.counters;
   }
 
   get sendErrors(): number {

@@ -143,6 +143,10 @@ describe('MQTT-SN over DTLS (node-dtls-client, PSK)', () => {
     expect(await sample('dtls_handshakes_started_total')).toBe(2);
     expect(await sample('dtls_hello_verify_requests_total')).toBeGreaterThanOrEqual(2);
     expect(await sample('dtls_handshakes_total', 'rate_limited')).toBe(0);
+    // The DTLS listener's socket counts its datagrams (handshake flights included) like a plain one.
+    const text = await metrics.metrics();
+    const received = text.split('\n').find((l) => l.startsWith('snlw_udp_datagrams_received_total{') && l.includes('transport="dtls"'));
+    expect(Number(received?.slice(received.lastIndexOf(' ') + 1))).toBeGreaterThanOrEqual(4);
   });
 
   it('refuses another client id (CONNACK 0x03), honours a mapped name, and refuses a wrong key in the handshake', async () => {
