@@ -123,6 +123,11 @@ function listeners(
       handshake_timeout: dur('15s', 'a handshake not complete within this is dropped', 100, 10 * MINUTE),
       max_handshakes: int(1000, 1, 1_000_000, 'handshakes in progress at once (state exists only after the cookie round trip)'),
       handshake_rate_per_source: int(10, 0, 1_000_000, 'handshakes one source IP may start per second (burst twice that); 0 = no limit'),
+      stale_session_timeout: dur(
+        '30m',
+        'on a full listener (max_connections), a new handshake replaces the session heard from least recently if it has been quiet this long (a device gone, or back from a new address after NAT rebinding)',
+        SECOND,
+      ),
     }),
   });
   const dtls = {

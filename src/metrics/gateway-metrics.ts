@@ -108,6 +108,12 @@ export function createGatewayMetrics(src: MetricSources): Registry {
         DTLS_RESULTS.map(([result, field]): [LabelValues, number] => [{ protocol: l.protocol, listener: l.listener, result }, l.udp.stats[field]]),
       ),
   );
+  counter(
+    'dtls_stale_sessions_dropped_total',
+    'Established DTLS sessions, quiet for stale_session_timeout, dropped to make room on a full listener, per protocol and listener',
+    ['protocol', 'listener'],
+    () => dtlsListeners().map((l) => [{ protocol: l.protocol, listener: l.listener }, l.udp.stats.staleEvictions]),
+  );
   counter('dtls_hello_verify_requests_total', 'HelloVerifyRequests sent (stateless cookie exchange), per protocol and listener', ['protocol', 'listener'], () =>
     dtlsListeners().map((l) => [{ protocol: l.protocol, listener: l.listener }, l.udp.stats.helloVerifyRequests]),
   );

@@ -97,6 +97,7 @@ export function defaultOpener(deps: ListenerDeps): OpenTransport {
           maxHandshakes: o.max_handshakes,
           handshakeTimeoutMs: o.handshake_timeout,
           handshakeRatePerSource: o.handshake_rate_per_source,
+          staleSessionMs: o.stale_session_timeout,
           credentials: {
             ciphers: openSslCipherList(o.ciphers),
             certfile: o.certfile,

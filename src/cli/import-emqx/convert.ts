@@ -47,7 +47,7 @@ const REASONS: Record<string, string> = {
   versions: 'DTLS 1.2 only (RFC 6347); DTLS 1.0 is not offered',
   depth: 'certificate chains are verified to the CA in cacertfile at any depth OpenSSL allows',
   password: 'encrypted private keys are not supported; give keyfile unencrypted (readable by the gateway only)',
-  reuse_sessions: 'no DTLS session resumption: a device that loses its session does a full handshake',
+  reuse_sessions: 'session resumption is always on (OpenSSL session cache and tickets)',
   user_lookup_fun: 'PSK identities come from psk_authentication',
   secure_renegotiate: 'renegotiation is never offered',
   hibernate_after: 'Erlang process tuning with no Node.js equivalent',

@@ -35,6 +35,11 @@ export interface DtlsEndpointOptions {
   readonly handshakeTimeoutMs: number;
   /** Handshakes one source IP may start per second (token bucket, burst = 2x); 0 = no limit. */
   readonly handshakeRatePerSource: number;
+  /**
+   * When the listener holds maxConnections sessions, a new verified handshake takes the place of
+   * the session heard from least recently, if that was at least this long ago (ms).
+   */
+  readonly staleSessionMs?: number;
   readonly credentials: DtlsCredentialsOptions;
 }
 
@@ -48,6 +53,8 @@ export interface DtlsStats {
   rateLimited: number;
   /** ClientHellos refused because max_connections or the handshake bound was reached. */
   overCapacity: number;
+  /** Established sessions dropped, quiet for staleSessionMs, to make room for a new one on a full listener. */
+  staleEvictions: number;
   /** Datagrams from peers without a session that are not a ClientHello. */
   strayDatagrams: number;
   /** Outbound messages above one record's plaintext limit, not sent. */
@@ -60,6 +67,8 @@ interface DtlsSession {
   readonly port: number;
   readonly key: string;
   readonly startedAt: number;
+  /** Date.now() of the last datagram from the peer. */
+  lastHeardAt: number;
   established: boolean;
   security: PeerSecurity | undefined;
   retransmit: NodeJS.Timeout | undefined;
@@ -86,6 +95,7 @@ export class DtlsEndpoint implements DatagramTransport {
     handshakeTimeouts: 0,
     rateLimited: 0,
     overCapacity: 0,
+    staleEvictions: 0,
     strayDatagrams: 0,
     oversizeSends: 0,
   };
@@ -208,6 +218,10 @@ export class DtlsEndpoint implements DatagramTransport {
     // session (the client rebooted or lost its state) goes through the cookie
     // exchange again; the old session is replaced once the cookie is verified.
     if (session !== undefined && !(session.established && isClientHello(msg))) {
+      // Map order is kept as "heard from least recently" first, for #evictStale.
+      session.lastHeardAt = Date.now();
+      this.#sessions.delete(key);
+      this.#sessions.set(key, session);
       this.#feed(session, msg);
       return;
     }
@@ -229,7 +243,7 @@ export class DtlsEndpoint implements DatagramTransport {
       return;
     }
     // The cookie proved the address: only now is state made, within the bounds.
-    const full = previous === undefined && this.#sessions.size >= this.#options.maxConnections;
+    const full = previous === undefined && this.#sessions.size >= this.#options.maxConnections && !this.#evictStale(Date.now());
     if (full || this.#handshaking.size >= this.#options.maxHandshakes) {
       this.stats.overCapacity += 1;
       this.#renewListener();
@@ -247,6 +261,7 @@ export class DtlsEndpoint implements DatagramTransport {
       port,
       key,
       startedAt: Date.now(),
+      lastHeardAt: Date.now(),
       established: false,
       security: undefined,
       retransmit: undefined,
@@ -256,6 +271,28 @@ export class DtlsEndpoint implements DatagramTransport {
     this.#handshaking.add(session);
     this.stats.handshakesStarted += 1;
     this.#feed(session, undefined);
+  }
+
+  /**
+   * Makes room for one session by dropping the established session heard from least recently,
+   * if it has been quiet for staleSessionMs (a device that went away, or came back from another
+   * address or port after a NAT rebinding, leaves its session behind). False when none qualifies.
+   */
+  #evictStale(now: number): boolean {
+    const staleMs = this.#options.staleSessionMs;
+    if (staleMs === undefined) return false;
+    for (const session of this.#sessions.values()) {
+      if (!session.established) continue;
+      if (now - session.lastHeardAt < staleMs) return false;
+      this.stats.staleEvictions += 1;
+      this.#logger.info(
+        { listener: this.#options.name, peer: formatPeer(session.address, session.port), idleMs: now - session.lastHeardAt },
+        'DTLS session heard from least recently dropped to make room (listener full)',
+      );
+      this.#drop(session, true);
+      return true;
+    }
+    return false;
   }
 
   /** The listener object holds a verified ClientHello that will not be served: start over with a clean one. */
