@@ -90,8 +90,13 @@ async function settleLiveSession(ctx: GatewayContext, session: Session, packet: 
 }
 
 function applyConnectFields(ctx: GatewayContext, session: Session, packet: Connect): void {
+  const generated = packet.clientId === '' && session.clientId === undefined;
   const clientId = packet.clientId !== '' ? packet.clientId : (session.clientId ?? generatedClientId());
-  session.cleanSession = packet.cleanSession;
+  // A session under a generated id can never be resumed (CONNACK does not tell the device the id,
+  // §5.4.5), so it is never kept either: kept, it would only hold one of max_connections until
+  // session expiry, and a peer could fill the listener with them (MQTT 3.1.1 §3.1.3.1 refuses an
+  // empty id with CleanSession 0 for the same reason).
+  session.cleanSession = packet.cleanSession || generated;
   session.keepAliveMs = packet.duration * 1000;
   ctx.table.bindClientId(session, clientId);
   const identity = upstreamIdentity(ctx.config, clientId);

@@ -26,6 +26,26 @@ describe('MQTT-SN persistent sessions (clean session off)', () => {
     expect(await again.register(topic)).toBe(sub.topicId);
   });
 
+  it('an empty ClientId gets a generated id and clean session: nothing is kept after DISCONNECT, even with CleanSession 0', async () => {
+    const h = await startHarness();
+    const before = h.gateway.sessionCount;
+    for (let i = 0; i < 5; i++) {
+      const c = await h.client();
+      expect((await c.connect('', { cleanSession: false })).returnCode).toBe(0);
+      await c.send({ type: MsgType.DISCONNECT });
+      await c.expect(MsgType.DISCONNECT);
+    }
+    // Kept, each would hold a session nobody can resume until session expiry.
+    await expect.poll(() => h.gateway.sessionCount, { timeout: 2000 }).toBe(before);
+    // A named persistent session is still kept.
+    const named = await h.client();
+    await named.connect(unique('kept'), { cleanSession: false });
+    await named.send({ type: MsgType.DISCONNECT });
+    await named.expect(MsgType.DISCONNECT);
+    await sleep(100);
+    expect(h.gateway.sessionCount).toBe(before + 1);
+  });
+
   it('a clean session start forgets the old subscriptions', async () => {
     const h = await startHarness();
     const topic = unique('forget');
