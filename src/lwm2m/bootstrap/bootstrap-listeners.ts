@@ -130,6 +130,11 @@ export class BootstrapListeners {
     return this.#transports.map((t) => t.address);
   }
 
+  /** bootstrap-failed events for unknown names not published (rate-bounded, see BootstrapServer). */
+  get suppressedUnknownEndpointEvents(): number {
+    return this.#server.suppressedUnknownEndpointEvents;
+  }
+
   get activeSessions(): number {
     return this.#server.activeSessions;
   }

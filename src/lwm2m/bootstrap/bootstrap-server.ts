@@ -3,6 +3,7 @@ import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
 import { checkDeviceSuppliedName, decodeStrictUtf8 } from '../../topics/topic-rules.js';
 import { peerKey, type Peer } from '../../transport/bind.js';
+import { SourceRateLimit } from '../../transport/dtls/source-rate.js';
 import { CoapCode } from '../coap/codes.js';
 import type { CoapReply } from '../coap/coap-endpoint.js';
 import { CoapOption, optionValues, stringOptions, type CoapMessage } from '../coap/message.js';
@@ -31,6 +32,14 @@ export interface BootstrapServerOptions {
   readonly random?: (size: number) => Buffer;
 }
 
+/**
+ * bootstrap-failed events for names without configuration come from requests anybody can send,
+ * from any (also forged) source address: at most this many a second from one source IP, and in
+ * all, beyond which they are counted instead of published (the answer to the device is the same).
+ */
+const UNKNOWN_ENDPOINT_EVENTS_PER_SOURCE = { perSecond: 1, burst: 5 } as const;
+const UNKNOWN_ENDPOINT_EVENTS_TOTAL = { perSecond: 20, burst: 100 } as const;
+
 /** Parsed Bootstrap-Request query: `ep` (required) and LwM2M 1.1 `pct`. */
 type BootstrapQuery = { readonly ok: true; readonly endpoint: string; readonly pct: number | undefined } | { readonly ok: false; readonly reason: string };
 
@@ -49,7 +58,11 @@ export class BootstrapServer {
   readonly #byPeer = new Map<string, BootstrapSession>();
   readonly #perListener = new Map<number, number>();
   readonly #random: (size: number) => Buffer;
+  readonly #unknownPerSource = new SourceRateLimit(UNKNOWN_ENDPOINT_EVENTS_PER_SOURCE.perSecond, UNKNOWN_ENDPOINT_EVENTS_PER_SOURCE.burst);
+  readonly #unknownTotal = new SourceRateLimit(UNKNOWN_ENDPOINT_EVENTS_TOTAL.perSecond, UNKNOWN_ENDPOINT_EVENTS_TOTAL.burst, 1);
   #closed = false;
+  /** bootstrap-failed (unknown_endpoint) events not published because of the rate bounds above. */
+  suppressedUnknownEndpointEvents = 0;
 
   constructor(opts: BootstrapServerOptions) {
     this.#opts = opts;
@@ -88,7 +101,9 @@ export class BootstrapServer {
       // Debug only: any peer can send names; the event tells the operator.
       if (logger.isLevelEnabled('debug'))
         logger.debug({ endpoint, peer: formatPeer(peer.address, peer.port) }, 'bootstrap: no configuration for this endpoint');
-      this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapFailedEvent(endpoint, { reason: 'unknown_endpoint' }));
+      if (this.#unknownPerSource.take(peer.address) && this.#unknownTotal.take('all'))
+        this.#opts.events.publishBootstrapEvent(endpoint, peer, bootstrapFailedEvent(endpoint, { reason: 'unknown_endpoint' }));
+      else this.suppressedUnknownEndpointEvents += 1;
       return text(CoapCode.BAD_REQUEST, 'no bootstrap configuration for this endpoint');
     }
     // A new request from the same device or the same address ends the sequence under way there.

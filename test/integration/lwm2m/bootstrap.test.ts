@@ -196,6 +196,25 @@ describe('LwM2M bootstrap server over real UDP (named endpoints, no wildcard)', 
     await client.device.expectNothing(300);
   });
 
+  it('publishes bootstrap-failed for unknown names at a bounded rate per source; the rest are counted, the answers stay the same', async () => {
+    const prefix = uniqueEp('bs-flood');
+    const everything = await connectAsync(s.upstreamUrl, { clientId: `bs-flood-${process.pid}-${Date.now()}` });
+    const published: string[] = [];
+    everything.on('message', (topic) => {
+      if (topic.startsWith(`lwm2m/${prefix}`)) published.push(topic);
+    });
+    await everything.subscribeAsync('#', { qos: 1 });
+    const before = s.gateway.bootstrap?.suppressedUnknownEndpointEvents ?? 0;
+    const client = await s.client();
+    for (let i = 0; i < 20; i++) expect((await client.request(`${prefix}-${i}`)).code).toBe('4.00');
+    await new Promise((r) => setTimeout(r, 300));
+    await everything.endAsync();
+    // One source (127.0.0.1, which earlier tests used too): at most a burst of 5, then about one a second.
+    expect(published.length).toBeGreaterThanOrEqual(1);
+    expect(published.length).toBeLessThanOrEqual(6);
+    expect((s.gateway.bootstrap?.suppressedUnknownEndpointEvents ?? 0) - before).toBe(20 - published.length);
+  });
+
   it('refuses an ep that cannot be a topic level, or no ep at all: 4.00 without payload, no event', async () => {
     const client = await s.client();
     const everything = await connectAsync(s.upstreamUrl, { clientId: `bs-all-${process.pid}-${Date.now()}` });
