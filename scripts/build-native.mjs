@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * Builds the DTLS engine (native/dtls.c, binding.gyp) with node-gyp against
+ * Builds the native addons (binding.gyp: the DTLS engine native/dtls.c and the
+ * batched UDP socket I/O native/udp.c) with node-gyp against
  * the headers of the Node.js that runs this script, so nothing is
  * downloaded: Node's install ships them under <prefix>/include/node
  * (OpenSSL's included). Run by `npm ci` / `npm install` (the package's own
