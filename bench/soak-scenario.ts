@@ -45,6 +45,11 @@ export const soakScenario: Scenario = {
     'sample-interval': { type: 'number', default: 60, help: 'seconds between RSS samples' },
     'flat-within': { type: 'number', default: 10, help: 'allowed RSS spread after warm-up, percent' },
     concurrency: { type: 'number', default: 1000, help: 'wake-ups / updates / setup steps outstanding at once' },
+    spread: {
+      type: 'number',
+      default: 0,
+      help: 'fraction of each cycle over which the wake-ups and the Updates are spread evenly (devices on their own clocks); 0 = all at once at the start of the cycle',
+    },
     'request-timeout': { type: 'number', default: 10_000, help: 'ms to wait for an answer' },
   },
   async run(ctx) {
@@ -119,12 +124,16 @@ export const soakScenario: Scenario = {
           await publisher.publishAsync(topic, payload, { qos: 1 });
           published++;
         }
+        const spreadMs = Math.max(0, Math.min(1, o.num('spread'))) * o.num('cycle') * 1000;
+        const gapMs = spreadMs / Math.max(1, pool.clients.length);
         const [woke, updated] = await Promise.all([
-          pool.phaseLimited(
-            (c) => (c.topicId === 0 ? Promise.resolve() : c.request({ type: MsgType.PINGREQ, clientId: c.clientId }, MsgType.PINGRESP, timeoutMs)),
-            concurrency,
-          ),
-          ask({ cmd: 'update' }),
+          pool.phaseLimited(async (c) => {
+            // With --spread, client i wakes i x gap after the cycle start.
+            const wait = cycleStart + c.index * gapMs - performance.now();
+            if (wait > 0) await delay(wait);
+            if (c.topicId !== 0) await c.request({ type: MsgType.PINGREQ, clientId: c.clientId }, MsgType.PINGRESP, timeoutMs);
+          }, concurrency),
+          ask({ cmd: 'update', spreadMs }),
         ]);
         wakeFailures += woke.failed;
         updateFailures += updated.failed;

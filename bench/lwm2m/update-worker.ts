@@ -5,7 +5,7 @@
  * fleets do not fit under one process's file-descriptor limit.
  *
  * IPC in:  { cmd: 'start', count, endpointPrefix, gatewayHost, gatewayPort, localHosts, lifetimeS, concurrency, timeoutMs }
- *          { cmd: 'update' } | { cmd: 'stop' }
+ *          { cmd: 'update', spreadMs? } | { cmd: 'stop' }
  * IPC out: { evt: 'registered' | 'updated' | 'stopped', ok, failed, elapsedMs, firstError }
  */
 import { SimDevicePool } from './device-pool.js';
@@ -48,7 +48,17 @@ process.on('message', (raw: unknown) => {
       } else if (message.cmd === 'update' && pool !== undefined && start !== undefined) {
         const lifetime = start.lifetimeS;
         const timeout = start.timeoutMs;
-        const r = await pool.phase((d) => d.update(lifetime, timeout), start.concurrency);
+        // spreadMs: device i sends its Update i x (spreadMs / count) after the command (0 = all at once).
+        const spreadMs = typeof (message as { spreadMs?: unknown }).spreadMs === 'number' ? (message as { spreadMs: number }).spreadMs : 0;
+        const devices = pool.devices;
+        const gapMs = spreadMs / Math.max(1, devices.length);
+        const begun = performance.now();
+        const order = new Map(devices.map((d, i) => [d, i]));
+        const r = await pool.phase(async (d) => {
+          const wait = begun + (order.get(d) ?? 0) * gapMs - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          await d.update(lifetime, timeout);
+        }, start.concurrency);
         send({ evt: 'updated', ...r });
       } else if (message.cmd === 'stop') {
         const r = pool === undefined ? undefined : await pool.phase((d) => d.deregister(5000), 500);
