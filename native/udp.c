@@ -33,6 +33,7 @@
 #ifdef __linux__
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -104,6 +105,14 @@ static size_t format_address(const struct sockaddr_storage *from, char *out, int
     const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)from;
     *port = ntohs(a->sin6_port);
     if (inet_ntop(AF_INET6, &a->sin6_addr, out, ADDRESS_SLOT) == NULL) return 0;
+    if (a->sin6_scope_id != 0) {
+      /* A link-local peer (6LoWPAN border routers, BLE bridges) is only reachable through its
+       * interface: "fe80::1%eth0", as node:dgram writes it, so that the answer can go back. */
+      size_t length = strlen(out);
+      char name[IF_NAMESIZE];
+      if (if_indextoname(a->sin6_scope_id, name) != NULL) snprintf(out + length, ADDRESS_SLOT - length, "%%%s", name);
+      else snprintf(out + length, ADDRESS_SLOT - length, "%%%u", (unsigned)a->sin6_scope_id);
+    }
   } else {
     const struct sockaddr_in *a = (const struct sockaddr_in *)from;
     *port = ntohs(a->sin_port);
@@ -119,6 +128,24 @@ static int parse_address(const Socket *s, const char *host, int port, struct soc
     struct sockaddr_in6 *a = (struct sockaddr_in6 *)to;
     a->sin6_family = AF_INET6;
     a->sin6_port = htons((uint16_t)port);
+    /* "fe80::1%eth0" or "fe80::1%2": the zone names the interface (RFC 4007 §11). */
+    char address[ADDRESS_SLOT];
+    const char *zone = strchr(host, '%');
+    if (zone != NULL) {
+      size_t length = (size_t)(zone - host);
+      if (length >= sizeof address) return 0;
+      memcpy(address, host, length);
+      address[length] = 0;
+      unsigned index = if_nametoindex(zone + 1);
+      if (index == 0) {
+        char *end = NULL;
+        unsigned long number = strtoul(zone + 1, &end, 10);
+        if (end == zone + 1 || *end != 0 || number == 0) return 0;
+        index = (unsigned)number;
+      }
+      a->sin6_scope_id = index;
+      host = address;
+    }
     if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) {
       struct in_addr v4;
       if (inet_pton(AF_INET, host, &v4) != 1) return 0;

@@ -119,6 +119,17 @@ describe.each<UdpIo>(['batched', 'dgram'])('UDP listener socket, io %s', (io) =>
     expect(seen.sort()).toEqual(['::1', '::ffff:127.0.0.1']);
   });
 
+  it('sends to an IPv6 address with a zone (interface) as node:dgram does', async () => {
+    const endpoint = await open('::', () => undefined);
+    const receiver = await peer('udp6', '::1');
+    const arrived = collect(receiver, 2);
+    // RFC 4007 §11: "address%zone"; the zone is an interface name or index (lo is index 1).
+    endpoint.send(Buffer.from('by-name'), receiver.address().port, '::1%lo');
+    endpoint.send(Buffer.from('by-index'), receiver.address().port, '::1%1');
+    expect((await arrived).map((m) => m.toString())).toEqual(['by-name', 'by-index']);
+    expect(endpoint.sendErrors).toBe(0);
+  });
+
   it('fails to bind a port in use with EADDRINUSE', async () => {
     const first = await open('127.0.0.1', () => undefined);
     await expect(openUdpEndpoint({ bind: { host: '127.0.0.1', port: first.address.port } }, () => undefined, io)).rejects.toMatchObject({
