@@ -18,7 +18,8 @@
  *       onDatagram(index) is called for each datagram now in those areas, one callback each.
  *   address(handle) -> [host, port]     bufferSizes(handle) -> [receive, send] as the kernel reports them
  *   send(handle, data, port, host) -> 0 queued, or -errno (bad address, queue full while the socket is blocked)
- *   flush(handle) -> datagrams written now (>= 0), or -errno for the first failed one (it is dropped)
+ *   flush(handle) -> how many datagrams the kernel refused (dropped) since the last flush, also those
+ *       written later when the socket became writable
  *   setBroadcast(handle, flag)          close(handle)
  */
 #define _GNU_SOURCE
@@ -69,6 +70,7 @@ typedef struct {
   int handle_closed;  /* libuv has finished closing the poll handle */
   int finalized;      /* JavaScript dropped the handle */
   int writable_wait;  /* the poll also watches for writability (sends are blocked) */
+  int refused;        /* datagrams the kernel refused since JavaScript last asked (flush) */
   napi_ref on_batch;
   napi_ref recv_area_ref;
   napi_ref recv_meta_ref;
@@ -166,10 +168,10 @@ static int parse_address(const Socket *s, const char *host, int port, struct soc
 
 static void update_poll(Socket *s);
 
-/* Writes queued datagrams until the queue is empty or the socket would block.
- * Returns how many were written, or -errno for a datagram the kernel refused (it is dropped). */
-static int flush_queue(Socket *s) {
-  int written = 0;
+/* Writes queued datagrams until the queue is empty or the socket would block (the rest then
+ * waits for writability). A datagram the kernel refuses (no route, a bad address) is dropped,
+ * like a failed node:dgram send, and counted in s->refused; the ones after it still go out. */
+static void flush_queue(Socket *s) {
   while (s->queued > 0) {
     struct mmsghdr messages[SEND_QUEUE];
     struct iovec iov[SEND_QUEUE];
@@ -187,13 +189,16 @@ static int flush_queue(Socket *s) {
     int sent = sendmmsg(s->fd, messages, (unsigned int)n, MSG_DONTWAIT);
     int error = sent < 0 ? errno : 0;
     if (sent < 0 && (error == EAGAIN || error == EWOULDBLOCK)) {
-      s->writable_wait = 1;
-      update_poll(s);
-      return written;
+      if (!s->writable_wait) {
+        s->writable_wait = 1;
+        update_poll(s);
+      }
+      return;
     }
     if (sent < 0 && error == EINTR) continue;
-    /* A refused datagram (sent < 0: the first one) is dropped, like a failed node:dgram send. */
+    /* sendmmsg fails only on its first datagram (later failures end the batch early). */
     size_t done = sent < 0 ? 1 : (size_t)sent;
+    if (sent < 0) s->refused += 1;
     if (done >= s->queued) {
       s->queued = 0;
       s->arena_used = 0;
@@ -205,14 +210,11 @@ static int flush_queue(Socket *s) {
       s->queued -= done;
       for (size_t i = 0; i < s->queued; i++) s->queue[i].offset -= keep_from;
     }
-    if (sent < 0) return -error;
-    written += sent;
   }
   if (s->writable_wait) {
     s->writable_wait = 0;
     update_poll(s);
   }
-  return written;
 }
 
 /* Reads up to BATCH datagrams into the areas; returns the count (0: none waiting). */
@@ -538,7 +540,10 @@ static napi_value flush_socket(napi_env env, napi_callback_info info) {
   Socket *s = socket_argument(env, info, 1, argv);
   if (s == NULL) return NULL;
   if (s->closed) return int_result(env, 0);
-  return int_result(env, flush_queue(s));
+  flush_queue(s);
+  int refused = s->refused;
+  s->refused = 0;
+  return int_result(env, refused);
 }
 
 static napi_value set_broadcast(napi_env env, napi_callback_info info) {

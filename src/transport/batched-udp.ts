@@ -30,6 +30,7 @@ interface UdpNative {
   address(socket: NativeUdpSocket): [host: string, port: number];
   bufferSizes(socket: NativeUdpSocket): [receive: number, send: number];
   send(socket: NativeUdpSocket, data: Buffer, port: number, host: string): number;
+  /** Writes what is queued; returns how many datagrams the kernel refused since the last call. */
   flush(socket: NativeUdpSocket): number;
   setBroadcast(socket: NativeUdpSocket, flag: boolean): void;
   close(socket: NativeUdpSocket): void;
@@ -148,7 +149,7 @@ export class BatchedUdpEndpoint implements DatagramTransport {
   readonly #flush = (): void => {
     this.#flushScheduled = false;
     if (this.#closed) return;
-    if (this.#native.flush(this.#socket) < 0) this.#sendErrors += 1;
+    this.#sendErrors += this.#native.flush(this.#socket);
   };
 
   send(data: Buffer, port: number, address: string): void {

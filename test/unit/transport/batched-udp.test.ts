@@ -91,6 +91,18 @@ describe.each<UdpIo>(['batched', 'dgram'])('UDP listener socket, io %s', (io) =>
     expect(endpoint.sendErrors).toBe(0);
   });
 
+  it('drops and counts a datagram the kernel refuses; those queued after it still go out', async () => {
+    const endpoint = await open('127.0.0.1', () => undefined);
+    const receiver = await peer();
+    const arrived = collect(receiver, 2);
+    endpoint.send(Buffer.from('before'), receiver.address().port, '127.0.0.1');
+    // Broadcast without SO_BROADCAST: the kernel refuses it (EACCES) before anything leaves the host.
+    endpoint.send(Buffer.from('refused'), 9, '255.255.255.255');
+    endpoint.send(Buffer.from('after'), receiver.address().port, '127.0.0.1');
+    expect((await arrived).map((m) => m.toString())).toEqual(['before', 'after']);
+    await expect.poll(() => endpoint.sendErrors, { timeout: 2000 }).toBe(1);
+  });
+
   it('carries a datagram of 60,000 bytes both ways', async () => {
     const big = Buffer.alloc(60_000, 0x5a);
     big.writeUInt32BE(0xdeadbeef, 59_996);
