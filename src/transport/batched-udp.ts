@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { isIPv6 } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { isIP, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../config/package-root.js';
 import { bufferShortfall, type BufferShortfall, type UdpEndpointOptions } from './udp-buffers.js';
@@ -109,7 +110,9 @@ export class BatchedUdpEndpoint implements DatagramTransport {
     };
     const recv = typeof options.recvBufferSize === 'number' ? Math.min(options.recvBufferSize, 0x7fffffff) : 0;
     const send = typeof options.sendBufferSize === 'number' ? Math.min(options.sendBufferSize, 0x7fffffff) : 0;
-    const socket = native.open(options.bind.host, options.bind.port, isIPv6(options.bind.host), recv, send, area, meta, addresses, onDatagramAt);
+    // A host name binds where it resolves, as node:dgram does (an IPv4 socket for a name).
+    const host = isIP(options.bind.host) === 0 ? (await lookup(options.bind.host, { family: 4 })).address : options.bind.host;
+    const socket = native.open(host, options.bind.port, isIPv6(host), recv, send, area, meta, addresses, onDatagramAt);
     endpoint = new BatchedUdpEndpoint(native, socket);
     endpoint.#reportBuffers(options);
     return endpoint;

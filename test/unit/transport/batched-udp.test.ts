@@ -142,6 +142,15 @@ describe.each<UdpIo>(['batched', 'dgram'])('UDP listener socket, io %s', (io) =>
     expect(endpoint.sendErrors).toBe(0);
   });
 
+  it('binds a host name where it resolves (localhost)', async () => {
+    const seen: string[] = [];
+    const endpoint = await open('localhost', (msg) => seen.push(msg.toString()));
+    expect(endpoint.address.host).toBe('127.0.0.1');
+    const client = await peer();
+    client.send('named', endpoint.address.port, '127.0.0.1');
+    await expect.poll(() => seen, { timeout: 2000 }).toEqual(['named']);
+  });
+
   it('fails to bind a port in use with EADDRINUSE', async () => {
     const first = await open('127.0.0.1', () => undefined);
     await expect(openUdpEndpoint({ bind: { host: '127.0.0.1', port: first.address.port } }, () => undefined, io)).rejects.toMatchObject({
