@@ -3,7 +3,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP, isIPv6 } from 'node:net';
 import { join } from 'node:path';
 import { packageRoot } from '../config/package-root.js';
-import { bufferShortfall, type BufferShortfall, type UdpEndpointOptions } from './udp-buffers.js';
+import { reportBufferShortfall, type BufferShortfall, type UdpEndpointOptions } from './udp-buffers.js';
 import type { DatagramHandler, DatagramTransport, PeerSecurity, TransportCounters } from './types.js';
 
 /** Opaque socket handle of the addon. */
@@ -74,7 +74,7 @@ export function batchedUdpUnavailableReason(): string | undefined {
  */
 export class BatchedUdpEndpoint implements DatagramTransport {
   readonly kind = 'udp';
-  readonly counters: TransportCounters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0 };
+  readonly counters: TransportCounters;
   readonly #native: UdpNative;
   readonly #socket: NativeUdpSocket;
   #closed = false;
@@ -82,9 +82,10 @@ export class BatchedUdpEndpoint implements DatagramTransport {
   #flushScheduled = false;
   #bufferShortfall: BufferShortfall | undefined;
 
-  private constructor(native: UdpNative, socket: NativeUdpSocket) {
+  private constructor(native: UdpNative, socket: NativeUdpSocket, counters: TransportCounters) {
     this.#native = native;
     this.#socket = socket;
+    this.counters = counters;
   }
 
   static async open(options: UdpEndpointOptions, onDatagram: DatagramHandler, native: UdpNative): Promise<BatchedUdpEndpoint> {
@@ -93,19 +94,18 @@ export class BatchedUdpEndpoint implements DatagramTransport {
     const addresses = Buffer.allocUnsafeSlow(native.batch * native.addressSlot);
     const slot = native.slot;
     const addressSlot = native.addressSlot;
-    let endpoint: BatchedUdpEndpoint | undefined;
+    const counters: TransportCounters = { datagramsIn: 0, datagramsOut: 0, bytesIn: 0, bytesOut: 0 };
     const onDatagramAt = (i: number): void => {
-      const self = endpoint as BatchedUdpEndpoint;
       const length = meta[i * 3] ?? 0;
       const port = meta[i * 3 + 1] ?? 0;
       const addressStart = i * addressSlot;
+      const address = addresses.toString('latin1', addressStart, addressStart + (meta[i * 3 + 2] ?? 0));
       // The area is reused by the next read: every datagram gets its own exact-size copy,
       // which protocol code may keep (sleeping-client buffers, retransmissions).
       const msg = Buffer.allocUnsafeSlow(length);
       area.copy(msg, 0, i * slot, i * slot + length);
-      const address = addresses.toString('latin1', addressStart, addressStart + (meta[i * 3 + 2] ?? 0));
-      self.counters.datagramsIn += 1;
-      self.counters.bytesIn += length;
+      counters.datagramsIn += 1;
+      counters.bytesIn += length;
       onDatagram(msg, address, port);
     };
     const recv = typeof options.recvBufferSize === 'number' ? Math.min(options.recvBufferSize, 0x7fffffff) : 0;
@@ -113,21 +113,9 @@ export class BatchedUdpEndpoint implements DatagramTransport {
     // A host name binds where it resolves, as node:dgram does (an IPv4 socket for a name).
     const host = isIP(options.bind.host) === 0 ? (await lookup(options.bind.host, { family: 4 })).address : options.bind.host;
     const socket = native.open(host, options.bind.port, isIPv6(host), recv, send, area, meta, addresses, onDatagramAt);
-    endpoint = new BatchedUdpEndpoint(native, socket);
-    endpoint.#reportBuffers(options);
+    const endpoint = new BatchedUdpEndpoint(native, socket, counters);
+    endpoint.#bufferShortfall = reportBufferShortfall(options, native.bufferSizes(socket)[0]);
     return endpoint;
-  }
-
-  #reportBuffers(options: UdpEndpointOptions): void {
-    const [granted] = this.#native.bufferSizes(this.#socket);
-    this.#bufferShortfall = bufferShortfall(options.recvBufferSize, granted);
-    const shortfall = this.#bufferShortfall;
-    if (shortfall !== undefined) {
-      options.logger?.warn(
-        { listener: options.name, requested: shortfall.requested, granted: shortfall.granted, hint: shortfall.hint },
-        'UDP receive buffer capped by the kernel below the configured recbuf: bursts of datagrams may be lost',
-      );
-    }
   }
 
   /** See {@link UdpEndpoint.bufferShortfall}. */

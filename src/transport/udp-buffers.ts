@@ -19,8 +19,23 @@ export interface BufferShortfall {
   readonly hint: string;
 }
 
-/** How far the receive buffer the socket got (`granted`, as SO_RCVBUF reports it) falls short of `requested`. */
-export function bufferShortfall(requested: number | undefined, granted: number): BufferShortfall | undefined {
+/**
+ * How far the receive buffer a listener socket got (`granted`, as SO_RCVBUF reports it) falls
+ * short of `options.recvBufferSize`; a shortfall is logged once, as a warning naming the sysctl
+ * (burst loss must not be silent).
+ */
+export function reportBufferShortfall(options: UdpEndpointOptions, granted: number): BufferShortfall | undefined {
+  const shortfall = bufferShortfall(options.recvBufferSize, granted);
+  if (shortfall !== undefined) {
+    options.logger?.warn(
+      { listener: options.name, requested: shortfall.requested, granted: shortfall.granted, hint: shortfall.hint },
+      'UDP receive buffer capped by the kernel below the configured recbuf: bursts of datagrams may be lost',
+    );
+  }
+  return shortfall;
+}
+
+function bufferShortfall(requested: number | undefined, granted: number): BufferShortfall | undefined {
   if (requested === undefined) return undefined;
   // Linux stores (and reports) twice the value it accepted, which is capped at
   // net.core.rmem_max: a report below twice the request means it was capped.

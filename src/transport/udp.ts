@@ -2,16 +2,8 @@ import DgramAsPromised, { type SocketAsPromised } from 'dgram-as-promised';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import type { BindAddress } from './bind.js';
-import { bufferShortfall, type BufferShortfall, type UdpEndpointOptions } from './udp-buffers.js';
+import { reportBufferShortfall, type BufferShortfall, type UdpEndpointOptions } from './udp-buffers.js';
 import type { DatagramHandler, DatagramTransport, PeerSecurity, TransportCounters } from './types.js';
-
-function socketShortfall(options: UdpEndpointOptions, socket: SocketAsPromised): BufferShortfall | undefined {
-  try {
-    return bufferShortfall(options.recvBufferSize, socket.getRecvBufferSize());
-  } catch {
-    return undefined;
-  }
-}
 
 export type UdpCounters = TransportCounters;
 export type { BufferShortfall, UdpEndpointOptions };
@@ -75,14 +67,13 @@ export class UdpEndpoint implements DatagramTransport {
     } catch {
       // Refused outright: the socket keeps the system default and still works.
     }
-    const shortfall = socketShortfall(options, this.#socket);
-    this.#bufferShortfall = shortfall;
-    if (shortfall !== undefined) {
-      options.logger?.warn(
-        { listener: options.name, requested: shortfall.requested, granted: shortfall.granted, hint: shortfall.hint },
-        'UDP receive buffer capped by the kernel below the configured recbuf: bursts of datagrams may be lost',
-      );
+    let granted: number | undefined;
+    try {
+      granted = this.#socket.getRecvBufferSize();
+    } catch {
+      granted = undefined;
     }
+    this.#bufferShortfall = granted === undefined ? undefined : reportBufferShortfall(options, granted);
   }
 
   #bufferShortfall: BufferShortfall | undefined;
