@@ -14,6 +14,8 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+
+#include "napi_args.h"
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -173,13 +175,8 @@ static int get_bool_prop(napi_env env, napi_value obj, const char *name) {
  * createContext({ client: true, ciphers, pskIdentity, pskKey }): a PSK client (the gateway's own tools).
  */
 static napi_value create_context(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, NULL, "options expected");
-    return NULL;
-  }
+  if (!get_args(env, info, 1, 1, argv, "options expected")) return NULL;
   napi_value opts = argv[0];
   static char ciphers[4096], certfile[4096], keyfile[4096], cafile[4096];
   int has_ciphers = get_string_prop(env, opts, "ciphers", ciphers, sizeof ciphers);
@@ -305,13 +302,17 @@ static Session *unwrap_session(napi_env env, napi_value v) {
   return session;
 }
 
+/* The first of up to `count` arguments as an open session (see get_args). */
+static Session *session_argument(napi_env env, napi_callback_info info, size_t count, size_t required, napi_value *argv, const char *usage) {
+  return get_args(env, info, count, required, argv, usage) ? unwrap_session(env, argv[0]) : NULL;
+}
+
 /* newSession(context, mtu) */
 static napi_value new_session(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!get_args(env, info, 2, 2, argv, "newSession(context, mtu)")) return NULL;
   void *data = NULL;
-  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
+  if (napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
     napi_throw_type_error(env, NULL, "context expected");
     return NULL;
   }
@@ -387,14 +388,8 @@ static void copy_cookie(napi_env env, napi_value v, unsigned char *out, size_t *
  * out, or the datagram was dropped).
  */
 static napi_value listen_hello(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, NULL, "listen(session, datagram, cookie, previousCookie)");
-    return NULL;
-  }
-  Session *session = unwrap_session(env, argv[0]);
+  Session *session = session_argument(env, info, 4, 4, argv, "listen(session, datagram, cookie, previousCookie)");
   if (session == NULL) return NULL;
   copy_cookie(env, argv[2], g_cookie, &g_cookie_len);
   copy_cookie(env, argv[3], g_prev_cookie, &g_prev_cookie_len);
@@ -437,14 +432,8 @@ static napi_value make_string(napi_env env, const char *s) {
  * records: application data records decrypted from this datagram (Array of Buffer).
  */
 static napi_value handshake(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, NULL, "handshake(session, datagram)");
-    return NULL;
-  }
-  Session *session = unwrap_session(env, argv[0]);
+  Session *session = session_argument(env, info, 2, 1, argv, "handshake(session, datagram)");
   if (session == NULL) return NULL;
   napi_value undefined;
   napi_get_undefined(env, &undefined);
@@ -461,7 +450,7 @@ static napi_value handshake(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  if (!feed_input(env, session, argc > 1 ? argv[1] : undefined)) {
+  if (!feed_input(env, session, argv[1])) { /* undefined when not given */
     state = -1;
     error = "input rejected";
   } else {
@@ -527,10 +516,8 @@ static napi_value handshake(napi_env env, napi_callback_info info) {
 
 /* write(session, plaintext) -> Buffer of records (one record per call) | undefined */
 static napi_value write_data(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Session *session = argc >= 2 ? unwrap_session(env, argv[0]) : NULL;
+  Session *session = session_argument(env, info, 2, 2, argv, "write(session, data)");
   if (session == NULL) return NULL;
   void *data;
   size_t len;
@@ -546,10 +533,8 @@ static napi_value write_data(napi_env env, napi_callback_info info) {
 
 /* timeout(session) -> ms until the handshake retransmission timer fires, or -1 */
 static napi_value get_timeout(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Session *session = argc >= 1 ? unwrap_session(env, argv[0]) : NULL;
+  Session *session = session_argument(env, info, 1, 1, argv, "timeout(session)");
   if (session == NULL) return NULL;
   struct timeval tv;
   double ms = -1;
@@ -561,10 +546,8 @@ static napi_value get_timeout(napi_env env, napi_callback_info info) {
 
 /* handleTimeout(session) -> [ok, out]: RFC 6347 §4.2.4 retransmission of the last flight. */
 static napi_value handle_timeout(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Session *session = argc >= 1 ? unwrap_session(env, argv[0]) : NULL;
+  Session *session = session_argument(env, info, 1, 1, argv, "handleTimeout(session)");
   if (session == NULL) return NULL;
   g_env = env;
   ERR_clear_error();
@@ -581,10 +564,8 @@ static napi_value handle_timeout(napi_env env, napi_callback_info info) {
 
 /* peerInfo(session) -> { pskIdentity?, subjectCN?, cipher, verified } */
 static napi_value peer_info(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Session *session = argc >= 1 ? unwrap_session(env, argv[0]) : NULL;
+  Session *session = session_argument(env, info, 1, 1, argv, "peerInfo(session)");
   if (session == NULL) return NULL;
   napi_value result;
   CHECK(napi_create_object(env, &result));
@@ -606,11 +587,10 @@ static napi_value peer_info(napi_env env, napi_callback_info info) {
 
 /* close(session) -> close_notify records | undefined; frees the OpenSSL state at once. */
 static napi_value close_session(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (!get_args(env, info, 2, 1, argv, "close(session, notify)")) return NULL;
   void *data = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
+  if (napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
     napi_throw_type_error(env, NULL, "session expected");
     return NULL;
   }
@@ -619,7 +599,7 @@ static napi_value close_session(napi_env env, napi_callback_info info) {
   napi_get_undefined(env, &undefined);
   if (session->ssl == NULL) return undefined;
   bool notify = false;
-  if (argc >= 2) napi_get_value_bool(env, argv[1], &notify);
+  napi_get_value_bool(env, argv[1], &notify); /* not a boolean (or not given): no close_notify */
   ERR_clear_error();
   if (notify && SSL_is_init_finished(session->ssl) && SSL_alloc_buffers(session->ssl) == 1) (void)SSL_shutdown(session->ssl);
   out = drain(env, session);

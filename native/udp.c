@@ -27,6 +27,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "napi_args.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,22 +251,21 @@ static int read_batch(Socket *s) {
  * an uncaught exception) or closed the socket. */
 static void deliver(Socket *s, int count) {
   napi_env env = s->env;
-  for (int i = 0; i < count && !s->closed; i++) {
-    napi_handle_scope scope;
-    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-    int ok = 1;
-    napi_value fn, recv, argv[1], result;
-    if (napi_get_reference_value(env, s->on_batch, &fn) != napi_ok || fn == NULL || napi_get_global(env, &recv) != napi_ok ||
-        napi_create_int32(env, i, &argv[0]) != napi_ok) {
-      ok = 0;
-    } else if (napi_make_callback(env, s->async_context, recv, fn, 1, argv, &result) != napi_ok) {
-      napi_value exception;
-      if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
-      ok = 0;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn, recv;
+  if (napi_get_reference_value(env, s->on_batch, &fn) == napi_ok && fn != NULL && napi_get_global(env, &recv) == napi_ok) {
+    for (int i = 0; i < count && !s->closed; i++) {
+      napi_value argv[1], result;
+      if (napi_create_int32(env, i, &argv[0]) != napi_ok) break;
+      if (napi_make_callback(env, s->async_context, recv, fn, 1, argv, &result) != napi_ok) {
+        napi_value exception;
+        if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
+        break;
+      }
     }
-    napi_close_handle_scope(env, scope);
-    if (!ok) return;
   }
+  napi_close_handle_scope(env, scope);
 }
 
 static void on_poll(uv_poll_t *handle, int status, int events) {
@@ -360,12 +361,7 @@ static int buffer_at_least(napi_env env, napi_value value, size_t size, void **d
 
 /* Reads up to `count` arguments into argv; the first must be a socket handle. NULL with an exception pending. */
 static Socket *socket_argument(napi_env env, napi_callback_info info, size_t count, napi_value *argv) {
-  size_t argc = count;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < count) {
-    napi_throw_type_error(env, NULL, "udp addon: missing arguments");
-    return NULL;
-  }
-  return unwrap(env, argv[0]);
+  return get_args(env, info, count, count, argv, "udp addon: missing arguments") ? unwrap(env, argv[0]) : NULL;
 }
 
 /* [a, b] as a JavaScript array. */
@@ -378,13 +374,8 @@ static napi_value pair(napi_env env, napi_value a, napi_value b) {
 }
 
 static napi_value open_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 9) {
-    napi_throw_type_error(env, NULL, "udp addon: open needs 9 arguments");
-    return NULL;
-  }
+  if (!get_args(env, info, 9, 9, argv, "udp addon: open needs 9 arguments")) return NULL;
   char host[ADDRESS_SLOT];
   size_t host_length = 0;
   int32_t port = 0, recv_buffer = 0, send_buffer = 0;
