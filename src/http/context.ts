@@ -1,4 +1,5 @@
 import type {} from '@fastify/swagger'; // adds tags / summary to route schemas
+import type { FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { GatewayConfig } from '../config/types.js';
 import type { Logger } from '../log.js';
@@ -34,4 +35,9 @@ export const errorSchema = {
 
 export function apiError(code: string, message: string): ApiError {
   return { code, message };
+}
+
+/** 404 CLIENT_NOT_FOUND, as EMQX answers for a client id it does not know. */
+export function clientNotFound(reply: FastifyReply): FastifyReply {
+  return reply.code(404).send(apiError('CLIENT_NOT_FOUND', 'Client not found'));
 }

@@ -3,9 +3,9 @@ import type { JsonObject } from '../lwm2m/bridge/command.js';
 import type { Lwm2mGateway } from '../lwm2m/gateway.js';
 import type { ModelRegistry } from '../lwm2m/model/types.js';
 import type { Registration } from '../lwm2m/registration/registration.js';
-import { apiError, errorSchema, type HttpContext } from './context.js';
+import { apiError, clientNotFound, errorSchema, type HttpContext } from './context.js';
 import { findRegistration, runCommand } from './lwm2m-commands.js';
-import { likeMatch, metaSchema, paginate, pagingQuerySchema } from './paging.js';
+import { likeMatch, metaSchema, paginate, pagingQuerySchema, sendPage } from './paging.js';
 import { lwm2mClientView, objectTree } from './views.js';
 
 const str = { type: 'string' } as const;
@@ -87,10 +87,6 @@ function notLoaded(reply: FastifyReply): FastifyReply {
   return reply.code(404).send(apiError('RESOURCE_NOT_FOUND', 'the LwM2M gateway is not loaded'));
 }
 
-function clientNotFound(reply: FastifyReply): FastifyReply {
-  return reply.code(404).send(apiError('CLIENT_NOT_FOUND', 'Client not found'));
-}
-
 export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const gw = (): Lwm2mGateway | undefined => ctx.lwm2m;
   const timeoutMs = ctx.config.http.command_timeout;
@@ -131,8 +127,7 @@ export function registerLwm2mRoutes(app: FastifyInstance, ctx: HttpContext): voi
         (q.lte_lifetime === undefined || r.lifetime <= q.lte_lifetime);
       const like = q.like_endpoint_name !== undefined || q.like_clientid !== undefined;
       const page = paginate(lw.store.values(), keep, (r) => lwm2mClientView(r, lw.bridge), q.page, q.limit, !like);
-      // The views are built from typed fields only: plain JSON.stringify is the fastest serialiser for large pages.
-      return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(page);
+      return sendPage(reply, page);
     },
   );
 

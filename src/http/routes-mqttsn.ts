@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { MqttSnGateway } from '../mqttsn/gateway.js';
 import { PREDEFINED_ID_MAX } from '../mqttsn/parameters.js';
 import { checkTopicName } from '../config/field-checks.js';
-import { apiError, errorSchema, type HttpContext } from './context.js';
-import { likeMatch, metaSchema, paginate, pagingQuerySchema } from './paging.js';
+import { apiError, clientNotFound, errorSchema, type HttpContext } from './context.js';
+import { likeMatch, metaSchema, paginate, pagingQuerySchema, sendPage } from './paging.js';
 import { mqttSnClientView } from './views.js';
 
 const str = { type: 'string' } as const;
@@ -95,8 +95,7 @@ export function registerMqttSnRoutes(app: FastifyInstance, ctx: HttpContext): vo
         (q.conn_state === undefined || s.state === q.conn_state) &&
         (q.ip_address === undefined || (s.attached && s.peer.address === q.ip_address));
       const page = paginate(sn.table.values(), keep, (s) => mqttSnClientView(s, config), q.page, q.limit, q.like_clientid === undefined);
-      // Views hold typed fields only: plain JSON.stringify is the fastest serialiser for large pages.
-      return reply.type('application/json; charset=utf-8').serializer(JSON.stringify).send(page);
+      return sendPage(reply, page);
     },
   );
 
@@ -107,7 +106,7 @@ export function registerMqttSnRoutes(app: FastifyInstance, ctx: HttpContext): vo
       const sn = gw();
       if (sn === undefined) return notLoaded(reply);
       const session = sn.table.byClientId(request.params.clientid);
-      if (session === undefined) return reply.code(404).send(apiError('CLIENT_NOT_FOUND', 'Client not found'));
+      if (session === undefined) return clientNotFound(reply);
       return mqttSnClientView(session, config);
     },
   );
@@ -125,7 +124,7 @@ export function registerMqttSnRoutes(app: FastifyInstance, ctx: HttpContext): vo
     async (request, reply) => {
       const sn = gw();
       if (sn === undefined) return notLoaded(reply);
-      if (!sn.kick(request.params.clientid)) return reply.code(404).send(apiError('CLIENT_NOT_FOUND', 'Client not found'));
+      if (!sn.kick(request.params.clientid)) return clientNotFound(reply);
       return reply.code(204).send();
     },
   );
@@ -153,7 +152,7 @@ export function registerMqttSnRoutes(app: FastifyInstance, ctx: HttpContext): vo
       const sn = gw();
       if (sn === undefined) return notLoaded(reply);
       const session = sn.table.byClientId(request.params.clientid);
-      if (session === undefined) return reply.code(404).send(apiError('CLIENT_NOT_FOUND', 'Client not found'));
+      if (session === undefined) return clientNotFound(reply);
       return session.subscriptionEntries().map(([topic, qos]) => ({ topic: `${session.mountpoint}${topic}`, qos, nl: 0, rap: 0, rh: 0 }));
     },
   );
@@ -175,7 +174,7 @@ export function registerMqttSnRoutes(app: FastifyInstance, ctx: HttpContext): vo
       const sn = gw();
       if (sn === undefined) return notLoaded(reply);
       const session = sn.table.byClientId(request.params.clientid);
-      if (session === undefined) return reply.code(404).send(apiError('CLIENT_NOT_FOUND', 'Client not found'));
+      if (session === undefined) return clientNotFound(reply);
       return session.topicEntries();
     },
   );
