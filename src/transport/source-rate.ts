@@ -1,7 +1,9 @@
 /**
- * Handshakes per source address: a token bucket per IP (not per port, so a
- * flood from many ports of one host counts together), holding at most
- * `maxSources` entries; the oldest entry goes first when that is reached.
+ * A rate per source address: a token bucket per IP (not per port, so a flood
+ * from many ports of one host counts together), holding at most `maxSources`
+ * entries; the oldest entry goes first when that is reached. DTLS handshakes
+ * per source use it, and with one key as a global bucket, the bootstrap
+ * server's events for unknown names.
  */
 export class SourceRateLimit {
   readonly #ratePerSecond: number;
@@ -15,7 +17,7 @@ export class SourceRateLimit {
     this.#maxSources = maxSources;
   }
 
-  /** True when this source may start one more handshake now (and counts it). */
+  /** True when this source may do one more now (and counts it). */
   take(address: string, now = Date.now()): boolean {
     if (this.#ratePerSecond <= 0) return true;
     let bucket = this.#buckets.get(address);

@@ -3,7 +3,7 @@ import type { Logger } from '../../log.js';
 import { formatPeer } from '../../log.js';
 import { checkDeviceSuppliedName, decodeStrictUtf8 } from '../../topics/topic-rules.js';
 import { peerKey, type Peer } from '../../transport/bind.js';
-import { SourceRateLimit } from '../../transport/dtls/source-rate.js';
+import { SourceRateLimit } from '../../transport/source-rate.js';
 import { CoapCode } from '../coap/codes.js';
 import type { CoapReply } from '../coap/coap-endpoint.js';
 import { CoapOption, optionValues, stringOptions, type CoapMessage } from '../coap/message.js';

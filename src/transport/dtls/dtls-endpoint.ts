@@ -6,7 +6,7 @@ import { openUdpEndpoint, type UdpIo, type UdpSocketEndpoint } from '../open-udp
 import { CookieJar } from './cookie-jar.js';
 import { dtlsNative, type DtlsNative, type NativeContext, type NativeContextOptions, type NativeSession } from './native.js';
 import { isClientHello, packRecords } from './records.js';
-import { SourceRateLimit } from './source-rate.js';
+import { SourceRateLimit } from '../source-rate.js';
 
 /** Largest datagram the engine writes (handshake fragments included); fits IPv6's 1280-byte minimum MTU. */
 const DATAGRAM_MTU = 1200;

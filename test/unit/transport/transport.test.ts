@@ -5,7 +5,7 @@ import { silentLogger } from '../../../src/log.js';
 import { openSslCipherList } from '../../../src/transport/dtls/cipher-names.js';
 import { CookieJar } from '../../../src/transport/dtls/cookie-jar.js';
 import { isClientHello, packRecords } from '../../../src/transport/dtls/records.js';
-import { SourceRateLimit } from '../../../src/transport/dtls/source-rate.js';
+import { SourceRateLimit } from '../../../src/transport/source-rate.js';
 import { listenerSpecs, openListeners } from '../../../src/transport/listeners.js';
 import { MemoryNetwork } from '../../../src/transport/memory.js';
 import { clientHello } from '../../helpers/dtls-hello.js';
