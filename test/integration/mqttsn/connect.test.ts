@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MsgType, ReturnCode } from '../../../src/mqttsn/codec/index.js';
+import { BatchedUdpEndpoint } from '../../../src/transport/batched-udp.js';
+import { UdpEndpoint } from '../../../src/transport/udp.js';
 import { nextMessage, sleep, startHarness, unique } from './harness.js';
 
 describe('MQTT-SN connection (§6.2, §6.3, §6.6)', () => {
@@ -13,6 +15,32 @@ describe('MQTT-SN connection (§6.2, §6.3, §6.6)', () => {
     await c.expect(MsgType.DISCONNECT);
     await sleep(50);
     expect(h.gateway.sessionCount).toBe(0);
+  });
+
+  it.each([
+    ['batched', BatchedUdpEndpoint],
+    ['dgram', UdpEndpoint],
+  ] as const)('listener io %s: the gateway serves CONNECT and a QoS 1 PUBLISH through that socket', async (io, implementation) => {
+    const h = await startHarness({ listeners: { udp: { default: { bind: '127.0.0.1:0', io } } } });
+    expect(h.gateway.transports[0]).toBeInstanceOf(implementation);
+    const topic = unique('io');
+    const w = await h.watcher();
+    await w.subscribeAsync(topic, { qos: 1 });
+    const arrived = nextMessage(w, topic);
+    const c = await h.client();
+    expect((await c.connect(unique('io'))).returnCode).toBe(ReturnCode.ACCEPTED);
+    const topicId = await c.register(topic);
+    await c.send({
+      type: MsgType.PUBLISH,
+      dup: false,
+      qos: 1,
+      retain: false,
+      topic: { kind: 'normal', id: topicId },
+      msgId: 7,
+      data: Buffer.from(`via-${io}`),
+    });
+    expect((await c.expect(MsgType.PUBACK)).returnCode).toBe(ReturnCode.ACCEPTED);
+    expect((await arrived).payload.toString()).toBe(`via-${io}`);
   });
 
   it('answers a protocol id other than 0x01 with CONNACK 0x03', async () => {
